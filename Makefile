@@ -1,0 +1,41 @@
+# ADR Pulse: every target builds the environment it needs first (make setup).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: help setup demo test lint ui lock clean-home
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP)  ## create .venv with the pinned dependencies (quick when already done)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ADR Pulse needs Python >= 3.11; set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+demo: setup  ## run the whole pipeline offline on the bundled synthetic sample
+	$(BIN)/adrpulse demo
+
+test: setup  ## run the whole test suite offline
+	$(BIN)/python -m pytest -q
+
+lint: setup  ## ruff
+	$(BIN)/ruff check .
+
+ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000
+	$(BIN)/adrpulse ui
+
+lock: setup  ## re-pin requirements.lock from the current environment
+	{ echo "# Exact pins of the whole dependency tree (Python 3.11, Linux). Regenerate with: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^adrpulse'; } > requirements.lock
+
+clean-home:  ## delete the local state folder (.adrpulse): warehouse, archive, Dagster runs
+	rm -rf .adrpulse
