@@ -75,6 +75,9 @@ class PriceFetchManifest:
     end: str | None
     rows: int
     failed_tickers: list[str] = field(default_factory=list)
+    # Tickers whose whole stored history this fetch replaces (a restated adjusted series, or an
+    # import that supersedes a ticker): the loader deletes their rows first, in one transaction.
+    replaces_history_of: list[str] = field(default_factory=list)
     synthetic: bool = False
     note: str = ""
 
@@ -129,6 +132,7 @@ def write_price_fetch(
     start: date | None,
     end: date | None,
     failed_tickers: list[str] | None = None,
+    replaces_history_of: list[str] | None = None,
     synthetic: bool = False,
     note: str = "",
     fmt: str = "parquet",
@@ -167,6 +171,7 @@ def write_price_fetch(
         end=end.isoformat() if end else None,
         rows=len(frame),
         failed_tickers=sorted(failed_tickers or []),
+        replaces_history_of=sorted(replaces_history_of or []),
         synthetic=synthetic,
         note=note,
     )
