@@ -1,0 +1,180 @@
+"""Raw news: poll (or replay) RSS/Atom feeds, archive the bytes, parse, tag, load.
+
+Thin Dagster wiring around assets/news (HTTP, parsing, tagging) and warehouse/ (archive, load).
+Each feed is isolated: whatever one feed does, the others and the stored news are untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import dagster as dg
+
+from assets.sources import rss_feeds
+from orchestration.resources import FeedClientResource, StateResource, WarehouseResource
+from warehouse.archive import NewsFetchManifest, list_news_fetches, read_news_body, write_news_fetch
+from warehouse.load import latest_feed_validators, load_news_fetch, truncate_raw
+
+NEWS_ITEMS = dg.AssetKey(["raw", "news_items"])
+NEWS_ITEM_TAGS = dg.AssetKey(["raw", "news_item_tags"])
+NEWS_FETCHES = dg.AssetKey(["raw", "news_fetches"])
+
+
+class RawNewsConfig(dg.Config):
+    """Run configuration, editable in the UI's launchpad."""
+
+    mode: Literal["live", "archive"] = "live"
+    """live: poll every feed once. archive: load archived fetches only."""
+    replay_archive: str = ""
+    """archive mode: the archive to replay (default: ADRPULSE_HOME/archive)."""
+    rebuild: bool = False
+    """archive mode: empty the raw news tables first, then replay every fetch in order."""
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    feed_name: str
+    status: str
+    new_items: int
+    updated_items: int
+    error: str | None
+
+
+def ingest_news_fetch(
+    con: Any, archive: Path, manifest: NewsFetchManifest, aliases: Any, feed_tickers: list[str]
+) -> FeedOutcome:
+    """Parse, tag and load one archived fetch (the same path for live fetches and replays)."""
+    from assets.news.parse import parse_feed
+    from assets.news.tagging import tag_item
+
+    body = read_news_body(archive, manifest)
+    if body is None:
+        status = "not_modified" if manifest.http_status == 304 else "failed"
+        items, error = [], manifest.error
+    else:
+        try:
+            parsed = parse_feed(
+                body,
+                feed_name=manifest.feed_name,
+                fetched_at=manifest.fetched_at_dt,
+                content_type=manifest.content_type,
+            )
+            status, items, error = parsed.status, parsed.items, parsed.error
+        except Exception as exc:  # a parser bug must fail this feed only
+            status, items, error = "failed", [], f"parser error: {exc!r}"
+    tags = {it.item_key: tag_item(it, aliases, feed_tickers=feed_tickers) for it in items}
+    stats = load_news_fetch(con, manifest, status=status, error=error, items=items, tags=tags)
+    return FeedOutcome(manifest.feed_name, status, stats.new_items, stats.updated_items, error)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            NEWS_ITEMS,
+            deps=[rss_feeds],
+            description="One row per news item, deduplicated across feeds and fetches.",
+            kinds={"duckdb"},
+        ),
+        dg.AssetSpec(
+            NEWS_ITEM_TAGS,
+            deps=[rss_feeds],
+            description="Tickers and themes each item mentions, with the alias that matched.",
+            kinds={"duckdb"},
+        ),
+        dg.AssetSpec(
+            NEWS_FETCHES,
+            deps=[rss_feeds],
+            description="One row per feed poll: status, HTTP code, items new and updated, error.",
+            kinds={"duckdb"},
+        ),
+    ],
+    group_name="raw",
+    pool="warehouse",
+)
+def raw_news(
+    context: dg.AssetExecutionContext,
+    config: RawNewsConfig,
+    warehouse: WarehouseResource,
+    state: StateResource,
+    feeds: FeedClientResource,
+):
+    """Poll or replay news feeds into raw.news_items, raw.news_item_tags and raw.news_fetches."""
+    from assets.news.feeds import read_feeds
+    from assets.news.tagging import load_aliases
+
+    archive = Path(config.replay_archive) if config.replay_archive else state.archive_dir
+    aliases = load_aliases(Path(state.aliases_path))
+    feed_list = read_feeds(Path(state.feeds_path))
+    tickers_by_feed = {f.name: list(f.tickers) for f in feed_list}
+    outcomes: list[FeedOutcome] = []
+    with warehouse.connect() as con:
+        if config.mode == "live":
+            for i, feed in enumerate(feed_list, start=1):
+                etag, last_modified = latest_feed_validators(con, archive, feed.name)
+                response = feeds.fetch(feed.url, etag, last_modified)
+                manifest = write_news_fetch(
+                    archive,
+                    feed_name=feed.name,
+                    url=feed.url,
+                    fetched_at=response.fetched_at,
+                    http_status=response.http_status,
+                    body=response.body,
+                    content_type=response.content_type,
+                    etag=response.etag,
+                    last_modified=response.last_modified,
+                    error=response.error,
+                )
+                outcome = ingest_news_fetch(con, archive, manifest, aliases, feed.tickers)
+                outcomes.append(outcome)
+                context.log.info(f"[{i}/{len(feed_list)}] {_describe(outcome)}")
+        else:
+            if config.rebuild:
+                truncate_raw(con, ["news_item_tags", "news_items", "news_fetches"])
+            from warehouse.load import loaded_news_fetch_ids
+
+            done = loaded_news_fetch_ids(con)
+            pending = [m for m in list_news_fetches(archive) if m.fetch_id not in done]
+            for i, manifest in enumerate(pending, start=1):
+                outcome = ingest_news_fetch(
+                    con, archive, manifest, aliases, tickers_by_feed.get(manifest.feed_name, [])
+                )
+                outcomes.append(outcome)
+                context.log.info(f"[{i}/{len(pending)}] {_describe(outcome)}")
+        items, tagged, tag_rows, fetch_rows, last_published = con.execute(
+            """
+            select (select count(*) from raw.news_items),
+                   (select count(distinct item_key) from raw.news_item_tags),
+                   (select count(*) from raw.news_item_tags),
+                   (select count(*) from raw.news_fetches),
+                   (select max(published_at) from raw.news_items)
+            """
+        ).fetchall()[0]
+    ok = sorted({o.feed_name for o in outcomes if o.status in ("ok", "warning", "not_modified")})
+    failed = {o.feed_name: o.error or o.status for o in outcomes if o.status == "failed"}
+    yield dg.MaterializeResult(
+        asset_key=NEWS_ITEMS,
+        metadata={
+            "dagster/row_count": int(items),
+            "items_tagged": int(tagged),
+            "last_published_at": str(last_published),
+            "mode": config.mode,
+            "archive": str(archive),
+            "feeds_ok": dg.MetadataValue.json(ok),
+            "feeds_failed": dg.MetadataValue.json(failed),
+            "new_items": sum(o.new_items for o in outcomes),
+            "updated_items": sum(o.updated_items for o in outcomes),
+        },
+    )
+    yield dg.MaterializeResult(asset_key=NEWS_ITEM_TAGS, metadata={"dagster/row_count": int(tag_rows)})
+    yield dg.MaterializeResult(asset_key=NEWS_FETCHES, metadata={"dagster/row_count": int(fetch_rows)})
+
+
+def _describe(outcome: FeedOutcome) -> str:
+    if outcome.status == "failed":
+        return f"{outcome.feed_name}: FAILED ({outcome.error})"
+    if outcome.status == "not_modified":
+        return f"{outcome.feed_name}: not modified"
+    text = f"{outcome.feed_name}: {outcome.new_items} new, {outcome.updated_items} updated"
+    return text + (f" (warning: {outcome.error})" if outcome.status == "warning" else "")

@@ -1,0 +1,32 @@
+"""The Dagster code location: assets, checks, jobs, schedules and resources of ADR Pulse."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.dbt_project import ensure_manifest
+from orchestration.instance import prepare_environment
+from orchestration.settings import Settings
+
+SETTINGS = Settings.from_env()
+prepare_environment(SETTINGS)
+ensure_manifest()
+
+# Imported after the manifest exists: the dbt assets are built from it at import time.
+from assets.checks import PRICE_CHECKS  # noqa: E402
+from assets.dbt_models import adrpulse_dbt_models  # noqa: E402
+from assets.publish import published_marts  # noqa: E402
+from assets.raw_news import raw_news  # noqa: E402
+from assets.raw_prices import raw_prices  # noqa: E402
+from assets.sources import SOURCE_SPECS  # noqa: E402
+from orchestration.jobs import ALL_JOBS  # noqa: E402
+from orchestration.resources import build_resources  # noqa: E402
+from orchestration.schedules import ALL_SCHEDULES  # noqa: E402
+
+defs = dg.Definitions(
+    assets=[*SOURCE_SPECS, raw_prices, raw_news, adrpulse_dbt_models, published_marts],
+    asset_checks=PRICE_CHECKS,
+    jobs=ALL_JOBS,
+    schedules=ALL_SCHEDULES,
+    resources=build_resources(SETTINGS),
+)

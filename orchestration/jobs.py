@@ -1,0 +1,79 @@
+"""Jobs: what a run materializes. All run in one process: steps share the warehouse file, which
+only one process may write, and a step process costs seconds to start on a small machine."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.raw_news import NEWS_ITEMS
+from assets.raw_prices import DAILY_BARS
+from orchestration.settings import SAMPLE_ARCHIVE_DIR
+
+RAW_PRICES = dg.AssetSelection.assets(DAILY_BARS).required_multi_asset_neighbors()
+RAW_NEWS = dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors()
+MODELS_AND_PUBLISH = (
+    dg.AssetSelection.groups("reference", "staging", "intermediate", "marts", "publish")
+)
+EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
+
+
+def _archive_config(root: str, rebuild: bool) -> dict:
+    cfg = {"mode": "archive", "replay_archive": root, "rebuild": rebuild}
+    return {"ops": {"raw_prices": {"config": cfg}, "raw_news": {"config": cfg}}}
+
+
+daily_job = dg.define_asset_job(
+    name="daily_refresh",
+    selection=EVERYTHING,
+    description="Live run: fetch the latest prices and news, rebuild the marts, publish them.",
+    executor_def=dg.in_process_executor,
+)
+
+news_job = dg.define_asset_job(
+    name="poll_news",
+    selection=RAW_NEWS,
+    description="Poll every news feed once (live).",
+    executor_def=dg.in_process_executor,
+)
+
+build_job = dg.define_asset_job(
+    name="build_marts",
+    selection=MODELS_AND_PUBLISH,
+    description="Rebuild every dbt model from what is stored, then publish the marts. No network.",
+    executor_def=dg.in_process_executor,
+)
+
+load_archive_job = dg.define_asset_job(
+    name="load_archive",
+    selection=EVERYTHING,
+    description=(
+        "Load archived fetches and imports not loaded yet (ADRPULSE_HOME/archive), then rebuild "
+        "and publish the marts. No network."
+    ),
+    config=_archive_config("", rebuild=False),
+    executor_def=dg.in_process_executor,
+)
+
+rebuild_job = dg.define_asset_job(
+    name="rebuild_from_archive",
+    selection=EVERYTHING,
+    description=(
+        "Full rebuild without the network: empty the raw tables, replay the whole raw archive in "
+        "fetch order, rebuild and publish the marts."
+    ),
+    config=_archive_config("", rebuild=True),
+    executor_def=dg.in_process_executor,
+)
+
+demo_job = dg.define_asset_job(
+    name="demo_sample_replay",
+    selection=EVERYTHING,
+    description=(
+        "Replay the bundled SYNTHETIC sample archive through the whole pipeline (what `make demo` "
+        "runs). Offline."
+    ),
+    config=_archive_config(str(SAMPLE_ARCHIVE_DIR), rebuild=True),
+    executor_def=dg.in_process_executor,
+)
+
+ALL_JOBS = [daily_job, news_job, build_job, load_archive_job, rebuild_job, demo_job]

@@ -1,0 +1,131 @@
+"""Dagster resources: the seams between the pipeline and the outside world.
+
+Each resource wraps a pure module. Tests swap the network seam (the yfinance download function,
+the feed URLs) and keep everything else real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from orchestration.settings import Settings
+from warehouse.connection import warehouse_connection
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file. Steps that write it run in the `warehouse` concurrency pool."""
+
+    path: str
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse_connection(Path(self.path)) as con:
+            yield con
+
+
+class StateResource(dg.ConfigurableResource):
+    """Where the raw archive, the published marts and the reports live (ADRPULSE_HOME)."""
+
+    home: str
+    universe_path: str
+    feeds_path: str
+    aliases_path: str
+
+    @property
+    def archive_dir(self) -> Path:
+        return Path(self.home) / "archive"
+
+    @property
+    def published_dir(self) -> Path:
+        return Path(self.home) / "published"
+
+    @property
+    def reports_dir(self) -> Path:
+        return Path(self.home) / "reports"
+
+
+class YahooPricesResource(dg.ConfigurableResource):
+    """Daily bars from Yahoo Finance through yfinance (the live price source)."""
+
+    chunk_size: int = 20
+    lookback_sessions: int = 5
+    history_start: str = "2024-01-02"
+    timeout_seconds: float = 20.0
+    max_retries: int = 3
+    backoff_seconds: float = 2.0
+
+    def download_function(self) -> Callable[..., Any]:
+        """The network seam: `yfinance.download`. Tests override this with a fake of its output."""
+        import yfinance
+
+        return yfinance.download
+
+    def fetch(self, tickers: list[str], start: date, end: date) -> Any:
+        from assets.prices.fetch import fetch_daily_bars
+
+        return fetch_daily_bars(
+            tickers,
+            start,
+            end,
+            download=self.download_function(),
+            chunk_size=self.chunk_size,
+            max_retries=self.max_retries,
+            backoff_seconds=self.backoff_seconds,
+            timeout=self.timeout_seconds,
+        )
+
+
+class FeedClientResource(dg.ConfigurableResource):
+    """HTTP client settings for RSS/Atom polling (feedparser itself has no timeout)."""
+
+    connect_timeout_seconds: float = 5.0
+    read_timeout_seconds: float = 15.0
+    max_bytes: int = 5_000_000
+
+    def fetch(self, url: str, etag: str | None, last_modified: str | None) -> Any:
+        from assets.news.http import fetch_feed
+
+        return fetch_feed(
+            url,
+            etag=etag,
+            last_modified=last_modified,
+            connect_timeout=self.connect_timeout_seconds,
+            read_timeout=self.read_timeout_seconds,
+            max_bytes=self.max_bytes,
+        )
+
+
+def build_resources(settings: Settings) -> dict[str, Any]:
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.dbt_project import DBT_PROJECT
+
+    return {
+        "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
+        "state": StateResource(
+            home=str(settings.home),
+            universe_path=str(settings.universe_path),
+            feeds_path=str(settings.feeds_path),
+            aliases_path=str(settings.aliases_path),
+        ),
+        "yahoo": YahooPricesResource(
+            chunk_size=settings.price_chunk_size,
+            lookback_sessions=settings.price_lookback_sessions,
+            history_start=settings.price_history_start,
+            timeout_seconds=settings.price_timeout_seconds,
+            max_retries=settings.price_max_retries,
+        ),
+        "feeds": FeedClientResource(
+            connect_timeout_seconds=settings.feed_connect_timeout_seconds,
+            read_timeout_seconds=settings.feed_read_timeout_seconds,
+            max_bytes=settings.feed_max_bytes,
+        ),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT),
+    }

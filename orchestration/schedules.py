@@ -1,0 +1,42 @@
+"""Schedules: the daily refresh after the US close on XNYS sessions only, and news polling."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from assets.calendar import is_session
+from orchestration.jobs import daily_job, news_job
+
+NEW_YORK_TZ = "America/New_York"
+
+
+@dg.schedule(
+    job=daily_job,
+    cron_schedule="0 18 * * 1-5",
+    execution_timezone=NEW_YORK_TZ,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="18:00 New York on XNYS sessions: prices, news, marts. Skips exchange holidays.",
+)
+def daily_after_close(context: dg.ScheduleEvaluationContext):
+    day = context.scheduled_execution_time.astimezone(ZoneInfo(NEW_YORK_TZ)).date()
+    if not is_session(day):
+        return dg.SkipReason(f"{day} is not an XNYS session (weekend or exchange holiday)")
+    return dg.RunRequest(
+        run_key=f"daily-{day.isoformat()}",
+        run_config={"ops": {"raw_prices": {"config": {"as_of": day.isoformat()}}}},
+        tags={"adrpulse/session": day.isoformat()},
+    )
+
+
+news_every_two_hours = dg.ScheduleDefinition(
+    name="news_every_two_hours",
+    job=news_job,
+    cron_schedule="15 */2 * * *",
+    execution_timezone=NEW_YORK_TZ,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Poll the news feeds every two hours, every day (conditional GETs are cheap).",
+)
+
+ALL_SCHEDULES = [daily_after_close, news_every_two_hours]

@@ -1,0 +1,330 @@
+"""Loading archived fetches into the raw tables: idempotent, one transaction per fetch.
+
+A fetch is loaded once: its id is recorded with its rows in the same transaction, so loading the
+same archive twice leaves the tables identical, and a failure half-way through a file leaves the
+stored data exactly as it was. `rebuild_prices_from_archive` replays the whole archive in fetch
+order into empty tables, which is how the warehouse is rebuilt without the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pandas as pd
+
+from warehouse.archive import PRICE_COLUMNS, NewsFetchManifest, PriceFetchManifest
+
+PRICE_COLUMN_TYPES: dict[str, str] = {
+    "ticker": "VARCHAR",
+    "session_date": "DATE",
+    "open": "DOUBLE",
+    "high": "DOUBLE",
+    "low": "DOUBLE",
+    "close": "DOUBLE",
+    "adj_close": "DOUBLE",
+    "volume": "BIGINT",
+    "dividends": "DOUBLE",
+    "stock_splits": "DOUBLE",
+    "adj_close_source": "VARCHAR",
+}
+
+
+class ArchiveFileError(ValueError):
+    """An archived file cannot be loaded; the message names it."""
+
+
+@dataclass(frozen=True)
+class PriceLoadStats:
+    fetch_id: str
+    rows: int
+    tickers: int
+    skipped: bool  # already loaded earlier
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> object:
+    return con.execute(sql, list(params)).fetchall()[0][0]
+
+
+def loaded_price_fetch_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("select fetch_id from raw.price_fetches").fetchall()}
+
+
+def _read_price_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> None:
+    """Stage an archived price file as the temp table `staged_bars`, typed and checked."""
+    if not path.exists():
+        raise ArchiveFileError(f"archived price file {path} is missing")
+    con.execute("drop table if exists staged_bars")
+    cols = ", ".join(f"{name}::{typ} as {name}" for name, typ in PRICE_COLUMN_TYPES.items())
+    if fmt == "csv":
+        types = ", ".join(f"'{name}': '{typ}'" for name, typ in PRICE_COLUMN_TYPES.items())
+        source = f"read_csv(?, header = true, columns = {{{types}}})"
+    elif fmt == "parquet":
+        source = "read_parquet(?)"
+    else:
+        raise ArchiveFileError(f"{path}: unknown archive format {fmt!r}")
+    try:
+        con.execute(
+            f"create temp table staged_bars as select {cols} from {source}", [str(path)]
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise ArchiveFileError(f"archived price file {path} cannot be read: {exc}") from exc
+    dupes = con.execute(
+        "select ticker, session_date, count(*) from staged_bars "
+        "group by all having count(*) > 1 order by 1, 2 limit 5"
+    ).fetchall()
+    if dupes:
+        raise ArchiveFileError(f"archived price file {path} repeats (ticker, session_date): {dupes}")
+    nulls = _scalar(
+        con, "select count(*) from staged_bars where ticker is null or session_date is null"
+    )
+    if nulls:
+        raise ArchiveFileError(f"archived price file {path} has {nulls} rows without ticker or date")
+
+
+def load_price_fetch(
+    con: duckdb.DuckDBPyConnection, archive_root: Path, manifest: PriceFetchManifest
+) -> PriceLoadStats:
+    """Load one archived price fetch, unless it was loaded before."""
+    already = _scalar(
+        con, "select count(*) from raw.price_fetches where fetch_id = ?", [manifest.fetch_id]
+    )
+    if already:
+        return PriceLoadStats(manifest.fetch_id, 0, 0, skipped=True)
+    _read_price_file(con, archive_root / manifest.data_file, manifest.format)
+    columns = ", ".join(PRICE_COLUMNS)
+    con.execute("begin transaction")
+    try:
+        if manifest.replaces_history_of:
+            con.execute(
+                "delete from raw.daily_bars where list_contains(?, ticker)",
+                [list(manifest.replaces_history_of)],
+            )
+        con.execute(
+            f"insert or replace into raw.daily_bars ({columns}, fetch_id) "
+            f"select {columns}, ? from staged_bars",
+            [manifest.fetch_id],
+        )
+        con.execute(
+            "insert into raw.price_fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                manifest.fetch_id,
+                manifest.source,
+                manifest.fetched_at_dt,
+                manifest.manifest_file,
+                manifest.tickers,
+                manifest.start,
+                manifest.end,
+                manifest.rows,
+                manifest.failed_tickers,
+                manifest.synthetic,
+            ],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    rows, tickers = con.execute(
+        "select count(*), count(distinct ticker) from staged_bars"
+    ).fetchall()[0]
+    con.execute("drop table if exists staged_bars")
+    return PriceLoadStats(manifest.fetch_id, int(rows), int(tickers), skipped=False)
+
+
+def load_price_fetches(
+    con: duckdb.DuckDBPyConnection, archive_root: Path, manifests: Iterable[PriceFetchManifest]
+) -> list[PriceLoadStats]:
+    return [load_price_fetch(con, archive_root, m) for m in manifests]
+
+
+def truncate_raw(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    con.execute("begin transaction")
+    try:
+        for table in tables:
+            con.execute(f"delete from raw.{table}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+# --- news -----------------------------------------------------------------------------------
+
+
+class NewsItemLike(Protocol):
+    item_key: str
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str | None
+    published_at: object
+    published_utc_offset: str | None
+    published_is_fallback: bool
+
+
+class TagLike(Protocol):
+    tag: str
+    tag_type: str
+    matched_alias: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class NewsLoadStats:
+    fetch_id: str
+    new_items: int
+    updated_items: int
+    skipped: bool
+
+
+def loaded_news_fetch_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("select fetch_id from raw.news_fetches").fetchall()}
+
+
+def load_news_fetch(
+    con: duckdb.DuckDBPyConnection,
+    manifest: NewsFetchManifest,
+    *,
+    status: str,
+    error: str | None,
+    items: Sequence[NewsItemLike],
+    tags: dict[str, Sequence[TagLike]],
+) -> NewsLoadStats:
+    """Record one feed fetch and upsert its items and tags in one transaction.
+
+    An item seen before keeps its first-seen fields and gets the newer title, summary and date:
+    a later fetch updates an item, it never duplicates it.
+    """
+    already = _scalar(
+        con, "select count(*) from raw.news_fetches where fetch_id = ?", [manifest.fetch_id]
+    )
+    if already:
+        return NewsLoadStats(manifest.fetch_id, 0, 0, skipped=True)
+    # Several entries of one document can share a key (a feed repeating an item): keep the last.
+    by_key = {item.item_key: item for item in items}
+    keys = list(by_key)
+    existing: set[str] = set()
+    if keys:
+        existing = {
+            r[0]
+            for r in con.execute(
+                "select item_key from raw.news_items where list_contains(?, item_key)", [keys]
+            ).fetchall()
+        }
+    fetched_at = manifest.fetched_at_dt
+    item_frame = pd.DataFrame(
+        [
+            {
+                "item_key": it.item_key,
+                "feed_name": manifest.feed_name,
+                "guid": it.guid,
+                "link": it.link,
+                "title": it.title,
+                "summary": it.summary,
+                "published_at": it.published_at,
+                "published_utc_offset": it.published_utc_offset,
+                "published_is_fallback": bool(it.published_is_fallback),
+                "first_seen_at": fetched_at,
+                "last_seen_at": fetched_at,
+                "first_fetch_id": manifest.fetch_id,
+                "last_fetch_id": manifest.fetch_id,
+            }
+            for it in by_key.values()
+        ],
+        columns=[
+            "item_key", "feed_name", "guid", "link", "title", "summary", "published_at",
+            "published_utc_offset", "published_is_fallback", "first_seen_at", "last_seen_at",
+            "first_fetch_id", "last_fetch_id",
+        ],
+    )
+    tag_frame = pd.DataFrame(
+        [
+            {
+                "item_key": key,
+                "tag": t.tag,
+                "tag_type": t.tag_type,
+                "matched_alias": t.matched_alias,
+                "confidence": float(t.confidence),
+            }
+            for key in keys
+            for t in tags.get(key, ())
+        ],
+        columns=["item_key", "tag", "tag_type", "matched_alias", "confidence"],
+    )
+    con.execute("begin transaction")
+    try:
+        if len(item_frame):
+            con.register("incoming_items", item_frame)
+            con.execute(
+                """
+                insert into raw.news_items
+                select item_key, feed_name, guid, link, title, summary,
+                       published_at::timestamptz, published_utc_offset, published_is_fallback,
+                       first_seen_at::timestamptz, last_seen_at::timestamptz,
+                       first_fetch_id, last_fetch_id
+                from incoming_items
+                on conflict (item_key) do update set
+                    title = excluded.title,
+                    summary = excluded.summary,
+                    link = coalesce(excluded.link, news_items.link),
+                    published_at = case when excluded.published_is_fallback
+                                        then news_items.published_at
+                                        else excluded.published_at end,
+                    published_utc_offset = case when excluded.published_is_fallback
+                                        then news_items.published_utc_offset
+                                        else excluded.published_utc_offset end,
+                    published_is_fallback = news_items.published_is_fallback
+                                        and excluded.published_is_fallback,
+                    last_seen_at = excluded.last_seen_at,
+                    last_fetch_id = excluded.last_fetch_id
+                """
+            )
+            con.unregister("incoming_items")
+            con.execute("delete from raw.news_item_tags where list_contains(?, item_key)", [keys])
+        if len(tag_frame):
+            con.register("incoming_tags", tag_frame)
+            con.execute("insert into raw.news_item_tags select * from incoming_tags")
+            con.unregister("incoming_tags")
+        new_items = len(set(keys) - existing)
+        updated_items = len(set(keys) & existing)
+        con.execute(
+            "insert into raw.news_fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                manifest.fetch_id,
+                manifest.feed_name,
+                manifest.url,
+                fetched_at,
+                status,
+                manifest.http_status,
+                error,
+                len(items),
+                new_items,
+                updated_items,
+                manifest.manifest_file,
+            ],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return NewsLoadStats(manifest.fetch_id, new_items, updated_items, skipped=False)
+
+
+def latest_feed_validators(
+    con: duckdb.DuckDBPyConnection, archive_root: Path, feed_name: str
+) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of the feed's last successful fetch, for a conditional GET."""
+    rows = con.execute(
+        "select archive_path from raw.news_fetches where feed_name = ? and status in "
+        "('ok', 'warning') order by fetched_at desc limit 1",
+        [feed_name],
+    ).fetchall()
+    if not rows:
+        return None, None
+    import json
+
+    manifest = json.loads((archive_root / rows[0][0]).read_text())
+    return manifest.get("etag"), manifest.get("last_modified")
