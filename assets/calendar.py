@@ -47,7 +47,6 @@ def sessions_between(start: date, end: date) -> list[date]:
     _check_range(start)
     _check_range(end)
 
-
     sessions = _all_sessions()
     lo = bisect.bisect_left(sessions, start)
     hi = bisect.bisect_right(sessions, end)
@@ -57,7 +56,6 @@ def sessions_between(start: date, end: date) -> list[date]:
 def is_session(day: date) -> bool:
     _check_range(day)
 
-
     sessions = _all_sessions()
     i = bisect.bisect_left(sessions, day)
     return i < len(sessions) and sessions[i] == day
@@ -65,7 +63,6 @@ def is_session(day: date) -> bool:
 
 def next_session_on_or_after(day: date) -> date:
     _check_range(day)
-
 
     sessions = _all_sessions()
     i = bisect.bisect_left(sessions, day)
@@ -77,7 +74,6 @@ def next_session_on_or_after(day: date) -> date:
 def previous_session_on_or_before(day: date) -> date:
     _check_range(day)
 
-
     sessions = _all_sessions()
     i = bisect.bisect_right(sessions, day) - 1
     if i < 0:
@@ -87,7 +83,6 @@ def previous_session_on_or_before(day: date) -> date:
 
 def shift_sessions(day: date, n: int) -> date:
     """The session n sessions after (n > 0) or before (n < 0) the session `day`."""
-
 
     sessions = _all_sessions()
     i = bisect.bisect_left(sessions, day)

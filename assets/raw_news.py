@@ -167,8 +167,12 @@ def raw_news(
             "updated_items": sum(o.updated_items for o in outcomes),
         },
     )
-    yield dg.MaterializeResult(asset_key=NEWS_ITEM_TAGS, metadata={"dagster/row_count": int(tag_rows)})
-    yield dg.MaterializeResult(asset_key=NEWS_FETCHES, metadata={"dagster/row_count": int(fetch_rows)})
+    yield dg.MaterializeResult(
+        asset_key=NEWS_ITEM_TAGS, metadata={"dagster/row_count": int(tag_rows)}
+    )
+    yield dg.MaterializeResult(
+        asset_key=NEWS_FETCHES, metadata={"dagster/row_count": int(fetch_rows)}
+    )
 
 
 def _describe(outcome: FeedOutcome) -> str:

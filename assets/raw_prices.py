@@ -113,8 +113,14 @@ def raw_prices(
             stored = _stored_adj_close(con, tickers, start, end)
             restated = sorted(set(detect_restated_tickers(stored, result.bars)))
             manifest = write_price_fetch(
-                archive, result.bars, source="yfinance", fetched_at=datetime.now(NEW_YORK),
-                tickers=tickers, start=start, end=end, failed_tickers=sorted(result.failed),
+                archive,
+                result.bars,
+                source="yfinance",
+                fetched_at=datetime.now(NEW_YORK),
+                tickers=tickers,
+                start=start,
+                end=end,
+                failed_tickers=sorted(result.failed),
             )
             load_price_fetch(con, archive, manifest)
             fetched_tickers = sorted(set(result.bars["ticker"]))
@@ -126,9 +132,15 @@ def raw_prices(
                 if not full.bars.empty:
                     ok = sorted(set(full.bars["ticker"]))
                     manifest = write_price_fetch(
-                        archive, full.bars, source="yfinance", fetched_at=datetime.now(NEW_YORK),
-                        tickers=refetch, start=history_start, end=end,
-                        failed_tickers=sorted(full.failed), replaces_history_of=ok,
+                        archive,
+                        full.bars,
+                        source="yfinance",
+                        fetched_at=datetime.now(NEW_YORK),
+                        tickers=refetch,
+                        start=history_start,
+                        end=end,
+                        failed_tickers=sorted(full.failed),
+                        replaces_history_of=ok,
                     )
                     load_price_fetch(con, archive, manifest)
         else:

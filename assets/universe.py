@@ -1,4 +1,4 @@
-"""The universe file (dbt seed `universe.csv`): which tickers ADR Pulse follows, and their groups."""
+"""The universe file (dbt seed `universe.csv`): the tickers ADR Pulse follows and their groups."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def read_universe(path: Path) -> list[Member]:
         header = tuple(reader.fieldnames or ())
         if header[: len(UNIVERSE_COLUMNS)] != UNIVERSE_COLUMNS:
             raise ValueError(
-                f"{path}: header must start with {','.join(UNIVERSE_COLUMNS)}, got {','.join(header)}"
+                f"{path}: header must start with {','.join(UNIVERSE_COLUMNS)}, "
+                f"got {','.join(header)}"
             )
         members: list[Member] = []
         seen: set[str] = set()

@@ -97,7 +97,7 @@ def _query_published(settings: Settings, query: str) -> tuple[list[str], list[tu
         rows = cursor.fetchall() if columns else []
     except duckdb.Error as exc:
         raise CliError(
-            f"query failed: {exc}\nTables: run `adrpulse sql \"show all tables\"`."
+            f'query failed: {exc}\nTables: run `adrpulse sql "show all tables"`.'
         ) from exc
     finally:
         con.close()
@@ -130,7 +130,9 @@ def print_summary(settings: Settings, marts_preview_rows: int = 3) -> None:
     for name, _ in counts:
         if not name.startswith("marts."):
             continue
-        cols, preview = _query_published(settings, f"select * from {name} limit {marts_preview_rows}")
+        cols, preview = _query_published(
+            settings, f"select * from {name} limit {marts_preview_rows}"
+        )
         keep = cols[:8]
         print(f"\n{name} (first {len(keep)} of {len(cols)} columns)")
         print(format_table(keep, [r[: len(keep)] for r in preview], max_width=28))
@@ -146,7 +148,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if result.success:
         print_summary(settings)
         print(
-            "\nNext: `adrpulse sql \"select * from marts.fct_event_study_summary limit 5\"`, "
+            '\nNext: `adrpulse sql "select * from marts.fct_event_study_summary limit 5"`, '
             "or `make ui` to browse the assets and this run."
         )
     return 0 if result.success else 1
@@ -175,6 +177,7 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from assets.prices.importer import PriceImportError, read_price_import
+
     from assets.universe import universe_tickers
     from warehouse.archive import write_price_fetch
 
@@ -189,8 +192,7 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
     bars = imported.bars
     if imported.new_tickers:
         print(
-            "Not in the universe, added as group 'unclassified': "
-            + ", ".join(imported.new_tickers)
+            "Not in the universe, added as group 'unclassified': " + ", ".join(imported.new_tickers)
         )
     tickers = sorted(set(bars["ticker"]))
     manifest = write_price_fetch(
@@ -270,33 +272,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="run the whole pipeline offline on the bundled sample",
-                       description="Replay the bundled synthetic sample archive through Dagster, "
-                       "dbt and the checks, then print a summary. No network.")
+    p = sub.add_parser(
+        "demo",
+        help="run the whole pipeline offline on the bundled sample",
+        description="Replay the bundled synthetic sample archive through Dagster, "
+        "dbt and the checks, then print a summary. No network.",
+    )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("run", help="the live daily run (Yahoo prices, RSS news, marts)",
-                       description="Fetch the latest prices and news, rebuild and publish marts.")
+    p = sub.add_parser(
+        "run",
+        help="the live daily run (Yahoo prices, RSS news, marts)",
+        description="Fetch the latest prices and news, rebuild and publish marts.",
+    )
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="last session to fetch (default: today)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("import-prices", help="import bars from CSV or Parquet files",
-                       description="Import daily bars: a directory of <TICKER>.csv files "
-                       "(date,open,high,low,close,volume[,adj_close,dividends,splits]) or one long "
-                       "CSV/Parquet file with a ticker column. The file is archived, then loaded.")
+    p = sub.add_parser(
+        "import-prices",
+        help="import bars from CSV or Parquet files",
+        description="Import daily bars: a directory of <TICKER>.csv files "
+        "(date,open,high,low,close,volume[,adj_close,dividends,splits]) or one long "
+        "CSV/Parquet file with a ticker column. The file is archived, then loaded.",
+    )
     p.add_argument("path", help="directory or file to import")
     p.set_defaults(func=cmd_import_prices)
 
     p = sub.add_parser("build", help="rebuild the dbt models from what is stored (no network)")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("rebuild", help="empty the raw tables and replay the whole raw archive",
-                       description="Rebuild the warehouse from ADRPULSE_HOME/archive, offline.")
+    p = sub.add_parser(
+        "rebuild",
+        help="empty the raw tables and replay the whole raw archive",
+        description="Rebuild the warehouse from ADRPULSE_HOME/archive, offline.",
+    )
     p.set_defaults(func=cmd_rebuild)
 
-    p = sub.add_parser("sql", help="query the published marts (interactive without QUERY)",
-                       description="Run SQL against the last published build (schemas marts and "
-                       "reference). Safe while a run is writing.")
+    p = sub.add_parser(
+        "sql",
+        help="query the published marts (interactive without QUERY)",
+        description="Run SQL against the last published build (schemas marts and "
+        "reference). Safe while a run is writing.",
+    )
     p.add_argument("query", nargs="?", help="SQL to run; omit for an interactive prompt")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--csv", action="store_true", help="print CSV")

@@ -14,6 +14,7 @@ ensure_manifest()
 
 # Imported after the manifest exists: the dbt assets are built from it at import time.
 from assets.checks import PRICE_CHECKS  # noqa: E402
+
 from assets.dbt_models import adrpulse_dbt_models  # noqa: E402
 from assets.publish import published_marts  # noqa: E402
 from assets.raw_news import raw_news  # noqa: E402

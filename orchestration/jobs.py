@@ -11,8 +11,8 @@ from orchestration.settings import SAMPLE_ARCHIVE_DIR
 
 RAW_PRICES = dg.AssetSelection.assets(DAILY_BARS).required_multi_asset_neighbors()
 RAW_NEWS = dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors()
-MODELS_AND_PUBLISH = (
-    dg.AssetSelection.groups("reference", "staging", "intermediate", "marts", "publish")
+MODELS_AND_PUBLISH = dg.AssetSelection.groups(
+    "reference", "staging", "intermediate", "marts", "publish"
 )
 EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
 

@@ -109,8 +109,13 @@ class Settings:
         return self.home / "reports"
 
     def ensure_dirs(self) -> None:
-        for path in (self.home, self.archive_dir, self.published_dir, self.dagster_home,
-                     self.reports_dir):
+        for path in (
+            self.home,
+            self.archive_dir,
+            self.published_dir,
+            self.dagster_home,
+            self.reports_dir,
+        ):
             path.mkdir(parents=True, exist_ok=True)
 
     def dbt_env(self) -> dict[str, str]:

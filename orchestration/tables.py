@@ -17,8 +17,10 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         if value != value:  # NaN
             return "NaN"
-        return f"{value:,.6g}" if abs(value) >= 1e6 or (value and abs(value) < 1e-3) else (
-            f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.1f}"
+        return (
+            f"{value:,.6g}"
+            if abs(value) >= 1e6 or (value and abs(value) < 1e-3)
+            else (f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.1f}")
         )
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -71,4 +73,6 @@ def format_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
             return float(value)
         return str(value)
 
-    return json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=default, indent=2)
+    return json.dumps(
+        [dict(zip(columns, row, strict=True)) for row in rows], default=default, indent=2
+    )

@@ -1,4 +1,5 @@
-"""The raw archive: every fetch and import kept as received, so the warehouse can be rebuilt offline.
+"""The raw archive: every fetch and import kept as received, so the warehouse can be rebuilt
+offline.
 
 Layout under an archive root (ADRPULSE_HOME/archive, or the bundled sample archive):
 

@@ -31,7 +31,9 @@ def _busy_message(path: Path, exc: Exception) -> str:
 
 
 @contextmanager
-def warehouse_connection(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def warehouse_connection(
+    path: Path, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse that is always closed, with the raw schema in place."""
     path = Path(path)
     if read_only and not path.exists():

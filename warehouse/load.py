@@ -77,12 +77,16 @@ def _read_price_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> No
         "group by all having count(*) > 1 order by 1, 2 limit 5"
     ).fetchall()
     if dupes:
-        raise ArchiveFileError(f"archived price file {path} repeats (ticker, session_date): {dupes}")
+        raise ArchiveFileError(
+            f"archived price file {path} repeats (ticker, session_date): {dupes}"
+        )
     nulls = _scalar(
         con, "select count(*) from staged_bars where ticker is null or session_date is null"
     )
     if nulls:
-        raise ArchiveFileError(f"archived price file {path} has {nulls} rows without ticker or date")
+        raise ArchiveFileError(
+            f"archived price file {path} has {nulls} rows without ticker or date"
+        )
 
 
 def load_price_fetch(
@@ -235,9 +239,19 @@ def load_news_fetch(
             for it in by_key.values()
         ],
         columns=[
-            "item_key", "feed_name", "guid", "link", "title", "summary", "published_at",
-            "published_utc_offset", "published_is_fallback", "first_seen_at", "last_seen_at",
-            "first_fetch_id", "last_fetch_id",
+            "item_key",
+            "feed_name",
+            "guid",
+            "link",
+            "title",
+            "summary",
+            "published_at",
+            "published_utc_offset",
+            "published_is_fallback",
+            "first_seen_at",
+            "last_seen_at",
+            "first_fetch_id",
+            "last_fetch_id",
         ],
     )
     tag_frame = pd.DataFrame(

@@ -100,7 +100,8 @@ def publish(
                 f"select * from read_parquet('{table.path.as_posix()}')"
             )
         cat.execute(
-            "create table main.published_build as select ? as build_id, ?::timestamptz as published_at",
+            "create table main.published_build as "
+            "select ? as build_id, ?::timestamptz as published_at",
             [build_id, now],
         )
     finally:
@@ -118,11 +119,19 @@ def _prune_builds(builds: Path, keep: int) -> None:
 
 
 def open_published(published_dir: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the current published build."""
+    """A read-only connection to the current published build.
+
+    The catalog is attached to a fresh in-memory database rather than opened with
+    `duckdb.connect(path)`: connect() reuses an instance already open for the same path in this
+    process, which would keep serving the previous build after the catalog was swapped.
+    """
     catalog = Path(published_dir) / CATALOG_NAME
     if not catalog.exists():
         raise FileNotFoundError(
             f"nothing is published yet at {catalog}: run `adrpulse demo` (offline sample) or "
             "`adrpulse run` first"
         )
-    return duckdb.connect(str(catalog), read_only=True)
+    con = duckdb.connect()
+    con.execute(f"attach '{catalog.as_posix()}' as published (read_only)")
+    con.execute("use published")
+    return con
