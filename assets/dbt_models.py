@@ -5,7 +5,6 @@ Python raw assets through staging and intermediate models to the marts. dbt data
 checks; ERROR-severity tests fail the run, WARN ones only report.
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any

@@ -1,6 +1,5 @@
 """Publishing: after the marts build, expose them to SQL readers as Parquet plus a catalog."""
 
-from __future__ import annotations
 
 import dagster as dg
 

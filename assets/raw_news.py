@@ -4,14 +4,14 @@ Thin Dagster wiring around assets/news (HTTP, parsing, tagging) and warehouse/ (
 Each feed is isolated: whatever one feed does, the others and the stored news are untouched.
 """
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import dagster as dg
 
+from assets.source_mode import SourceMode
 from assets.sources import rss_feeds
 from orchestration.resources import FeedClientResource, StateResource, WarehouseResource
 from warehouse.archive import NewsFetchManifest, list_news_fetches, read_news_body, write_news_fetch
@@ -25,7 +25,7 @@ NEWS_FETCHES = dg.AssetKey(["raw", "news_fetches"])
 class RawNewsConfig(dg.Config):
     """Run configuration, editable in the UI's launchpad."""
 
-    mode: Literal["live", "archive"] = "live"
+    mode: SourceMode = SourceMode.live
     """live: poll every feed once. archive: load archived fetches only."""
     replay_archive: str = ""
     """archive mode: the archive to replay (default: ADRPULSE_HOME/archive)."""
@@ -110,7 +110,7 @@ def raw_news(
     tickers_by_feed = {f.name: list(f.tickers) for f in feed_list}
     outcomes: list[FeedOutcome] = []
     with warehouse.connect() as con:
-        if config.mode == "live":
+        if config.mode == SourceMode.live:
             for i, feed in enumerate(feed_list, start=1):
                 etag, last_modified = latest_feed_validators(con, archive, feed.name)
                 response = feeds.fetch(feed.url, etag, last_modified)
@@ -159,7 +159,7 @@ def raw_news(
             "dagster/row_count": int(items),
             "items_tagged": int(tagged),
             "last_published_at": str(last_published),
-            "mode": config.mode,
+            "mode": config.mode.value,
             "archive": str(archive),
             "feeds_ok": dg.MetadataValue.json(ok),
             "feeds_failed": dg.MetadataValue.json(failed),

@@ -3,16 +3,15 @@
 Thin Dagster wiring around assets/prices (fetching, normalizing) and warehouse/ (archive, load).
 """
 
-from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
 
 import dagster as dg
 import pandas as pd
 
 from assets.calendar import NEW_YORK, previous_session_on_or_before, shift_sessions
+from assets.source_mode import SourceMode
 from assets.sources import yahoo_finance
 from assets.universe import universe_tickers
 from orchestration.resources import StateResource, WarehouseResource, YahooPricesResource
@@ -26,7 +25,7 @@ PRICE_FETCHES = dg.AssetKey(["raw", "price_fetches"])
 class RawPricesConfig(dg.Config):
     """Run configuration, editable in the UI's launchpad."""
 
-    mode: Literal["live", "archive"] = "live"
+    mode: SourceMode = SourceMode.live
     """live: fetch from Yahoo, archive, then load. archive: load archived fetches only."""
     replay_archive: str = ""
     """archive mode: the archive to replay (default: ADRPULSE_HOME/archive)."""
@@ -93,7 +92,7 @@ def raw_prices(
     failed: dict[str, str] = {}
     restated: list[str] = []
     with warehouse.connect() as con:
-        if config.mode == "live":
+        if config.mode == SourceMode.live:
             from assets.prices.fetch import detect_restated_tickers
 
             tickers = universe_tickers(Path(state.universe_path))
@@ -163,7 +162,7 @@ def raw_prices(
             "dagster/row_count": int(rows),
             "tickers": int(tickers_n),
             "last_session_loaded": str(last_session),
-            "mode": config.mode,
+            "mode": config.mode.value,
             "archive": str(archive),
             "tickers_fetched": dg.MetadataValue.json(fetched_tickers),
             "tickers_failed": dg.MetadataValue.json(failed),
