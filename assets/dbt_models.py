@@ -5,7 +5,6 @@ Python raw assets through staging and intermediate models to the marts. dbt data
 checks; ERROR-severity tests fail the run, WARN ones only report.
 """
 
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +12,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import DBT_PROJECT
+from orchestration.resources import WarehouseResource
+from warehouse.introspect import TableDescription, describe_table, markdown_preview
 
 # Folder under models/ -> Dagster group; seeds are reference data.
 _GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -49,11 +50,46 @@ TRANSLATOR = AdrPulseTranslator()
     dagster_dbt_translator=TRANSLATOR,
     pool="warehouse",
 )
-def adrpulse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def adrpulse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """`dbt build` of the selected models: seeds, models, unit tests and data tests in DAG order."""
-    # Row counts and column schemas are attached by the publish step, not fetched here: the
-    # fetch_* helpers query the warehouse while dbt still holds DuckDB's single-writer lock.
-    yield from dbt.cli(["build"], context=context).stream()
+    # dagster-dbt's fetch_row_counts() queries the warehouse while the dbt process still holds
+    # DuckDB's single-writer lock, so we buffer dbt's events, describe each built table once dbt
+    # has exited, and only then hand the events (with that metadata) to Dagster.
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    events = list(invocation.stream())
+    described: dict[str, TableDescription] = {}
+    outputs = [e for e in events if isinstance(e, dg.Output)]
+    if outputs:
+        with warehouse.connect() as con:
+            for event in outputs:
+                key = context.asset_key_for_output(event.output_name)
+                desc = describe_table(con, key.path[0], key.path[-1])
+                if desc is not None:
+                    described[event.output_name] = desc
+    for event in events:
+        if isinstance(event, dg.Output) and event.output_name in described:
+            yield event.with_metadata(
+                {**event.metadata, **table_metadata(described[event.output_name])}
+            )
+        else:
+            yield event
+    if not invocation.is_successful():
+        raise invocation.get_error() or dg.Failure("dbt build failed; see the run log")
+
+
+def table_metadata(desc: TableDescription) -> dict[str, dg.RawMetadataValue]:
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "dagster/row_count": desc.rows,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, type_) for name, type_ in desc.columns]
+        ),
+        "preview": dg.MetadataValue.md(markdown_preview(desc)),
+    }
+    if desc.latest_date is not None:
+        metadata["last_session_loaded"] = desc.latest_date
+    return metadata
 
 
 def mart_asset_keys() -> list[dg.AssetKey]:

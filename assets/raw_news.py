@@ -92,6 +92,7 @@ def ingest_news_fetch(
     ],
     group_name="raw",
     pool="warehouse",
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
 )
 def raw_news(
     context: dg.AssetExecutionContext,

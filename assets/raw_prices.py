@@ -78,6 +78,9 @@ def _first_stored_session(con) -> dict[str, date]:
     ],
     group_name="raw",
     pool="warehouse",
+    # Yahoo has bad minutes; a whole-run retry after back-off is cheap (the archive keeps what
+    # was already received, and loading skips fetches already loaded).
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
 )
 def raw_prices(
     context: dg.AssetExecutionContext,
@@ -93,7 +96,7 @@ def raw_prices(
     restated: list[str] = []
     with warehouse.connect() as con:
         if config.mode == SourceMode.live:
-            from assets.prices.fetch import detect_restated_tickers
+            from assets.prices.restatement import detect_restated_tickers
 
             tickers = universe_tickers(Path(state.universe_path))
             as_of = date.fromisoformat(config.as_of) if config.as_of else _today_new_york()
