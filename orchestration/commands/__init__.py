@@ -1,0 +1,1 @@
+"""`adrpulse` subcommands, one module per area. Each module exposes `register(subparsers)`."""

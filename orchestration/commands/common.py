@@ -1,0 +1,65 @@
+"""What every command shares: user-facing errors and launching Dagster runs."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from orchestration.tables import format_table
+
+
+class CliError(Exception):
+    """A user-facing error: printed without a traceback, exit status 1."""
+
+
+def run_job(job_name: str, run_config: dict[str, Any] | None = None) -> Any:
+    """Execute a job of the code location in this process, recorded on the Dagster instance
+    under ADRPULSE_HOME so it appears in the UI's run history."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import SETTINGS, defs
+
+    job = defs.resolve_job_def(job_name)
+    config = {
+        **(run_config or {}),
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    }
+    print(f"Dagster run of job {job_name} (DAGSTER_HOME={SETTINGS.dagster_home})", file=sys.stderr)
+    with DagsterInstance.get() as instance:
+        return job.execute_in_process(instance=instance, run_config=config, raise_on_error=False)
+
+
+def check_rows(result: Any) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for evaluation in result.get_asset_check_evaluations():
+        severity = getattr(evaluation.severity, "value", str(evaluation.severity))
+        rows.append(
+            (
+                evaluation.asset_key.to_user_string(),
+                evaluation.check_name,
+                "passed" if evaluation.passed else "FAILED",
+                severity if not evaluation.passed else "",
+            )
+        )
+    return sorted(rows)
+
+
+def report_run(result: Any, show_checks: bool = True) -> int:
+    """Print the checks and the run's outcome; return the exit status."""
+    if show_checks:
+        rows = check_rows(result)
+        if rows:
+            print("\nChecks")
+            print(format_table(["asset", "check", "result", "severity"], rows))
+            failed = sum(1 for r in rows if r[2] != "passed")
+            print(f"{len(rows) - failed} checks passed, {failed} failed")
+    status = "succeeded" if result.success else "FAILED"
+    print(f"\nRun {result.run_id} {status}.")
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.step_key:
+                error = getattr(event.event_specific_data, "error", None)
+                message = error.message.strip() if error is not None else event.message
+                print(f"  step {event.step_key}: {message}", file=sys.stderr)
+        print("See the run in the UI (adrpulse ui) for the full log.", file=sys.stderr)
+    return 0 if result.success else 1
