@@ -1,0 +1,1 @@
+"""Daily bars: fetch (yfinance), normalize, import, restatement, checks. Free of Dagster."""

@@ -1,0 +1,328 @@
+"""Data checks on daily bars, as plain SQL over a DuckDB connection (the asset checks call these).
+
+Each check selects the rows that break one rule, counts them, keeps a few examples and returns a
+CheckResult. They read `raw.daily_bars` by default; pass `table=` to check another relation of the
+same shape (a staging table or a registered frame). DuckDB 2.0 streams results, so every query is
+fetched to the end before the next one runs.
+
+NaN is not NULL in DuckDB, and NaN compares greater than every number (`NaN > 0` is true), so the
+price checks test `isnan` explicitly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from assets.calendar import sessions_between
+
+DEFAULT_TABLE = "raw.daily_bars"
+DEFAULT_MAX_EXAMPLES = 5
+DEFAULT_MOVE_THRESHOLD = 0.25
+_RELATION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    failing_rows: int
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    description: str = ""
+    severity: str = "error"  # error: block downstream; warn: report only
+
+
+def _relation(table: str) -> str:
+    # Identifiers cannot be bound as parameters; accept only plain (schema.)name.
+    if not _RELATION.match(table):
+        raise ValueError(f"not a plain table name: {table!r}")
+    return table
+
+
+def _plain(value: Any) -> Any:
+    """JSON- and metadata-friendly values for the examples."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"  # not None: a NaN price and a missing one are different faults
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+def _fetch_dicts(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    result = con.execute(sql, params or [])
+    columns = [d[0] for d in result.description]
+    rows = result.fetchall()
+    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    failing_sql: str,
+    order_by: str,
+    *,
+    params: list[Any] | None = None,
+    max_examples: int,
+    ok_text: str,
+    fail_text: str,
+    severity: str = "error",
+) -> CheckResult:
+    count = con.execute(f"select count(*) from ({failing_sql})", params or []).fetchall()[0][0]
+    examples = []
+    if count:
+        examples = _fetch_dicts(
+            con,
+            f"select * from ({failing_sql}) order by {order_by} limit {int(max_examples)}",
+            params,
+        )
+    return CheckResult(
+        name=name,
+        passed=count == 0,
+        failing_rows=int(count),
+        examples=examples,
+        description=ok_text if count == 0 else fail_text.format(n=count),
+        severity=severity,
+    )
+
+
+def check_unique(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    """(ticker, session_date) appears once."""
+    sql = f"""
+        select ticker, session_date, count(*) as copies
+        from {_relation(table)}
+        group by ticker, session_date
+        having count(*) > 1"""
+    return _run(
+        con, "bars_unique", sql, "ticker, session_date", max_examples=max_examples,
+        ok_text="every (ticker, session_date) appears once",
+        fail_text="{n} (ticker, session_date) keys appear more than once",
+    )
+
+
+def check_frame_unique(
+    bars: pd.DataFrame, *, max_examples: int = DEFAULT_MAX_EXAMPLES
+) -> CheckResult:
+    """Uniqueness of (ticker, session_date) in a frame about to be loaded.
+
+    raw.daily_bars has that primary key, so duplicates in the table cannot exist; in a frame they
+    would make the load fail (or one row silently win an upsert), so check before loading.
+    """
+    if not len(bars):
+        return CheckResult("frame_unique", True, 0, [], "no rows to check")
+    keys = bars.loc[:, ["ticker", "session_date"]].copy()
+    keys["session_date"] = pd.to_datetime(keys["session_date"]).dt.date
+    counts = keys.groupby(["ticker", "session_date"]).size().rename("copies").reset_index()
+    dupes = counts.loc[counts["copies"] > 1].sort_values(["ticker", "session_date"])
+    examples = [
+        {k: _plain(v) for k, v in row.items()}
+        for row in dupes.head(max_examples).to_dict("records")
+    ]
+    n = len(dupes)
+    return CheckResult(
+        "frame_unique", n == 0, n, examples,
+        "every (ticker, session_date) appears once" if n == 0
+        else f"{n} (ticker, session_date) keys appear more than once in the frame",
+    )
+
+
+def check_prices_positive(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    """close and adj_close are present, not NaN, and > 0."""
+    sql = f"""
+        select ticker, session_date, close, adj_close
+        from {_relation(table)}
+        where close is null or adj_close is null
+           or isnan(close) or isnan(adj_close)
+           or close <= 0 or adj_close <= 0"""
+    return _run(
+        con, "prices_positive", sql, "ticker, session_date", max_examples=max_examples,
+        ok_text="close and adj_close are present and positive on every row",
+        fail_text="{n} rows lack a positive close or adj_close",
+    )
+
+
+def check_ohlc_consistent(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    """low <= open <= high and low <= close <= high (a missing open/high/low is not checked)."""
+    sql = f"""
+        select ticker, session_date, open, high, low, close
+        from {_relation(table)}
+        where (low is not null and high is not null and (isnan(low) or isnan(high) or low > high))
+           or (open is not null and low is not null and open < low)
+           or (open is not null and high is not null and open > high)
+           or (close is not null and low is not null and close < low)
+           or (close is not null and high is not null and close > high)"""
+    return _run(
+        con, "ohlc_consistent", sql, "ticker, session_date", max_examples=max_examples,
+        ok_text="low <= open, close <= high on every row",
+        fail_text="{n} rows have open or close outside [low, high]",
+    )
+
+
+def check_volume_non_negative(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    sql = f"""
+        select ticker, session_date, volume
+        from {_relation(table)}
+        where volume < 0"""
+    return _run(
+        con, "volume_non_negative", sql, "ticker, session_date", max_examples=max_examples,
+        ok_text="volume is never negative",
+        fail_text="{n} rows have a negative volume",
+    )
+
+
+def check_freshness(
+    con: duckdb.DuckDBPyConnection,
+    tickers: Iterable[str],
+    as_of: date,
+    *,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    """Every given ticker has a bar for the session `as_of` (the latest session expected)."""
+    wanted = sorted({t.upper() for t in tickers})
+    sql = f"""
+        with wanted as (select unnest(?::varchar[]) as ticker),
+        latest as (
+            select ticker, max(session_date) as latest_session
+            from {_relation(table)}
+            where ticker in (select ticker from wanted)
+            group by ticker
+        )
+        select w.ticker, l.latest_session, ?::date as expected_session
+        from wanted w left join latest l using (ticker)
+        where l.latest_session is null or l.latest_session < ?::date"""
+    return _run(
+        con, "bars_fresh", sql, "ticker", params=[wanted, as_of, as_of],
+        max_examples=max_examples,
+        ok_text=f"all {len(wanted)} tickers have the session {as_of}",
+        fail_text=f"{{n}} of {len(wanted)} tickers lack the session {as_of}",
+    )
+
+
+def check_no_gaps(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    """No XNYS session is missing between a ticker's first and last bar.
+
+    The tail after the last bar is the freshness check's business. Failing rows are the missing
+    (ticker, session) pairs.
+    """
+    bounds = con.execute(
+        f"select min(session_date), max(session_date) from {_relation(table)}"
+    ).fetchall()[0]
+    if bounds[0] is None:
+        return CheckResult("bars_no_gaps", True, 0, [], "no bars to check")
+    sessions = sessions_between(bounds[0], bounds[1])
+    sql = f"""
+        with sessions as (select unnest(?::date[]) as session_date),
+        spans as (
+            select ticker, min(session_date) as first_session, max(session_date) as last_session
+            from {_relation(table)}
+            group by ticker
+        ),
+        expected as (
+            select p.ticker, s.session_date
+            from spans p join sessions s
+              on s.session_date between p.first_session and p.last_session
+        )
+        select e.ticker, e.session_date as missing_session
+        from expected e anti join {_relation(table)} b
+          on b.ticker = e.ticker and b.session_date = e.session_date"""
+    return _run(
+        con, "bars_no_gaps", sql, "ticker, missing_session", params=[sessions],
+        max_examples=max_examples,
+        ok_text="no XNYS session missing inside any ticker's history",
+        fail_text="{n} XNYS sessions missing inside tickers' histories",
+    )
+
+
+def check_large_moves(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    threshold: float = DEFAULT_MOVE_THRESHOLD,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    """One-bar |adj_close return| above `threshold` on a day with no split recorded (a warning).
+
+    Such a move is either real news or an unadjusted split/bad print; a person should look. The
+    return is between consecutive bars of the ticker, as the analytics compute it.
+    """
+    if threshold <= 0:
+        raise ValueError(f"threshold must be positive, got {threshold}")
+    sql = f"""
+        with r as (
+            select ticker, session_date, adj_close, stock_splits,
+                   lag(adj_close) over by_ticker as prev_adj_close,
+                   lag(session_date) over by_ticker as prev_session
+            from {_relation(table)}
+            window by_ticker as (partition by ticker order by session_date)
+        )
+        select ticker, prev_session, session_date, prev_adj_close, adj_close,
+               adj_close / prev_adj_close - 1 as one_day_return
+        from r
+        where prev_adj_close > 0 and not isnan(prev_adj_close) and not isnan(adj_close)
+          and abs(adj_close / prev_adj_close - 1) > ?
+          and coalesce(stock_splits, 0) = 0"""
+    return _run(
+        con, "large_moves_without_split", sql, "abs(one_day_return) desc, ticker, session_date",
+        params=[threshold], max_examples=max_examples,
+        ok_text=f"no one-day move above {threshold:.0%} without a recorded split",
+        fail_text=f"{{n}} one-day moves above {threshold:.0%} with no split recorded",
+        severity="warn",
+    )
+
+
+def run_price_checks(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    universe_tickers: Iterable[str],
+    as_of: date,
+    move_threshold: float = DEFAULT_MOVE_THRESHOLD,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> list[CheckResult]:
+    """Every check above, in a stable order."""
+    kw = {"table": table, "max_examples": max_examples}
+    return [
+        check_unique(con, **kw),
+        check_prices_positive(con, **kw),
+        check_ohlc_consistent(con, **kw),
+        check_volume_non_negative(con, **kw),
+        check_freshness(con, universe_tickers, as_of, **kw),
+        check_no_gaps(con, **kw),
+        check_large_moves(con, threshold=move_threshold, **kw),
+    ]

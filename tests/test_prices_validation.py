@@ -1,0 +1,136 @@
+"""The price checks catch each kind of bad row in raw.daily_bars, and pass clean data."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from assets.calendar import sessions_between
+from assets.prices import validation as v
+from warehouse.schema import create_raw_schema
+
+SESSIONS = sessions_between(date(2025, 1, 2), date(2025, 1, 10))
+
+
+def clean_rows(ticker: str = "AAA", base: float = 100.0) -> list[dict]:
+    return [
+        dict(ticker=ticker, session_date=d, open=base + i, high=base + i + 2, low=base + i - 2,
+             close=base + i + 1, adj_close=base + i + 1, volume=1000 + i, dividends=0.0,
+             stock_splits=0.0, adj_close_source="provider", fetch_id="f1")
+        for i, d in enumerate(SESSIONS)
+    ]
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    create_raw_schema(connection)
+    yield connection
+    connection.close()
+
+
+def load(con, rows: list[dict]) -> None:
+    frame = pd.DataFrame(rows)
+    con.register("incoming", frame)
+    con.execute("insert into raw.daily_bars by name select * from incoming").fetchall()
+    con.unregister("incoming")
+
+
+def test_clean_bars_pass_every_check(con):
+    load(con, clean_rows("AAA") + clean_rows("BBB", 50.0))
+    results = v.run_price_checks(con, universe_tickers=["AAA", "BBB"], as_of=SESSIONS[-1])
+    assert [r.name for r in results if not r.passed] == []
+    assert all(r.failing_rows == 0 and r.examples == [] for r in results)
+
+
+def edit(rows: list[dict], day: date, **changes) -> list[dict]:
+    return [{**r, **changes} if r["session_date"] == day else r for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("changes", "check"),
+    [
+        (dict(close=None), v.check_prices_positive),
+        (dict(adj_close=math.nan), v.check_prices_positive),
+        (dict(adj_close=0.0), v.check_prices_positive),
+        (dict(low=200.0), v.check_ohlc_consistent),  # low above open and close
+        (dict(open=500.0, high=103.0), v.check_ohlc_consistent),
+        (dict(close=90.0), v.check_ohlc_consistent),  # close below low
+        (dict(volume=-1), v.check_volume_non_negative),
+    ],
+)
+def test_each_bad_row_is_caught_with_an_example(con, changes, check):
+    day = SESSIONS[2]
+    load(con, edit(clean_rows(), day, **changes))
+    result = check(con)
+    assert not result.passed and result.failing_rows == 1
+    assert result.examples[0]["session_date"] == day.isoformat()
+    assert result.examples[0]["ticker"] == "AAA"
+
+
+def test_freshness_names_stale_and_absent_tickers(con):
+    load(con, clean_rows("AAA") + clean_rows("BBB")[:-1])
+    result = v.check_freshness(con, ["AAA", "BBB", "CCC"], SESSIONS[-1])
+    assert (result.passed, result.failing_rows) == (False, 2)
+    assert [(e["ticker"], e["latest_session"]) for e in result.examples] == [
+        ("BBB", SESSIONS[-2].isoformat()), ("CCC", None)
+    ]
+
+
+def test_gaps_against_the_calendar(con):
+    rows = [r for r in clean_rows() if r["session_date"] not in (SESSIONS[1], SESSIONS[3])]
+    load(con, rows + clean_rows("BBB")[2:])  # BBB starts later: no gap before its first row
+    result = v.check_no_gaps(con)
+    assert result.failing_rows == 2
+    assert [e["missing_session"] for e in result.examples] == [
+        SESSIONS[1].isoformat(), SESSIONS[3].isoformat()
+    ]
+
+
+def test_large_move_without_split_warns_and_a_split_excuses_it(con):
+    rows = edit(clean_rows(), SESSIONS[3], adj_close=150.0, close=150.0, high=151.0)
+    rows = edit(rows, SESSIONS[5], adj_close=40.0, close=40.0, low=39.0, stock_splits=3.0)
+    load(con, rows)
+    result = v.check_large_moves(con, threshold=0.25)
+    assert result.severity == "warn" and not result.passed
+    # The jump up on SESSIONS[3] and the fall back on SESSIONS[4]; the split day is excused.
+    assert sorted(e["session_date"] for e in result.examples) == [
+        SESSIONS[3].isoformat(), SESSIONS[4].isoformat()
+    ]
+    assert v.check_large_moves(con, threshold=0.6).failing_rows == 0
+
+
+def test_unique_on_a_table_without_a_key_and_on_a_frame(con):
+    rows = clean_rows()
+    con.execute("create table staged as select * from raw.daily_bars limit 0").fetchall()
+    frame = pd.DataFrame(rows + rows[:1])
+    con.register("incoming", frame)
+    con.execute("insert into staged by name select * from incoming").fetchall()
+    result = v.check_unique(con, table="staged")
+    assert result.failing_rows == 1 and result.examples[0]["copies"] == 2
+
+    framed = v.check_frame_unique(frame)
+    assert (framed.passed, framed.failing_rows) == (False, 1)
+    assert framed.examples[0]["session_date"] == SESSIONS[0].isoformat()
+    assert v.check_frame_unique(pd.DataFrame(rows)).passed
+
+
+def test_table_names_are_not_sql(con):
+    with pytest.raises(ValueError, match="plain table name"):
+        v.check_unique(con, table="raw.daily_bars; drop table raw.daily_bars")
+
+
+def test_nan_prices_fail_although_nan_compares_above_zero(con):
+    load(con, clean_rows())
+    # pandas NaN arrives as NULL; set a real NaN in SQL, where 'NaN' > 0 is true.
+    con.execute("update raw.daily_bars set adj_close = 'NaN'::double where session_date = ?",
+                [SESSIONS[1]]).fetchall()
+    assert con.execute("select count(*) from raw.daily_bars where adj_close > 0").fetchall() == [
+        (len(SESSIONS),)
+    ]
+    result = v.check_prices_positive(con)
+    assert result.failing_rows == 1 and result.examples[0]["adj_close"] == "NaN"
