@@ -64,7 +64,12 @@ def ingest_news_fetch(
             status, items, error = parsed.status, parsed.items, parsed.error
         except Exception as exc:  # a parser bug must fail this feed only
             status, items, error = "failed", [], f"parser error: {exc!r}"
-    tags = {it.item_key: tag_item(it, aliases, feed_tickers=feed_tickers) for it in items}
+    tags = {
+        it.item_key: tag_item(
+            it.title, it.summary, aliases, feed_name=manifest.feed_name, feed_tickers=feed_tickers
+        )
+        for it in items
+    }
     stats = load_news_fetch(con, manifest, status=status, error=error, items=items, tags=tags)
     return FeedOutcome(manifest.feed_name, status, stats.new_items, stats.updated_items, error)
 

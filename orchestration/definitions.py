@@ -13,7 +13,7 @@ prepare_environment(SETTINGS)
 ensure_manifest()
 
 # Imported after the manifest exists: the dbt assets are built from it at import time.
-from assets.checks import PRICE_CHECKS  # noqa: E402
+
 
 from assets.dbt_models import adrpulse_dbt_models  # noqa: E402
 from assets.publish import published_marts  # noqa: E402
@@ -26,7 +26,7 @@ from orchestration.schedules import ALL_SCHEDULES  # noqa: E402
 
 defs = dg.Definitions(
     assets=[*SOURCE_SPECS, raw_prices, raw_news, adrpulse_dbt_models, published_marts],
-    asset_checks=PRICE_CHECKS,
+
     jobs=ALL_JOBS,
     schedules=ALL_SCHEDULES,
     resources=build_resources(SETTINGS),
