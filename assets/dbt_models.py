@@ -79,8 +79,8 @@ def adrpulse_dbt_models(
         raise invocation.get_error() or dg.Failure("dbt build failed; see the run log")
 
 
-def table_metadata(desc: TableDescription) -> dict[str, dg.RawMetadataValue]:
-    metadata: dict[str, dg.RawMetadataValue] = {
+def table_metadata(desc: TableDescription) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
         "dagster/row_count": desc.rows,
         "dagster/column_schema": dg.TableSchema(
             columns=[dg.TableColumn(name, type_) for name, type_ in desc.columns]

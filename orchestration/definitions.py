@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from orchestration.dbt_project import ensure_manifest
@@ -20,14 +22,18 @@ from assets.publish import published_marts  # noqa: E402
 from assets.raw_news import raw_news  # noqa: E402
 from assets.raw_prices import raw_prices  # noqa: E402
 from assets.sources import SOURCE_SPECS  # noqa: E402
+from orchestration.freshness import with_session_freshness  # noqa: E402
 from orchestration.jobs import ALL_JOBS  # noqa: E402
 from orchestration.resources import build_resources  # noqa: E402
 from orchestration.schedules import ALL_SCHEDULES  # noqa: E402
 
-defs = dg.Definitions(
-    assets=[*SOURCE_SPECS, raw_prices, raw_news, adrpulse_dbt_models, published_marts],
-
-    jobs=ALL_JOBS,
-    schedules=ALL_SCHEDULES,
-    resources=build_resources(SETTINGS),
-)
+with warnings.catch_warnings():
+    # map_resolved_asset_specs is marked preview in Dagster 1.13; it is the one call that applies
+    # a policy to every asset, dbt models included.
+    warnings.simplefilter("ignore", category=dg.PreviewWarning)
+    defs = dg.Definitions(
+        assets=[*SOURCE_SPECS, raw_prices, raw_news, adrpulse_dbt_models, published_marts],
+        jobs=ALL_JOBS,
+        schedules=ALL_SCHEDULES,
+        resources=build_resources(SETTINGS),
+    ).map_resolved_asset_specs(func=with_session_freshness)
