@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup demo test lint ui lock clean-home
+.PHONY: help setup demo test lint ui bench lock clean-home
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ lint: setup  ## ruff
 
 ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000
 	$(BIN)/adrpulse ui
+
+bench: setup  ## benchmark harness at the default size (500 tickers x 10 years); see docs/BENCHMARKS.md
+	$(BIN)/adrpulse bench $(BENCH_ARGS)
 
 lock: setup  ## re-pin requirements.lock from the current environment
 	{ echo "# Exact pins of the whole dependency tree (Python 3.11, Linux). Regenerate with: make lock"; \
