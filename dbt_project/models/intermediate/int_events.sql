@@ -1,0 +1,112 @@
+-- One row per event and ticker: catalogued events (scope groups expanded to their tickers through
+-- the universe) and news-derived events, each with its announcement time and day 0.
+-- Day 0 (catalog): see macro day_zero_basis_date; news events arrive with day 0 already set by the
+-- same rule in int_news_events.
+with catalog as (
+    select * from {{ ref('stg_reference__event_catalog') }}
+),
+
+universe as (
+    select * from {{ ref('stg_reference__universe') }}
+),
+
+news_events as (
+    select * from {{ ref('int_news_events') }}
+),
+
+calendar as (
+    select session_date, session_index from {{ ref('int_trading_calendar') }}
+),
+
+scope_tokens as (
+    select event_id, unnest(scope_tokens) as scope_token
+    from catalog
+),
+
+-- A token names a universe group (all its members) or a ticker; unknown tokens resolve to
+-- nothing (the singular test assert_event_scope_tokens_resolve warns about them).
+scope_tickers as (
+    select
+        scope_tokens.event_id,
+        universe.ticker,
+        min(scope_tokens.scope_token) as scope_token
+    from scope_tokens
+    inner join universe
+        on universe.group_name = scope_tokens.scope_token
+        or universe.ticker = upper(scope_tokens.scope_token)
+    group by scope_tokens.event_id, universe.ticker
+),
+
+catalog_event_tickers as (
+    select
+        catalog.event_id,
+        scope_tickers.ticker,
+        'catalog'                       as event_origin,
+        catalog.event_title,
+        catalog.announced_at,
+        catalog.announced_date,
+        catalog.is_approximate,
+        scope_tickers.scope_token,
+        {{ day_zero_basis_date('catalog.announced_at', 'catalog.announced_date') }}
+                                        as day_zero_basis_date
+    from catalog
+    inner join scope_tickers
+        on scope_tickers.event_id = catalog.event_id
+),
+
+catalog_with_day_zero as (
+    select
+        catalog_event_tickers.*,
+        calendar.session_date as day_zero_date
+    from catalog_event_tickers
+    asof inner join calendar
+        on calendar.session_date >= catalog_event_tickers.day_zero_basis_date
+),
+
+news_event_tickers as (
+    select
+        event_id,
+        ticker,
+        'news'                                                   as event_origin,
+        headlines[1]                                             as event_title,
+        first_published_at                                       as announced_at,
+        cast(timezone('America/New_York', first_published_at) as date) as announced_date,
+        false                                                    as is_approximate,
+        ticker                                                   as scope_token,
+        day_zero_date
+    from news_events
+),
+
+unioned as (
+    select
+        event_id, ticker, event_origin, event_title, announced_at, announced_date,
+        is_approximate, scope_token, day_zero_date
+    from catalog_with_day_zero
+    union all
+    select
+        event_id, ticker, event_origin, event_title, announced_at, announced_date,
+        is_approximate, scope_token, day_zero_date
+    from news_event_tickers
+),
+
+final as (
+    select
+        unioned.event_id,
+        unioned.ticker,
+        coalesce(universe.group_name, 'unclassified')  as group_name,
+        unioned.event_origin,
+        unioned.event_title,
+        unioned.announced_at,
+        unioned.announced_date,
+        unioned.is_approximate,
+        unioned.scope_token,
+        unioned.day_zero_date,
+        calendar.session_index                         as day_zero_session_index
+    from unioned
+    inner join calendar
+        on calendar.session_date = unioned.day_zero_date
+    left join universe
+        on universe.ticker = unioned.ticker
+)
+
+select * from final

@@ -1,0 +1,234 @@
+{%- set pairs = var('basket_pairs') -%}
+{%- set basket_names = [] -%}
+{%- for pair in pairs -%}{%- for name in pair -%}
+    {%- if name not in basket_names -%}{%- do basket_names.append(name) -%}{%- endif -%}
+{%- endfor -%}{%- endfor -%}
+-- One row per session on or after the base date and basket pair (var basket_pairs: A vs B).
+-- A basket is a universe group (equal weight over its members) or a single ticker.
+-- Conventions, both indices 100 at the base session (the last session on or before
+-- var basket_base_date), built on adjusted closes:
+--   index_buy_hold = 100 * mean over members of P_t / P_base: buy-and-hold from the base date.
+--     Null on a session where any member lacks a price (no silent change of composition).
+--   index_daily_rebalanced = 100 * prod over sessions after the base of (1 + mean member return):
+--     equal weights restored every session. The mean uses the members with a return that session
+--     (see members_with_return_*); null from the first session where no member has one.
+--   spread_* = R_A - R_B with R = index / 100 - 1: the arithmetic spread of returns since base.
+--   relative_strength_* = (1 + R_A) / (1 + R_B) = index_A / index_B: the geometric comparison.
+--   rolling_beta_N = cov(r_A, r_B) / var(r_B) and rolling_correlation_N over the last N sessions of
+--     daily-rebalanced basket returns (history before the base date included); null unless all N
+--     sessions have both returns.
+with returns as (
+    select * from {{ ref('int_daily_returns') }}
+),
+
+universe as (
+    select * from {{ ref('stg_reference__universe') }}
+),
+
+calendar as (
+    select session_date, session_index from {{ ref('int_trading_calendar') }}
+),
+
+basket_names as (
+    {%- for name in basket_names %}
+    select '{{ name }}' as basket{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+
+basket_pairs as (
+    {%- for pair in pairs %}
+    select '{{ pair[0] }}' as basket_a, '{{ pair[1] }}' as basket_b{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+
+basket_members as (
+    select distinct basket_names.basket, universe.ticker
+    from basket_names
+    inner join universe
+        on universe.group_name = basket_names.basket
+        or universe.ticker = upper(basket_names.basket)
+),
+
+member_counts as (
+    select basket, count(*) as members_total
+    from basket_members
+    group by basket
+),
+
+base_session as (
+    select max(session_date) as base_date
+    from calendar
+    where session_date <= date '{{ var("basket_base_date") }}'
+),
+
+base_prices as (
+    select returns.ticker, returns.adj_close_price as base_price
+    from returns
+    cross join base_session
+    where returns.session_date = base_session.base_date
+        and returns.adj_close_price > 0
+),
+
+span as (
+    select min(session_index) as first_index, max(session_index) as last_index
+    from returns
+),
+
+spine as (
+    select basket_names.basket, calendar.session_date, calendar.session_index
+    from basket_names
+    cross join span
+    inner join calendar
+        on calendar.session_index between span.first_index and span.last_index
+),
+
+member_days as (
+    select
+        basket_members.basket,
+        returns.session_date,
+        count(returns.adj_close_price)                          as members_priced,
+        count(returns.daily_return)                             as members_with_return,
+        avg(returns.daily_return)                               as basket_return,
+        count(returns.adj_close_price / base_prices.base_price) as members_rebased,
+        avg(returns.adj_close_price / base_prices.base_price)   as mean_rebased_price
+    from basket_members
+    inner join returns
+        on returns.ticker = basket_members.ticker
+    left join base_prices
+        on base_prices.ticker = basket_members.ticker
+    group by basket_members.basket, returns.session_date
+),
+
+basket_days as (
+    select
+        spine.basket,
+        spine.session_date,
+        spine.session_index,
+        member_counts.members_total,
+        coalesce(member_days.members_priced, 0)       as members_priced,
+        coalesce(member_days.members_with_return, 0)  as members_with_return,
+        member_days.basket_return,
+        case when member_days.members_rebased = member_counts.members_total
+            then 100 * member_days.mean_rebased_price
+        end                                           as index_buy_hold
+    from spine
+    inner join member_counts
+        on member_counts.basket = spine.basket
+    left join member_days
+        on member_days.basket = spine.basket
+        and member_days.session_date = spine.session_date
+),
+
+since_base as (
+    select
+        basket_days.*,
+        -- the base session contributes no return: the index starts at 100 there
+        case when basket_days.session_date > base_session.base_date
+            then basket_days.basket_return else 0 end as return_since_base_step
+    from basket_days
+    cross join base_session
+    where basket_days.session_date >= base_session.base_date
+),
+
+compounded as (
+    select
+        basket,
+        session_date,
+        session_index,
+        members_total,
+        members_priced,
+        members_with_return,
+        basket_return,
+        index_buy_hold,
+        case when count(return_since_base_step) over running = count(*) over running
+            then 100 * product(1 + return_since_base_step) over running
+        end as index_daily_rebalanced
+    from since_base
+    window running as (
+        partition by basket order by session_index
+        rows between unbounded preceding and current row
+    )
+),
+
+pair_days as (
+    select
+        basket_pairs.basket_a,
+        basket_pairs.basket_b,
+        a.session_date,
+        a.session_index,
+        a.basket_return as basket_return_a,
+        b.basket_return as basket_return_b
+    from basket_pairs
+    inner join basket_days as a
+        on a.basket = basket_pairs.basket_a
+    inner join basket_days as b
+        on b.basket = basket_pairs.basket_b
+        and b.session_index = a.session_index
+),
+
+rolling as (
+    select
+        basket_a,
+        basket_b,
+        session_date
+        {%- for n in var('rolling_windows') %},
+        case when regr_count(basket_return_a, basket_return_b) over last_{{ n }} = {{ n }}
+            then nullif(regr_slope(basket_return_a, basket_return_b) over last_{{ n }}, 'NaN'::double)
+        end as rolling_beta_{{ n }},
+        case when regr_count(basket_return_a, basket_return_b) over last_{{ n }} = {{ n }}
+            then nullif(corr(basket_return_a, basket_return_b) over last_{{ n }}, 'NaN'::double)
+        end as rolling_correlation_{{ n }}
+        {%- endfor %}
+    from pair_days
+    window
+    {%- for n in var('rolling_windows') %}
+        last_{{ n }} as (
+            partition by basket_a, basket_b order by session_index
+            rows between {{ n - 1 }} preceding and current row
+        ){% if not loop.last %},{% endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        a.session_date,
+        basket_pairs.basket_a,
+        basket_pairs.basket_b,
+        basket_pairs.basket_a || '_vs_' || basket_pairs.basket_b   as basket_pair,
+        base_session.base_date,
+        a.members_total                                             as members_total_a,
+        a.members_priced                                            as members_priced_a,
+        a.members_with_return                                       as members_with_return_a,
+        b.members_total                                             as members_total_b,
+        b.members_priced                                            as members_priced_b,
+        b.members_with_return                                       as members_with_return_b,
+        a.members_priced / a.members_total                          as coverage_a,
+        b.members_priced / b.members_total                          as coverage_b,
+        a.basket_return                                             as daily_return_a,
+        b.basket_return                                             as daily_return_b,
+        a.index_buy_hold                                            as index_buy_hold_a,
+        b.index_buy_hold                                            as index_buy_hold_b,
+        a.index_daily_rebalanced                                    as index_daily_rebalanced_a,
+        b.index_daily_rebalanced                                    as index_daily_rebalanced_b,
+        (a.index_buy_hold - b.index_buy_hold) / 100                 as spread_buy_hold,
+        a.index_buy_hold / b.index_buy_hold                         as relative_strength_buy_hold,
+        (a.index_daily_rebalanced - b.index_daily_rebalanced) / 100 as spread_daily_rebalanced,
+        a.index_daily_rebalanced / b.index_daily_rebalanced         as relative_strength_daily_rebalanced
+        {%- for n in var('rolling_windows') %},
+        rolling.rolling_beta_{{ n }},
+        rolling.rolling_correlation_{{ n }}
+        {%- endfor %}
+    from basket_pairs
+    cross join base_session
+    inner join compounded as a
+        on a.basket = basket_pairs.basket_a
+    inner join compounded as b
+        on b.basket = basket_pairs.basket_b
+        and b.session_index = a.session_index
+    inner join rolling
+        on rolling.basket_a = basket_pairs.basket_a
+        and rolling.basket_b = basket_pairs.basket_b
+        and rolling.session_date = a.session_date
+)
+
+select * from final

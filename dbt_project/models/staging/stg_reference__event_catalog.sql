@@ -1,0 +1,20 @@
+-- One row per curated event; the scope string is split into a list of tokens here.
+with source as (
+    select * from {{ ref('event_catalog') }}
+),
+
+renamed as (
+    select
+        trim(event_id)                                              as event_id,
+        title                                                       as event_title,
+        cast(announced_at as timestamptz)                           as announced_at,
+        cast(announced_date as date)                                as announced_date,
+        announced_timezone,
+        list_filter(string_split(regexp_replace(trim(scope), '\s+', ' ', 'g'), ' '),
+                    lambda token: token <> '')                           as scope_tokens,
+        source                                                      as event_source_note,
+        coalesce(approximate, false)                                as is_approximate
+    from source
+)
+
+select * from renamed
