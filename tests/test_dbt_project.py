@@ -1,0 +1,147 @@
+"""The dbt project's own contracts: the sessions seed, the sources, documentation, docs offline, and
+the accuracy of the normal CDF macro behind every p-value."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.test_marts_reference import (  # noqa: F401  (session fixture, shared build)
+    DBT_DIR,
+    _local_sample_warehouse,
+    invoke_dbt,
+)
+from warehouse.schema import RAW_TABLES_DDL, create_raw_schema
+
+
+def _load_sessions_script():
+    path = DBT_DIR / "scripts" / "make_sessions_seed.py"
+    spec = importlib.util.spec_from_file_location("make_sessions_seed", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sessions_seed_is_what_the_calendar_module_generates() -> None:
+    script = _load_sessions_script()
+    committed = (DBT_DIR / "seeds" / "xnys_sessions.csv").read_text()
+    assert committed == script.render_sessions_csv(), (
+        "seeds/xnys_sessions.csv is stale: run dbt_project/scripts/make_sessions_seed.py"
+    )
+    lines = committed.splitlines()
+    # spot checks of the calendar itself: holidays and the 2025-01-09 national day of mourning
+    assert "2025-01-17" in lines and "2025-01-21" in lines
+    assert "2025-01-20" not in lines and "2025-01-09" not in lines and "2025-02-17" not in lines
+
+
+@pytest.fixture(scope="session")
+def docs_artifacts(_local_sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: F811
+    """`dbt docs generate` on the built sample warehouse (offline), its manifest and catalog."""
+    workdir = tmp_path_factory.mktemp("dbt_docs")
+    result = invoke_dbt(["docs", "generate"], _local_sample_warehouse, workdir)
+    assert result.success, result.exception
+    target = workdir / "target"
+    assert (target / "index.html").exists()
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    return manifest, catalog
+
+
+def test_sources_mirror_the_raw_schema_and_point_at_dagster_assets(docs_artifacts) -> None:
+    manifest, _ = docs_artifacts
+    con = duckdb.connect()
+    create_raw_schema(con)
+    sources = {s["name"]: s for s in manifest["sources"].values() if s["source_name"] == "raw"}
+    assert set(sources) == set(RAW_TABLES_DDL)
+    for table, source in sources.items():
+        actual = [
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'raw' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+        ]
+        assert list(source["columns"]) == actual, table
+        assert source["meta"]["dagster"]["asset_key"] == ["raw", table]
+    con.close()
+
+
+def test_every_model_and_seed_column_is_documented(docs_artifacts) -> None:
+    manifest, catalog = docs_artifacts
+    problems = []
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        if not node["description"].strip():
+            problems.append(f"{unique_id}: no description")
+        built = catalog["nodes"].get(unique_id)
+        if built is None:
+            problems.append(f"{unique_id}: not in the catalog (not built?)")
+            continue
+        documented = {name.lower(): col for name, col in node["columns"].items()}
+        for column in built["columns"]:
+            entry = documented.get(column.lower())
+            if entry is None or not entry["description"].strip():
+                problems.append(f"{unique_id}.{column}: undocumented")
+        for column in documented:
+            if column not in {c.lower() for c in built["columns"]}:
+                problems.append(f"{unique_id}.{column}: documented but not in the relation")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_model_has_a_tested_key(docs_artifacts) -> None:
+    manifest, _ = docs_artifacts
+    keyed = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        name = node.get("test_metadata", {}).get("name")
+        if name in ("unique", "unique_combination"):
+            keyed.update(node["depends_on"]["nodes"])
+    models = [u for u, n in manifest["nodes"].items() if n["resource_type"] == "model"]
+    assert models
+    missing = [m for m in models if m not in keyed]
+    assert not missing, missing
+
+
+def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
+    manifest, _ = docs_artifacts
+    covered = {u["model"] for u in manifest.get("unit_tests", {}).values()}
+    for model in ("int_events", "fct_event_window_returns", "fct_event_car",
+                  "fct_event_study_summary", "fct_sector_relative_performance"):
+        assert model in covered, model
+
+
+def test_normal_cdf_macro_matches_erfc(_local_sample_warehouse: Path,  # noqa: F811
+                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Phi from the macro against 0.5 * erfc(-x / sqrt 2) on a grid: 1e-7 is what is promised."""
+    workdir = tmp_path_factory.mktemp("dbt_inline")
+    result = invoke_dbt(
+        ["compile", "--inline",
+         "select x, {{ normal_cdf('x') }} as phi, {{ two_sided_normal_p_value('x') }} as p "
+         "from grid"],
+        _local_sample_warehouse, workdir,
+    )
+    assert result.success, result.exception
+    sql = result.result.results[0].node.compiled_code
+    grid = [i / 8 for i in range(-320, 321)] + [-40.0, 40.0, 7.0710678, 7.0710679]
+    con = duckdb.connect()
+    con.execute("create table grid (x double)")
+    con.executemany("insert into grid values (?)", [[x] for x in grid])
+    rows = con.execute(sql).fetchall()
+    con.close()
+    assert len(rows) == len(grid)
+    worst_phi = worst_p = 0.0
+    for x, phi, p in rows:
+        want = 0.5 * math.erfc(-x / math.sqrt(2))
+        worst_phi = max(worst_phi, abs(phi - want))
+        worst_p = max(worst_p, abs(p - math.erfc(abs(x) / math.sqrt(2))))
+        if abs(x) <= 8:  # the left tail keeps relative accuracy too
+            assert abs(phi - want) <= 1e-7 * max(want, 1e-300) or abs(phi - want) < 1e-15
+    assert worst_phi < 1e-7 and worst_p < 1e-7, (worst_phi, worst_p)

@@ -1,0 +1,814 @@
+"""The dbt marts against an independent numpy/pandas recomputation, and against the sample's truth.
+
+The reference below shares no code with the SQL: sessions and day 0 come from assets.calendar
+(exchange_calendars), returns, the market model, the event-study statistics and the baskets are
+recomputed from raw.daily_bars and the seed CSVs. Numbers must agree to 1e-9.
+
+On the synthetic sample archive the injected abnormal returns (injected_shocks.csv) must come back
+within their estimation error, and a test at the 5% level must reject at about 5% on placebo dates
+where nothing was injected.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from assets.calendar import sessions_between, us_day_zero
+from warehouse.archive import list_price_fetches
+from warehouse.schema import create_raw_schema
+
+REPO = Path(__file__).resolve().parent.parent
+DBT_DIR = REPO / "dbt_project"
+SEEDS_DIR = DBT_DIR / "seeds"
+SAMPLE_ARCHIVE = REPO / "assets" / "sample" / "archive"
+TOLERANCE = 1e-9
+
+# The defaults of the dbt vars, read from dbt_project.yml so the reference follows the project.
+VARS: dict = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+
+
+# --- building the warehouse --------------------------------------------------------------------
+
+_BAR_COLUMN_TYPES = {
+    "ticker": "VARCHAR",
+    "session_date": "DATE",
+    "open": "DOUBLE",
+    "high": "DOUBLE",
+    "low": "DOUBLE",
+    "close": "DOUBLE",
+    "adj_close": "DOUBLE",
+    "volume": "BIGINT",
+    "dividends": "DOUBLE",
+    "stock_splits": "DOUBLE",
+    "adj_close_source": "VARCHAR",
+}
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def load_archive_prices(con: duckdb.DuckDBPyConnection, archive_root: Path) -> int:
+    """Replay the archive's price fetches into raw tables, oldest first; later fetches win."""
+    create_raw_schema(con)
+    for manifest in list_price_fetches(archive_root):
+        path = _sql_literal((archive_root / manifest.data_file).as_posix())
+        if manifest.format == "parquet":
+            reader = f"read_parquet({path})"
+        else:
+            types = ", ".join(f"'{k}': '{v}'" for k, v in _BAR_COLUMN_TYPES.items())
+            reader = f"read_csv({path}, header = true, columns = {{{types}}})"
+        columns = ", ".join(_BAR_COLUMN_TYPES)
+        con.execute("begin transaction")
+        if manifest.replaces_history_of:
+            con.execute(
+                "delete from raw.daily_bars where ticker in (select unnest(?))",
+                [manifest.replaces_history_of],
+            )
+        con.execute(
+            f"insert or replace into raw.daily_bars ({columns}, fetch_id) "
+            f"select {columns}, ? from {reader}",
+            [manifest.fetch_id],
+        )
+        con.execute(
+            "insert or replace into raw.price_fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                manifest.fetch_id,
+                manifest.source,
+                manifest.fetched_at_dt,
+                manifest.manifest_file,
+                manifest.tickers,
+                manifest.start,
+                manifest.end,
+                manifest.rows,
+                manifest.failed_tickers,
+                manifest.synthetic,
+            ],
+        )
+        con.execute("commit")
+    return con.execute("select count(*) from raw.daily_bars").fetchall()[0][0]
+
+
+def invoke_dbt(args: list[str], warehouse: Path, workdir: Path):
+    """Run one dbt command in-process against `warehouse`; target and logs go under `workdir`
+    (never the shared dbt_project/target, which other runs may be using)."""
+    from dbt.cli.main import dbtRunner
+
+    saved = {k: os.environ.get(k) for k in ("ADRPULSE_WAREHOUSE", "DO_NOT_TRACK")}
+    os.environ["ADRPULSE_WAREHOUSE"] = str(warehouse)
+    os.environ["DO_NOT_TRACK"] = "1"
+    try:
+        return dbtRunner().invoke(
+            [
+                *args,
+                "--project-dir", str(DBT_DIR),
+                "--profiles-dir", str(DBT_DIR),
+                "--target-path", str(workdir / "target"),
+                "--log-path", str(workdir / "logs"),
+                "--quiet",
+            ]
+        )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_dbt_build(warehouse: Path, workdir: Path) -> None:
+    result = invoke_dbt(["build"], warehouse, workdir)
+    if not result.success:
+        failures = []
+        for node in getattr(result.result, "results", None) or []:
+            if str(node.status) not in ("success", "pass"):
+                failures.append(f"{node.node.unique_id}: {node.status} {node.message}")
+        pytest.fail(f"dbt build failed: {result.exception}\n" + "\n".join(failures))
+
+
+@pytest.fixture(scope="session")
+def _local_sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Raw tables from the sample archive's price fetches, then `dbt build` (news tables empty)."""
+    if not list(SAMPLE_ARCHIVE.glob("prices/*/*/*.json")):
+        pytest.skip(f"no sample archive at {SAMPLE_ARCHIVE}")
+    workdir = tmp_path_factory.mktemp("marts_reference")
+    warehouse = workdir / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        assert load_archive_prices(con, SAMPLE_ARCHIVE) > 0
+    finally:
+        con.close()
+    run_dbt_build(warehouse, workdir)
+    return warehouse
+
+
+@dataclass
+class Warehouse:
+    bars: pd.DataFrame
+    news_items: pd.DataFrame
+    news_tags: pd.DataFrame
+    events: pd.DataFrame
+    window_returns: pd.DataFrame
+    event_car: pd.DataFrame
+    summary: pd.DataFrame
+    sector: pd.DataFrame
+    performance: pd.DataFrame
+
+
+def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
+    # Read-write by default on purpose: after an in-process `dbt build`, dbt-duckdb keeps its own
+    # connection to the file open, and DuckDB refuses a second connection to one file with a
+    # different configuration. A warehouse built by another process is read read-only.
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        def table(sql: str) -> pd.DataFrame:
+            return con.execute(sql).df()
+
+        return Warehouse(
+            bars=table("select * from raw.daily_bars"),
+            news_items=table("select * from raw.news_items"),
+            news_tags=table("select * from raw.news_item_tags"),
+            events=table("select * from intermediate.int_events"),
+            window_returns=table("select * from marts.fct_event_window_returns"),
+            event_car=table("select * from marts.fct_event_car"),
+            summary=table("select * from marts.fct_event_study_summary"),
+            sector=table("select * from marts.fct_sector_relative_performance"),
+            performance=table("select * from marts.fct_ticker_performance"),
+        )
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def warehouse(_local_sample_warehouse: Path) -> Warehouse:
+    return read_warehouse(_local_sample_warehouse)
+
+
+# --- the independent reference -----------------------------------------------------------------
+
+
+def _as_date(value) -> date:
+    return pd.Timestamp(value).date()
+
+
+@dataclass
+class Prices:
+    sessions: list[date]  # every XNYS session of the loaded span
+    adj: pd.DataFrame  # sessions x tickers, NaN where no bar or outside the ticker's span
+    returns: pd.DataFrame  # simple returns over consecutive sessions, NaN when either is missing
+    high: pd.DataFrame
+    low: pd.DataFrame
+    close: pd.DataFrame
+
+    @property
+    def last_session(self) -> date:
+        return self.sessions[-1]
+
+
+def reference_prices(bars: pd.DataFrame) -> Prices:
+    bars = bars.assign(session_date=pd.to_datetime(bars["session_date"]).dt.date)
+    sessions = sessions_between(bars["session_date"].min(), bars["session_date"].max())
+    frames = {}
+    for column in ("adj_close", "high", "low", "close"):
+        wide = bars.pivot(index="session_date", columns="ticker", values=column)
+        frames[column] = wide.reindex(sessions).astype(float)
+    adj = frames["adj_close"]
+    returns = adj / adj.shift(1) - 1  # NaN on either side stays NaN: no fill
+    return Prices(sessions, adj, returns, frames["high"], frames["low"], frames["close"])
+
+
+def _read_seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def reference_events(news_items: pd.DataFrame, news_tags: pd.DataFrame) -> pd.DataFrame:
+    """One row per (event, ticker) with day 0 by assets.calendar.us_day_zero."""
+    universe = _read_seed("universe")
+    catalog = _read_seed("event_catalog")
+    group_of = dict(zip(universe["ticker"], universe["group_name"], strict=True))
+    rows = []
+    for event in catalog.itertuples():
+        if event.announced_at:
+            day0 = us_day_zero(datetime.fromisoformat(event.announced_at))
+        else:
+            day0 = us_day_zero(date.fromisoformat(event.announced_date))
+        tickers = set()
+        for token in event.scope.split():
+            tickers |= {t for t, g in group_of.items() if g == token or t == token.upper()}
+        for ticker in sorted(tickers):
+            rows.append((event.event_id, ticker, group_of[ticker], "catalog", day0))
+    if len(news_items):
+        tags = news_tags[
+            (news_tags["tag_type"] == "ticker")
+            & (news_tags["confidence"] >= VARS["news_min_tag_confidence"])
+        ]
+        items = news_items[news_items["published_at"].notna()]
+        if not VARS["news_include_fallback_dates"]:
+            items = items[~items["published_is_fallback"]]
+        tagged = items.merge(tags, on="item_key")
+        tagged["day0"] = [
+            us_day_zero(pd.Timestamp(ts).to_pydatetime()) for ts in tagged["published_at"]
+        ]
+        for (ticker, day0), _ in tagged.groupby(["tag", "day0"]):
+            ticker = ticker.upper()
+            rows.append(
+                (f"news_{ticker}_{day0:%Y%m%d}", ticker, group_of.get(ticker, "unclassified"),
+                 "news", day0)
+            )
+    return pd.DataFrame(rows, columns=["event_id", "ticker", "group_name", "origin", "day0"])
+
+
+def _window_label(start: int, end: int) -> str:
+    def fmt(k: int) -> str:
+        return "0" if k == 0 else f"{k:+d}"
+
+    return f"[{fmt(start)},{fmt(end)}]"
+
+
+@dataclass
+class EventStudy:
+    daily: pd.DataFrame  # event x ticker x relative day
+    cars: pd.DataFrame  # event x ticker x window
+    summary: pd.DataFrame  # event x group x window
+    residuals: dict  # (event, ticker) -> Series of estimation residuals by relative day
+
+
+def _market_model(r: np.ndarray, rm: np.ndarray) -> tuple[int, float, float, float]:
+    ok = np.isfinite(r) & np.isfinite(rm)
+    m = int(ok.sum())
+    if m < 2 or np.var(rm[ok]) == 0:
+        return m, math.nan, math.nan, math.nan
+    x, y = rm[ok], r[ok]
+    beta = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
+    alpha = y.mean() - beta * x.mean()
+    ssr = float(((y - alpha - beta * x) ** 2).sum())
+    s = math.sqrt(ssr / (m - 2)) if m > 2 else math.nan
+    return m, alpha, beta, s
+
+
+def _phi(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def _p_two_sided(z: float) -> float:
+    return 2.0 * _phi(-abs(z)) if np.isfinite(z) else math.nan
+
+
+def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) -> EventStudy:
+    all_sessions = sessions_between(date(2000, 1, 3), date(2027, 12, 31))
+    global_position = {d: i for i, d in enumerate(all_sessions)}
+    est_start, est_end = VARS["estimation_window_start"], VARS["estimation_window_end"]
+    ev_start, ev_end = VARS["event_window_start"], VARS["event_window_end"]
+    windows = [tuple(w) for w in VARS["summary_windows"]]
+    catalog_days = events[events["origin"] == "catalog"]
+
+    def series(ticker: str, days: list[date]) -> np.ndarray:
+        if ticker not in prices.returns.columns:
+            return np.full(len(days), np.nan)
+        return prices.returns[ticker].reindex(days).to_numpy(dtype=float)
+
+    def days_at(day0: date, ks: range) -> tuple[list[int], list[date]]:
+        g0 = global_position[day0]
+        pairs = [(k, all_sessions[g0 + k]) for k in ks]
+        pairs = [(k, d) for k, d in pairs if d <= prices.last_session]
+        return [k for k, _ in pairs], [d for _, d in pairs]
+
+    daily_rows, car_rows, residuals = [], [], {}
+    for ev in events.itertuples():
+        _, est_days = days_at(ev.day0, range(est_start, est_end + 1))
+        est_ks, _ = days_at(ev.day0, range(est_start, est_end + 1))
+        r_est, rm_est = series(ev.ticker, est_days), series(benchmark, est_days)
+        m, alpha, beta, s = _market_model(r_est, rm_est)
+        included = ev.ticker != benchmark and m >= VARS["min_estimation_obs"] and np.isfinite(
+            beta) and np.isfinite(s) and s > 0
+        if included:
+            residuals[(ev.event_id, ev.ticker)] = pd.Series(
+                r_est - (alpha + beta * rm_est), index=est_ks
+            )
+        ks, days = days_at(ev.day0, range(ev_start, ev_end + 1))
+        r, rm = series(ev.ticker, days), series(benchmark, days)
+        ar_ma = r - rm
+        ar_mm = r - (alpha + beta * rm) if included else np.full(len(days), np.nan)
+        others = catalog_days[
+            (catalog_days["ticker"] == ev.ticker) & (catalog_days["event_id"] != ev.event_id)
+        ]
+        other_days = set(others["day0"])
+        window_confounded = bool(days) and any(days[0] <= d <= days[-1] for d in other_days)
+        frame = pd.DataFrame(
+            {
+                "event_id": ev.event_id,
+                "ticker": ev.ticker,
+                "relative_day": ks,
+                "session_date": days,
+                "stock_return": r,
+                "benchmark_return": rm,
+                "ar_ma": ar_ma,
+                "ar_mm": ar_mm,
+                "car_mm": np.cumsum(ar_mm),  # NaN from the first missing AR on
+                "car_ma": np.cumsum(ar_ma),
+                "is_other_event_day": [d in other_days for d in days],
+                "has_confounding_event": window_confounded,
+            }
+        )
+        daily_rows.append(frame)
+        for start, end in windows:
+            length = end - start + 1
+            w = frame[(frame["relative_day"] >= start) & (frame["relative_day"] <= end)]
+            complete = len(w) == length and w["ar_mm"].notna().all()
+            car = w["ar_mm"].sum() if complete else math.nan
+            expected = alpha + beta * w["benchmark_return"]
+            bhar = (
+                float(np.prod(1 + w["stock_return"]) - np.prod(1 + expected))
+                if complete else math.nan
+            )
+            scar = car / (s * math.sqrt(length)) if complete else math.nan
+            w_days = list(w["session_date"])
+            car_rows.append(
+                {
+                    "event_id": ev.event_id,
+                    "ticker": ev.ticker,
+                    "group_name": ev.group_name,
+                    "window_label": _window_label(start, end),
+                    "car": car,
+                    "bhar": bhar,
+                    "scar": scar,
+                    # the single-pair t statistic: CAR / (s * sqrt(L)), which is SCAR itself
+                    "t_statistic": scar,
+                    "p_value": _p_two_sided(scar),
+                    "is_included": bool(included and complete),
+                    "has_confounding_event": bool(w_days)
+                    and any(w_days[0] <= d <= w_days[-1] for d in other_days),
+                }
+            )
+    daily = pd.concat(daily_rows, ignore_index=True)
+    cars = pd.DataFrame(car_rows)
+
+    correlation_cache: dict[str, pd.DataFrame] = {}
+
+    def residual_correlations(event_id: str) -> pd.DataFrame:
+        """Pearson correlations of the event's pairs' residuals, pairwise-complete, >= 3 days."""
+        if event_id not in correlation_cache:
+            frame = pd.DataFrame(
+                {t: e for (ev, t), e in residuals.items() if ev == event_id}, dtype=float
+            )
+            correlation_cache[event_id] = frame.corr(min_periods=3)
+        return correlation_cache[event_id]
+
+    summary_rows = []
+    grouped = pd.concat([cars, cars.assign(group_name="all")], ignore_index=True)
+    for (event_id, group, label), g in grouped.groupby(["event_id", "group_name", "window_label"]):
+        inc = g[g["is_included"]]
+        n = len(inc)
+        caar = inc["car"].mean() if n else math.nan
+        sd_car = inc["car"].std(ddof=1) if n >= 2 else math.nan
+        sd_scar = inc["scar"].std(ddof=1) if n >= 2 else math.nan
+        t_cs = math.sqrt(n) * caar / sd_car if n >= 2 and sd_car > 0 else math.nan
+        t_bmp = math.sqrt(n) * inc["scar"].mean() / sd_scar if n >= 2 and sd_scar > 0 else math.nan
+        tickers = sorted(inc["ticker"])
+        matrix = residual_correlations(event_id).reindex(index=tickers, columns=tickers)
+        upper = matrix.to_numpy()[np.triu_indices(len(tickers), k=1)]
+        correlations = upper[np.isfinite(upper)]
+        r_bar = float(np.mean(correlations)) if len(correlations) else math.nan
+        t_kp = (
+            t_bmp * math.sqrt((1 - r_bar) / (1 + (n - 1) * r_bar))
+            if np.isfinite(r_bar) and 1 + (n - 1) * r_bar > 0 and r_bar < 1
+            else math.nan
+        )
+        n_pos = int((inc["car"] > 0).sum())
+        sign_z = (n_pos - 0.5 * n) / (0.5 * math.sqrt(n)) if n else math.nan
+        summary_rows.append(
+            {
+                "event_id": event_id,
+                "summary_group": group,
+                "window_label": label,
+                "pairs_included": n,
+                "caar": caar,
+                "mean_residual_correlation": r_bar,
+                "t_cross_sectional": t_cs,
+                "t_bmp": t_bmp,
+                "p_bmp": _p_two_sided(t_bmp),
+                "t_kolari_pynnonen": t_kp,
+                "p_kolari_pynnonen": _p_two_sided(t_kp),
+                "sign_test_z": sign_z,
+                "p_sign_test": _p_two_sided(sign_z),
+            }
+        )
+    return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals)
+
+
+def reference_baskets(prices: Prices) -> pd.DataFrame:
+    universe = _read_seed("universe")
+    base = max(d for d in prices.sessions if d <= date.fromisoformat(VARS["basket_base_date"]))
+    base_pos = prices.sessions.index(base)
+
+    def members(basket: str) -> list[str]:
+        return sorted(
+            t for t, g in zip(universe["ticker"], universe["group_name"], strict=True)
+            if g == basket or t == basket.upper()
+        )
+
+    def basket(name: str) -> pd.DataFrame:
+        tickers = members(name)
+        adj = prices.adj.reindex(columns=tickers)
+        rets = prices.returns.reindex(columns=tickers)
+        rebased = adj / adj.iloc[base_pos]
+        buy_hold = 100 * rebased.mean(axis=1).where(rebased.notna().all(axis=1))
+        daily = rets.mean(axis=1)  # members with a return that session; NaN if none
+        steps = daily.copy()
+        steps.iloc[: base_pos + 1] = 0.0
+        rebalanced = 100 * np.cumprod(1 + steps.to_numpy())  # NaN sticks once it appears
+        return pd.DataFrame(
+            {"daily": daily, "buy_hold": buy_hold, "rebalanced": rebalanced,
+             "priced": adj.notna().sum(axis=1)},
+            index=prices.sessions,
+        )
+
+    rows = []
+    for a_name, b_name in VARS["basket_pairs"]:
+        a, b = basket(a_name), basket(b_name)
+        frame = pd.DataFrame(
+            {
+                "session_date": prices.sessions,
+                "basket_pair": f"{a_name}_vs_{b_name}",
+                "daily_return_a": a["daily"].to_numpy(),
+                "daily_return_b": b["daily"].to_numpy(),
+                "index_buy_hold_a": a["buy_hold"].to_numpy(),
+                "index_buy_hold_b": b["buy_hold"].to_numpy(),
+                "index_daily_rebalanced_a": a["rebalanced"],
+                "index_daily_rebalanced_b": b["rebalanced"],
+                "members_priced_a": a["priced"].to_numpy(),
+            }
+        )
+        frame["spread_buy_hold"] = (frame["index_buy_hold_a"] - frame["index_buy_hold_b"]) / 100
+        frame["relative_strength_daily_rebalanced"] = (
+            frame["index_daily_rebalanced_a"] / frame["index_daily_rebalanced_b"]
+        )
+        for n in VARS["rolling_windows"]:
+            roll_a = frame["daily_return_a"].rolling(n, min_periods=n)
+            frame[f"rolling_beta_{n}"] = (
+                roll_a.cov(frame["daily_return_b"])
+                / frame["daily_return_b"].rolling(n, min_periods=n).var()
+            )
+            frame[f"rolling_correlation_{n}"] = roll_a.corr(frame["daily_return_b"])
+        rows.append(frame.iloc[base_pos:])
+    return pd.concat(rows, ignore_index=True)
+
+
+def reference_performance(prices: Prices) -> pd.DataFrame:
+    n_vol = VARS["volatility_window"]
+    rows = []
+    for ticker in prices.adj.columns:
+        adj = prices.adj[ticker]
+        span = adj.notna()
+        first, last = span.idxmax(), span[::-1].idxmax()
+        adj = adj.loc[first:last]
+        rets = prices.returns[ticker].loc[first:last]
+        priced = adj.dropna()
+        vol = rets.rolling(n_vol, min_periods=n_vol).std() * math.sqrt(
+            VARS["trading_days_per_year"])
+        frame = pd.DataFrame({"adj": adj, "ret": rets, "vol": vol,
+                              "lag5": adj.shift(5), "high": adj.cummax()})
+        frame = frame[frame["adj"].notna()]
+        years = np.array([d.year for d in frame.index])
+        frame["ytd_low"] = frame.groupby(years)["adj"].cummin()
+
+        def last_on_or_before(day: date, _priced=priced) -> float:
+            earlier = _priced[_priced.index <= day]
+            return earlier.iloc[-1] if len(earlier) else math.nan
+
+        frame["prior_year_end"] = [last_on_or_before(date(d.year - 1, 12, 31)) for d in frame.index]
+        for months in (1, 3, 12):
+            frame[f"close_{months}m_ago"] = [
+                last_on_or_before((pd.Timestamp(d) - pd.DateOffset(months=months)).date())
+                for d in frame.index
+            ]
+        # intraday variant: high and low scaled to the adjusted basis by the day's adj / close
+        factor = frame["adj"] / prices.close[ticker].reindex(frame.index)
+        adj_low = prices.low[ticker].reindex(frame.index) * factor
+        adj_high = prices.high[ticker].reindex(frame.index) * factor
+        frame["ytd_low_intraday"] = adj_low.groupby(years).cummin()
+        frame["adj_high"] = adj_high
+        rows.append(
+            pd.DataFrame(
+                {
+                    "ticker": ticker,
+                    "session_date": frame.index,
+                    "return_1d": frame["ret"],
+                    "return_1w": frame["adj"] / frame["lag5"] - 1,
+                    "return_1m": frame["adj"] / frame["close_1m_ago"] - 1,
+                    "return_3m": frame["adj"] / frame["close_3m_ago"] - 1,
+                    "return_1y": frame["adj"] / frame["close_12m_ago"] - 1,
+                    "return_ytd": frame["adj"] / frame["prior_year_end"] - 1,
+                    "drawdown": frame["adj"] / frame["high"] - 1,
+                    "gain_from_ytd_low": frame["adj"] / frame["ytd_low"] - 1,
+                    "gain_from_ytd_low_intraday": frame["adj_high"] / frame["ytd_low_intraday"] - 1,
+                    "volatility_annualized": frame["vol"],
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+# --- comparison helpers --------------------------------------------------------------------------
+
+
+def assert_frames_match(mart: pd.DataFrame, reference: pd.DataFrame, keys: list[str],
+                        columns: list[str], what: str) -> None:
+    """Same keys on both sides, and every value equal to TOLERANCE (relative above 1)."""
+    mart = mart.copy()
+    reference = reference.copy()
+    for frame in (mart, reference):
+        if "session_date" in keys:
+            frame["session_date"] = pd.to_datetime(frame["session_date"]).dt.date
+    merged = mart[keys + columns].merge(
+        reference[keys + columns], on=keys, how="outer", suffixes=("_mart", "_ref"),
+        indicator=True,
+    )
+    unmatched = merged[merged["_merge"] != "both"]
+    assert unmatched.empty, (
+        f"{what}: keys on one side only:\n{unmatched[keys + ['_merge']].head(20)}"
+    )
+    for column in columns:
+        got = merged[f"{column}_mart"].astype(float).to_numpy()
+        want = merged[f"{column}_ref"].astype(float).to_numpy()
+        both_nan = np.isnan(got) & np.isnan(want)
+        close = np.abs(got - want) <= TOLERANCE * np.maximum(1.0, np.abs(want))
+        bad = ~(both_nan | close)
+        assert not bad.any(), (
+            f"{what}.{column}: {int(bad.sum())} of {len(bad)} differ, e.g.\n"
+            f"{merged.loc[bad, keys + [f'{column}_mart', f'{column}_ref']].head(10)}"
+        )
+
+
+# --- fixtures of the reference -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def prices(warehouse: Warehouse) -> Prices:
+    return reference_prices(warehouse.bars)
+
+
+@pytest.fixture(scope="session")
+def study(warehouse: Warehouse, prices: Prices) -> EventStudy:
+    events = reference_events(warehouse.news_items, warehouse.news_tags)
+    return reference_event_study(prices, events, VARS["benchmark_ticker"])
+
+
+# --- the marts match the reference -------------------------------------------------------------
+
+
+def test_events_and_day_zero_match_the_calendar_module(warehouse: Warehouse) -> None:
+    reference = reference_events(warehouse.news_items, warehouse.news_tags)
+    mart = warehouse.events.assign(day0=pd.to_datetime(warehouse.events["day_zero_date"]).dt.date)
+    merged = mart.merge(reference, on=["event_id", "ticker"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
+    assert (merged["day0_x"] == merged["day0_y"]).all()
+    assert (merged["group_name_x"] == merged["group_name_y"]).all()
+
+
+def test_event_window_returns_match_reference(warehouse: Warehouse, study: EventStudy) -> None:
+    mart = warehouse.window_returns.rename(
+        columns={
+            "abnormal_return_market_adjusted": "ar_ma",
+            "abnormal_return_market_model": "ar_mm",
+            "car_market_model": "car_mm",
+            "car_market_adjusted": "car_ma",
+        }
+    )
+    assert_frames_match(
+        mart, study.daily, ["event_id", "ticker", "relative_day"],
+        ["stock_return", "benchmark_return", "ar_ma", "ar_mm", "car_mm", "car_ma"],
+        "fct_event_window_returns",
+    )
+    flags = mart.merge(study.daily, on=["event_id", "ticker", "relative_day"])
+    assert (flags["is_other_event_day_x"] == flags["is_other_event_day_y"]).all()
+    assert (flags["has_confounding_event_x"] == flags["has_confounding_event_y"]).all()
+
+
+def test_event_car_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
+    assert_frames_match(
+        warehouse.event_car, study.cars, ["event_id", "ticker", "window_label"],
+        ["car", "bhar", "scar", "t_statistic", "p_value"],
+        "fct_event_car",
+    )
+    flags = warehouse.event_car.merge(study.cars, on=["event_id", "ticker", "window_label"])
+    assert (flags["is_included_x"] == flags["is_included_y"]).all()
+    assert (flags["has_confounding_event_x"] == flags["has_confounding_event_y"]).all()
+    assert flags["is_included_x"].any(), "no included pair: nothing was compared"
+
+
+def test_event_study_summary_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
+    columns = ["pairs_included", "caar", "mean_residual_correlation", "t_cross_sectional",
+               "t_bmp", "p_bmp", "t_kolari_pynnonen", "p_kolari_pynnonen", "sign_test_z",
+               "p_sign_test"]
+    assert_frames_match(
+        warehouse.summary, study.summary, ["event_id", "summary_group", "window_label"], columns,
+        "fct_event_study_summary",
+    )
+    assert warehouse.summary["t_kolari_pynnonen"].notna().any()
+
+
+def test_sector_relative_performance_matches_reference(warehouse: Warehouse,
+                                                       prices: Prices) -> None:
+    reference = reference_baskets(prices)
+    columns = [c for c in reference.columns if c not in ("session_date", "basket_pair")]
+    assert_frames_match(
+        warehouse.sector, reference, ["session_date", "basket_pair"], columns,
+        "fct_sector_relative_performance",
+    )
+    base = warehouse.sector[pd.to_datetime(warehouse.sector["session_date"]).dt.date
+                            == pd.to_datetime(warehouse.sector["base_date"]).dt.date]
+    assert not base.empty and np.allclose(base["index_buy_hold_a"], 100.0)
+
+
+def test_ticker_performance_matches_reference(warehouse: Warehouse, prices: Prices) -> None:
+    reference = reference_performance(prices)
+    columns = [c for c in reference.columns if c not in ("ticker", "session_date")]
+    assert_frames_match(
+        warehouse.performance, reference, ["ticker", "session_date"], columns,
+        "fct_ticker_performance",
+    )
+
+
+# --- the sample's truth ------------------------------------------------------------------------
+
+
+def _injected_shocks() -> pd.DataFrame:
+    path = SAMPLE_ARCHIVE / "injected_shocks.csv"
+    if not path.exists():
+        pytest.skip(f"{path} does not exist")
+    shocks = pd.read_csv(path)
+    shocks["session_date"] = pd.to_datetime(shocks["session_date"]).dt.date
+    return shocks
+
+
+def test_injected_shocks_land_on_day_zero(warehouse: Warehouse) -> None:
+    shocks = _injected_shocks()
+    events = warehouse.events.assign(
+        session_date=pd.to_datetime(warehouse.events["day_zero_date"]).dt.date
+    )
+    merged = shocks.merge(events, on=["event_id", "ticker"], how="left")
+    assert merged["day_zero_date"].notna().all(), "an injected pair is missing from int_events"
+    assert (merged["session_date_x"] == merged["session_date_y"]).all()
+
+
+def test_injected_abnormal_returns_are_recovered(warehouse: Warehouse, prices: Prices) -> None:
+    """Day-0 market-model AR = injected AR + the error of the fitted line at that day's r_m.
+
+    The simulator replaces the non-market part of the day's return with the shock, so the only gap
+    left is the estimation error of alpha and beta: its standard error is
+    s * sqrt(1/M + (r_m - mean r_m)^2 / Sxx). Allow 4 of those.
+    """
+    shocks = _injected_shocks()
+    day0 = warehouse.window_returns[warehouse.window_returns["relative_day"] == 0]
+    merged = shocks.merge(day0, on=["event_id", "ticker"], how="inner")
+    merged = merged[merged["is_estimation_valid"]]
+    assert len(merged) >= 0.8 * len(shocks), "most injected pairs should be estimable"
+    benchmark = VARS["benchmark_ticker"]
+    all_sessions = sessions_between(date(2000, 1, 3), date(2027, 12, 31))
+    index = {d: i for i, d in enumerate(all_sessions)}
+    errors = []
+    for row in merged.itertuples():
+        i0 = index[row.session_date_x]
+        est_days = all_sessions[i0 + VARS["estimation_window_start"]:
+                                i0 + VARS["estimation_window_end"] + 1]
+        rm = prices.returns[benchmark].reindex(est_days).to_numpy()
+        r = prices.returns[row.ticker].reindex(est_days).to_numpy()
+        ok = np.isfinite(rm) & np.isfinite(r)
+        x = rm[ok]
+        se = row.residual_sd * math.sqrt(
+            1 / ok.sum() + (row.benchmark_return - x.mean()) ** 2 / ((x - x.mean()) ** 2).sum()
+        )
+        errors.append((row.abnormal_return_market_model - row.abnormal_return) / se)
+    errors = np.array(errors)
+    assert np.all(np.abs(errors) < 4), errors
+    # and the shocks are visible: recovered and injected ARs agree in sign when large
+    large = merged[np.abs(merged["abnormal_return"]) >= 0.02]
+    recovered_sign = np.sign(large["abnormal_return_market_model"])
+    assert (recovered_sign == np.sign(large["abnormal_return"])).all()
+
+
+@pytest.fixture(scope="session")
+def placebo_study(prices: Prices) -> EventStudy:
+    """Placebo day 0s where nothing was injected: every 5th session of the second half of 2024
+    (no catalogued event; each has >= 100 estimation sessions in the sample), every universe
+    ticker but the benchmark, grouped by universe group as the real events are."""
+    shocked_days = set(_injected_shocks()["session_date"])
+    benchmark = VARS["benchmark_ticker"]
+    universe = _read_seed("universe")
+    group_of = dict(zip(universe["ticker"], universe["group_name"], strict=True))
+    candidates = [d for d in prices.sessions if date(2024, 7, 1) <= d <= date(2024, 12, 20)]
+    placebo_days = [d for d in candidates[::5] if d not in shocked_days]
+    tickers = [t for t in prices.returns.columns if t != benchmark]
+    events = pd.DataFrame(
+        [(f"placebo_{d:%Y%m%d}", t, group_of[t], "placebo", d) for d in placebo_days
+         for t in tickers],
+        columns=["event_id", "ticker", "group_name", "origin", "day0"],
+    )
+    return reference_event_study(prices, events, benchmark)
+
+
+def test_single_pair_test_rejects_at_about_nominal_rate_on_placebo_dates(
+    placebo_study: EventStudy,
+) -> None:
+    """|t| > 1.96 for one pair on [0,0] should happen about 5% of the time. The statistic comes
+    from the reference implementation, which the tests above hold equal to the marts."""
+    day0 = placebo_study.cars[
+        (placebo_study.cars["window_label"] == "[0,0]") & placebo_study.cars["is_included"]
+    ]
+    assert len(day0) >= 300
+    rate = float((day0["p_value"] < 0.05).mean())
+    # binomial sd at 5% with ~500 draws is ~1%; cross-correlation within a bloc widens it.
+    assert 0.015 <= rate <= 0.10, rate
+
+
+def test_kolari_pynnonen_restores_the_nominal_rate_that_bmp_misses(
+    placebo_study: EventStudy,
+) -> None:
+    """Pairs of one event share their dates and a bloc factor, so plain BMP over-rejects on
+    placebo dates; the Kolari-Pynnonen adjustment must bring the rate back near 5%."""
+    groups = placebo_study.summary[
+        placebo_study.summary["summary_group"].isin(["china_adr", "us_megacap"])
+        & (placebo_study.summary["pairs_included"] >= 5)
+    ]
+    assert len(groups) >= 100
+    assert (groups["mean_residual_correlation"] > 0).mean() > 0.9
+    bmp_rate = float((groups["p_bmp"] < 0.05).mean())
+    kp_rate = float((groups["p_kolari_pynnonen"] < 0.05).mean())
+    assert kp_rate <= 0.15, kp_rate
+    assert bmp_rate > kp_rate + 0.05, (bmp_rate, kp_rate)
+
+
+def test_reference_phi_matches_known_quantiles() -> None:
+    assert abs(_phi(1.959963984540054) - 0.975) < 1e-12
+    assert abs(_p_two_sided(-2.5758293035489) - 0.01) < 1e-12
+    assert _phi(0.0) == 0.5
+
+
+@pytest.mark.e2e
+def test_pipeline_warehouse_marts_match_reference(sample_warehouse: Path) -> None:
+    """The same comparisons on the warehouse the whole pipeline builds (`adrpulse demo`), where
+    news items are loaded too, so news-derived events go through the reference as well."""
+    built = read_warehouse(sample_warehouse, read_only=True)
+    built_prices = reference_prices(built.bars)
+    built_study = reference_event_study(
+        built_prices, reference_events(built.news_items, built.news_tags),
+        VARS["benchmark_ticker"],
+    )
+    test_events_and_day_zero_match_the_calendar_module(built)
+    test_event_window_returns_match_reference(built, built_study)
+    test_event_car_matches_reference(built, built_study)
+    test_event_study_summary_matches_reference(built, built_study)
+    test_sector_relative_performance_matches_reference(built, built_prices)
+    test_ticker_performance_matches_reference(built, built_prices)
+    test_injected_shocks_land_on_day_zero(built)
