@@ -21,6 +21,7 @@ from assets.dbt_models import adrpulse_dbt_models  # noqa: E402
 from assets.publish import published_marts  # noqa: E402
 from assets.raw_news import raw_news  # noqa: E402
 from assets.raw_prices import raw_prices  # noqa: E402
+from assets.report import adrpulse_report  # noqa: E402
 from assets.sources import SOURCE_SPECS  # noqa: E402
 from orchestration.freshness import with_session_freshness  # noqa: E402
 from orchestration.jobs import ALL_JOBS  # noqa: E402
@@ -32,7 +33,14 @@ with warnings.catch_warnings():
     # a policy to every asset, dbt models included.
     warnings.simplefilter("ignore", category=dg.PreviewWarning)
     defs = dg.Definitions(
-        assets=[*SOURCE_SPECS, raw_prices, raw_news, adrpulse_dbt_models, published_marts],
+        assets=[
+            *SOURCE_SPECS,
+            raw_prices,
+            raw_news,
+            adrpulse_dbt_models,
+            published_marts,
+            adrpulse_report,
+        ],
         jobs=ALL_JOBS,
         schedules=ALL_SCHEDULES,
         resources=build_resources(SETTINGS),

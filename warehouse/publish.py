@@ -5,12 +5,22 @@ join to) into a new build folder of Parquet files, then writes a small catalog d
 point at that folder, and swaps it into place with an atomic rename:
 
     published/builds/<build_id>/<schema>.<table>.parquet
-    published/catalog.duckdb        views marts.<table>, reference.<table> over one build folder
+    published/catalog.duckdb        views marts.<table>, reference.<table> over one build folder,
+                                    plus main.published_build and main.published_tables
 
-A reader opens catalog.duckdb read-only (many readers may) and sees one complete build: the build
-that was current when it opened the file. The writer never opens the catalog in place, so a reader
-never sees a lock error or a half-written result. Older build folders are kept for a while
-(KEEP_BUILDS) so a reader that opened an older catalog can finish its queries.
+A reader sees one complete build: the build that was current when it opened the catalog. The
+writer never opens the catalog in place, so a reader never sees a lock error or a half-written
+result.
+
+Holes this closes (see docs/querying.md):
+- A reader that opened an older build keeps reading its files: a superseded build is deleted only
+  when more than KEEP_BUILDS newer builds exist *and* it was superseded more than PRUNE_GRACE ago.
+- A publish that crashed leaves `.<id>.tmp` folders and `.catalog.duckdb.<id>.tmp` files behind:
+  the next publish removes them (publishing is serialised by the warehouse's single-writer lock).
+- The catalog's views hold absolute paths, so the DuckDB CLI and BI tools work from any folder;
+  `open_published` does not use them: it rebuilds the views from the relative paths in
+  main.published_tables, so adrpulse keeps working if ADRPULSE_HOME is moved or copied.
+- The catalog is written in DuckDB's v1.4 storage format so that DuckDB 1.4+ clients can open it.
 """
 
 from __future__ import annotations
@@ -19,14 +29,21 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 CATALOG_NAME = "catalog.duckdb"
+BUILDS_DIR_NAME = "builds"
 KEEP_BUILDS = 3
+# How long a superseded build outlives its successor, so that queries and open sessions that
+# started on it can finish; longer than any query we expect, short enough not to pile up builds.
+PRUNE_GRACE = timedelta(hours=1)
 PUBLISHED_SCHEMAS = ("marts", "reference")
+BUILD_ID_FORMAT = "%Y%m%dT%H%M%S%fZ"
+# Older DuckDB clients (CLI, DBeaver's JDBC driver) cannot open a file in 2.0's storage format.
+CATALOG_STORAGE_VERSION = "v1.4.0"
 
 
 @dataclass(frozen=True)
@@ -62,76 +79,243 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     published_dir: Path,
     *,
     tables: Sequence[tuple[str, str]] | None = None,
     now: datetime | None = None,
+    keep_builds: int = KEEP_BUILDS,
+    prune_grace: timedelta = PRUNE_GRACE,
 ) -> PublishResult:
     """Export the tables to a new build folder and atomically swap the catalog to it."""
     published_dir = Path(published_dir).resolve()
     now = now or datetime.now(UTC)
-    build_id = now.strftime("%Y%m%dT%H%M%S%fZ")
-    builds = published_dir / "builds"
+    build_id = now.astimezone(UTC).strftime(BUILD_ID_FORMAT)
+    builds = published_dir / BUILDS_DIR_NAME
+    builds.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(published_dir)
     build_dir = builds / build_id
     tmp_dir = builds / f".{build_id}.tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=False)
+    tmp_dir.mkdir(exist_ok=False)
     selected = list(tables) if tables is not None else tables_to_publish(con)
-    exported: list[PublishedTable] = []
-    for schema, name in selected:
-        target = tmp_dir / f"{schema}.{name}.parquet"
-        con.execute(
-            f"copy (select * from {_quote(schema)}.{_quote(name)}) to '{target.as_posix()}' "
-            "(format parquet, compression zstd)"
-        ).fetchall()
-        rows = con.execute(f"select count(*) from {_quote(schema)}.{_quote(name)}").fetchall()
-        exported.append(PublishedTable(schema, name, int(rows[0][0]), build_dir / target.name))
+    exported = _export(con, selected, tmp_dir, build_dir)
+    _fsync_dir(tmp_dir)
     os.replace(tmp_dir, build_dir)
+    _fsync_dir(builds)
 
     catalog_tmp = published_dir / f".{CATALOG_NAME}.{build_id}.tmp"
-    cat = duckdb.connect(str(catalog_tmp))
+    _write_catalog(catalog_tmp, build_id, now, exported, published_dir)
+    catalog_path = published_dir / CATALOG_NAME
+    os.replace(catalog_tmp, catalog_path)
+    _fsync_dir(published_dir)
+    prune_builds(builds, current=build_id, now=now, keep=keep_builds, grace=prune_grace)
+    return PublishResult(build_id, build_dir, catalog_path, exported)
+
+
+def _export(
+    con: duckdb.DuckDBPyConnection,
+    selected: Sequence[tuple[str, str]],
+    tmp_dir: Path,
+    build_dir: Path,
+) -> list[PublishedTable]:
+    exported: list[PublishedTable] = []
+    # One transaction: every table of the build comes from the same snapshot of the warehouse.
+    con.execute("begin transaction").fetchall()
+    try:
+        for schema, name in selected:
+            source = f"{_quote(schema)}.{_quote(name)}"
+            target = tmp_dir / f"{schema}.{name}.parquet"
+            con.execute(
+                f"copy (select * from {source}) to {_literal(target.as_posix())} "
+                "(format parquet, compression zstd)"
+            ).fetchall()
+            rows = con.execute(f"select count(*) from {source}").fetchall()[0][0]
+            exported.append(PublishedTable(schema, name, int(rows), build_dir / target.name))
+    except BaseException:
+        con.execute("rollback").fetchall()
+        raise
+    con.execute("commit").fetchall()
+    return exported
+
+
+def _write_catalog(
+    path: Path,
+    build_id: str,
+    now: datetime,
+    exported: Sequence[PublishedTable],
+    published_dir: Path,
+) -> None:
+    cat = duckdb.connect(
+        str(path), config={"storage_compatibility_version": CATALOG_STORAGE_VERSION}
+    )
     try:
         for schema in sorted({t.schema for t in exported}):
-            cat.execute(f"create schema if not exists {_quote(schema)}")
+            cat.execute(f"create schema if not exists {_quote(schema)}").fetchall()
         for table in exported:
             cat.execute(
                 f"create view {_quote(table.schema)}.{_quote(table.name)} as "
-                f"select * from read_parquet('{table.path.as_posix()}')"
-            )
+                f"select * from read_parquet({_literal(table.path.as_posix())})"
+            ).fetchall()
         cat.execute(
             "create table main.published_build as "
             "select ? as build_id, ?::timestamptz as published_at",
             [build_id, now],
-        )
+        ).fetchall()
+        cat.execute(
+            "create table main.published_tables (schema_name varchar, table_name varchar, "
+            "row_count bigint, relative_path varchar)"
+        ).fetchall()
+        for table in exported:
+            cat.execute(
+                "insert into main.published_tables values (?, ?, ?, ?)",
+                [
+                    table.schema,
+                    table.name,
+                    table.rows,
+                    table.path.relative_to(published_dir).as_posix(),
+                ],
+            ).fetchall()
     finally:
         cat.close()
-    catalog_path = published_dir / CATALOG_NAME
-    os.replace(catalog_tmp, catalog_path)
-    _prune_builds(builds, keep=KEEP_BUILDS)
-    return PublishResult(build_id, build_dir, catalog_path, exported)
 
 
-def _prune_builds(builds: Path, keep: int) -> None:
-    done = sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
-    for old in done[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+def _fsync_dir(path: Path) -> None:
+    """Make a rename durable, so that after a power loss the catalog never names a missing build."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_leftovers(published_dir: Path) -> list[Path]:
+    """Delete the temporary folders and catalog files of publishes that crashed."""
+    removed: list[Path] = []
+    builds = published_dir / BUILDS_DIR_NAME
+    candidates = list(builds.glob(".*.tmp")) if builds.is_dir() else []
+    candidates += list(published_dir.glob(f".{CATALOG_NAME}.*.tmp*"))
+    for path in candidates:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _build_time(name: str) -> datetime | None:
+    try:
+        return datetime.strptime(name, BUILD_ID_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def prune_builds(
+    builds: Path,
+    *,
+    current: str,
+    now: datetime,
+    keep: int = KEEP_BUILDS,
+    grace: timedelta = PRUNE_GRACE,
+) -> list[Path]:
+    """Delete superseded builds beyond the newest `keep` whose successor is older than `grace`.
+
+    A reader opened build N before build N+1 was published, so N+1's publish time bounds how
+    long ago that reader started. Folders whose names are not build ids are left alone.
+    """
+    dated = sorted(
+        (time, path)
+        for path in builds.iterdir()
+        if path.is_dir() and (time := _build_time(path.name)) is not None
+    )
+    removed: list[Path] = []
+    for index, (_, path) in enumerate(dated[: max(len(dated) - keep, 0)]):
+        superseded_at = dated[index + 1][0]
+        if path.name == current or now - superseded_at <= grace:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+@dataclass(frozen=True)
+class PublishedBuild:
+    build_id: str
+    published_at: datetime
+    tables: list[PublishedTable]
 
 
 def open_published(published_dir: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the current published build.
+    """An in-memory connection with views marts.*, reference.* over the current published build.
 
-    The catalog is attached to a fresh in-memory database rather than opened with
-    `duckdb.connect(path)`: connect() reuses an instance already open for the same path in this
-    process, which would keep serving the previous build after the catalog was swapped.
+    The catalog is attached only to read which build is current, then detached: the views are
+    created here from the build's relative paths, so the published folder can move. Attaching
+    (rather than `duckdb.connect(path)`) matters: connect() reuses an instance already open for
+    the same path in this process, which would keep serving the previous build after a swap.
     """
-    catalog = Path(published_dir) / CATALOG_NAME
+    published_dir = Path(published_dir).resolve()
+    con = duckdb.connect()
+    try:
+        build = _read_current_build(con, published_dir)
+        for schema in sorted({t.schema for t in build.tables}):
+            con.execute(f"create schema {_quote(schema)}").fetchall()
+        for table in build.tables:
+            con.execute(
+                f"create view {_quote(table.schema)}.{_quote(table.name)} as "
+                f"select * from read_parquet({_literal(table.path.as_posix())})"
+            ).fetchall()
+        con.execute(
+            "create table main.published_build as "
+            "select ? as build_id, ?::timestamptz as published_at",
+            [build.build_id, build.published_at],
+        ).fetchall()
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _read_current_build(con: duckdb.DuckDBPyConnection, published_dir: Path) -> PublishedBuild:
+    catalog = published_dir / CATALOG_NAME
     if not catalog.exists():
         raise FileNotFoundError(
             f"nothing is published yet at {catalog}: run `adrpulse demo` (offline sample) or "
             "`adrpulse run` first"
         )
+    con.execute(
+        f"attach {_literal(catalog.as_posix())} as published_catalog (read_only)"
+    ).fetchall()
+    try:
+        build_id, published_at = con.execute(
+            "select build_id, published_at from published_catalog.main.published_build"
+        ).fetchall()[0]
+        rows = con.execute(
+            "select schema_name, table_name, row_count, relative_path "
+            "from published_catalog.main.published_tables order by 1, 2"
+        ).fetchall()
+    except duckdb.CatalogException as exc:
+        raise FileNotFoundError(
+            f"{catalog} was written by an older version of ADR Pulse (no published_tables): "
+            "republish with `adrpulse build`"
+        ) from exc
+    finally:
+        con.execute("detach published_catalog").fetchall()
+    tables = [
+        PublishedTable(schema, name, int(count), published_dir / relative)
+        for schema, name, count, relative in rows
+    ]
+    return PublishedBuild(build_id, published_at, tables)
+
+
+def current_build(published_dir: Path) -> PublishedBuild:
+    """Which build readers see now, and its tables (row counts as published)."""
     con = duckdb.connect()
-    con.execute(f"attach '{catalog.as_posix()}' as published (read_only)")
-    con.execute("use published")
-    return con
+    try:
+        return _read_current_build(con, Path(published_dir).resolve())
+    finally:
+        con.close()

@@ -1,0 +1,105 @@
+"""The report's charts as PNG bytes, drawn on matplotlib's Agg canvas.
+
+`Figure` is used directly (not pyplot), so there is no global figure state and no GUI backend:
+safe in a Dagster step, a CLI process or a test.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+CHINA_COLOR = "#c0392b"
+US_COLOR = "#1f4e9c"
+GROUP_COLORS = {"china_adr": CHINA_COLOR, "us_megacap": US_COLOR, "china_otc": "#e67e22"}
+DPI = 110
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    # No Software/date metadata: the same data gives the same bytes.
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def relative_performance_png(relative: pd.DataFrame, events: pd.DataFrame) -> bytes:
+    """Both basket indices (100 at the base date) and their spread, events as numbered lines."""
+    figure = Figure(figsize=(10, 5.6), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    dates = pd.to_datetime(relative["session_date"])
+    top.plot(dates, relative["index_a"], color=CHINA_COLOR, lw=1.8, label="China ADR basket")
+    top.plot(dates, relative["index_b"], color=US_COLOR, lw=1.8, label="US megacap basket")
+    top.axhline(100, color="grey", lw=0.8, ls=":")
+    base = pd.Timestamp(relative["base_date"].iloc[0]).date().isoformat()
+    top.set_title(f"Equal-weight baskets, buy-and-hold, 100 = close of {base}", pad=4)
+    top.set_ylabel("index")
+    bottom.fill_between(dates, 100 * relative["spread"], 0, color=CHINA_COLOR, alpha=0.25, lw=0)
+    bottom.plot(dates, 100 * relative["spread"], color=CHINA_COLOR, lw=1.2)
+    bottom.axhline(0, color="grey", lw=0.8)
+    bottom.set_ylabel("spread, pp")
+    for marker, day in zip(events["marker"], pd.to_datetime(events["day_zero_date"]), strict=True):
+        for axis in (top, bottom):
+            axis.axvline(day, color="black", lw=0.7, ls="--", alpha=0.5)
+        # Staggered heights: catalogued events cluster (four in one week of February 2025).
+        top.annotate(
+            str(marker),
+            (day, 0.97 - 0.06 * (marker % 3)),
+            xycoords=("data", "axes fraction"),
+            ha="center",
+            va="top",
+            fontsize=8,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "grey", "lw": 0.5},
+        )
+    top.legend(loc="upper left")
+    for axis in (top, bottom):
+        axis.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    return _png(figure)
+
+
+def event_car_png(car_paths: pd.DataFrame) -> bytes:
+    """One panel per catalogued event: mean CAR by group over the event window, 95% band."""
+    # Chronological panels; the frame comes sorted by event id.
+    events = list(dict.fromkeys(car_paths.sort_values(["day_zero_date", "event_id"])["event_id"]))
+    if not events:
+        figure = Figure(figsize=(6, 2))
+        figure.text(0.5, 0.5, "no catalogued event has two or more pairs", ha="center")
+        return _png(figure)
+    columns = min(3, len(events))
+    rows = math.ceil(len(events) / columns)
+    figure = Figure(figsize=(4.2 * columns, 3.2 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False, sharey=True)
+    for axis, event_id in zip(axes.flat, events, strict=False):
+        for group, path in car_paths[car_paths["event_id"] == event_id].groupby("group_name"):
+            color = GROUP_COLORS.get(str(group), "grey")
+            n = int(path["pairs"].max())
+            axis.plot(
+                path["relative_day"],
+                100 * path["mean_car"],
+                color=color,
+                lw=1.6,
+                label=f"{group} (N={n})",
+            )
+            axis.fill_between(
+                path["relative_day"],
+                100 * path["lower"],
+                100 * path["upper"],
+                color=color,
+                alpha=0.18,
+                lw=0,
+            )
+        axis.axvline(0, color="black", lw=0.8, ls="--")
+        axis.axhline(0, color="grey", lw=0.8)
+        axis.set_title(event_id, fontsize=10)
+        axis.set_xlabel("sessions from day 0")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7, loc="upper left")
+    for axis in axes.flat[len(events) :]:
+        axis.set_visible(False)
+    for axis in axes[:, 0]:
+        axis.set_ylabel("mean CAR, % (market model)")
+    figure.suptitle("Cumulative abnormal return by event and group, 95% confidence band")
+    return _png(figure)

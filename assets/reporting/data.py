@@ -1,0 +1,98 @@
+"""What the report shows, read from a connection to the published marts (never the warehouse)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+BASKET_PAIR = "china_adr_vs_us_megacap"
+SUMMARY_WINDOW = "[-1,+1]"
+# Two-sided 95% under the normal approximation the marts use for their p-values.
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class ReportData:
+    build_id: str
+    published_at: datetime
+    relative_performance: pd.DataFrame  # session_date, index_a, index_b, spread, base_date
+    events: pd.DataFrame  # marker, event_id, title, day_zero_date (catalogued, in the range)
+    car_paths: (
+        pd.DataFrame
+    )  # event_id, group_name, relative_day, day_zero_date, pairs, mean_car, lower, upper
+    event_summary: pd.DataFrame  # event_id, summary_group, pairs, caar, ci, t_kp, p_kp
+    ticker_performance: pd.DataFrame  # latest row per ticker with its name and group
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    return con.execute(sql, params or []).df()
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
+    """Read everything the report needs; raise ValueError naming what is missing."""
+    build_id, published_at = con.execute(
+        "select build_id, published_at from main.published_build"
+    ).fetchall()[0]
+    relative = _frame(
+        con,
+        "select session_date, base_date, index_buy_hold_a as index_a, "
+        "index_buy_hold_b as index_b, spread_buy_hold as spread "
+        "from marts.fct_sector_relative_performance where basket_pair = ? order by session_date",
+        [BASKET_PAIR],
+    )
+    if relative.empty:
+        raise ValueError(
+            f"marts.fct_sector_relative_performance has no rows for {BASKET_PAIR}: check the "
+            "basket_pairs var of the dbt project and rebuild (adrpulse build)"
+        )
+    events = _frame(
+        con,
+        "select distinct car.event_id, catalog.title, car.day_zero_date "
+        "from marts.fct_event_car as car "
+        "left join reference.event_catalog as catalog on car.event_id = catalog.event_id "
+        "where car.event_origin = 'catalog' and car.day_zero_date between ? and ? "
+        "order by car.day_zero_date, car.event_id",
+        [relative["session_date"].min(), relative["session_date"].max()],
+    )
+    events.insert(0, "marker", range(1, len(events) + 1))
+    car_paths = _frame(
+        con,
+        "select event_id, group_name, relative_day, min(day_zero_date) as day_zero_date, "
+        "count(*) as pairs, "
+        "avg(car_market_model) as mean_car, stddev_samp(car_market_model) as car_sd "
+        "from marts.fct_event_window_returns "
+        "where event_origin = 'catalog' and is_estimation_valid and car_market_model is not null "
+        "group by all having count(*) >= 2 order by event_id, group_name, relative_day",
+    )
+    half_width = Z_95 * car_paths["car_sd"] / car_paths["pairs"] ** 0.5
+    car_paths["lower"] = car_paths["mean_car"] - half_width
+    car_paths["upper"] = car_paths["mean_car"] + half_width
+    summary = _frame(
+        con,
+        "select s.event_id, min(car.day_zero_date) as day_zero_date, s.summary_group, "
+        "s.pairs_included as pairs, s.caar, s.car_sd, s.t_kolari_pynnonen as t_kp, "
+        "s.p_kolari_pynnonen as p_kp "
+        "from marts.fct_event_study_summary as s "
+        "join marts.fct_event_car as car on car.event_id = s.event_id "
+        "where s.window_label = ? and car.event_origin = 'catalog' and s.pairs_included >= 2 "
+        "and s.summary_group <> 'all' "
+        "group by all order by day_zero_date, s.event_id, s.summary_group",
+        [SUMMARY_WINDOW],
+    )
+    summary_half = Z_95 * summary["car_sd"] / summary["pairs"] ** 0.5
+    summary["ci_lower"] = summary["caar"] - summary_half
+    summary["ci_upper"] = summary["caar"] + summary_half
+    tickers = _frame(
+        con,
+        "select universe.group_name, perf.ticker, universe.name, perf.session_date, "
+        "perf.close_price, perf.return_1d, perf.return_1w, perf.return_1m, perf.return_3m, "
+        "perf.return_ytd, perf.drawdown, perf.gain_from_ytd_low, perf.volatility_annualized "
+        "from marts.fct_ticker_performance as perf "
+        "left join reference.universe as universe on perf.ticker = universe.ticker "
+        "qualify row_number() over (partition by perf.ticker order by perf.session_date desc) = 1 "
+        "order by universe.group_name, perf.ticker",
+    )
+    return ReportData(build_id, published_at, relative, events, car_paths, summary, tickers)

@@ -1,0 +1,57 @@
+"""Write the report and its two charts into the reports folder, each file swapped in atomically
+so that a browser or a file watcher never sees a half-written page."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from assets.reporting.charts import event_car_png, relative_performance_png
+from assets.reporting.data import load_report_data
+from assets.reporting.html import render_report
+
+REPORT_NAME = "adrpulse_report.html"
+RELATIVE_CHART_NAME = "relative_performance.png"
+CAR_CHART_NAME = "event_car.png"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html_path: Path
+    relative_chart_path: Path
+    car_chart_path: Path
+    build_id: str
+    relative_png: bytes
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+
+
+def write_report(
+    con: duckdb.DuckDBPyConnection, reports_dir: Path, *, now: datetime | None = None
+) -> ReportFiles:
+    """Read the published marts through `con` and write the HTML report and chart PNGs."""
+    data = load_report_data(con)
+    relative_png = relative_performance_png(data.relative_performance, data.events)
+    car_png = event_car_png(data.car_paths)
+    page = render_report(data, relative_png, car_png, now or datetime.now(UTC))
+    reports_dir = Path(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    files = ReportFiles(
+        reports_dir / REPORT_NAME,
+        reports_dir / RELATIVE_CHART_NAME,
+        reports_dir / CAR_CHART_NAME,
+        data.build_id,
+        relative_png,
+    )
+    _write_atomically(files.relative_chart_path, relative_png)
+    _write_atomically(files.car_chart_path, car_png)
+    _write_atomically(files.html_path, page.encode("utf-8"))
+    return files

@@ -1,0 +1,188 @@
+"""Every named query in queries/ runs against the demo's published build and answers sensibly."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.commands.query import QUERIES_DIR, query_published
+from orchestration.settings import Settings
+from warehouse.publish import open_published
+
+QUERY_FILES = sorted(QUERIES_DIR.glob("*.sql"))
+
+
+@pytest.fixture(scope="module")
+def published(demo_home: Path) -> duckdb.DuckDBPyConnection:
+    con = open_published(demo_home / "published")
+    yield con
+    con.close()
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    return con.execute(sql).df()
+
+
+def check_baba_above_2025_low(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert len(result) == 1
+    row = result.iloc[0]
+    assert row["ticker"] == "BABA"
+    assert row["low_session"].year == 2025
+    assert row["low_session"] <= row["latest_session"]
+    assert 0 < row["low_adj_close"] <= row["latest_adj_close"]
+    assert row["gain_from_2025_low"] == pytest.approx(
+        row["latest_adj_close"] / row["low_adj_close"] - 1
+    )
+    # Cross-check with the mart's own year-to-date low, computed by the dbt model.
+    mart = run(
+        con,
+        "select session_date, gain_from_ytd_low from marts.fct_ticker_performance "
+        "where ticker = 'BABA' order by session_date desc limit 1",
+    ).iloc[0]
+    assert mart["session_date"] == row["latest_session"]
+    if mart["session_date"].year == 2025:
+        assert row["gain_from_2025_low"] == pytest.approx(mart["gain_from_ytd_low"])
+
+
+def check_china_adr_vs_megacap_since_deepseek(
+    result: pd.DataFrame, con: duckdb.DuckDBPyConnection
+) -> None:
+    assert len(result) == 1
+    row = result.iloc[0]
+    assert row["event_id"] == "deepseek_shock"
+    assert row["day_zero_date"].date() == date(2025, 1, 27)
+    previous_session = run(
+        con,
+        "select max(session_date) as d from reference.xnys_sessions "
+        "where session_date < date '2025-01-27'",
+    ).iloc[0]["d"]
+    assert row["from_session"] == previous_session
+    assert row["to_session"] > row["from_session"]
+    for column in ("china_adr_return", "us_megacap_return"):
+        assert -0.9 < row[column] < 3.0
+    assert row["spread"] == pytest.approx(row["china_adr_return"] - row["us_megacap_return"])
+    assert row["relative_strength"] == pytest.approx(
+        (1 + row["china_adr_return"]) / (1 + row["us_megacap_return"])
+    )
+    assert bool(row["china_adr_beat_us_megacap"]) == (row["spread"] > 0)
+
+
+def check_xi_symposium_movers(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert set(result["event_id"]) == {"xi_symposium"}
+    assert set(result["window_label"]) == {"[-1,+1]"}
+    adrs = set(
+        run(con, "select ticker from reference.universe where group_name = 'china_adr'")["ticker"]
+    )
+    assert adrs <= set(result["ticker"])
+    moves = result["car"].abs().tolist()
+    assert moves == sorted(moves, reverse=True)
+    assert result["p_value"].between(0, 1).all()
+    assert (result["significant_5pct"] == (result["p_value"] < 0.05)).all()
+    china = result[result["group_name"] == "china_adr"]
+    assert (china["group_n"] == len(china)).all()
+    assert china["group_p_kp"].between(0, 1).all()
+
+
+def check_latest_basket_spread(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    pairs = run(con, "select distinct basket_pair from marts.fct_sector_relative_performance")
+    assert sorted(result["basket_pair"]) == sorted(pairs["basket_pair"])
+    assert "china_adr_vs_us_megacap" in set(result["basket_pair"])
+    latest = run(con, "select max(session_date) as d from marts.fct_sector_relative_performance")
+    assert (result["session_date"] == latest.iloc[0]["d"]).all()
+    assert result["spread_buy_hold"].to_numpy() == pytest.approx(
+        (result["index_buy_hold_a"] / 100 - result["index_buy_hold_b"] / 100).to_numpy()
+    )
+
+
+def check_biggest_drawdowns(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert 1 <= len(result) <= 10
+    assert result["max_drawdown"].between(-1, 0).all()
+    assert result["max_drawdown"].tolist() == sorted(result["max_drawdown"])
+    assert (result["current_drawdown"] >= result["max_drawdown"]).all()
+    assert result["name"].notna().all()
+
+
+def check_event_study_summary(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert set(result["event_id"]) == {"deepseek_shock"}
+    assert {"china_adr", "us_megacap", "all"} <= set(result["summary_group"])
+    assert (result["pairs_included"] >= 1).all()
+    for column in ("p_cross_sectional", "p_bmp", "p_kolari_pynnonen", "p_sign_test"):
+        assert result[column].dropna().between(0, 1).all()
+    # Kolari-Pynnonen shrinks the BMP statistic when residuals are positively correlated.
+    both = result.dropna(subset=["t_bmp", "t_kolari_pynnonen"])
+    assert not both.empty
+    assert (both["t_kolari_pynnonen"].abs() <= both["t_bmp"].abs() + 1e-12).all()
+
+
+def check_ticker_news_events(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert set(result["ticker"]) == {"BABA"}
+    news = result[result["event_origin"] == "news"]
+    assert not news.empty
+    assert news["event_id"].str.startswith("news_BABA_").all()
+    catalog = result[result["event_origin"] == "catalog"]
+    assert catalog["title"].notna().all()
+    assert "xi_symposium" in set(catalog["event_id"])
+    assert result["day_zero_date"].is_monotonic_increasing
+
+
+def check_latest_ticker_performance(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    tickers = run(con, "select distinct ticker from marts.fct_ticker_performance")
+    assert sorted(result["ticker"]) == sorted(tickers["ticker"])
+    wanted = run(
+        con,
+        "select ticker from reference.universe where group_name in ('china_adr', 'us_megacap')",
+    )
+    assert set(wanted["ticker"]) <= set(result["ticker"])
+    assert (result["close_price"] > 0).all()
+    assert result["drawdown"].between(-1, 0).all()
+
+
+CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
+    "baba_above_2025_low": check_baba_above_2025_low,
+    "china_adr_vs_megacap_since_deepseek": check_china_adr_vs_megacap_since_deepseek,
+    "xi_symposium_movers": check_xi_symposium_movers,
+    "latest_basket_spread": check_latest_basket_spread,
+    "biggest_drawdowns": check_biggest_drawdowns,
+    "event_study_summary": check_event_study_summary,
+    "ticker_news_events": check_ticker_news_events,
+    "latest_ticker_performance": check_latest_ticker_performance,
+}
+
+
+def test_every_query_file_has_a_check_and_every_check_a_file() -> None:
+    assert sorted(CHECKS) == sorted(p.stem for p in QUERY_FILES)
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_query_has_a_header_saying_what_it_answers(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("-- ")
+    header = " ".join(line for line in lines if line.startswith("--"))
+    assert "?" in header
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_query_answers_on_the_demo_build(path: Path, published: duckdb.DuckDBPyConnection) -> None:
+    result = run(published, path.read_text(encoding="utf-8"))
+    assert not result.empty, f"{path.name} returned no rows"
+    CHECKS[path.stem](result, published)
+
+
+def test_variables_choose_another_event_and_ticker(demo_home: Path) -> None:
+    settings = dataclasses.replace(Settings.from_env(), home=demo_home)
+    sql = (QUERIES_DIR / "xi_symposium_movers.sql").read_text(encoding="utf-8")
+    columns, rows = query_published(
+        settings, sql, {"event_id": "deepseek_shock", "window_label": "[0,+1]"}
+    )
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    assert records
+    assert {r["event_id"] for r in records} == {"deepseek_shock"}
+    assert {r["window_label"] for r in records} == {"[0,+1]"}
+    groups = {r["group_name"] for r in records}
+    assert {"china_adr", "us_megacap"} <= groups

@@ -1,0 +1,143 @@
+"""The HTML report: self-contained, with both charts and the ticker table, from the published
+build; written by the pipeline's asset, by `adrpulse report`, and by the pure code."""
+
+from __future__ import annotations
+
+import base64
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from assets.reporting.write import CAR_CHART_NAME, RELATIVE_CHART_NAME, REPORT_NAME, write_report
+from tests.conftest import run_cli
+from warehouse.publish import open_published
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.references: list[str] = []
+        self.images: dict[str, str] = {}
+        self.ticker_cells: list[str] = []
+        self._table_class: str | None = None
+        self._column = -1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name in ("src", "href", "action", "data"):
+            if values.get(name):
+                self.references.append(str(values[name]))
+        if tag == "img":
+            self.images[str(values.get("id"))] = str(values.get("src"))
+        if tag == "table":
+            self._table_class = values.get("class")
+        if tag == "tr":
+            self._column = -1
+        if tag == "td":
+            self._column += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table_class = None
+
+    def handle_data(self, data: str) -> None:
+        # The second column of the ticker table is the ticker.
+        if self._table_class == "ticker-performance" and self._column == 1 and data.strip():
+            self.ticker_cells.append(data.strip())
+
+
+def parse(page: str) -> PageParser:
+    parser = PageParser()
+    parser.feed(page)
+    return parser
+
+
+def expected_tickers(demo_home: Path) -> set[str]:
+    con = open_published(demo_home / "published")
+    try:
+        rows = con.execute(
+            "select distinct perf.ticker from marts.fct_ticker_performance as perf "
+            "join reference.universe as u on perf.ticker = u.ticker "
+            "where u.group_name in ('china_adr', 'us_megacap')"
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0] for r in rows}
+
+
+@pytest.fixture(scope="module")
+def report_dir(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    con = open_published(demo_home / "published")
+    try:
+        write_report(con, out)
+    finally:
+        con.close()
+    return out
+
+
+def test_report_is_self_contained(report_dir: Path) -> None:
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    parsed = parse(page)
+    assert parsed.references, "the page should reference its images"
+    assert all(ref.startswith("data:") for ref in parsed.references), parsed.references
+    assert not re.search(r"https?://", page)
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+
+
+def test_report_embeds_both_charts_as_png(report_dir: Path) -> None:
+    parsed = parse((report_dir / REPORT_NAME).read_text(encoding="utf-8"))
+    for image_id, file_name in (
+        ("relative-performance", RELATIVE_CHART_NAME),
+        ("event-car", CAR_CHART_NAME),
+    ):
+        src = parsed.images[image_id]
+        assert src.startswith("data:image/png;base64,")
+        embedded = base64.b64decode(src.split(",", 1)[1])
+        assert embedded.startswith(PNG_MAGIC)
+        assert embedded == (report_dir / file_name).read_bytes()
+
+
+def test_report_table_lists_the_adrs_and_megacaps(report_dir: Path, demo_home: Path) -> None:
+    parsed = parse((report_dir / REPORT_NAME).read_text(encoding="utf-8"))
+    wanted = expected_tickers(demo_home)
+    assert len(wanted) >= 10
+    assert wanted <= set(parsed.ticker_cells)
+    assert len(parsed.ticker_cells) == len(set(parsed.ticker_cells)), "one row per ticker"
+
+
+def test_report_marks_the_catalogued_events(report_dir: Path) -> None:
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    for event_id in ("deepseek_shock", "xi_symposium"):
+        assert event_id in page
+
+
+def test_pipeline_wrote_the_report_after_publishing(demo_home: Path) -> None:
+    reports = demo_home / "reports"
+    page = (reports / REPORT_NAME).read_text(encoding="utf-8")
+    con = open_published(demo_home / "published")
+    try:
+        build_id = con.execute("select build_id from main.published_build").fetchall()[0][0]
+    finally:
+        con.close()
+    assert build_id in page
+    for name in (RELATIVE_CHART_NAME, CAR_CHART_NAME):
+        assert (reports / name).read_bytes().startswith(PNG_MAGIC)
+
+
+def test_report_command_prints_the_path(demo_home: Path, tmp_path: Path) -> None:
+    result = run_cli(demo_home, "report", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    path = Path(result.stdout.strip().splitlines()[-1])
+    assert path == tmp_path / REPORT_NAME
+    assert "relative-performance" in path.read_text(encoding="utf-8")
+
+
+def test_report_command_without_a_build_says_what_to_run(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "report")
+    assert result.returncode == 1
+    assert "adrpulse demo" in result.stderr
