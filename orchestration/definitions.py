@@ -18,6 +18,7 @@ ensure_manifest()
 
 
 from assets.dbt_models import adrpulse_dbt_models  # noqa: E402
+from assets.news_checks import NEWS_CHECKS  # noqa: E402
 from assets.publish import published_marts  # noqa: E402
 from assets.raw_news import raw_news  # noqa: E402
 from assets.raw_prices import raw_prices  # noqa: E402
@@ -41,6 +42,7 @@ with warnings.catch_warnings():
             published_marts,
             adrpulse_report,
         ],
+        asset_checks=[*NEWS_CHECKS],
         jobs=ALL_JOBS,
         schedules=ALL_SCHEDULES,
         resources=build_resources(SETTINGS),

@@ -9,7 +9,7 @@ from datetime import UTC
 
 import httpx
 import pytest
-from feed_server import ETAG, LAST_MODIFIED, OVERSIZED_BYTES, RSS20, FeedServer
+from tests.feed_server import ETAG, LAST_MODIFIED, OVERSIZED_BYTES, RSS20, FeedServer
 
 from assets.news.http import fetch_feed
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from feed_server import (
+from tests.feed_server import (
     ATOM,
     LATIN1_TITLE,
     NON_ASCII_TITLE,
