@@ -9,9 +9,53 @@ from orchestration.commands.query import query_published
 from orchestration.settings import SAMPLE_ARCHIVE_DIR, Settings
 from orchestration.tables import format_table
 
+# What the demo shows of each mart: a few lines a reader can check against the story.
+SUMMARY_QUERIES: list[tuple[str, str]] = [
+    (
+        "Event study, catalogued events, window [-1,+1] (marts.fct_event_study_summary)",
+        """select s.event_id, s.summary_group, s.pairs_included as n, s.caar, s.t_bmp,
+                  s.t_kolari_pynnonen as t_kp, s.p_kolari_pynnonen as p_kp
+           from marts.fct_event_study_summary s
+           join reference.event_catalog c using (event_id)
+           where s.window_label = '[-1,+1]' and s.summary_group in ('china_adr', 'us_megacap')
+           order by c.announced_date, s.summary_group""",
+    ),
+    (
+        "Largest single-ticker CARs, window [-1,+1] (marts.fct_event_car)",
+        """select event_id, ticker, car, t_statistic, p_value
+           from marts.fct_event_car
+           where window_label = '[-1,+1]' and is_included
+           order by abs(car) desc limit 5""",
+    ),
+    (
+        "BABA around its December-quarter results (marts.fct_event_window_returns)",
+        """select relative_day, session_date, stock_return, abnormal_return_market_model,
+                  car_market_model
+           from marts.fct_event_window_returns
+           where event_id = 'baba_fq3_earnings' and ticker = 'BABA'
+             and relative_day between -2 and 2
+           order by relative_day""",
+    ),
+    (
+        "China ADRs vs US megacaps, last sessions (marts.fct_sector_relative_performance)",
+        """select session_date, index_buy_hold_a as china_adr, index_buy_hold_b as us_megacap,
+                  spread_buy_hold, relative_strength_buy_hold, rolling_beta_60
+           from marts.fct_sector_relative_performance
+           where basket_pair = 'china_adr_vs_us_megacap'
+           order by session_date desc limit 3""",
+    ),
+    (
+        "Best year-to-date, latest session (marts.fct_ticker_performance)",
+        """select ticker, session_date, return_1d, return_ytd, drawdown, gain_from_ytd_low
+           from marts.fct_ticker_performance
+           where session_date = (select max(session_date) from marts.fct_ticker_performance)
+           order by return_ytd desc limit 5""",
+    ),
+]
 
-def print_summary(settings: Settings, preview_rows: int = 3) -> None:
-    """Rows per published table and a few rows of each mart."""
+
+def print_summary(settings: Settings) -> None:
+    """Rows per published table and a few telling lines of each mart."""
     _, names = query_published(
         settings,
         "select table_schema || '.' || table_name from information_schema.tables "
@@ -23,13 +67,10 @@ def print_summary(settings: Settings, preview_rows: int = 3) -> None:
         counts.append((name, n[0][0]))
     print("\nPublished tables")
     print(format_table(["table", "rows"], counts))
-    for name, _ in counts:
-        if not name.startswith("marts."):
-            continue
-        cols, preview = query_published(settings, f"select * from {name} limit {preview_rows}")
-        keep = cols[:8]
-        print(f"\n{name} (first {len(keep)} of {len(cols)} columns)")
-        print(format_table(keep, [r[: len(keep)] for r in preview], max_width=28))
+    for title, sql in SUMMARY_QUERIES:
+        columns, rows = query_published(settings, sql)
+        print(f"\n{title}")
+        print(format_table(columns, rows))
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,9 +79,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     status = report_run(result)
     if status == 0:
         print_summary(settings)
+        report = settings.reports_dir / "adrpulse_report.html"
+        if report.exists():
+            print(f"\nReport: {report}")
         print(
-            '\nNext: adrpulse sql "select * from marts.fct_event_study_summary limit 5", '
-            "or make ui to browse the assets and this run."
+            "\nNext: adrpulse sql --list, adrpulse sql --file xi_symposium_movers, "
+            "or make ui to browse the assets, the checks and this run."
         )
     return status
 
