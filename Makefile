@@ -30,8 +30,9 @@ test: setup  ## run the whole test suite offline
 lint: setup  ## ruff
 	$(BIN)/ruff check .
 
-ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000
-	$(BIN)/adrpulse ui
+UI_PORT ?= 3000
+ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:$(UI_PORT); Ctrl-C or SIGTERM stops it
+	$(BIN)/adrpulse ui --port $(UI_PORT)
 
 bench: setup  ## benchmark harness at the default size (500 tickers x 10 years); see docs/BENCHMARKS.md
 	$(BIN)/adrpulse bench $(BENCH_ARGS)

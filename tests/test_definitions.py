@@ -1,0 +1,220 @@
+"""The Dagster code location loads, and its assets, checks, jobs and schedules are what the
+operators rely on.
+
+Importing `orchestration.definitions` prepares the environment (ADRPULSE_HOME, DAGSTER_HOME) for
+the whole process, so the definitions load in a subprocess with a temporary ADRPULSE_HOME and
+report a JSON summary (`print_summary` below); the tests assert on that summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The layers of the pipeline, in the order data flows through them (asset groups).
+LAYER_ORDER = {
+    "sources": 0,
+    "reference": 1,
+    "raw": 1,
+    "staging": 2,
+    "intermediate": 3,
+    "marts": 4,
+    "publish": 5,
+}
+DBT_LAYERS = ("reference", "staging", "intermediate", "marts")
+OPERATED_JOBS = {
+    "daily_refresh",
+    "poll_news",
+    "build_marts",
+    "load_archive",
+    "rebuild_from_archive",
+    "demo_sample_replay",
+}
+
+
+def print_summary() -> None:
+    """Run in the subprocess: load and validate the definitions, print them as JSON."""
+    import dagster as dg
+
+    from orchestration.dbt_project import DBT_PROJECT
+    from orchestration.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "description": node.description or "",
+            "materializable": node.is_materializable,
+            "parents": sorted(p.to_user_string() for p in node.parent_keys),
+            "checks": sorted(c.name for c in node.check_keys),
+        }
+    jobs = {
+        job.name: {
+            "executor": job.executor_def.name,
+            "assets": sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys),
+        }
+        for job in defs.resolve_all_job_defs()
+        if not job.name.startswith("__")
+    }
+    schedules = {
+        schedule.name: {
+            "cron": schedule.cron_schedule,
+            "timezone": schedule.execution_timezone,
+            "job": schedule.job_name,
+            "default_status": schedule.default_status.value,
+        }
+        for schedule in defs.schedules or []
+    }
+    summary = {
+        "assets": assets,
+        "jobs": jobs,
+        "schedules": schedules,
+        "manifest": str(DBT_PROJECT.manifest_path),
+    }
+    print(json.dumps(summary))
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    home = tmp_path_factory.mktemp("definitions_home")
+    env = {**os.environ, "ADRPULSE_HOME": str(home)}
+    for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-c", "from tests.test_definitions import print_summary; print_summary()"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"the definitions do not load:\n{result.stderr[-5000:]}"
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    loaded["home"] = str(home)
+    return loaded
+
+
+def upstream_of(assets: dict[str, Any], key: str) -> set[str]:
+    seen: set[str] = set()
+    stack = list(assets[key]["parents"])
+    while stack:
+        parent = stack.pop()
+        if parent not in seen:
+            seen.add(parent)
+            stack.extend(assets.get(parent, {}).get("parents", []))
+    return seen
+
+
+def test_loading_prepares_dagster_home_under_adrpulse_home(summary: dict[str, Any]) -> None:
+    dagster_yaml = Path(summary["home"]) / "dagster" / "dagster.yaml"
+    assert dagster_yaml.is_file()
+    text = dagster_yaml.read_text()
+    assert "telemetry:\n  enabled: false" in text
+    assert "default_limit: 1" in text
+
+
+def test_the_assets_operators_rely_on_exist(summary: dict[str, Any]) -> None:
+    assets = summary["assets"]
+    for key in ("raw/daily_bars", "raw/news_items", "marts/fct_event_car", "published/marts"):
+        assert key in assets, f"{key} is missing from the asset graph"
+        assert assets[key]["materializable"]
+
+
+def test_every_asset_has_a_group_and_a_description(summary: dict[str, Any]) -> None:
+    for key, asset in summary["assets"].items():
+        assert asset["group"] and asset["group"] != "default", f"{key} has no group"
+        assert asset["description"].strip(), f"{key} has no description"
+
+
+def test_lineage_runs_from_raw_through_staging_and_intermediate_to_marts(
+    summary: dict[str, Any],
+) -> None:
+    assets = summary["assets"]
+    upstream = upstream_of(assets, "marts/fct_event_car")
+    assert "raw/daily_bars" in upstream
+    groups_upstream = {assets[k]["group"] for k in upstream}
+    assert {"raw", "staging", "intermediate"} <= groups_upstream
+    assert "staging/stg_prices__daily_bars" in upstream
+
+
+def test_no_asset_reads_from_a_later_layer(summary: dict[str, Any]) -> None:
+    assets = summary["assets"]
+    backwards = []
+    for key, asset in assets.items():
+        layer = LAYER_ORDER.get(asset["group"])
+        for parent in asset["parents"]:
+            parent_layer = LAYER_ORDER.get(assets[parent]["group"])
+            if layer is not None and parent_layer is not None and parent_layer > layer:
+                backwards.append(f"{parent} -> {key}")
+    assert not backwards, f"edges that flow backwards through the layers: {backwards}"
+
+
+def test_staging_reads_only_raw_and_reference(summary: dict[str, Any]) -> None:
+    assets = summary["assets"]
+    staging = [k for k, a in assets.items() if a["group"] == "staging"]
+    assert staging
+    for key in staging:
+        parent_groups = {assets[p]["group"] for p in assets[key]["parents"]}
+        assert parent_groups <= {"raw", "reference"}, f"{key} reads {parent_groups}"
+
+
+def test_every_dbt_data_test_is_an_asset_check(summary: dict[str, Any]) -> None:
+    manifest = json.loads(Path(summary["manifest"]).read_text())
+    dbt_tests = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and node.get("attached_node")
+    }
+    assert dbt_tests, "the dbt project defines no data tests"
+    checks = {
+        name
+        for asset in summary["assets"].values()
+        if asset["group"] in DBT_LAYERS
+        for name in asset["checks"]
+    }
+    missing = sorted(dbt_tests - checks)
+    assert not missing, f"dbt tests without an asset check: {missing}"
+    assert summary["assets"]["marts/fct_event_car"]["checks"]
+
+
+def test_raw_prices_are_checked(summary: dict[str, Any]) -> None:
+    assert summary["assets"]["raw/daily_bars"]["checks"], "raw/daily_bars has no asset check"
+
+
+def test_the_operated_jobs_exist_and_run_in_one_process(summary: dict[str, Any]) -> None:
+    jobs = summary["jobs"]
+    assert set(jobs) >= OPERATED_JOBS, f"missing jobs: {sorted(OPERATED_JOBS - set(jobs))}"
+    for name, job in jobs.items():
+        # Steps share the DuckDB warehouse, which only one process may write.
+        assert job["executor"] == "in_process", f"job {name} runs on {job['executor']}"
+    for name in ("daily_refresh", "demo_sample_replay", "rebuild_from_archive"):
+        selected = set(jobs[name]["assets"])
+        assert {"raw/daily_bars", "marts/fct_event_car", "published/marts"} <= selected, name
+
+
+def test_the_daily_schedule_runs_after_the_new_york_close(summary: dict[str, Any]) -> None:
+    daily = summary["schedules"]["daily_after_close"]
+    assert daily == {
+        "cron": "0 18 * * 1-5",
+        "timezone": "America/New_York",
+        "job": "daily_refresh",
+        "default_status": "RUNNING",
+    }
+
+
+def test_every_schedule_has_a_timezone_and_an_existing_job(summary: dict[str, Any]) -> None:
+    assert summary["schedules"]
+    for name, schedule in summary["schedules"].items():
+        assert schedule["timezone"], f"schedule {name} has no execution timezone"
+        assert schedule["job"] in summary["jobs"], f"schedule {name} targets {schedule['job']}"
