@@ -36,7 +36,8 @@ def test_raw_tables_hold_the_whole_sample(demo_home) -> None:
     try:
         fetches = con.execute("select count(*) from raw.price_fetches").fetchall()[0][0]
         tickers, first, last = con.execute(
-            "select count(distinct ticker), min(session_date), max(session_date) from raw.daily_bars"
+            "select count(distinct ticker), min(session_date), max(session_date) "
+            "from raw.daily_bars"
         ).fetchall()[0]
         news_fetches = con.execute("select count(*) from raw.news_fetches").fetchall()[0][0]
         failed_feeds = con.execute(
