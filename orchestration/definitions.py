@@ -19,6 +19,7 @@ ensure_manifest()
 
 from assets.dbt_models import adrpulse_dbt_models  # noqa: E402
 from assets.news_checks import NEWS_CHECKS  # noqa: E402
+from assets.price_checks import PRICE_CHECKS  # noqa: E402
 from assets.publish import published_marts  # noqa: E402
 from assets.raw_news import raw_news  # noqa: E402
 from assets.raw_prices import raw_prices  # noqa: E402
@@ -42,7 +43,7 @@ with warnings.catch_warnings():
             published_marts,
             adrpulse_report,
         ],
-        asset_checks=[*NEWS_CHECKS],
+        asset_checks=[*NEWS_CHECKS, *PRICE_CHECKS],
         jobs=ALL_JOBS,
         schedules=ALL_SCHEDULES,
         resources=build_resources(SETTINGS),

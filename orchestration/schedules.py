@@ -1,4 +1,9 @@
-"""Schedules: the daily refresh after the US close on XNYS sessions only, and news polling."""
+"""Schedules: the daily refresh after the US close on XNYS sessions only, and news polling.
+
+The daily run asks for the day's price partition (an XNYS session; end_offset=1 on the
+partitions makes it exist at 18:00). Dagster's build_schedule_from_partitioned_job would ask for
+the previous partition, so the partition is chosen here.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,10 @@ NEW_YORK_TZ = "America/New_York"
     cron_schedule="0 18 * * 1-5",
     execution_timezone=NEW_YORK_TZ,
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="18:00 New York on XNYS sessions: prices, news, marts. Skips exchange holidays.",
+    description=(
+        "18:00 New York on XNYS sessions: the day's price partition, news, marts. Skips weekends "
+        "and exchange holidays."
+    ),
 )
 def daily_after_close(context: dg.ScheduleEvaluationContext):
     day = context.scheduled_execution_time.astimezone(ZoneInfo(NEW_YORK_TZ)).date()
@@ -25,7 +33,7 @@ def daily_after_close(context: dg.ScheduleEvaluationContext):
         return dg.SkipReason(f"{day} is not an XNYS session (weekend or exchange holiday)")
     return dg.RunRequest(
         run_key=f"daily-{day.isoformat()}",
-        run_config={"ops": {"raw_prices": {"config": {"as_of": day.isoformat()}}}},
+        partition_key=day.isoformat(),
         tags={"adrpulse/session": day.isoformat()},
     )
 

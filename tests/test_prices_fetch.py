@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from yfinance_fakes import FakeYahoo, YFPricesMissingError, YFRateLimitError, history_frame
+from tests.yfinance_fakes import FakeYahoo, YFPricesMissingError, YFRateLimitError, history_frame
 
 from assets.calendar import sessions_between
 from assets.prices.fetch import RATE_LIMITED_REASON, UNREACHABLE_REASON, fetch_daily_bars

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from yfinance_fakes import FakeYahoo, history_frame
+from tests.yfinance_fakes import FakeYahoo, history_frame
 
 from assets.prices.importer import PriceImportError, read_price_import
 from warehouse.archive import PRICE_COLUMNS

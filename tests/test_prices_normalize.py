@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from yfinance_fakes import FakeYahoo, history_frame
+from tests.yfinance_fakes import FakeYahoo, history_frame
 
 from assets.prices.normalize import AutoAdjustedFrameError, normalize_download, session_dates
 from warehouse.archive import PRICE_COLUMNS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from yfinance_fakes import FakeYahoo, history_frame
+from tests.yfinance_fakes import FakeYahoo, history_frame
 
 from assets.calendar import sessions_between
 from assets.prices.fetch import fetch_daily_bars

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from orchestration.partitions import PRICE_SESSIONS
 from orchestration.schedules import daily_after_close
 
 NY = ZoneInfo("America/New_York")
@@ -32,11 +33,15 @@ def test_no_run_on_a_holiday_or_weekend(when: datetime, why: str) -> None:
     assert "not an XNYS session" in (result.skip_message or "")
 
 
-def test_a_session_day_requests_that_session() -> None:
+def test_a_session_day_requests_that_sessions_partition() -> None:
     result = evaluate(datetime(2025, 2, 18, 18, 0, tzinfo=NY))
     assert isinstance(result, dg.RunRequest)
     assert result.run_key == "daily-2025-02-18"
-    assert result.run_config["ops"]["raw_prices"]["config"]["as_of"] == "2025-02-18"
+    assert result.partition_key == "2025-02-18"
+    # The partition exists (the price partitions are the XNYS sessions; the day before, a
+    # holiday, has none).
+    keys = PRICE_SESSIONS.get_partition_keys()
+    assert result.partition_key in keys and "2025-02-17" not in keys
 
 
 def test_the_session_is_taken_in_new_york_not_utc() -> None:
@@ -44,3 +49,4 @@ def test_the_session_is_taken_in_new_york_not_utc() -> None:
     result = evaluate(datetime(2025, 2, 14, 23, 0, tzinfo=ZoneInfo("UTC")))
     assert isinstance(result, dg.RunRequest)
     assert result.run_key == "daily-2025-02-14"
+    assert result.partition_key == "2025-02-14"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from typing import Any
 
 from orchestration.tables import format_table
@@ -12,21 +13,31 @@ class CliError(Exception):
     """A user-facing error: printed without a traceback, exit status 1."""
 
 
-def run_job(job_name: str, run_config: dict[str, Any] | None = None) -> Any:
+def run_job(
+    job_name: str,
+    run_config: dict[str, Any] | None = None,
+    partition_range: tuple[date, date] | None = None,
+) -> Any:
     """Execute a job of the code location in this process, recorded on the Dagster instance
-    under ADRPULSE_HOME so it appears in the UI's run history."""
+    under ADRPULSE_HOME so it appears in the UI's run history.
+
+    partition_range: the XNYS sessions (first, last) of a partitioned job to run, as one run.
+    """
     from dagster import DagsterInstance
 
     from orchestration.definitions import SETTINGS, defs
+    from orchestration.partitions import job_run_config, partition_tags
 
     job = defs.resolve_job_def(job_name)
-    config = {
-        **(run_config or {}),
-        "loggers": {"console": {"config": {"log_level": "INFO"}}},
-    }
+    tags = partition_tags(*partition_range) if partition_range else {}
+    config = job_run_config(
+        job, tags, {**(run_config or {}), "loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    )
     print(f"Dagster run of job {job_name} (DAGSTER_HOME={SETTINGS.dagster_home})", file=sys.stderr)
     with DagsterInstance.get() as instance:
-        return job.execute_in_process(instance=instance, run_config=config, raise_on_error=False)
+        return job.execute_in_process(
+            instance=instance, run_config=config, tags=tags, raise_on_error=False
+        )
 
 
 def check_rows(result: Any) -> list[tuple[str, str, str, str]]:

@@ -1,18 +1,59 @@
-"""`adrpulse import-prices`: bars from files, through the raw archive like a fetch."""
+"""`adrpulse import-prices` and `adrpulse backfill`: bars from files or from a range of sessions.
+
+Both go through the raw archive and a Dagster run, like the daily fetch, so a rebuild replays them
+and the UI shows them.
+"""
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+import math
+import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from orchestration.commands.common import CliError, report_run, run_job
 from orchestration.settings import Settings
 
 
+def _session_date(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f"{name} {text!r} is not a date; give YYYY-MM-DD") from exc
+
+
+def _print_price_outcome(result: Any) -> None:
+    """Tickers fetched / failed, from the raw/daily_bars materialization of the run."""
+    from assets.raw_prices import DAILY_BARS
+
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key == DAILY_BARS]
+    if not events:
+        return
+    meta = {k: v.value for k, v in events[-1].materialization.metadata.items()}
+    fetched = meta.get("tickers_fetched")
+    failed = meta.get("tickers_failed") or {}
+    lines = []
+    if fetched is not None:
+        requests = meta.get("yahoo_requests")
+        lines.append(f"Tickers fetched: {len(fetched)}; Yahoo requests: {requests}")
+    if meta.get("restated_tickers"):
+        lines.append("Restated history re-fetched whole: " + ", ".join(meta["restated_tickers"]))
+    if failed:
+        lines.append(f"Tickers that got no prices ({len(failed)}):")
+        lines += [f"  {ticker}: {why}" for ticker, why in failed.items()]
+    lines.append(f"raw.daily_bars: {meta.get('dagster/row_count')} rows, last session "
+                 f"{meta.get('last_session_loaded')}")
+    print("\n".join(lines))
+
+
+# --- import-prices ---------------------------------------------------------------------------
+
+
 def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
     from assets.prices.importer import PriceImportError, read_price_import
-    from assets.universe import universe_tickers
+    from assets.universe import UNCLASSIFIED, universe_tickers
     from warehouse.archive import write_price_fetch
 
     path = Path(args.path).expanduser()
@@ -24,26 +65,98 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
     except PriceImportError as exc:
         raise CliError(f"import rejected, nothing was stored:\n{exc}") from exc
     bars = imported.bars
+    if bars.empty:
+        raise CliError(f"{path}: no rows to import, nothing was stored")
     if imported.new_tickers:
         print(
-            "Not in the universe, added as group 'unclassified': " + ", ".join(imported.new_tickers)
+            f"Not in the universe ({settings.universe_path}), added as group "
+            f"'{UNCLASSIFIED}': " + ", ".join(imported.new_tickers)
+        )
+    from_close = sorted(set(bars.loc[bars["adj_close_source"] == "close", "ticker"]))
+    if from_close:
+        print(
+            "No adjusted close given for " + ", ".join(from_close) + ": the close is used as "
+            "adjusted (adj_close_source='close'), so their returns ignore dividends."
         )
     tickers = sorted(set(bars["ticker"]))
+    first, last = min(bars["session_date"]), max(bars["session_date"])
     manifest = write_price_fetch(
         settings.archive_dir,
         bars,
         source="import",
         fetched_at=datetime.now(UTC),
         tickers=tickers,
-        start=min(bars["session_date"]),
-        end=max(bars["session_date"]),
+        start=first,
+        end=last,
         note=f"imported from {path.resolve()}",
     )
     print(
-        f"Archived {len(bars):,} rows for {len(tickers)} tickers as {manifest.manifest_file}; "
-        "loading through Dagster."
+        f"Archived {len(bars):,} rows for {len(tickers)} tickers ({first}..{last}) as "
+        f"{manifest.manifest_file}; loading through Dagster."
     )
-    return report_run(run_job("load_archive"))
+    # Unpartitioned on purpose: an import can span years, and a range run would log a planned
+    # event per session for every asset. Freshness is judged at the newest loaded fetch's end.
+    status = report_run(run_job("load_archive"))
+    if status != 0:
+        print(
+            f"The import itself is stored ({manifest.manifest_file}); fix what the run reports "
+            "and run `adrpulse build` (or `adrpulse rebuild`).",
+            file=sys.stderr,
+        )
+    return status
+
+
+# --- backfill --------------------------------------------------------------------------------
+
+
+def plan_backfill(start: date, end: date, today: date) -> tuple[date, date]:
+    """The XNYS sessions start..end snapped inward, inside the price partitions; else CliError."""
+    from assets.calendar import CALENDAR_END, previous_session_on_or_before
+    from orchestration.partitions import PRICE_SESSIONS_START, clamp_to_partitions
+
+    if end < start:
+        raise CliError(f"END {end} is before START {start}; give START <= END")
+    latest = previous_session_on_or_before(min(today, CALENDAR_END))
+    if start > latest:
+        raise CliError(f"START {start} is after the latest session {latest}: nothing to fetch yet")
+    if end < PRICE_SESSIONS_START:
+        raise CliError(
+            f"END {end} is before the first price partition {PRICE_SESSIONS_START} "
+            "(ADRPULSE_PRICE_HISTORY_START); move the range or that setting"
+        )
+    sessions = clamp_to_partitions(start, min(end, latest))
+    if sessions is None:
+        raise CliError(f"no XNYS session between {start} and {end} (weekends and holidays only)")
+    return sessions
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.calendar import NEW_YORK, sessions_between
+    from assets.universe import universe_tickers
+
+    start = _session_date(args.start, "START")
+    end = _session_date(args.end, "END")
+    first, last = plan_backfill(start, end, datetime.now(NEW_YORK).date())
+    n_sessions = len(sessions_between(first, last))
+    tickers = universe_tickers(settings.universe_path)
+    batches = math.ceil(len(tickers) / max(settings.price_chunk_size, 1))
+    if (first, last) != (start, end):
+        print(f"Range snapped to XNYS sessions: {first}..{last} (asked {start}..{end}).")
+    print(
+        f"Backfilling raw/daily_bars over {n_sessions} XNYS sessions {first}..{last} in one "
+        f"Dagster run: {len(tickers)} tickers in {batches} batch(es) of up to "
+        f"{settings.price_chunk_size} per Yahoo request (a few requests, not one per day).\n"
+        f"Tickers not stored yet get their full history from {settings.price_history_start}. "
+        "Progress (one line per request) follows; the marts are rebuilt once at the end.",
+        flush=True,
+    )
+    result = run_job("backfill_prices", partition_range=(first, last))
+    _print_price_outcome(result)
+    status = report_run(result)
+    if status != 0:
+        return status
+    print("\nRebuilding and publishing the marts once for the whole range.", flush=True)
+    return report_run(run_job("build_marts"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,7 +165,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="import bars from CSV or Parquet files",
         description="Import daily bars: a directory of <TICKER>.csv files "
         "(date,open,high,low,close,volume[,adj_close,dividends,splits]) or one long CSV/Parquet "
-        "file with a ticker column. The file is validated, archived, then loaded.",
+        "file with a ticker column. Every file and row is checked first: a problem is reported "
+        "as file:line and nothing is stored. Good files are archived, then loaded through "
+        "Dagster (load_archive), so `adrpulse rebuild` replays them. Without adj_close the close "
+        "is taken as adjusted. Tickers outside the universe are kept as group 'unclassified'.",
     )
-    p.add_argument("path", help="directory or file to import")
+    p.add_argument("path", help="directory of <TICKER>.csv files, or one .csv/.parquet file")
     p.set_defaults(func=cmd_import_prices)
+
+    p = sub.add_parser(
+        "backfill",
+        help="fetch a range of sessions from Yahoo in one run",
+        description="Fetch daily bars for the XNYS sessions START..END (inclusive; weekends and "
+        "holidays are skipped, the ends snap to sessions) as ONE Dagster run of backfill_prices "
+        "over those partitions: a few large Yahoo requests, not one per day. Tickers not stored "
+        "yet get their full history from ADRPULSE_PRICE_HISTORY_START. Then the marts are "
+        "rebuilt and published once (build_marts). Needs the network; the same backfill can be "
+        "launched from the UI (asset raw/daily_bars, Materialize, pick a partition range).",
+        epilog="Example: adrpulse backfill 2025-01-02 2025-03-31",
+    )
+    p.add_argument("start", metavar="START", help="first session, YYYY-MM-DD")
+    p.add_argument("end", metavar="END", help="last session, YYYY-MM-DD")
+    p.set_defaults(func=cmd_backfill)
