@@ -8,6 +8,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
+from assets.news import parse as parse_module
+from assets.news.dates import parse_entry_date
+from assets.news.http import fetch_feed
+from assets.news.keys import canonical_link, hash_key, item_key
+from assets.news.parse import ParsedFeed, parse_archived_fetch, parse_feed
+from assets.news.text import html_to_text
 from tests.feed_server import (
     ATOM,
     LATIN1_TITLE,
@@ -16,13 +23,6 @@ from tests.feed_server import (
     RSS20,
     FeedServer,
 )
-
-from assets.news import parse as parse_module
-from assets.news.dates import parse_entry_date
-from assets.news.http import fetch_feed
-from assets.news.keys import canonical_link, hash_key, item_key
-from assets.news.parse import ParsedFeed, parse_archived_fetch, parse_feed
-from assets.news.text import html_to_text
 from warehouse.archive import list_news_fetches, write_news_fetch
 
 FETCHED_AT = datetime(2025, 2, 12, 22, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.yfinance_fakes import FakeYahoo, history_frame
 
 from assets.prices.importer import PriceImportError, read_price_import
+from tests.yfinance_fakes import FakeYahoo, history_frame
 from warehouse.archive import PRICE_COLUMNS
 
 UNIVERSE = {"BABA", "JD"}

@@ -7,9 +7,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from tests.yfinance_fakes import FakeYahoo, history_frame
 
 from assets.prices.normalize import AutoAdjustedFrameError, normalize_download, session_dates
+from tests.yfinance_fakes import FakeYahoo, history_frame
 from warehouse.archive import PRICE_COLUMNS
 
 DOWNLOAD_KW = dict(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.yfinance_fakes import FakeYahoo, history_frame
-
 from assets.calendar import sessions_between
 from assets.prices.fetch import fetch_daily_bars
 from assets.prices.restatement import (
@@ -13,6 +11,7 @@ from assets.prices.restatement import (
     detect_restated_tickers,
     plan_restatement_refetch,
 )
+from tests.yfinance_fakes import FakeYahoo, history_frame
 
 SESSIONS = sessions_between(date(2025, 1, 2), date(2025, 1, 17))
 CLOSES = [100.0 + i for i in range(len(SESSIONS))]
