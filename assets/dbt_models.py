@@ -11,9 +11,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from assets.metadata import table_metadata
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.resources import WarehouseResource
-from warehouse.introspect import TableDescription, describe_table, markdown_preview
+from warehouse.introspect import TableDescription, describe_table
 
 # Folder under models/ -> Dagster group; seeds are reference data.
 _GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -77,19 +78,6 @@ def adrpulse_dbt_models(
             yield event
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed; see the run log")
-
-
-def table_metadata(desc: TableDescription) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "dagster/row_count": desc.rows,
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, type_) for name, type_ in desc.columns]
-        ),
-        "preview": dg.MetadataValue.md(markdown_preview(desc)),
-    }
-    if desc.latest_date is not None:
-        metadata["last_session_loaded"] = desc.latest_date
-    return metadata
 
 
 def mart_asset_keys() -> list[dg.AssetKey]:

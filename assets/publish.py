@@ -1,13 +1,65 @@
 """Publishing: after the marts build, expose them to SQL readers as Parquet plus a catalog."""
 
+from typing import Any
 
 import dagster as dg
+import duckdb
 
 from assets.dbt_models import mart_asset_keys
 from orchestration.resources import StateResource, WarehouseResource
 from warehouse.publish import publish
 
 PUBLISHED_MARTS = dg.AssetKey(["published", "marts"])
+
+# The numbers a reader wants first, shown on the asset in the UI after every build.
+LATEST_SPREAD_SQL = """
+    select session_date, index_buy_hold_a, index_buy_hold_b, spread_buy_hold,
+           relative_strength_buy_hold
+    from marts.fct_sector_relative_performance
+    where basket_a = 'china_adr' and basket_b = 'us_megacap' and spread_buy_hold is not null
+    order by session_date desc
+    limit 1
+"""
+LATEST_EVENT_SQL = """
+    with latest as (
+        select event_id, day_zero_date
+        from marts.fct_event_car
+        where event_origin = 'catalog' and is_included
+        order by day_zero_date desc, event_id
+        limit 1
+    )
+    select s.event_id, latest.day_zero_date, s.summary_group, s.pairs_included, s.caar,
+           s.t_kolari_pynnonen, s.p_kolari_pynnonen
+    from marts.fct_event_study_summary s
+    join latest using (event_id)
+    where s.window_label = '[-1,+1]' and s.pairs_included > 0
+    order by s.summary_group
+"""
+
+
+def headline_metadata(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Latest China-ADR vs US-megacap spread and the latest catalogued event's CAAR."""
+    metadata: dict[str, Any] = {}
+    spread = con.execute(LATEST_SPREAD_SQL).fetchall()
+    if spread:
+        day, china, megacap, diff, strength = spread[0]
+        metadata["latest_session"] = str(day)
+        metadata["china_adr_index"] = round(float(china), 2)
+        metadata["us_megacap_index"] = round(float(megacap), 2)
+        metadata["china_minus_megacap_return"] = dg.MetadataValue.float(float(diff))
+        metadata["china_vs_megacap_relative_strength"] = dg.MetadataValue.float(float(strength))
+    rows = con.execute(LATEST_EVENT_SQL).fetchall()
+    if rows:
+        lines = [
+            "| group | N | CAAR [-1,+1] | t (Kolari-Pynnonen) | p |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for _, _, group, n, caar, t_kp, p_kp in rows:
+            fmt = lambda v: "" if v is None else f"{v:.4g}"  # noqa: E731
+            lines.append(f"| {group} | {n} | {fmt(caar)} | {fmt(t_kp)} | {fmt(p_kp)} |")
+        metadata["latest_event"] = f"{rows[0][0]} (day 0 {rows[0][1]})"
+        metadata["latest_event_caar"] = dg.MetadataValue.md("\n".join(lines))
+    return metadata
 
 
 @dg.asset(
@@ -27,6 +79,7 @@ def published_marts(
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         result = publish(con, state.published_dir)
+        headlines = headline_metadata(con)
     table = "\n".join(
         ["| table | rows |", "| --- | ---: |"]
         + [f"| {t.schema}.{t.name} | {t.rows:,} |" for t in result.tables]
@@ -38,5 +91,6 @@ def published_marts(
             "catalog": dg.MetadataValue.path(str(result.catalog_path)),
             "tables": dg.MetadataValue.md(table),
             "dagster/row_count": sum(t.rows for t in result.tables),
+            **headlines,
         }
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 import dagster as dg
 
+from assets.metadata import asset_table_metadata
 from assets.source_mode import SourceMode
 from assets.sources import rss_feeds
 from orchestration.resources import FeedClientResource, StateResource, WarehouseResource
@@ -74,7 +75,10 @@ def _parse_and_tag(
         parsed = parse_archived_fetch(archive, manifest)
         tags = {
             it.item_key: tag_item(
-                it.title, it.summary, aliases, feed_name=manifest.feed_name,
+                it.title,
+                it.summary,
+                aliases,
+                feed_name=manifest.feed_name,
                 feed_tickers=feed_tickers,
             )
             for it in parsed.items
@@ -87,14 +91,24 @@ def _parse_and_tag(
 
 
 def ingest_news_fetch(
-    con: Any, archive: Path, manifest: NewsFetchManifest, aliases: Any,
+    con: Any,
+    archive: Path,
+    manifest: NewsFetchManifest,
+    aliases: Any,
     feed_tickers: Sequence[str],
 ) -> FeedOutcome:
     """Parse, tag and load one archived fetch (the same path for live fetches and replays)."""
     status, message, items, tags = _parse_and_tag(archive, manifest, aliases, feed_tickers)
     stats = load_news_fetch(con, manifest, status=status, error=message, items=items, tags=tags)
-    return FeedOutcome(manifest.feed_name, status, stats.new_items, stats.updated_items, message,
-                       manifest.fetch_id, manifest.http_status)
+    return FeedOutcome(
+        manifest.feed_name,
+        status,
+        stats.new_items,
+        stats.updated_items,
+        message,
+        manifest.fetch_id,
+        manifest.http_status,
+    )
 
 
 def _validators(con: Any, archive: Path, feed_name: str, log: Any) -> tuple[str | None, str | None]:
@@ -103,13 +117,15 @@ def _validators(con: Any, archive: Path, feed_name: str, log: Any) -> tuple[str 
     try:
         return latest_feed_validators(con, archive, feed_name)
     except (OSError, ValueError) as exc:
-        log.warning(f"{feed_name}: no conditional GET this time, its last manifest is "
-                    f"unreadable: {exc}")
+        log.warning(
+            f"{feed_name}: no conditional GET this time, its last manifest is unreadable: {exc}"
+        )
         return None, None
 
 
-def _poll_feed(con: Any, archive: Path, feed: Any, aliases: Any, client: FeedClientResource,
-               log: Any) -> FeedOutcome:
+def _poll_feed(
+    con: Any, archive: Path, feed: Any, aliases: Any, client: FeedClientResource, log: Any
+) -> FeedOutcome:
     """Fetch one feed, archive the bytes as received, then parse, tag and load them."""
     etag, last_modified = _validators(con, archive, feed.name, log)
     response = client.fetch(feed.url, etag, last_modified)
@@ -131,8 +147,9 @@ def _poll_feed(con: Any, archive: Path, feed: Any, aliases: Any, client: FeedCli
         error = f"could not load: {exc!r}"
         log.error(f"{feed.name}: {error}")
         load_news_fetch(con, manifest, status="failed", error=error, items=[], tags={})
-        return FeedOutcome(feed.name, "failed", 0, 0, error, manifest.fetch_id,
-                           manifest.http_status)
+        return FeedOutcome(
+            feed.name, "failed", 0, 0, error, manifest.fetch_id, manifest.http_status
+        )
 
 
 def _fetch_table(outcomes: Sequence[FeedOutcome]) -> dg.MetadataValue:
@@ -192,8 +209,9 @@ def raw_news(
         feed_list = read_feeds(Path(state.feeds_path), known_tickers=known)
     except (OSError, ValueError) as exc:
         # A configuration error: retrying cannot help, fixing the file does.
-        raise dg.Failure(description=f"{exc}; fix the file and run again",
-                         allow_retries=False) from exc
+        raise dg.Failure(
+            description=f"{exc}; fix the file and run again", allow_retries=False
+        ) from exc
     tickers_by_feed = {f.name: list(f.tickers) for f in feed_list}
     outcomes: list[FeedOutcome] = []
     with warehouse.connect() as con:
@@ -224,11 +242,16 @@ def raw_news(
                    (select max(published_at) from raw.news_items)
             """
         ).fetchall()[0]
+        tables = {
+            key: asset_table_metadata(con, key)
+            for key in (NEWS_ITEMS, NEWS_ITEM_TAGS, NEWS_FETCHES)
+        }
     ok = sorted({o.feed_name for o in outcomes if o.status in ("ok", "warning", "not_modified")})
     failed = {o.feed_name: o.error or o.status for o in outcomes if o.status == "failed"}
     yield dg.MaterializeResult(
         asset_key=NEWS_ITEMS,
         metadata={
+            **tables[NEWS_ITEMS],
             "dagster/row_count": int(items),
             "items_tagged": int(tagged),
             "last_published_at": str(last_published),
@@ -241,11 +264,13 @@ def raw_news(
         },
     )
     yield dg.MaterializeResult(
-        asset_key=NEWS_ITEM_TAGS, metadata={"dagster/row_count": int(tag_rows)}
+        asset_key=NEWS_ITEM_TAGS,
+        metadata={**tables[NEWS_ITEM_TAGS], "dagster/row_count": int(tag_rows)},
     )
     yield dg.MaterializeResult(
         asset_key=NEWS_FETCHES,
         metadata={
+            **tables[NEWS_FETCHES],
             "dagster/row_count": int(fetch_rows),
             "fetches_in_run": len(outcomes),
             "fetches_failed": sum(1 for o in outcomes if o.status == "failed"),

@@ -17,7 +17,6 @@ Archive mode (the demo, rebuilds, imports) replays archived fetches and ignores 
 run without a partition still works (live: `as_of` or today; archive: the whole archive).
 """
 
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,6 +33,7 @@ from assets.calendar import (
     previous_session_on_or_before,
     shift_sessions,
 )
+from assets.metadata import asset_table_metadata
 from assets.prices.fetch import UNREACHABLE_REASON, PriceFetchResult, fetch_daily_bars
 from assets.prices.normalize import empty_bars
 from assets.prices.restatement import detect_restated_tickers, plan_restatement_refetch
@@ -267,9 +267,7 @@ def fetch_live(
         stored = _stored_adj_close(con, known, window_start, end)
         restated = detect_restated_tickers(stored, window.bars)
     if restated:
-        firsts = pd.DataFrame(
-            {"ticker": restated, "session_date": [spans[t][0] for t in restated]}
-        )
+        firsts = pd.DataFrame({"ticker": restated, "session_date": [spans[t][0] for t in restated]})
         last_stored = max(spans[t][1] for t in restated)
         plan = plan_restatement_refetch(
             restated, firsts, history_start=history_start, end=max(end, last_stored)
@@ -286,25 +284,44 @@ def fetch_live(
     if len(keep):
         note = (
             f"rows of restated tickers {restated} left out: their whole history is re-fetched "
-            "in the next fetch" if restated else ""
+            "in the next fetch"
+            if restated
+            else ""
         )
         manifest = _archive_and_load(
-            con, archive, keep, tickers=[t for t in known if t not in restated],
-            start=window_start, end=end, failed=sorted(window.failed), note=note,
+            con,
+            archive,
+            keep,
+            tickers=[t for t in known if t not in restated],
+            start=window_start,
+            end=end,
+            failed=sorted(window.failed),
+            note=note,
         )
         outcome.manifests.append(manifest.fetch_id)
         outcome.rows_archived += len(keep)
     if len(full_new.bars):
         manifest = _archive_and_load(
-            con, archive, full_new.bars, tickers=outcome.new_tickers, start=new_start, end=end,
+            con,
+            archive,
+            full_new.bars,
+            tickers=outcome.new_tickers,
+            start=new_start,
+            end=end,
             failed=sorted(full_new.failed),
         )
         outcome.manifests.append(manifest.fetch_id)
         outcome.rows_archived += len(full_new.bars)
     if plan is not None and len(full_restated.bars):
         manifest = _archive_and_load(
-            con, archive, full_restated.bars, tickers=plan.tickers, start=plan.start,
-            end=plan.end, failed=sorted(full_restated.failed), replaces_history_of=replaced,
+            con,
+            archive,
+            full_restated.bars,
+            tickers=plan.tickers,
+            start=plan.start,
+            end=plan.end,
+            failed=sorted(full_restated.failed),
+            replaces_history_of=replaced,
             note="adjusted history restated by Yahoo: replaces the stored history",
         )
         outcome.manifests.append(manifest.fetch_id)
@@ -401,9 +418,7 @@ def raw_prices(
     live = config.mode == SourceMode.live
     # Archive replays load the whole archive; their partitions (if any) are still checked.
     sessions = (
-        requested_sessions(context, config.as_of)
-        if live or _is_partitioned_run(context)
-        else None
+        requested_sessions(context, config.as_of) if live or _is_partitioned_run(context) else None
     )
 
     metadata: dict[str, Any] = {"mode": config.mode.value, "archive": str(archive)}
@@ -424,28 +439,37 @@ def raw_prices(
                     "rows_fetched": outcome.rows_archived,
                     "fetches_archived": dg.MetadataValue.json(outcome.manifests),
                     "missing_sessions": dg.MetadataValue.json(
-                        _cut({t: [d.isoformat() for d in ds]
-                              for t, ds in outcome.missing_sessions.items()})
+                        _cut(
+                            {
+                                t: [d.isoformat() for d in ds]
+                                for t, ds in outcome.missing_sessions.items()
+                            }
+                        )
                     ),
                 }
             )
         else:
             manifests = replay_archive(context, con, archive, config.rebuild)
             # What the newest archived fetch could not get (imports never fail a ticker).
-            failed = {t: "failed in the latest archived fetch" for t in
-                      (manifests[-1].failed_tickers if manifests else [])}
+            failed = {
+                t: "failed in the latest archived fetch"
+                for t in (manifests[-1].failed_tickers if manifests else [])
+            }
             metadata["fetches_in_archive"] = len(manifests)
             metadata["tickers_failed"] = dg.MetadataValue.json(failed)
         rows, tickers_n, last_session = con.execute(
             "select count(*), count(distinct ticker), max(session_date) from raw.daily_bars"
         ).fetchall()[0]
         fetch_rows = con.execute("select count(*) from raw.price_fetches").fetchall()[0][0]
+        bars_table = asset_table_metadata(con, DAILY_BARS)
+        fetches_table = asset_table_metadata(con, PRICE_FETCHES)
 
     if failed:
         context.log.warning(f"{len(failed)} tickers got no prices: {_cut(failed)}")
     yield dg.MaterializeResult(
         asset_key=DAILY_BARS,
         metadata={
+            **bars_table,
             "dagster/row_count": int(rows),
             "tickers": int(tickers_n),
             "last_session_loaded": str(last_session),
@@ -453,7 +477,7 @@ def raw_prices(
         },
     )
     yield dg.MaterializeResult(
-        asset_key=PRICE_FETCHES, metadata={"dagster/row_count": int(fetch_rows)}
+        asset_key=PRICE_FETCHES, metadata={**fetches_table, "dagster/row_count": int(fetch_rows)}
     )
     yield dg.AssetCheckResult(
         asset_key=DAILY_BARS,
@@ -461,7 +485,8 @@ def raw_prices(
         passed=not failed,
         severity=dg.AssetCheckSeverity.WARN,
         description=(
-            "every requested ticker got prices" if not failed
+            "every requested ticker got prices"
+            if not failed
             else f"{len(failed)} tickers got no prices; the others were loaded"
         ),
         metadata={

@@ -34,7 +34,8 @@ def adrpulse_report(
     context.log.info(f"report of build {files.build_id} written to {files.html_path}")
     preview = (
         f"Report of build `{files.build_id}`: open `{files.html_path}`\n\n"
-        f"![China ADRs vs US megacaps]({png_data_uri(files.relative_png)})"
+        f"![China ADRs vs US megacaps]({png_data_uri(files.relative_png)})\n\n"
+        f"![CAR by event and group]({png_data_uri(files.car_png)})"
     )
     return dg.MaterializeResult(
         metadata={

@@ -89,3 +89,20 @@ def test_sql_reads_the_published_marts(demo_home) -> None:
     assert result.returncode == 0, result.stderr
     header, value = result.stdout.strip().splitlines()
     assert header == "n" and int(value) > 0
+
+
+def test_the_readme_sql_examples_run_on_the_demo_build(demo_home) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
+    statements = [s.strip() for block in blocks for s in block.split(";") if s.strip()]
+    assert len(statements) >= 3
+    con = open_published(demo_home / "published")
+    try:
+        for statement in statements:
+            rows = con.execute(statement).fetchall()
+            assert rows, f"no rows from README example:\n{statement}"
+    finally:
+        con.close()

@@ -26,6 +26,7 @@ class ReportFiles:
     car_chart_path: Path
     build_id: str
     relative_png: bytes
+    car_png: bytes
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -50,6 +51,7 @@ def write_report(
         reports_dir / CAR_CHART_NAME,
         data.build_id,
         relative_png,
+        car_png,
     )
     _write_atomically(files.relative_chart_path, relative_png)
     _write_atomically(files.car_chart_path, car_png)
