@@ -1,5 +1,6 @@
--- Every token of a catalogued event's scope names a universe group or ticker; an unknown token
--- (a typo, or a ticker missing from the universe) would silently drop tickers from the event.
+-- Every token of a catalogued event's scope names a group or ticker of int_ticker_groups (the
+-- universe plus priced tickers outside it); an unknown token (a typo, or a ticker with neither a
+-- universe row nor bars) would silently drop tickers from the event.
 {{ config(severity='warn') }}
 
 with catalog as (
@@ -7,7 +8,7 @@ with catalog as (
 ),
 
 universe as (
-    select * from {{ ref('stg_reference__universe') }}
+    select * from {{ ref('int_ticker_groups') }}
 ),
 
 tokens as (

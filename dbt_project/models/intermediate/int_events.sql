@@ -7,7 +7,7 @@ with catalog as (
 ),
 
 universe as (
-    select * from {{ ref('stg_reference__universe') }}
+    select * from {{ ref('int_ticker_groups') }}
 ),
 
 news_events as (
@@ -23,7 +23,8 @@ scope_tokens as (
     from catalog
 ),
 
--- A token names a universe group (all its members) or a ticker; unknown tokens resolve to
+-- A token names a group of int_ticker_groups (all its members; tickers with bars but no universe
+-- row form 'unclassified') or a ticker; unknown tokens resolve to
 -- nothing (the singular test assert_event_scope_tokens_resolve warns about them).
 scope_tickers as (
     select

@@ -4,7 +4,8 @@
     {%- if name not in basket_names -%}{%- do basket_names.append(name) -%}{%- endif -%}
 {%- endfor -%}{%- endfor -%}
 -- One row per session on or after the base date and basket pair (var basket_pairs: A vs B).
--- A basket is a universe group (equal weight over its members) or a single ticker.
+-- A basket is a group of int_ticker_groups (equal weight over its members; priced tickers outside
+-- the universe form 'unclassified') or a single ticker.
 -- Conventions, both indices 100 at the base session (the last session on or before
 -- var basket_base_date), built on adjusted closes:
 --   index_buy_hold = 100 * mean over members of P_t / P_base: buy-and-hold from the base date.
@@ -22,7 +23,7 @@ with returns as (
 ),
 
 universe as (
-    select * from {{ ref('stg_reference__universe') }}
+    select * from {{ ref('int_ticker_groups') }}
 ),
 
 calendar as (

@@ -1,4 +1,12 @@
 {%- set vol_n = var('volatility_window') -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_ticker_tail',
+    unique_key=['ticker', 'session_date'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_before_first_bar() }}"
+) }}
+-- depends_on: {{ ref('stg_prices__daily_bars') }}
 -- One row per ticker and session with a bar. All close-based figures use the adjusted close
 -- (total return, robust to splits); the raw close is kept for quoting.
 -- Conventions (ffn's):
@@ -13,9 +21,57 @@
 --     with high and low scaled by the day's adj_close / close (the "X% off the low" of headlines)
 --   volatility_annualized = sample sd of the last {{ vol_n }} daily returns * sqrt({{ var('trading_days_per_year') }});
 --     null unless all {{ vol_n }} sessions have a return.
+-- Incremental runs (macros/incremental_prices.sql) recompute, for each ticker with bars from a
+-- fetch newer than the table's largest fetch_id, every row from the earliest changed bar on
+-- (changed_from): the running high carries a change forward indefinitely. They read
+-- int_daily_returns from the last priced session on or before changed_from - 12 months (the 1Y
+-- anchor, the earliest any figure looks back: YTD, 3M, 1M, 1W and the volatility window all start
+-- later) and take the running high before changed_from from this table's previous row.
+{% if is_incremental() %}
+with changed as (
+    {{ changed_price_tickers(ref('stg_prices__daily_bars'), this) }}
+),
+
+all_returns as (
+    select * from {{ ref('int_daily_returns') }}
+),
+
+context_starts as (
+    select
+        changed.ticker,
+        changed.changed_from,
+        max(all_returns.session_date) filter (
+            where all_returns.session_date <= cast(changed.changed_from - interval 12 month as date)
+                and all_returns.adj_close_price is not null
+        ) as context_from
+    from changed
+    inner join all_returns
+        on all_returns.ticker = changed.ticker
+    group by changed.ticker, changed.changed_from
+),
+
+returns as (
+    select all_returns.*
+    from all_returns
+    inner join context_starts
+        on context_starts.ticker = all_returns.ticker
+    where context_starts.context_from is null
+        or all_returns.session_date >= context_starts.context_from
+),
+
+previous_highs as (
+    select previous.ticker, previous.running_high_adj_close as previous_running_high
+    from {{ this }} as previous
+    inner join changed
+        on changed.ticker = previous.ticker
+    where previous.session_date < changed.changed_from
+    qualify row_number() over (partition by previous.ticker order by previous.session_date desc) = 1
+),
+{% else %}
 with returns as (
     select * from {{ ref('int_daily_returns') }}
 ),
+{% endif %}
 
 adjusted as (
     select
@@ -34,6 +90,7 @@ windowed as (
         close_price,
         adj_close_price,
         daily_return,
+        fetch_id,
         lag(adj_close_price, 5) over by_session                          as adj_close_5_sessions_ago,
         max(adj_close_price) over to_date                                as running_high,
         min(adj_close_price) over year_to_date                           as ytd_low,
@@ -69,6 +126,26 @@ with_targets as (
     where has_bar and adj_close_price is not null
 ),
 
+{% if is_incremental() %}
+-- Only rows from changed_from on are written; the running high joins the one before it.
+rewritten as (
+    select
+        with_targets.* replace (
+            greatest(with_targets.running_high, previous_highs.previous_running_high) as running_high
+        )
+    from with_targets
+    inner join changed
+        on changed.ticker = with_targets.ticker
+    left join previous_highs
+        on previous_highs.ticker = with_targets.ticker
+    where with_targets.session_date >= changed.changed_from
+),
+{% else %}
+rewritten as (
+    select * from with_targets
+),
+{% endif %}
+
 anchored as (
     select
         t.*,
@@ -76,7 +153,7 @@ anchored as (
         m3.adj_close_price as adj_close_3m_ago,
         y1.adj_close_price as adj_close_1y_ago,
         ye.adj_close_price as adj_close_prior_year_end
-    from with_targets as t
+    from rewritten as t
     asof left join priced as m1 on m1.ticker = t.ticker and m1.session_date <= t.date_1m_ago
     asof left join priced as m3 on m3.ticker = t.ticker and m3.session_date <= t.date_3m_ago
     asof left join priced as y1 on y1.ticker = t.ticker and y1.session_date <= t.date_1y_ago
@@ -102,7 +179,8 @@ final as (
         adj_high_price / ytd_low_intraday - 1                    as gain_from_ytd_low_intraday,
         case when returns_in_window = {{ vol_n }}
             then return_sd_window * sqrt({{ var('trading_days_per_year') }})
-        end                                                       as volatility_annualized
+        end                                                       as volatility_annualized,
+        fetch_id
     from anchored
 )
 
