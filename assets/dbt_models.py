@@ -12,6 +12,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from assets.metadata import table_metadata
+from assets.source_mode import REBUILD_TAG, tags_of
 from orchestration.dbt_project import DBT_PROJECT
 from orchestration.resources import WarehouseResource
 from warehouse.introspect import TableDescription, describe_table
@@ -45,6 +46,14 @@ class AdrPulseTranslator(DagsterDbtTranslator):
 TRANSLATOR = AdrPulseTranslator()
 
 
+class DbtBuildConfig(dg.Config):
+    """Run configuration of the dbt step, editable in the UI's launchpad."""
+
+    full_refresh: bool = False
+    """Rebuild incremental models from scratch. The rebuild and demo jobs set it: they replace the
+    raw tables, and incremental models only pick up fetches newer than the ones they have seen."""
+
+
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
@@ -52,13 +61,18 @@ TRANSLATOR = AdrPulseTranslator()
     pool="warehouse",
 )
 def adrpulse_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
 ):
     """`dbt build` of the selected models: seeds, models, unit tests and data tests in DAG order."""
     # dagster-dbt's fetch_row_counts() queries the warehouse while the dbt process still holds
     # DuckDB's single-writer lock, so we buffer dbt's events, describe each built table once dbt
     # has exited, and only then hand the events (with that metadata) to Dagster.
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    full_refresh = config.full_refresh or tags_of(context).get(REBUILD_TAG) == "true"
+    args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
     events = list(invocation.stream())
     described: dict[str, TableDescription] = {}
     outputs = [e for e in events if isinstance(e, dg.Output)]

@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 
 from assets.metadata import asset_table_metadata
-from assets.source_mode import SourceMode
+from assets.source_mode import SourceMode, run_source, tags_of
 from assets.sources import rss_feeds
 from orchestration.resources import FeedClientResource, StateResource, WarehouseResource
 from warehouse.archive import NewsFetchManifest, list_news_fetches, write_news_fetch
@@ -200,7 +200,14 @@ def raw_news(
     from assets.news.tagging import load_aliases
     from assets.universe import universe_tickers
 
-    archive = Path(config.replay_archive) if config.replay_archive else state.archive_dir
+    source = run_source(
+        tags_of(context),
+        mode=config.mode,
+        replay_archive=config.replay_archive,
+        rebuild=config.rebuild,
+        home_archive=state.archive_dir,
+    )
+    archive = source.archive
     try:
         # Checked against the universe, so a typo in a ticker fails loudly instead of tagging
         # news with a ticker nobody follows.
@@ -215,13 +222,13 @@ def raw_news(
     tickers_by_feed = {f.name: list(f.tickers) for f in feed_list}
     outcomes: list[FeedOutcome] = []
     with warehouse.connect() as con:
-        if config.mode == SourceMode.live:
+        if source.mode == SourceMode.live:
             for i, feed in enumerate(feed_list, start=1):
                 outcome = _poll_feed(con, archive, feed, aliases, feeds, context.log)
                 outcomes.append(outcome)
                 context.log.info(f"[{i}/{len(feed_list)}] {_describe(outcome)}")
         else:
-            if config.rebuild:
+            if source.rebuild:
                 truncate_raw(con, ["news_item_tags", "news_items", "news_fetches"])
             from warehouse.load import loaded_news_fetch_ids
 
@@ -255,7 +262,7 @@ def raw_news(
             "dagster/row_count": int(items),
             "items_tagged": int(tagged),
             "last_published_at": str(last_published),
-            "mode": config.mode.value,
+            "mode": source.mode.value,
             "archive": str(archive),
             "feeds_ok": dg.MetadataValue.json(ok),
             "feeds_failed": dg.MetadataValue.json(failed),

@@ -37,7 +37,7 @@ from assets.metadata import asset_table_metadata
 from assets.prices.fetch import UNREACHABLE_REASON, PriceFetchResult, fetch_daily_bars
 from assets.prices.normalize import empty_bars
 from assets.prices.restatement import detect_restated_tickers, plan_restatement_refetch
-from assets.source_mode import SourceMode
+from assets.source_mode import SourceMode, run_source, tags_of
 from assets.sources import yahoo_finance
 from assets.universe import universe_tickers
 from orchestration.partitions import (
@@ -414,14 +414,21 @@ def raw_prices(
     yahoo: YahooPricesResource,
 ):
     """Fetch or replay daily bars into raw.daily_bars."""
-    archive = Path(config.replay_archive) if config.replay_archive else state.archive_dir
-    live = config.mode == SourceMode.live
+    source = run_source(
+        tags_of(context),
+        mode=config.mode,
+        replay_archive=config.replay_archive,
+        rebuild=config.rebuild,
+        home_archive=state.archive_dir,
+    )
+    archive = source.archive
+    live = source.mode == SourceMode.live
     # Archive replays load the whole archive; their partitions (if any) are still checked.
     sessions = (
         requested_sessions(context, config.as_of) if live or _is_partitioned_run(context) else None
     )
 
-    metadata: dict[str, Any] = {"mode": config.mode.value, "archive": str(archive)}
+    metadata: dict[str, Any] = {"mode": source.mode.value, "archive": str(archive)}
     if sessions is not None:
         metadata["sessions_requested"] = f"{sessions.first}..{sessions.last}"
     with warehouse.connect() as con:
@@ -449,7 +456,7 @@ def raw_prices(
                 }
             )
         else:
-            manifests = replay_archive(context, con, archive, config.rebuild)
+            manifests = replay_archive(context, con, archive, source.rebuild)
             # What the newest archived fetch could not get (imports never fail a ticker).
             failed = {
                 t: "failed in the latest archived fetch"

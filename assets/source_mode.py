@@ -1,10 +1,68 @@
-"""Where the raw assets take their data from in a run."""
+"""Where the raw assets take their data from in a run: the network, or the raw archive.
+
+Jobs that replay the archive (demo, rebuild, load) say so with run tags rather than run config:
+the raw prices asset is partitioned, and Dagster applies a partitioned job's default config only to
+single-partition runs, so a replay launched from the UI without a partition would silently fall
+back to live fetching. Job tags reach every run of the job. Run config still works for ad-hoc runs;
+a tag, when present, wins.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
+from typing import Any
+
+SOURCE_TAG = "adrpulse/source"  # live | archive
+REPLAY_ARCHIVE_TAG = "adrpulse/replay_archive"  # a folder; empty = ADRPULSE_HOME/archive
+REBUILD_TAG = "adrpulse/rebuild"  # "true": empty the raw tables first, rebuild models from scratch
 
 
 class SourceMode(Enum):
     live = "live"  # fetch from the network, archive what was received, then load it
     archive = "archive"  # load archived fetches only: no network
+
+
+@dataclass(frozen=True)
+class RunSource:
+    mode: SourceMode
+    archive: Path
+    rebuild: bool
+
+
+def replay_tags(replay_archive: str, rebuild: bool) -> dict[str, str]:
+    """Run tags of a job that replays an archive."""
+    return {
+        SOURCE_TAG: SourceMode.archive.value,
+        REPLAY_ARCHIVE_TAG: replay_archive,
+        REBUILD_TAG: "true" if rebuild else "false",
+    }
+
+
+def run_source(
+    tags: dict[str, str],
+    *,
+    mode: SourceMode,
+    replay_archive: str,
+    rebuild: bool,
+    home_archive: Path,
+) -> RunSource:
+    """The run's source: its tags where present, else the asset's run config."""
+    try:
+        effective_mode = SourceMode(tags.get(SOURCE_TAG, mode.value))
+    except ValueError as exc:
+        raise ValueError(
+            f"run tag {SOURCE_TAG}={tags[SOURCE_TAG]!r} is not live or archive"
+        ) from exc
+    folder = tags.get(REPLAY_ARCHIVE_TAG, replay_archive)
+    flag = tags.get(REBUILD_TAG)
+    return RunSource(
+        mode=effective_mode,
+        archive=Path(folder) if folder else home_archive,
+        rebuild=(flag == "true") if flag is not None else rebuild,
+    )
+
+
+def tags_of(context: Any) -> dict[str, str]:
+    return dict(context.run.tags) if context.run is not None else {}

@@ -9,7 +9,9 @@ raw/daily_bars is partitioned by XNYS session, so every job that selects it is p
   30 x 312 events for the sample's range, minutes on the SQLite run storage;
 - demo_sample_replay, load_archive and rebuild_from_archive replay the archive without a
   partition: the asset loads the whole archive and freshness is judged at the end of the newest
-  loaded fetch (2025-03-31 for the sample). Their partitions stay unmarked in the UI.
+  loaded fetch (2025-03-31 for the sample). Their partitions stay unmarked in the UI. They
+  switch the raw assets to the archive with run tags (assets/source_mode.py), which every run of
+  the job carries, however it is launched.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import dagster as dg
 
 from assets.raw_news import NEWS_ITEMS
 from assets.raw_prices import DAILY_BARS
+from assets.source_mode import replay_tags
 from orchestration.settings import SAMPLE_ARCHIVE_DIR
 
 RAW_PRICES = dg.AssetSelection.assets(DAILY_BARS).required_multi_asset_neighbors()
@@ -28,9 +31,9 @@ MODELS_AND_PUBLISH = dg.AssetSelection.groups(
 EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
 
 
-def _archive_config(root: str, rebuild: bool) -> dict:
-    cfg = {"mode": "archive", "replay_archive": root, "rebuild": rebuild}
-    return {"ops": {"raw_prices": {"config": cfg}, "raw_news": {"config": cfg}}}
+def _archive_tags(root: str, rebuild: bool) -> dict[str, str]:
+    # Tags, not config: see assets/source_mode.py for why a replay must not depend on run config.
+    return replay_tags(root, rebuild)
 
 
 daily_job = dg.define_asset_job(
@@ -72,7 +75,7 @@ load_archive_job = dg.define_asset_job(
         "Load archived fetches and imports not loaded yet (ADRPULSE_HOME/archive), then rebuild "
         "and publish the marts. No network."
     ),
-    config=_archive_config("", rebuild=False),
+    tags=_archive_tags("", rebuild=False),
     executor_def=dg.in_process_executor,
 )
 
@@ -83,7 +86,7 @@ rebuild_job = dg.define_asset_job(
         "Full rebuild without the network: empty the raw tables, replay the whole raw archive in "
         "fetch order, rebuild and publish the marts."
     ),
-    config=_archive_config("", rebuild=True),
+    tags=_archive_tags("", rebuild=True),
     executor_def=dg.in_process_executor,
 )
 
@@ -94,7 +97,7 @@ demo_job = dg.define_asset_job(
         "Replay the bundled SYNTHETIC sample archive through the whole pipeline (what `make demo` "
         "runs). Offline."
     ),
-    config=_archive_config(str(SAMPLE_ARCHIVE_DIR), rebuild=True),
+    tags=_archive_tags(str(SAMPLE_ARCHIVE_DIR), rebuild=True),
     executor_def=dg.in_process_executor,
 )
 

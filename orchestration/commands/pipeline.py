@@ -95,7 +95,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    return report_run(run_job("build_marts"))
+    config = {"ops": {"adrpulse_dbt_models": {"config": {"full_refresh": args.full_refresh}}}}
+    return report_run(run_job("build_marts", config))
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,6 +124,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "build",
         help="rebuild the dbt models from what is stored (no network)",
         description="Run every dbt model and test on the stored raw data, then publish.",
+    )
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild incremental models from scratch (after editing the sessions seed or vars)",
     )
     p.set_defaults(func=cmd_build)
 
