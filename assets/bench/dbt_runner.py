@@ -1,0 +1,89 @@
+"""Run the project's real dbt models at bench scale: a copy of dbt_project/ with the bench seeds.
+
+The copy keeps every model, macro, test and seed of the project except universe.csv and
+event_catalog.csv, which are replaced by the bench's; dbt runs there as a subprocess exactly as the
+pipeline runs it (`dbt build`), against the bench warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from assets.bench.measure import Measured, run_measured
+from assets.bench.workdir import BenchPaths
+
+# Build artefacts of the source project that must not leak into the bench copy.
+_SKIP = ("target", "logs", "dbt_packages", ".user.yml")
+
+
+@dataclass(frozen=True)
+class NodeTiming:
+    unique_id: str
+    status: str
+    seconds: float
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """A clean copy of a dbt project (no target/, logs/ or packages)."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*_SKIP))
+    return target
+
+
+def prepare_project(source: Path, paths: BenchPaths) -> Path:
+    """Copy the dbt project into the work folder and put the bench seeds in place."""
+    target = copy_project(source, paths.dbt_project)
+    shutil.copyfile(paths.universe_csv, target / "seeds" / "universe.csv")
+    shutil.copyfile(paths.event_catalog_csv, target / "seeds" / "event_catalog.csv")
+    return target
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def dbt_env(warehouse: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ADRPULSE_WAREHOUSE": str(warehouse),
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def run_dbt(paths: BenchPaths, label: str, *args: str) -> Measured:
+    """`dbt <args> --profiles-dir .` in the bench project; run_results.json kept as <label>."""
+    measured = run_measured(
+        [dbt_executable(), *args, "--profiles-dir", "."],
+        paths.logs / f"dbt_{label}.log",
+        env=dbt_env(paths.warehouse),
+        cwd=paths.dbt_project,
+    )
+    results = paths.dbt_project / "target" / "run_results.json"
+    if results.exists():
+        paths.results.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(results, paths.results / f"dbt_{label}_run_results.json")
+    return measured
+
+
+def node_timings(run_results: Path) -> list[NodeTiming]:
+    """Per node (model, seed, test) execution time from a run_results.json, slowest first."""
+    payload = json.loads(run_results.read_text())
+    timings = [
+        NodeTiming(r["unique_id"], r["status"], float(r.get("execution_time") or 0.0))
+        for r in payload.get("results", [])
+    ]
+    return sorted(timings, key=lambda t: t.seconds, reverse=True)
+
+
+def compiled_sql(paths: BenchPaths, model: str) -> str | None:
+    """The compiled SQL of a model (target/compiled/...), or None if dbt did not compile it."""
+    matches = list((paths.dbt_project / "target" / "compiled").rglob(f"{model}.sql"))
+    return matches[0].read_text() if matches else None

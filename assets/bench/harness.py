@@ -1,0 +1,244 @@
+"""One bench run: generate, then time every stage in its own child process.
+
+Stages, in order: generate the archive; load it into the raw tables (warehouse.load) and, as its
+floor, a bare read_parquet of the same files; the dbt build of every mart from scratch; the floor
+SQL and the pandas baseline of the marts' core; the price checks; one daily update (one session
+archived, loaded, then `dbt build` again). Afterwards the slowest model is profiled.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assets.bench import DEFAULT_SEED
+from assets.bench.archive import append_update
+from assets.bench.dbt_runner import NodeTiming, node_timings, prepare_project, run_dbt
+from assets.bench.measure import Measured, run_measured
+from assets.bench.spec import BenchSpec
+from assets.bench.stages import result_path
+from assets.bench.workdir import BenchPaths
+
+Progress = Callable[[str], None]
+
+
+class BenchError(RuntimeError):
+    """A stage failed; the message names it and ends with its log's tail. `result` holds the
+    stages measured before it (None if nothing was)."""
+
+    def __init__(self, message: str, result: BenchResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass(frozen=True)
+class StageRow:
+    stage: str
+    rows: int
+    wall_seconds: float
+    peak_rss_mb: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+@dataclass
+class BenchResult:
+    tickers: int
+    years: int
+    spec: BenchSpec
+    stages: list[StageRow] = field(default_factory=list)
+    full_build_models: list[NodeTiming] = field(default_factory=list)
+    update_build_models: list[NodeTiming] = field(default_factory=list)
+    dbt_failures: list[str] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
+    profile: dict[str, Any] = field(default_factory=dict)
+
+    def stage(self, name: str) -> StageRow:
+        return next(s for s in self.stages if s.stage == name)
+
+
+def _exit(returncode: int) -> str:
+    return f"with signal {-returncode}" if returncode < 0 else f"with status {returncode}"
+
+
+def _python_child(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
+
+
+def _stage(
+    result: BenchResult, name: str, measured: Measured, rows: int, progress: Progress
+) -> StageRow:
+    if measured.returncode != 0:
+        raise BenchError(
+            f"stage {name} exited {_exit(measured.returncode)} after "
+            f"{measured.wall_seconds:.1f} s (peak RSS {measured.peak_rss_mb:.0f} MB):\n"
+            f"{measured.tail()}",
+            result,
+        )
+    row = StageRow(name, rows, measured.wall_seconds, measured.peak_rss_mb)
+    result.stages.append(row)
+    progress(
+        f"  {name}: {rows:,} rows in {row.wall_seconds:.2f} s, peak RSS {row.peak_rss_mb:.0f} MB"
+    )
+    return row
+
+
+def _child_stage(
+    result: BenchResult, paths: BenchPaths, name: str, stage: str, progress: Progress
+) -> dict[str, Any]:
+    measured = run_measured(
+        _python_child("assets.bench.stages", stage, str(paths.root)),
+        paths.logs / f"{name}.log",
+    )
+    payload: dict[str, Any] = {}
+    if measured.returncode == 0:
+        payload = json.loads(result_path(paths, stage).read_text())
+    _stage(result, name, measured, int(payload.get("rows", 0)), progress)
+    return payload
+
+
+def _dbt_failures(timings: list[NodeTiming], label: str) -> list[str]:
+    return [
+        f"{label}: {t.unique_id} {t.status}" for t in timings if t.status not in ("success", "pass")
+    ]
+
+
+def _dbt_stage(
+    result: BenchResult, paths: BenchPaths, name: str, label: str, rows: int, progress: Progress
+) -> list[NodeTiming]:
+    measured = run_dbt(paths, label, "build")
+    run_results = paths.results / f"dbt_{label}_run_results.json"
+    timings = node_timings(run_results) if run_results.exists() else []
+    failures = _dbt_failures(timings, label)
+    result.dbt_failures.extend(failures)
+    if measured.returncode != 0 and not timings:
+        raise BenchError(
+            f"dbt build ({label}) exited {_exit(measured.returncode)} after "
+            f"{measured.wall_seconds:.1f} s (peak RSS {measured.peak_rss_mb:.0f} MB), "
+            f"no run_results.json:\n{measured.tail(12)}",
+            result,
+        )
+    if failures:
+        progress(f"  dbt build ({label}): {len(failures)} nodes did not pass (see the report)")
+    _stage(
+        result,
+        name,
+        Measured(measured.wall_seconds, measured.peak_rss_mb, 0, measured.log_path),
+        rows,
+        progress,
+    )
+    return timings
+
+
+def run_bench(
+    tickers: int,
+    years: int,
+    dbt_source: Path,
+    *,
+    out: Path | None = None,
+    keep: bool = False,
+    seed: int = DEFAULT_SEED,
+    profile_slowest: bool = True,
+    progress: Progress = print,
+) -> BenchResult:
+    """Run the whole bench at one size; the work folder is removed unless keep (or out given
+    and keep)."""
+    root = Path(out) if out else Path(tempfile.mkdtemp(prefix="adrpulse-bench-"))
+    if root.exists() and any(root.iterdir()):
+        raise BenchError(f"work folder {root} is not empty: give an empty or new --out folder")
+    root.mkdir(parents=True, exist_ok=True)
+    paths = BenchPaths(root.resolve())
+    try:
+        return _run(paths, tickers, years, dbt_source, seed, profile_slowest, progress)
+    finally:
+        if keep:
+            progress(f"work folder kept: {paths.root}")
+        else:
+            shutil.rmtree(paths.root, ignore_errors=True)
+
+
+def _run(
+    paths: BenchPaths,
+    tickers: int,
+    years: int,
+    dbt_source: Path,
+    seed: int,
+    profile_slowest: bool,
+    progress: Progress,
+) -> BenchResult:
+    progress(f"bench {tickers} tickers x {years} years in {paths.root}")
+    progress("[1/8] generating the synthetic archive")
+    measured = run_measured(
+        _python_child("assets.bench.archive", str(paths.root), str(tickers), str(years), str(seed)),
+        paths.logs / "generate.log",
+    )
+    if measured.returncode != 0:
+        raise BenchError(f"generating the archive failed:\n{measured.tail()}")
+    spec = BenchSpec.read(paths.spec_json)
+    result = BenchResult(tickers=spec.tickers, years=years, spec=spec)
+    _stage(result, "generate archive", measured, spec.history_rows, progress)
+
+    progress("[2/8] loading the archive into the raw tables (warehouse.load)")
+    _child_stage(result, paths, "load archive", "load", progress)
+    progress("[3/8] load floor: bare read_parquet of the same files")
+    _child_stage(result, paths, "load floor (read_parquet)", "load_floor", progress)
+
+    progress("[4/8] dbt build of every mart from scratch (the project's models, bench seeds)")
+    prepare_project(dbt_source, paths)
+    result.full_build_models = _dbt_stage(
+        result, paths, "dbt build (full)", "full", spec.history_rows, progress
+    )
+
+    progress("[5/8] floor: the marts' core as plain DuckDB SQL")
+    _child_stage(result, paths, "floor SQL", "floor", progress)
+    progress("[6/8] baseline: the marts' core in pandas")
+    _child_stage(result, paths, "pandas baseline", "pandas", progress)
+
+    progress("[7/8] price checks (run_price_checks)")
+    result.checks = _child_stage(result, paths, "price checks", "checks", progress)
+
+    progress(f"[8/8] daily update: session {spec.update_session} appended, loaded, dbt build")
+    append_update(paths, spec)
+    _child_stage(result, paths, "update: load", "load", progress)
+    result.update_build_models = _dbt_stage(
+        result, paths, "update: dbt build", "update", spec.update_rows, progress
+    )
+    load_row, dbt_row = result.stage("update: load"), result.stage("update: dbt build")
+    result.stages.append(
+        StageRow(
+            "update: total",
+            spec.update_rows,
+            load_row.wall_seconds + dbt_row.wall_seconds,
+            max(load_row.peak_rss_mb, dbt_row.peak_rss_mb),
+        )
+    )
+    if profile_slowest:
+        result.profile = _profile_slowest(paths, result.full_build_models, progress)
+    return result
+
+
+def _profile_slowest(
+    paths: BenchPaths, timings: list[NodeTiming], progress: Progress
+) -> dict[str, Any]:
+    models = [t for t in timings if t.unique_id.startswith("model.")]
+    if not models:
+        return {}
+    model = models[0].unique_id.split(".")[-1]
+    progress(f"profiling the slowest model, {model} (DuckDB JSON profile)")
+    out = paths.results / "profile.json"
+    measured = run_measured(
+        _python_child("assets.bench.profile_model", str(paths.root), model, str(out)),
+        paths.logs / "profile.log",
+    )
+    if measured.returncode != 0:
+        progress(f"  profiling failed (not fatal):\n{measured.tail(5)}")
+        return {"model": model, "error": measured.tail(5)}
+    return json.loads(out.read_text())

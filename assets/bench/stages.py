@@ -1,0 +1,122 @@
+"""The stages that run in their own child process: `python -m assets.bench.stages STAGE ROOT`.
+
+Each writes results/STAGE.json with what it processed ({"rows": ...}); the harness times the
+process from outside (assets.bench.measure), so nothing here measures itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from assets.bench.spec import BenchSpec
+from assets.bench.workdir import BenchPaths
+
+# Each stage imports what it needs inside it, so a child pays only for its own imports (the
+# load floor, for one, needs nothing but duckdb).
+
+
+def load_archive(paths: BenchPaths) -> dict[str, Any]:
+    """warehouse.load over every archived fetch not loaded yet, as the pipeline replays it."""
+    from warehouse.archive import list_price_fetches
+    from warehouse.load import load_price_fetch
+    from warehouse.schema import create_raw_schema
+
+    con = duckdb.connect(str(paths.warehouse))
+    try:
+        create_raw_schema(con)
+        rows = fetches = 0
+        for manifest in list_price_fetches(paths.archive):
+            stats = load_price_fetch(con, paths.archive, manifest)
+            if not stats.skipped:
+                rows += stats.rows
+                fetches += 1
+    finally:
+        con.close()
+    return {"rows": rows, "fetches": fetches}
+
+
+def load_floor(paths: BenchPaths) -> dict[str, Any]:
+    """A bare read_parquet of the same archived history files into a table."""
+    spec = BenchSpec.read(paths.spec_json)
+    files = [(paths.archive / f).as_posix() for f in spec.history_files]
+    paths.load_floor_db.unlink(missing_ok=True)
+    con = duckdb.connect(str(paths.load_floor_db))
+    try:
+        con.execute("create table daily_bars as select * from read_parquet(?)", [files]).fetchall()
+        rows = con.execute("select count(*) from daily_bars").fetchall()[0][0]
+    finally:
+        con.close()
+    return {"rows": int(rows)}
+
+
+def price_checks(paths: BenchPaths) -> dict[str, Any]:
+    """assets/prices/validation.run_price_checks over the loaded raw bars."""
+    from assets.prices.validation import run_price_checks
+    from assets.universe import universe_tickers
+
+    spec = BenchSpec.read(paths.spec_json)
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        rows = con.execute("select count(*), max(session_date) from raw.daily_bars").fetchall()[0]
+        results = run_price_checks(
+            con, universe_tickers=universe_tickers(paths.universe_csv), as_of=rows[1]
+        )
+    finally:
+        con.close()
+    return {
+        "rows": int(rows[0]),
+        "as_of": date.isoformat(rows[1]),
+        "history_end": spec.last_history_session,
+        "checks": {r.name: {"passed": r.passed, "failing_rows": r.failing_rows} for r in results},
+    }
+
+
+def floor(paths: BenchPaths) -> dict[str, Any]:
+    from assets.bench.floor_sql import run_floor
+
+    rows = run_floor(paths.warehouse, paths.floor_db, paths.universe_csv, paths.events_parquet)
+    return {"rows": rows}
+
+
+def pandas_baseline(paths: BenchPaths) -> dict[str, Any]:
+    from assets.bench.pandas_baseline import run_pandas_baseline
+
+    spec = BenchSpec.read(paths.spec_json)
+    files = [paths.archive / f for f in spec.history_files]
+    rows = run_pandas_baseline(files, paths.universe_csv, paths.events_parquet, paths.pandas_out)
+    return {"rows": rows}
+
+
+STAGES: dict[str, Callable[[BenchPaths], dict[str, Any]]] = {
+    "load": load_archive,
+    "load_floor": load_floor,
+    "checks": price_checks,
+    "floor": floor,
+    "pandas": pandas_baseline,
+}
+
+
+def result_path(paths: BenchPaths, stage: str) -> Path:
+    return paths.results / f"{stage}.json"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3 or argv[1] not in STAGES:
+        print(f"usage: python -m assets.bench.stages {{{','.join(STAGES)}}} ROOT", file=sys.stderr)
+        return 2
+    stage, paths = argv[1], BenchPaths(Path(argv[2]))
+    result = STAGES[stage](paths)
+    paths.results.mkdir(parents=True, exist_ok=True)
+    result_path(paths, stage).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

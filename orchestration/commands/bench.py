@@ -1,0 +1,144 @@
+"""`adrpulse bench`: the benchmark harness (assets/bench) at one size, or the demo's fixed costs."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assets.bench import DEFAULT_SEED
+from orchestration.commands.common import CliError
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    from assets.bench.harness import BenchResult
+
+DEFAULT_DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
+MAX_TICKERS, MAX_YEARS = 5_000, 20
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
+
+
+def run_empty_job(load_definitions: bool) -> None:
+    """A Dagster in-process run of a one-op job that does nothing (the fixed cost of a run)."""
+    from dagster import DagsterInstance, job, op
+
+    if load_definitions:
+        import orchestration.definitions  # noqa: F401  (the code location the demo loads)
+
+    @op
+    def nothing() -> None:
+        return None
+
+    @job
+    def empty_job() -> None:
+        nothing()
+
+    with DagsterInstance.get() as instance:
+        result = empty_job.execute_in_process(instance=instance)
+    sys.exit(0 if result.success else 1)
+
+
+def _empty_job_argv(load_definitions: bool) -> list[str]:
+    code = (
+        f"from orchestration.commands.bench import run_empty_job; run_empty_job({load_definitions})"
+    )
+    return [sys.executable, "-c", code]
+
+
+def cmd_demo_cost(args: argparse.Namespace, command: str) -> int:
+    import tempfile
+
+    from assets.bench.machine import machine_facts
+    from assets.bench.report import startup_section, startup_table, update_document
+    from assets.bench.startup import measure_startup
+
+    with tempfile.TemporaryDirectory(prefix="adrpulse-bench-startup-") as tmp:
+        print("Measuring adrpulse demo against the fixed start-up of Dagster and dbt")
+        result = measure_startup(Path(tmp), REPO_ROOT, DBT_PROJECT_DIR, _empty_job_argv, _progress)
+    print()
+    print(startup_table(result))
+    if args.doc != "-":
+        doc = Path(args.doc)
+        section = startup_section(result, command, date.today().isoformat(), machine_facts())
+        update_document(doc, "startup", section)
+        print(f"\nWrote the startup section of {doc}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from assets.bench.harness import BenchError, run_bench
+
+    command = ("adrpulse bench " + shlex.join(sys.argv[2:])).strip()
+    if args.demo_cost:
+        return cmd_demo_cost(args, command)
+    if not 4 <= args.tickers <= MAX_TICKERS:
+        raise CliError(f"--tickers must be between 4 and {MAX_TICKERS}")
+    if not 1 <= args.years <= MAX_YEARS:
+        raise CliError(f"--years must be between 1 and {MAX_YEARS}")
+    try:
+        result = run_bench(
+            args.tickers,
+            args.years,
+            DBT_PROJECT_DIR,
+            out=Path(args.out) if args.out else None,
+            keep=args.keep,
+            seed=args.seed,
+            progress=_progress,
+        )
+    except BenchError as exc:
+        if exc.result is None or not exc.result.stages:
+            raise CliError(str(exc)) from exc
+        print(f"\nINCOMPLETE: {exc}\n\nStages measured before the failure:")
+        _report(args, exc.result, command, failure=str(exc).splitlines()[0])
+        return 1
+    _report(args, result, command)
+    return 0
+
+
+def _report(args: argparse.Namespace, result: BenchResult, command: str, failure: str = "") -> None:
+    from assets.bench.machine import machine_facts
+    from assets.bench.report import markdown_section, size_key, text_report, update_document
+
+    print(text_report(result))
+    if args.doc != "-":
+        doc = Path(args.doc)
+        section = markdown_section(
+            result, command, date.today().isoformat(), machine_facts(), failure
+        )
+        update_document(doc, size_key(result), section)
+        print(f"\nWrote the {size_key(result)} section of {doc}")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="benchmark load, dbt build, update and checks on a synthetic archive",
+        description="Generate a synthetic raw archive (TICKERS x YEARS of XNYS sessions), then "
+        "time each stage in its own process: loading the archive, the dbt build of every mart "
+        "from scratch, the price checks and one daily update; against a hand-written DuckDB "
+        "floor and a pandas baseline. Prints a table and writes it to docs/BENCHMARKS.md.",
+    )
+    p.add_argument("--tickers", type=int, default=500, help="tickers (default 500, max 5000)")
+    p.add_argument("--years", type=int, default=10, help="years of sessions (default 10, max 20)")
+    p.add_argument("--out", metavar="DIR", help="work folder (default: a new temporary folder)")
+    p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
+    p.add_argument(
+        "--doc",
+        default=str(DEFAULT_DOC),
+        metavar="FILE",
+        help="markdown file whose section for this size is updated ('-': none)",
+    )
+    p.add_argument(
+        "--demo-cost",
+        action="store_true",
+        help="instead: time `adrpulse demo` against an empty Dagster run + dbt parse + an "
+        "empty dbt build",
+    )
+    p.set_defaults(func=cmd_bench)

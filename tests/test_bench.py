@@ -1,0 +1,223 @@
+"""The benchmark harness (assets/bench): deterministic generator, floor SQL and pandas baseline
+agreeing on the same data, the document's sections, and the whole `adrpulse bench` end to end on a
+tiny size. No timings are asserted: only that each stage ran and reported positive numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from assets.bench.archive import generate_archive
+from assets.bench.floor_sql import run_floor
+from assets.bench.pandas_baseline import run_pandas_baseline
+from assets.bench.report import update_document
+from assets.bench.spec import BenchSpec
+from assets.bench.stages import load_archive
+from assets.bench.workdir import BenchPaths
+
+REPO = Path(__file__).resolve().parent.parent
+STAGES = (
+    "generate archive",
+    "load archive",
+    "load floor (read_parquet)",
+    "dbt build (full)",
+    "floor SQL",
+    "pandas baseline",
+    "price checks",
+    "update: load",
+    "update: dbt build",
+    "update: total",
+)
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    a, b = BenchPaths(tmp_path / "a"), BenchPaths(tmp_path / "b")
+    spec_a = generate_archive(a, 8, 1, seed=11, chunk_tickers=3)
+    spec_b = generate_archive(b, 8, 1, seed=11, chunk_tickers=3)
+    assert spec_a == spec_b
+    assert _digest(a.root) == _digest(b.root)
+    assert spec_a.history_rows == 8 * 252 and spec_a.update_rows == 8
+    assert len(spec_a.history_files) == 3  # one fetch per chunk of 3 tickers
+    other = BenchPaths(tmp_path / "c")
+    generate_archive(other, 8, 1, seed=12, chunk_tickers=3)
+    assert _digest(other.root) != _digest(a.root)
+
+
+def test_generator_realism(tmp_path: Path) -> None:
+    paths = BenchPaths(tmp_path / "w")
+    spec = generate_archive(paths, 40, 2, seed=5)
+    bars = pd.concat(pd.read_parquet(paths.archive / f) for f in spec.history_files)
+    universe = pd.read_csv(paths.universe_csv)
+    assert {"SPY", "QQQ", "KWEB"} <= set(universe["ticker"])
+    assert {"china_adr", "us_megacap"} <= set(universe["group_name"])
+    assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all()
+    assert (bars["high"] >= bars[["open", "close"]].max(axis=1)).all()
+    assert (bars["close"] > 0).all() and (bars["volume"] > 0).all()
+    assert (bars["dividends"] > 0).any()  # some tickers pay, so adj_close differs from close
+    wide = bars.pivot(index="session_date", columns="ticker", values="close").pct_change()
+    china = universe.loc[universe["group_name"] == "china_adr", "ticker"]
+    # The bloc factor makes China ADRs move together more than with an unrelated US name.
+    corr = wide[list(china)].corr().to_numpy()
+    assert np.nanmean(corr[np.triu_indices_from(corr, 1)]) > 0.3
+    catalog = pd.read_csv(paths.event_catalog_csv)
+    assert len(catalog) == spec.events == 2 * 39 * 2
+    assert catalog["event_id"].is_unique and set(catalog["scope"]) <= set(universe["ticker"])
+
+
+@pytest.fixture(scope="module")
+def floor_and_pandas(tmp_path_factory: pytest.TempPathFactory) -> BenchPaths:
+    paths = BenchPaths(tmp_path_factory.mktemp("bench") / "w")
+    spec = generate_archive(paths, 6, 2, seed=3)
+    assert load_archive(paths)["rows"] == spec.history_rows
+    run_floor(paths.warehouse, paths.floor_db, paths.universe_csv, paths.events_parquet)
+    files = [paths.archive / f for f in spec.history_files]
+    run_pandas_baseline(files, paths.universe_csv, paths.events_parquet, paths.pandas_out)
+    return paths
+
+
+def _floor(paths: BenchPaths, table: str) -> pd.DataFrame:
+    con = duckdb.connect(str(paths.floor_db), read_only=True)
+    try:
+        return con.execute(f"select * from {table}").df()
+    finally:
+        con.close()
+
+
+def _both(paths: BenchPaths, name: str, keys: list[str]) -> pd.DataFrame:
+    floor = _floor(paths, f"floor_{name}")
+    base = pd.read_parquet(paths.pandas_out / f"{name}.parquet")
+    for frame in (floor, base):
+        if "session_date" in frame:
+            frame["session_date"] = pd.to_datetime(frame["session_date"])
+    assert len(floor) == len(base) > 0
+    return floor.merge(base, on=keys, suffixes=("_floor", "_pandas"), validate="one_to_one")
+
+
+def test_floor_and_pandas_agree_on_rolling_beta(floor_and_pandas: BenchPaths) -> None:
+    both = _both(floor_and_pandas, "rolling_beta", ["ticker", "session_date"])
+    assert both["beta_floor"].notna().sum() == both["beta_pandas"].notna().sum() > 0
+    assert (both["beta_floor"].isna() == both["beta_pandas"].isna()).all()
+    np.testing.assert_allclose(both["beta_floor"], both["beta_pandas"], rtol=0, atol=1e-9)
+    spy = both.loc[both["ticker"] == "SPY", "beta_floor"].dropna()
+    np.testing.assert_allclose(spy, 1.0, atol=1e-12)
+
+
+def test_floor_and_pandas_agree_on_returns_and_market(floor_and_pandas: BenchPaths) -> None:
+    both = _both(floor_and_pandas, "returns", ["ticker", "session_date"])
+    for column in ("daily_return", "benchmark_return", "market_mean_return"):
+        np.testing.assert_allclose(
+            both[f"{column}_floor"], both[f"{column}_pandas"], rtol=0, atol=1e-12
+        )
+
+
+def test_floor_and_pandas_agree_on_event_study(floor_and_pandas: BenchPaths) -> None:
+    fits = _both(floor_and_pandas, "event_fits", ["event_id", "ticker"])
+    assert (fits["estimation_obs_floor"] == fits["estimation_obs_pandas"]).all()
+    for column in ("alpha", "beta"):
+        np.testing.assert_allclose(fits[f"{column}_floor"], fits[f"{column}_pandas"], atol=1e-9)
+    ar = _both(floor_and_pandas, "event_ar", ["event_id", "ticker", "relative_day"])
+    np.testing.assert_allclose(ar["abnormal_return_floor"], ar["abnormal_return_pandas"], atol=1e-9)
+    car = _both(floor_and_pandas, "event_car", ["event_id", "ticker"])
+    np.testing.assert_allclose(car["car_floor"], car["car_pandas"], atol=1e-9)
+    # The injected day-0 shocks show up as abnormal returns of the right size.
+    day0 = ar.loc[ar["relative_day"] == 0, "abnormal_return_floor"].abs()
+    assert day0.median() > 0.02
+
+
+def test_floor_and_pandas_agree_on_basket_index(floor_and_pandas: BenchPaths) -> None:
+    both = _both(floor_and_pandas, "basket_index", ["basket", "session_date"])
+    np.testing.assert_allclose(
+        both["index_daily_rebalanced_floor"], both["index_daily_rebalanced_pandas"], atol=1e-9
+    )
+    first = both.sort_values("session_date").groupby("basket").head(1)
+    assert (first["index_daily_rebalanced_floor"] == 100).all()
+
+
+def test_update_document_replaces_only_its_section(tmp_path: Path) -> None:
+    doc = tmp_path / "BENCH.md"
+    doc.write_text("# Benchmarks\n\nhand-written analysis\n")
+    update_document(doc, "5x1", "first 5x1")
+    update_document(doc, "500x10", "the 500x10 run")
+    update_document(doc, "5x1", "second 5x1")
+    text = doc.read_text()
+    assert "hand-written analysis" in text and "the 500x10 run" in text
+    assert "second 5x1" in text and "first 5x1" not in text
+    assert text.count("<!-- bench:5x1:start -->") == 1
+
+
+def _table_row(output: str, stage: str) -> list[float]:
+    for line in output.splitlines():
+        if line.startswith(stage + "  "):
+            return [float(c.replace(",", "")) for c in line[len(stage) :].split()]
+    raise AssertionError(f"no row for stage {stage!r} in:\n{output}")
+
+
+@pytest.mark.e2e
+def test_bench_end_to_end_tiny(tmp_path: Path) -> None:
+    doc = tmp_path / "BENCHMARKS.md"
+    work = tmp_path / "work"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "bench",
+            "--tickers",
+            "5",
+            "--years",
+            "1",
+            "--out",
+            str(work),
+            "--doc",
+            str(doc),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for stage in STAGES:
+        rows, wall, rate, rss = _table_row(result.stdout, stage)
+        assert rows > 0 and wall > 0 and rate > 0 and rss > 0, stage
+    assert _table_row(result.stdout, "load archive")[0] == 5 * 252
+    assert _table_row(result.stdout, "update: load")[0] == 5
+    assert "dbt build / floor SQL (wall)" in result.stdout
+    assert not work.exists()  # cleaned without --keep
+    text = doc.read_text()
+    assert "### 5 tickers x 1 years" in text and "dbt build (full)" in text
+    assert "adrpulse bench --tickers 5 --years 1" in text
+
+
+def test_bench_help_lists_the_options() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "bench", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0
+    for option in ("--tickers", "--years", "--out", "--keep"):
+        assert option in result.stdout
+
+
+def test_spec_round_trips(tmp_path: Path) -> None:
+    paths = BenchPaths(tmp_path / "w")
+    spec = generate_archive(paths, 5, 1, seed=1)
+    assert BenchSpec.read(paths.spec_json) == spec
