@@ -25,6 +25,7 @@ import yaml
 
 from assets.calendar import sessions_between, us_day_zero
 from warehouse.archive import list_price_fetches
+from warehouse.load import load_price_fetches
 from warehouse.schema import create_raw_schema
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,63 +40,10 @@ VARS: dict = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
 
 # --- building the warehouse --------------------------------------------------------------------
 
-_BAR_COLUMN_TYPES = {
-    "ticker": "VARCHAR",
-    "session_date": "DATE",
-    "open": "DOUBLE",
-    "high": "DOUBLE",
-    "low": "DOUBLE",
-    "close": "DOUBLE",
-    "adj_close": "DOUBLE",
-    "volume": "BIGINT",
-    "dividends": "DOUBLE",
-    "stock_splits": "DOUBLE",
-    "adj_close_source": "VARCHAR",
-}
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def load_archive_prices(con: duckdb.DuckDBPyConnection, archive_root: Path) -> int:
-    """Replay the archive's price fetches into raw tables, oldest first; later fetches win."""
+    """Replay the archive's price fetches into raw tables with the pipeline's own loader."""
     create_raw_schema(con)
-    for manifest in list_price_fetches(archive_root):
-        path = _sql_literal((archive_root / manifest.data_file).as_posix())
-        if manifest.format == "parquet":
-            reader = f"read_parquet({path})"
-        else:
-            types = ", ".join(f"'{k}': '{v}'" for k, v in _BAR_COLUMN_TYPES.items())
-            reader = f"read_csv({path}, header = true, columns = {{{types}}})"
-        columns = ", ".join(_BAR_COLUMN_TYPES)
-        con.execute("begin transaction")
-        if manifest.replaces_history_of:
-            con.execute(
-                "delete from raw.daily_bars where ticker in (select unnest(?))",
-                [manifest.replaces_history_of],
-            )
-        con.execute(
-            f"insert or replace into raw.daily_bars ({columns}, fetch_id) "
-            f"select {columns}, ? from {reader}",
-            [manifest.fetch_id],
-        )
-        con.execute(
-            "insert or replace into raw.price_fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                manifest.fetch_id,
-                manifest.source,
-                manifest.fetched_at_dt,
-                manifest.manifest_file,
-                manifest.tickers,
-                manifest.start,
-                manifest.end,
-                manifest.rows,
-                manifest.failed_tickers,
-                manifest.synthetic,
-            ],
-        )
-        con.execute("commit")
+    load_price_fetches(con, archive_root, list_price_fetches(archive_root))
     return con.execute("select count(*) from raw.daily_bars").fetchall()[0][0]
 
 
