@@ -24,7 +24,8 @@ $(STAMP): requirements.lock pyproject.toml
 demo: setup  ## run the whole pipeline offline on the bundled synthetic sample
 	$(BIN)/adrpulse demo
 
-test: setup  ## run the whole test suite offline
+test: setup  ## ruff, then the whole test suite, offline
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 lint: setup  ## ruff
