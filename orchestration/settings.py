@@ -10,7 +10,7 @@ that overrides it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,6 @@ class Settings:
     feed_max_bytes: int = 5_000_000
     # dbt-duckdb memory cap (DuckDB spills to disk beyond it), e.g. "4GB"
     duckdb_memory_limit: str = "4GB"
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Settings:
