@@ -101,6 +101,24 @@ def requested_sessions(context: dg.AssetExecutionContext, as_of: str) -> Session
     return SessionRange(last, last)
 
 
+def refuse_live_fetch_into_synthetic_warehouse(con: duckdb.DuckDBPyConnection, home: str) -> None:
+    """Live bars must never be mixed into a warehouse built from the synthetic sample: the marts
+    would blend invented and real prices without a trace."""
+    synthetic = con.execute("select count(*) from raw.price_fetches where synthetic").fetchall()[0][
+        0
+    ]
+    if synthetic:
+        raise dg.Failure(
+            description=(
+                f"the warehouse under ADRPULSE_HOME={home} holds the SYNTHETIC demo sample "
+                f"({synthetic} sample fetches); live prices are not mixed into it. Set "
+                "ADRPULSE_HOME to another folder for live data (or run `adrpulse rebuild` to "
+                "replace the warehouse with your own archive), then run again."
+            ),
+            allow_retries=False,
+        )
+
+
 def fetch_window_start(sessions: SessionRange, lookback_sessions: int) -> date:
     """First session to re-fetch for stored tickers: the run's first session, or earlier so that
     the last `lookback_sessions` sessions are always fetched again."""
@@ -433,6 +451,7 @@ def raw_prices(
         metadata["sessions_requested"] = f"{sessions.first}..{sessions.last}"
     with warehouse.connect() as con:
         if sessions is not None and live:
+            refuse_live_fetch_into_synthetic_warehouse(con, state.home)
             tickers = universe_tickers(Path(state.universe_path))
             outcome = fetch_live(context, con, archive, yahoo, tickers, sessions)
             failed = outcome.failed

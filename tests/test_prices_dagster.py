@@ -115,10 +115,7 @@ def home(tmp_path: Path) -> Home:
 
 
 def bars_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
-    events = [
-        e for e in result.get_asset_materialization_events()
-        if e.asset_key == DAILY_BARS
-    ]
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key == DAILY_BARS]
     assert events, "raw/daily_bars was not materialized"
     return {k: v.value for k, v in events[-1].materialization.metadata.items()}
 
@@ -206,7 +203,8 @@ def test_a_failed_ticker_is_reported_while_the_others_load(home: Home) -> None:
 
     assert result.success, "one bad ticker must not fail the run"
     assert home.scalar("select list(distinct ticker order by ticker) from raw.daily_bars") == [
-        "AAA", "BBB",
+        "AAA",
+        "BBB",
     ]
     meta = bars_metadata(result)
     assert meta["tickers_fetched"] == ["AAA", "BBB"]
@@ -235,6 +233,54 @@ def test_no_network_fails_fast_naming_yahoo_and_stores_nothing(home: Home) -> No
     assert list_price_fetches(home.archive) == []
 
 
+def test_live_prices_are_never_mixed_into_a_synthetic_warehouse(home: Home) -> None:
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from warehouse.archive import write_price_fetch
+    from warehouse.connection import warehouse_connection
+    from warehouse.load import load_price_fetch
+
+    sample = pd.DataFrame(
+        {
+            "ticker": "AAA",
+            "session_date": SESSIONS[:3],
+            "open": 10.0,
+            "high": 11.0,
+            "low": 9.0,
+            "close": 10.0,
+            "adj_close": 10.0,
+            "volume": 100,
+            "dividends": 0.0,
+            "stock_splits": 0.0,
+            "adj_close_source": "provider",
+        }
+    )
+    manifest = write_price_fetch(
+        home.root / "sample",
+        sample,
+        source="sample",
+        fetched_at=datetime(2025, 1, 7, tzinfo=UTC),
+        tickers=["AAA"],
+        start=SESSIONS[0],
+        end=SESSIONS[2],
+        synthetic=True,
+        fmt="csv",
+    )
+    with warehouse_connection(home.warehouse) as con:
+        load_price_fetch(con, home.root / "sample", manifest)
+    fake = FakeYahoo(script=full_script())
+
+    result = home.run(fake, last=date(2025, 3, 14))
+
+    assert not result.success
+    message = step_failure_message(result)
+    assert "SYNTHETIC demo sample" in message and "ADRPULSE_HOME" in message
+    assert fake.calls == []  # refused before any request
+    assert home.scalar("select count(*) from raw.daily_bars") == 3
+
+
 # --- restatement -----------------------------------------------------------------------------
 
 
@@ -250,7 +296,9 @@ def test_restated_history_is_refetched_whole_and_replaces_the_ticker(
     script = full_script()
     aaa_closes = closes(10.0)
     script["AAA"] = history_frame(
-        SESSIONS, aaa_closes, adj_closes=[round(c * 0.98, 6) for c in aaa_closes],
+        SESSIONS,
+        aaa_closes,
+        adj_closes=[round(c * 0.98, 6) for c in aaa_closes],
         dividends={"2025-03-17": 0.2},
     )
     fake = FakeYahoo(script=script)
@@ -263,17 +311,19 @@ def test_restated_history_is_refetched_whole_and_replaces_the_ticker(
     assert fake.call_kwargs[1]["start"] == HISTORY_START.isoformat()
     assert fake.call_kwargs[1]["end"] == "2025-03-18"
     stored_ratio = home.scalar(
-        "select list(distinct round(adj_close / close, 6)) from raw.daily_bars "
-        "where ticker = 'AAA'"
+        "select list(distinct round(adj_close / close, 6)) from raw.daily_bars where ticker = 'AAA'"
     )
     assert stored_ratio == [0.98], "AAA must be all new, never half old half new"
     assert home.scalar("select count(*) from raw.daily_bars where ticker = 'AAA'") == len(
         sessions_between(HISTORY_START, date(2025, 3, 17))
     )
-    assert home.scalar(
-        "select list(adj_close order by session_date) from raw.daily_bars "
-        "where ticker = 'BBB' and session_date <= '2025-03-14'"
-    ) == bbb_before
+    assert (
+        home.scalar(
+            "select list(adj_close order by session_date) from raw.daily_bars "
+            "where ticker = 'BBB' and session_date <= '2025-03-14'"
+        )
+        == bbb_before
+    )
     replacing = [m for m in list_price_fetches(home.archive) if m.replaces_history_of]
     assert [m.replaces_history_of for m in replacing] == [["AAA"]]
 
