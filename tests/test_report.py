@@ -141,3 +141,37 @@ def test_report_command_without_a_build_says_what_to_run(tmp_path: Path) -> None
     result = run_cli(tmp_path, "report")
     assert result.returncode == 1
     assert "adrpulse demo" in result.stderr
+
+
+def test_a_report_of_the_sample_says_it_is_synthetic(report_dir: Path, demo_home: Path) -> None:
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    assert 'id="synthetic-banner"' in page and "not market data" in page
+    con = open_published(demo_home / "published")
+    try:
+        provenance = con.execute(
+            "select count(*), bool_and(synthetic) from raw.price_fetches"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert provenance[0] > 0 and provenance[1] is True
+
+
+def test_a_report_of_real_fetches_has_no_synthetic_banner(tmp_path: Path) -> None:
+    import duckdb
+
+    from warehouse.publish import publish
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema raw")
+    con.execute("create table raw.price_fetches as select 'f1' as fetch_id, false as synthetic")
+    con.execute("create schema marts")
+    con.execute("create table marts.example as select 1 as x")
+    publish(con, tmp_path / "published")
+    con.close()
+    reader = open_published(tmp_path / "published")
+    try:
+        from assets.reporting.data import _built_from_synthetic_data
+
+        assert _built_from_synthetic_data(reader) is False
+    finally:
+        reader.close()

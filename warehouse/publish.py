@@ -41,6 +41,8 @@ KEEP_BUILDS = 3
 # started on it can finish; longer than any query we expect, short enough not to pile up builds.
 PRUNE_GRACE = timedelta(hours=1)
 PUBLISHED_SCHEMAS = ("marts", "reference")
+# Provenance published beside the marts: which fetches (and whether synthetic ones) built them.
+PROVENANCE_TABLES = (("raw", "price_fetches"), ("raw", "news_fetches"))
 BUILD_ID_FORMAT = "%Y%m%dT%H%M%S%fZ"
 # Older DuckDB clients (CLI, DBeaver's JDBC driver) cannot open a file in 2.0's storage format.
 CATALOG_STORAGE_VERSION = "v1.4.0"
@@ -63,16 +65,14 @@ class PublishResult:
 
 
 def tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
-    return [
+    existing = [
         (r[0], r[1])
         for r in con.execute(
             "select table_schema, table_name from information_schema.tables "
-            f"where table_schema in ({placeholders}) and table_catalog = current_database() "
-            "order by 1, 2",
-            list(PUBLISHED_SCHEMAS),
+            "where table_catalog = current_database() order by 1, 2"
         ).fetchall()
     ]
+    return [t for t in existing if t[0] in PUBLISHED_SCHEMAS or t in PROVENANCE_TABLES]
 
 
 def _quote(identifier: str) -> str:

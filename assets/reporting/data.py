@@ -25,6 +25,7 @@ class ReportData:
     )  # event_id, group_name, relative_day, day_zero_date, pairs, mean_car, lower, upper
     event_summary: pd.DataFrame  # event_id, summary_group, pairs, caar, ci, t_kp, p_kp
     ticker_performance: pd.DataFrame  # latest row per ticker with its name and group
+    synthetic: bool = False  # built (at least partly) from the synthetic sample archive
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -36,6 +37,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     build_id, published_at = con.execute(
         "select build_id, published_at from main.published_build"
     ).fetchall()[0]
+    synthetic = _built_from_synthetic_data(con)
     relative = _frame(
         con,
         "select session_date, base_date, index_buy_hold_a as index_a, "
@@ -95,4 +97,15 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "qualify row_number() over (partition by perf.ticker order by perf.session_date desc) = 1 "
         "order by universe.group_name, perf.ticker",
     )
-    return ReportData(build_id, published_at, relative, events, car_paths, summary, tickers)
+    return ReportData(
+        build_id, published_at, relative, events, car_paths, summary, tickers, synthetic
+    )
+
+
+def _built_from_synthetic_data(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when any price fetch behind the build was synthetic (the bundled sample)."""
+    try:
+        flag = con.execute("select bool_or(synthetic) from raw.price_fetches").fetchall()[0][0]
+    except duckdb.CatalogException:  # a build published before provenance was published
+        return False
+    return bool(flag)
