@@ -1,12 +1,12 @@
 """Incremental dbt runs give the same marts as a build from scratch.
 
-int_daily_returns and fct_ticker_performance are incremental models driven by raw fetch ids
-(dbt_project/macros/incremental_prices.sql). Here one warehouse is built on the sample archive's
-first fetches and then updated fetch by fetch in the order the pipeline would load them: daily
-fetches (new sessions, plus overlapping sessions the provider may revise), a late correction of one
-bar deep in the history, and a restatement that rewrites one ticker's whole adjusted history and
-starts it later. After each step every mart and incremental model must equal, row for row, a
-from-scratch build of a warehouse holding the same raw rows.
+int_daily_returns, fct_ticker_performance and int_event_windows are incremental models driven by
+raw fetch ids (dbt_project/macros/incremental_prices.sql). Here one warehouse is built on the
+sample archive's first fetches and then updated fetch by fetch in the order the pipeline would
+load them: daily fetches (new sessions, plus overlapping sessions the provider may revise), a late
+correction of one bar deep in the history, and a restatement that rewrites one ticker's whole
+adjusted history and starts it later. After each step every mart and incremental model must
+equal, row for row, a from-scratch build of a warehouse holding the same raw rows.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ COMPARED = {
     "intermediate.int_daily_returns": ["ticker", "session_date"],
     "intermediate.int_ticker_groups": ["ticker"],
     "intermediate.int_events": ["event_id", "ticker"],
+    "intermediate.int_event_windows": ["event_id", "ticker", "relative_day"],
     "intermediate.int_estimation_stats": ["event_id", "ticker"],
     "marts.fct_ticker_performance": ["ticker", "session_date"],
     "marts.fct_sector_relative_performance": ["session_date", "basket_pair"],
@@ -156,6 +157,29 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             "where ticker = ? and session_date = ?",
             [marked[0], marked[1]],
         )
+        # Likewise an event window that ends before every later fetch's first bar, so that no
+        # input of it changes: its pair is not rewritten.
+        first_new = min(m.start for m in tail if m.start)
+        window_key = con.execute(
+            "select event_id, ticker, min(relative_day) "
+            "from intermediate.int_event_windows group by event_id, ticker "
+            "having max(session_date) < cast(? as date) - 30 "
+            "order by max(session_date), event_id, ticker limit 1",
+            [first_new],
+        ).fetchall()[0]
+        marked_window = (
+            *window_key,
+            con.execute(
+                "select stock_return from intermediate.int_event_windows "
+                "where event_id = ? and ticker = ? and relative_day = ?",
+                list(window_key),
+            ).fetchall()[0][0],
+        )
+        con.execute(
+            "update intermediate.int_event_windows set stock_return = -1 "
+            "where event_id = ? and ticker = ? and relative_day = ?",
+            list(marked_window[:3]),
+        )
     finally:
         con.close()
 
@@ -177,6 +201,17 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             "update intermediate.int_daily_returns set open_price = ? "
             "where ticker = ? and session_date = ?",
             [marked[2], marked[0], marked[1]],
+        )
+        survived_window = con.execute(
+            "select stock_return from intermediate.int_event_windows "
+            "where event_id = ? and ticker = ? and relative_day = ?",
+            list(marked_window[:3]),
+        ).fetchall()[0][0]
+        assert survived_window == -1, "an incremental run rewrote an event window it need not"
+        con.execute(
+            "update intermediate.int_event_windows set stock_return = ? "
+            "where event_id = ? and ticker = ? and relative_day = ?",
+            [marked_window[3], *marked_window[:3]],
         )
     finally:
         con.close()

@@ -11,8 +11,91 @@
 {% macro changed_price_tickers(bars, relation) -%}
     select bars.ticker, min(bars.session_date) as changed_from
     from {{ bars }} as bars
-    where bars.fetch_id > (select coalesce(max(fetch_id), '') from {{ relation }})
+    where bars.fetch_id > {{ stored_max_fetch_id(relation) }}
     group by bars.ticker
+{%- endmacro %}
+
+{#- The largest fetch_id in `relation`, as a string literal read before the query runs: a literal
+    lets DuckDB skip the row groups of raw.daily_bars (stored in load order, i.e. by fetch id) that
+    hold only older fetches; a subquery would be evaluated against every row. -#}
+{% macro stored_max_fetch_id(relation) -%}
+    {%- if execute -%}
+        {%- set stored = run_query(
+            "select coalesce(max(fetch_id), '') from " ~ relation
+        ).columns[0].values()[0] -%}
+        '{{ stored | replace("'", "''") }}'
+    {%- else -%}
+        (select coalesce(max(fetch_id), '') from {{ relation }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The earliest session an incremental run of fct_ticker_performance reads, as a date literal
+    (so that zone maps skip older row groups): the least of changed_from - 12 months and, for each
+    changed ticker, its last priced session on or before its own changed_from - 12 months (the
+    1Y anchor). That session is looked up in the 40 days before the bound first; only tickers with
+    no priced bar there (a new ticker, or a long gap) are looked up over their whole history. -#}
+{% macro context_lower_bound(changed_sql, returns) -%}
+    {%- if not execute -%}
+        cast(null as date)
+    {%- else -%}
+        {%- set first_change = run_query(
+            "select cast(min(changed_from) - interval 12 month as date) from (" ~ changed_sql ~ ")"
+        ).columns[0].values()[0] -%}
+        {%- if first_change is none -%}
+            {#- Nothing changed: the run writes no row. -#}
+            cast('9999-12-31' as date)
+        {%- else -%}
+            {%- set near_sql -%}
+                with changed as ({{ changed_sql }})
+                select
+                    changed.ticker,
+                    max(returns.session_date) filter (
+                        where returns.session_date
+                            <= cast(changed.changed_from - interval 12 month as date)
+                            and returns.adj_close_price is not null
+                    ) as context_from
+                from changed
+                left join {{ returns }} as returns
+                    on returns.ticker = changed.ticker
+                    and returns.session_date >= cast('{{ first_change }}' as date) - 40
+                group by changed.ticker
+            {%- endset -%}
+            {%- set near = run_query(near_sql) -%}
+            {%- set found = [first_change] -%}
+            {%- set missing = [] -%}
+            {%- for row in near.rows -%}
+                {%- if row[1] is none -%}
+                    {%- do missing.append(row[0]) -%}
+                {%- else -%}
+                    {%- do found.append(row[1]) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if missing -%}
+                {%- set far_sql -%}
+                    with changed as ({{ changed_sql }})
+                    select min(context_from) from (
+                        select changed.ticker, max(returns.session_date) as context_from
+                        from changed
+                        inner join {{ returns }} as returns
+                            on returns.ticker = changed.ticker
+                        where returns.session_date
+                                <= cast(changed.changed_from - interval 12 month as date)
+                            and returns.adj_close_price is not null
+                            and changed.ticker in (
+                            {%- for ticker in missing -%}
+                                '{{ ticker | replace("'", "''") }}'{{ ", " if not loop.last }}
+                            {%- endfor -%})
+                        group by changed.ticker
+                    )
+                {%- endset -%}
+                {%- set far = run_query(far_sql).columns[0].values()[0] -%}
+                {%- if far is not none -%}
+                    {%- do found.append(far) -%}
+                {%- endif -%}
+            {%- endif -%}
+            cast('{{ found | min }}' as date)
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Pre-hook: delete the rows of a changed ticker dated before its first raw bar. They exist only

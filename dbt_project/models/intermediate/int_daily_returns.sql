@@ -109,3 +109,8 @@ final as (
 )
 
 select * from final
+{% if not is_incremental() -%}
+-- Stored in session order: incremental runs append new sessions at the end, and their reads
+-- bounded by a date (context_lower_bound) then skip the older row groups by their zone maps.
+order by session_date, ticker
+{%- endif %}

@@ -1,8 +1,25 @@
+{%- set first_day = var('estimation_window_start') -%}
+{%- set last_day = [var('estimation_window_end'), var('event_window_end')] | max -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['event_id', 'ticker'],
+    on_schema_change='fail',
+    post_hook="{{ delete_pairs_without_event() }}"
+) }}
+-- depends_on: {{ ref('stg_prices__daily_bars') }}
 -- One row per event-ticker pair and relative session day, over the estimation window
 -- [var estimation_window_start, var estimation_window_end] and the event window
 -- [var event_window_start, var event_window_end]. Relative days count XNYS sessions. Sessions after
 -- the last loaded session (the future, for recent events) have no row yet. The ticker's and the
 -- benchmark's returns are joined as they are: a missing return stays null.
+-- Incremental runs rewrite whole pairs (delete+insert on event_id, ticker), only those whose rows
+-- can differ: a pair that is new or whose day 0 moved; a pair whose window reaches a session of
+-- its ticker or of the benchmark at or after that ticker's earliest bar from a fetch newer than
+-- the table's largest fetch_id (a return depends on its own bar and the previous one, so the whole
+-- tail from the earliest changed bar can differ; a restated history, whose first bar is new,
+-- affects every pair of the ticker); and a pair whose window reaches past the last session the
+-- table holds (new sessions add its rows). Pairs whose windows end before all of that are not read.
 with events as (
     select * from {{ ref('int_events') }}
 ),
@@ -11,32 +28,101 @@ calendar as (
     select session_date, session_index from {{ ref('int_trading_calendar') }}
 ),
 
-returns as (
-    select ticker, session_date, daily_return from {{ ref('int_daily_returns') }}
-),
-
-benchmark_returns as (
-    select session_date, daily_return
-    from returns
-    where ticker = '{{ var("benchmark_ticker") }}'
-),
-
 last_loaded as (
-    select max(session_date) as last_session_date from returns
+    select max(session_date) as last_session_date from {{ ref('int_daily_returns') }}
 ),
 
 relative_days as (
-    select
-        unnest(range(
-            {{ var('estimation_window_start') }},
-            {{ [var('estimation_window_end'), var('event_window_end')] | max }} + 1
-        )) as relative_day
+    select unnest(range({{ first_day }}, {{ last_day }} + 1)) as relative_day
 ),
 
-windows as (
+{% if is_incremental() %}
+changed as (
+    {{ changed_price_tickers(ref('stg_prices__daily_bars'), this) }}
+),
+
+-- From which session each changed ticker's returns can differ: the whole history when its first
+-- bar is among the changed ones (a restatement, or a new ticker).
+changed_from as (
+    select
+        changed.ticker,
+        case when changed.changed_from <= min(bars.session_date)
+            then cast('0001-01-01' as date)
+            else changed.changed_from
+        end as affected_from
+    from changed
+    inner join {{ ref('stg_prices__daily_bars') }} as bars
+        on bars.ticker = changed.ticker
+    group by changed.ticker, changed.changed_from
+),
+
+benchmark_changed_from as (
+    select min(affected_from) as affected_from
+    from changed_from
+    where ticker = '{{ var("benchmark_ticker") }}'
+),
+
+stored_last as (
+    select max(session_date) as last_session_date from {{ this }}
+),
+
+-- Each pair's stored row at the first relative day: its session tells whether day 0 moved.
+stored_pairs as (
+    select event_id, ticker, session_date as first_session_date
+    from {{ this }}
+    where relative_day = {{ first_day }}
+),
+
+event_spans as (
     select
         events.event_id,
         events.ticker,
+        first_day.session_date as first_session_date,
+        -- null: the window ends beyond the calendar.
+        last_day.session_date  as last_session_date
+    from events
+    left join calendar as first_day
+        on first_day.session_index = events.day_zero_session_index + {{ first_day }}
+    left join calendar as last_day
+        on last_day.session_index = events.day_zero_session_index + {{ last_day }}
+),
+
+affected_pairs as (
+    select event_spans.event_id, event_spans.ticker
+    from event_spans
+    left join stored_pairs
+        on stored_pairs.event_id = event_spans.event_id
+        and stored_pairs.ticker = event_spans.ticker
+    left join changed_from
+        on changed_from.ticker = event_spans.ticker
+    cross join benchmark_changed_from
+    cross join stored_last
+    where stored_pairs.first_session_date is null
+        or event_spans.first_session_date is null
+        or stored_pairs.first_session_date <> event_spans.first_session_date
+        or event_spans.last_session_date is null
+        or event_spans.last_session_date > stored_last.last_session_date
+        or event_spans.last_session_date >= changed_from.affected_from
+        or event_spans.last_session_date >= benchmark_changed_from.affected_from
+),
+
+pairs as (
+    select events.event_id, events.ticker, events.day_zero_session_index
+    from events
+    inner join affected_pairs
+        on affected_pairs.event_id = events.event_id
+        and affected_pairs.ticker = events.ticker
+),
+{% else %}
+pairs as (
+    select event_id, ticker, day_zero_session_index from events
+),
+{% endif %}
+
+windows as (
+    select
+        pairs.event_id,
+        pairs.ticker,
         relative_days.relative_day,
         calendar.session_date,
         case
@@ -47,12 +133,26 @@ windows as (
                 between {{ var('estimation_window_start') }} and {{ var('estimation_window_end') }}
                 then 'estimation'
         end as window_part
-    from events
+    from pairs
     cross join relative_days
     inner join calendar
-        on calendar.session_index = events.day_zero_session_index + relative_days.relative_day
+        on calendar.session_index = pairs.day_zero_session_index + relative_days.relative_day
     cross join last_loaded
     where calendar.session_date <= last_loaded.last_session_date
+),
+
+-- Only the tickers and sessions of the pairs rewritten are read.
+returns as (
+    select ticker, session_date, daily_return, fetch_id
+    from {{ ref('int_daily_returns') }}
+    where ticker in (select ticker from pairs)
+        and session_date >= (select min(session_date) from windows)
+),
+
+benchmark_returns as (
+    select session_date, daily_return, fetch_id
+    from {{ ref('int_daily_returns') }}
+    where ticker = '{{ var("benchmark_ticker") }}'
 ),
 
 final as (
@@ -64,7 +164,8 @@ final as (
         windows.window_part,
         returns.daily_return                  as stock_return,
         '{{ var("benchmark_ticker") }}'       as benchmark_ticker,
-        benchmark_returns.daily_return        as benchmark_return
+        benchmark_returns.daily_return        as benchmark_return,
+        greatest(returns.fetch_id, benchmark_returns.fetch_id) as fetch_id
     from windows
     left join returns
         on returns.ticker = windows.ticker

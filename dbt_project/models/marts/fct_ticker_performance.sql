@@ -27,13 +27,21 @@
 -- int_daily_returns from the last priced session on or before changed_from - 12 months (the 1Y
 -- anchor, the earliest any figure looks back: YTD, 3M, 1M, 1W and the volatility window all start
 -- later) and take the running high before changed_from from this table's previous row.
+-- The daily run changes every ticker, so a per-ticker join alone would still scan all history:
+-- both reads are also bounded by one literal date (context_lower_bound, computed before the
+-- query) that DuckDB's zone maps use to skip the older row groups.
 {% if is_incremental() %}
+{%- set changed_sql = changed_price_tickers(ref('stg_prices__daily_bars'), this) -%}
+{%- set lower_bound = context_lower_bound(changed_sql, ref('int_daily_returns')) -%}
 with changed as (
-    {{ changed_price_tickers(ref('stg_prices__daily_bars'), this) }}
+    {{ changed_sql }}
 ),
 
 all_returns as (
-    select * from {{ ref('int_daily_returns') }}
+    select all_returns.*
+    from {{ ref('int_daily_returns') }} as all_returns
+    where all_returns.session_date >= {{ lower_bound }}
+        and all_returns.ticker in (select ticker from changed)
 ),
 
 context_starts as (
@@ -59,13 +67,18 @@ returns as (
         or all_returns.session_date >= context_starts.context_from
 ),
 
+-- The previous row is on or after context_from (or, without one, within the year before
+-- changed_from), so it lies above the same lower bound.
 previous_highs as (
-    select previous.ticker, previous.running_high_adj_close as previous_running_high
+    select
+        previous.ticker,
+        arg_max(previous.running_high_adj_close, previous.session_date) as previous_running_high
     from {{ this }} as previous
     inner join changed
         on changed.ticker = previous.ticker
-    where previous.session_date < changed.changed_from
-    qualify row_number() over (partition by previous.ticker order by previous.session_date desc) = 1
+    where previous.session_date >= {{ lower_bound }}
+        and previous.session_date < changed.changed_from
+    group by previous.ticker
 ),
 {% else %}
 with returns as (
@@ -185,3 +198,8 @@ final as (
 )
 
 select * from final
+{% if not is_incremental() -%}
+-- Stored in session order: incremental runs append new sessions at the end, and their reads
+-- bounded by a date (context_lower_bound) then skip the older row groups by their zone maps.
+order by session_date, ticker
+{%- endif %}
