@@ -17,7 +17,8 @@ from typing import Any
 import dagster as dg
 
 from assets.metadata import asset_table_metadata
-from assets.source_mode import SourceMode, run_source, tags_of
+from assets.raw_source_config import RawSourceConfig
+from assets.source_mode import SourceMode
 from assets.sources import rss_feeds
 from orchestration.resources import FeedClientResource, StateResource, WarehouseResource
 from warehouse.archive import NewsFetchManifest, list_news_fetches, write_news_fetch
@@ -28,15 +29,8 @@ NEWS_ITEM_TAGS = dg.AssetKey(["raw", "news_item_tags"])
 NEWS_FETCHES = dg.AssetKey(["raw", "news_fetches"])
 
 
-class RawNewsConfig(dg.Config):
+class RawNewsConfig(RawSourceConfig):
     """Run configuration, editable in the UI's launchpad."""
-
-    mode: SourceMode = SourceMode.live
-    """live: poll every feed once. archive: load archived fetches only."""
-    replay_archive: str = ""
-    """archive mode: the archive to replay (default: ADRPULSE_HOME/archive)."""
-    rebuild: bool = False
-    """archive mode: empty the raw news tables first, then replay every fetch in order."""
 
 
 # The columns of the `fetches` metadata table on raw/news_fetches (one row per fetch of the run).
@@ -200,13 +194,7 @@ def raw_news(
     from assets.news.tagging import load_aliases
     from assets.universe import universe_tickers
 
-    source = run_source(
-        tags_of(context),
-        mode=config.mode,
-        replay_archive=config.replay_archive,
-        rebuild=config.rebuild,
-        home_archive=state.archive_dir,
-    )
+    source = config.source(context, state.archive_dir)
     archive = source.archive
     try:
         # Checked against the universe, so a typo in a ticker fails loudly instead of tagging

@@ -34,10 +34,11 @@ from assets.calendar import (
     shift_sessions,
 )
 from assets.metadata import asset_table_metadata
-from assets.prices.fetch import UNREACHABLE_REASON, PriceFetchResult, fetch_daily_bars
+from assets.prices.fetch import UNREACHABLE_REASON, PriceFetchResult
 from assets.prices.normalize import empty_bars
 from assets.prices.restatement import detect_restated_tickers, plan_restatement_refetch
-from assets.source_mode import SourceMode, run_source, tags_of
+from assets.raw_source_config import RawSourceConfig
+from assets.source_mode import SourceMode
 from assets.sources import yahoo_finance
 from assets.universe import universe_tickers
 from orchestration.partitions import (
@@ -56,15 +57,9 @@ FETCH_COMPLETE_CHECK = "latest_fetch_complete"
 _MAX_LISTED = 50  # per-ticker lists in metadata are cut here; counts stay exact
 
 
-class RawPricesConfig(dg.Config):
+class RawPricesConfig(RawSourceConfig):
     """Run configuration, editable in the UI's launchpad."""
 
-    mode: SourceMode = SourceMode.live
-    """live: fetch from Yahoo, archive, then load. archive: load archived fetches only."""
-    replay_archive: str = ""
-    """archive mode: the archive to replay (default: ADRPULSE_HOME/archive)."""
-    rebuild: bool = False
-    """archive mode: empty the raw price tables first, then replay every fetch in order."""
     as_of: str = ""
     """live mode, runs without a partition only: the last session to fetch, YYYY-MM-DD
     (default: today in New York). A partitioned run fetches its partition(s)."""
@@ -154,21 +149,6 @@ def _logged_download(download: Callable[..., Any], log: Any, outcome: LiveOutcom
         return download(tickers, **kwargs)
 
     return download_and_log
-
-
-def _fetch(
-    yahoo: YahooPricesResource, download: Callable, tickers: list[str], start: date, end: date
-) -> PriceFetchResult:
-    return fetch_daily_bars(
-        tickers,
-        start,
-        end,
-        download=download,
-        chunk_size=yahoo.chunk_size,
-        max_retries=yahoo.max_retries,
-        backoff_seconds=yahoo.backoff_seconds,
-        timeout=yahoo.timeout_seconds,
-    )
 
 
 def _stored_spans(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date, date]]:
@@ -265,7 +245,7 @@ def fetch_live(
     window = empty
     if known:
         context.log.info(f"fetching {len(known)} stored tickers over {window_start}..{end}")
-        window = _fetch(yahoo, download, known, window_start, end)
+        window = yahoo.fetch(known, window_start, end, download=download)
     full_new = empty
     new_start = min(history_start, window_start)
     if outcome.new_tickers:
@@ -273,7 +253,7 @@ def fetch_live(
             f"fetching the full history ({new_start}..{end}) of {len(outcome.new_tickers)} "
             f"tickers new to the warehouse: {', '.join(outcome.new_tickers)}"
         )
-        full_new = _fetch(yahoo, download, outcome.new_tickers, new_start, end)
+        full_new = yahoo.fetch(outcome.new_tickers, new_start, end, download=download)
     _raise_if_nothing_came([window, full_new], tickers)
 
     # Restated adjusted history: refetch those tickers whole, before archiving anything.
@@ -294,7 +274,7 @@ def fetch_live(
             f"Yahoo restated the adjusted history of {', '.join(restated)}: fetching "
             f"{plan.start}..{plan.end} again to replace it whole"
         )
-        full_restated = _fetch(yahoo, download, plan.tickers, plan.start, plan.end)
+        full_restated = yahoo.fetch(plan.tickers, plan.start, plan.end, download=download)
         replaced = full_restated.succeeded
     outcome.restated = restated
 
@@ -432,13 +412,7 @@ def raw_prices(
     yahoo: YahooPricesResource,
 ):
     """Fetch or replay daily bars into raw.daily_bars."""
-    source = run_source(
-        tags_of(context),
-        mode=config.mode,
-        replay_archive=config.replay_archive,
-        rebuild=config.rebuild,
-        home_archive=state.archive_dir,
-    )
+    source = config.source(context, state.archive_dir)
     archive = source.archive
     live = source.mode == SourceMode.live
     # Archive replays load the whole archive; their partitions (if any) are still checked.

@@ -67,14 +67,21 @@ class YahooPricesResource(dg.ConfigurableResource):
 
         return yfinance.download
 
-    def fetch(self, tickers: list[str], start: date, end: date) -> Any:
+    def fetch(
+        self,
+        tickers: list[str],
+        start: date,
+        end: date,
+        download: Callable[..., Any] | None = None,
+    ) -> Any:
+        """fetch_daily_bars with this resource's settings; `download` defaults to the seam."""
         from assets.prices.fetch import fetch_daily_bars
 
         return fetch_daily_bars(
             tickers,
             start,
             end,
-            download=self.download_function(),
+            download=download or self.download_function(),
             chunk_size=self.chunk_size,
             max_retries=self.max_retries,
             backoff_seconds=self.backoff_seconds,
