@@ -49,7 +49,8 @@ def new_fetch_id(fetched_at: datetime, source: str) -> str:
     return f"{stamp}-{source}-{secrets.token_hex(3)}"
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file so readers see either the old content or the new, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with open(tmp, "wb") as fh:
@@ -176,7 +177,7 @@ def write_price_fetch(
         synthetic=synthetic,
         note=note,
     )
-    _atomic_write_bytes(
+    atomic_write_bytes(
         archive_root / manifest.manifest_file,
         json.dumps({"kind": "prices", **asdict(manifest)}, indent=2).encode(),
     )
@@ -204,7 +205,7 @@ def write_news_fetch(
     body_file = None
     if body is not None:
         body_path = folder / f"{fetch_id}.xml"
-        _atomic_write_bytes(body_path, body)
+        atomic_write_bytes(body_path, body)
         body_file = body_path.relative_to(archive_root).as_posix()
     manifest = NewsFetchManifest(
         fetch_id=fetch_id,
@@ -219,7 +220,7 @@ def write_news_fetch(
         error=error,
         synthetic=synthetic,
     )
-    _atomic_write_bytes(
+    atomic_write_bytes(
         archive_root / manifest.manifest_file,
         json.dumps({"kind": "news", **asdict(manifest)}, indent=2).encode(),
     )

@@ -8,6 +8,7 @@ order into empty tables, which is how the warehouse is rebuilt without the netwo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -338,7 +339,5 @@ def latest_feed_validators(
     ).fetchall()
     if not rows:
         return None, None
-    import json
-
     manifest = json.loads((archive_root / rows[0][0]).read_text())
     return manifest.get("etag"), manifest.get("last_modified")

@@ -3,7 +3,6 @@ so that a browser or a file watcher never sees a half-written page."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ import duckdb
 from assets.reporting.charts import event_car_png, relative_performance_png
 from assets.reporting.data import load_report_data
 from assets.reporting.html import render_report
+from warehouse.archive import atomic_write_bytes
 
 REPORT_NAME = "adrpulse_report.html"
 RELATIVE_CHART_NAME = "relative_performance.png"
@@ -27,12 +27,6 @@ class ReportFiles:
     build_id: str
     relative_png: bytes
     car_png: bytes
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
 
 
 def write_report(
@@ -53,7 +47,7 @@ def write_report(
         relative_png,
         car_png,
     )
-    _write_atomically(files.relative_chart_path, relative_png)
-    _write_atomically(files.car_chart_path, car_png)
-    _write_atomically(files.html_path, page.encode("utf-8"))
+    atomic_write_bytes(files.relative_chart_path, relative_png)
+    atomic_write_bytes(files.car_chart_path, car_png)
+    atomic_write_bytes(files.html_path, page.encode("utf-8"))
     return files
