@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from warehouse.archive import list_price_fetches, write_price_fetch
 from warehouse.connection import WarehouseBusyError, warehouse_connection
 from warehouse.load import ArchiveFileError, load_price_fetch, load_price_fetches
+from warehouse.schema import RAW_TABLES_DDL
 
 T0 = datetime(2025, 3, 3, 23, 0, tzinfo=UTC)
 
@@ -79,6 +81,42 @@ def test_later_fetch_wins_per_ticker_and_session(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     archive_two_fetches(archive)
     with warehouse_connection(tmp_path / "w.duckdb") as con:
+        load_price_fetches(con, archive, list_price_fetches(archive))
+        closes = con.execute("select session_date, close from raw.daily_bars order by 1").fetchall()
+        fetch_of = dict(con.execute("select session_date, fetch_id from raw.daily_bars").fetchall())
+    # One row per session: the second fetch's rows replaced the first's, none were added twice.
+    assert closes == [(DAYS[0], 100.0), (DAYS[1], 101.0), (DAYS[2], 101.0)]
+    first, second = sorted({m.fetch_id for m in list_price_fetches(archive)})
+    assert fetch_of == {DAYS[0]: first, DAYS[1]: second, DAYS[2]: second}
+
+
+def test_a_warehouse_with_the_old_primary_key_is_migrated_without_losing_rows(
+    tmp_path: Path,
+) -> None:
+    archive = tmp_path / "archive"
+    archive_two_fetches(archive)
+    old_ddl = RAW_TABLES_DDL["daily_bars"].replace(
+        "fetch_id          varchar not null",
+        "fetch_id varchar not null, primary key (ticker, session_date)",
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema raw")
+    con.execute(old_ddl)
+    con.execute(
+        "insert into raw.daily_bars select 'BABA', d, 1, 2, 0.5, 1, 1, 10, 0, 0, 'provider', 'old' "
+        "from unnest(?) as t(d)",
+        [DAYS],
+    )
+    con.close()
+    with warehouse_connection(tmp_path / "w.duckdb") as con:
+        keys = con.execute(
+            "select count(*) from duckdb_constraints() where table_name = 'daily_bars' "
+            "and constraint_type = 'PRIMARY KEY'"
+        ).fetchall()[0][0]
+        assert keys == 0
+        assert con.execute("select count(*), min(fetch_id) from raw.daily_bars").fetchall() == [
+            (3, "old")
+        ]
         load_price_fetches(con, archive, list_price_fetches(archive))
         closes = con.execute("select session_date, close from raw.daily_bars order by 1").fetchall()
     assert closes == [(DAYS[0], 100.0), (DAYS[1], 101.0), (DAYS[2], 101.0)]

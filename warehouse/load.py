@@ -108,8 +108,14 @@ def load_price_fetch(
                 "delete from raw.daily_bars where list_contains(?, ticker)",
                 [list(manifest.replaces_history_of)],
             )
+        # raw.daily_bars has no primary key (warehouse/schema.py says why): the rows this fetch
+        # replaces are deleted first, so each (ticker, session_date) stays stored once.
         con.execute(
-            f"insert or replace into raw.daily_bars ({columns}, fetch_id) "
+            "delete from raw.daily_bars as stored using staged_bars as staged "
+            "where stored.ticker = staged.ticker and stored.session_date = staged.session_date"
+        )
+        con.execute(
+            f"insert into raw.daily_bars ({columns}, fetch_id) "
             f"select {columns}, ? from staged_bars",
             [manifest.fetch_id],
         )

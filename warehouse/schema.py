@@ -1,7 +1,13 @@
 """DDL of the raw tables: what the loaders write and dbt's sources read.
 
 The raw schema is written by Python only (fetches, imports, archive replays); everything after it
-belongs to dbt. Each table has a primary key so a load can upsert idempotently.
+belongs to dbt. The small tables have primary keys so a load can upsert idempotently.
+
+raw.daily_bars, the one large table, has none: DuckDB keeps a primary key as an ART index, and
+updating that index made loading the archive several times slower than reading its files
+(docs/BENCHMARKS.md, "The load"). Its key (ticker, session_date) is kept by warehouse.load
+instead: a file that repeats a key is rejected, and the stored rows a fetch replaces are deleted
+in the same transaction as its insert. The `bars_unique` price check verifies it.
 """
 
 from __future__ import annotations
@@ -37,8 +43,8 @@ RAW_TABLES_DDL: dict[str, str] = {
             dividends         double,
             stock_splits      double,
             adj_close_source  varchar not null,      -- provider | close (no adjusted close given)
-            fetch_id          varchar not null,      -- the fetch this row came from last
-            primary key (ticker, session_date)
+            fetch_id          varchar not null       -- the fetch this row came from last
+            -- key (ticker, session_date): kept by warehouse.load, see the module docstring
         )""",
     "news_fetches": """
         create table if not exists raw.news_fetches (
@@ -87,3 +93,29 @@ def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for ddl in RAW_TABLES_DDL.values():
         con.execute(ddl)
+    _drop_daily_bars_primary_key(con)
+
+
+def _drop_daily_bars_primary_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses created before the key moved to the loader have it as a primary key: copy the
+    rows into a table without it, in one transaction, so a failure leaves the old table as it was.
+    DuckDB cannot drop a primary key in place."""
+    keyed = con.execute(
+        "select count(*) from duckdb_constraints() where schema_name = 'raw' "
+        "and table_name = 'daily_bars' and constraint_type = 'PRIMARY KEY'"
+    ).fetchall()[0][0]
+    if not keyed:
+        return
+    con.execute("begin transaction")
+    try:
+        con.execute("alter table raw.daily_bars rename to daily_bars_keyed")
+        con.execute(RAW_TABLES_DDL["daily_bars"])
+        con.execute(
+            "insert into raw.daily_bars select * from raw.daily_bars_keyed "
+            "order by session_date, ticker"
+        )
+        con.execute("drop table raw.daily_bars_keyed")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise

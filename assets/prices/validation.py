@@ -120,8 +120,8 @@ def check_frame_unique(
 ) -> CheckResult:
     """Uniqueness of (ticker, session_date) in a frame about to be loaded.
 
-    raw.daily_bars has that primary key, so duplicates in the table cannot exist; in a frame they
-    would make the load fail (or one row silently win an upsert), so check before loading.
+    warehouse.load rejects a file that repeats a key, so duplicates cannot reach raw.daily_bars
+    through it; checking the frame first names the offending rows before anything is archived.
     """
     if not len(bars):
         return CheckResult("frame_unique", True, 0, [], "no rows to check")
