@@ -12,11 +12,11 @@
 -- fetch newer than the table's largest fetch_id, every session after its last unchanged bar before
 -- the earliest changed one: that bar is the only history a return needs, and starting right after
 -- it also recreates the no-bar sessions of a gap that the new bars close.
-with bars as (
-    select * from {{ ref('stg_prices__daily_bars') }}
-),
-
-calendar as (
+-- Most tickers have a bar on every session of their span, so the rows are built from the bars
+-- (indexed through the 7k-row calendar) and only tickers with fewer bars than sessions get their
+-- missing sessions added; joining every (ticker, session) of every span back to the bars instead
+-- costs a hash join as large as the table (docs/BENCHMARKS.md).
+with calendar as (
     select session_date, session_index from {{ ref('int_trading_calendar') }}
 ),
 
@@ -34,57 +34,106 @@ ticker_spans as (
             max(bars.session_date) filter (where bars.session_date < changed.changed_from),
             min(bars.session_date)
         )                                                              as first_bar_date,
-        max(bars.session_date)                                         as last_bar_date,
         max(bars.session_date) filter (where bars.session_date < changed.changed_from)
                                                                        as prior_bar_date
-    from bars
+    from {{ ref('stg_prices__daily_bars') }} as bars
     inner join changed
         on changed.ticker = bars.ticker
     group by bars.ticker
 ),
-{% else %}
-ticker_spans as (
+
+bars as (
     select
-        ticker,
-        min(session_date)    as first_bar_date,
-        max(session_date)    as last_bar_date,
-        cast(null as date)   as prior_bar_date
-    from bars
-    group by ticker
+        bars.*,
+        ticker_spans.prior_bar_date
+    from {{ ref('stg_prices__daily_bars') }} as bars
+    inner join ticker_spans
+        on ticker_spans.ticker = bars.ticker
+        and bars.session_date >= ticker_spans.first_bar_date
+),
+{% else %}
+bars as (
+    select
+        *,
+        cast(null as date) as prior_bar_date
+    from {{ ref('stg_prices__daily_bars') }}
 ),
 {% endif %}
 
-ticker_sessions as (
+-- Bars on XNYS sessions only (a bar dated on a holiday has no session and is not a return).
+indexed_bars as (
+    select
+        bars.*,
+        calendar.session_index
+    from bars
+    inner join calendar
+        on calendar.session_date = bars.session_date
+),
+
+spans as (
+    select
+        ticker,
+        any_value(prior_bar_date)   as prior_bar_date,
+        min(session_index)          as first_session_index,
+        max(session_index)          as last_session_index,
+        count(*)                    as bar_count
+    from indexed_bars
+    group by ticker
+),
+
+-- Sessions without a bar, for the tickers that have any.
+missing_sessions as (
     select
         spans.ticker,
         spans.prior_bar_date,
         calendar.session_date,
         calendar.session_index
-    from ticker_spans as spans
+    from spans
     inner join calendar
-        on calendar.session_date between spans.first_bar_date and spans.last_bar_date
+        on calendar.session_index between spans.first_session_index and spans.last_session_index
+    anti join indexed_bars
+        on indexed_bars.ticker = spans.ticker
+        and indexed_bars.session_index = calendar.session_index
+    where spans.bar_count < spans.last_session_index - spans.first_session_index + 1
 ),
 
-with_bars as (
+ticker_sessions as (
     select
-        ticker_sessions.ticker,
-        ticker_sessions.session_date,
-        ticker_sessions.session_index,
-        ticker_sessions.prior_bar_date,
-        bars.ticker is not null                     as has_bar,
-        bars.open_price,
-        bars.high_price,
-        bars.low_price,
-        bars.close_price,
-        bars.adj_close_price,
-        bars.fetch_id,
-        lag(bars.adj_close_price) over (
-            partition by ticker_sessions.ticker order by ticker_sessions.session_index
+        ticker,
+        session_date,
+        session_index,
+        prior_bar_date,
+        true                        as has_bar,
+        open_price,
+        high_price,
+        low_price,
+        close_price,
+        adj_close_price,
+        fetch_id
+    from indexed_bars
+    union all
+    select
+        ticker,
+        session_date,
+        session_index,
+        prior_bar_date,
+        false                       as has_bar,
+        cast(null as double)        as open_price,
+        cast(null as double)        as high_price,
+        cast(null as double)        as low_price,
+        cast(null as double)        as close_price,
+        cast(null as double)        as adj_close_price,
+        cast(null as varchar)       as fetch_id
+    from missing_sessions
+),
+
+with_previous as (
+    select
+        *,
+        lag(adj_close_price) over (
+            partition by ticker order by session_index
         )                                           as previous_adj_close_price
     from ticker_sessions
-    left join bars
-        on bars.ticker = ticker_sessions.ticker
-        and bars.session_date = ticker_sessions.session_date
 ),
 
 final as (
@@ -104,7 +153,7 @@ final as (
                 then adj_close_price / previous_adj_close_price - 1
         end                                         as daily_return,
         fetch_id
-    from with_bars
+    from with_previous
     where prior_bar_date is null or session_date > prior_bar_date
 )
 
@@ -112,5 +161,6 @@ select * from final
 {% if not is_incremental() -%}
 -- Stored in session order: incremental runs append new sessions at the end, and their reads
 -- bounded by a date (context_lower_bound) then skip the older row groups by their zone maps.
-order by session_date, ticker
+-- Sorting on the integer index alone is about half the cost of sorting on (date, ticker).
+order by session_index
 {%- endif %}

@@ -1,4 +1,6 @@
 {%- set vol_n = var('volatility_window') -%}
+{#- A distance in sessions beyond any ticker's history: the frame it ends is empty. -#}
+{%- set no_anchor = 1000000 -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_ticker_tail',
@@ -29,7 +31,12 @@
 -- later) and take the running high before changed_from from this table's previous row.
 -- The daily run changes every ticker, so a per-ticker join alone would still scan all history:
 -- both reads are also bounded by one literal date (context_lower_bound, computed before the
--- query) that DuckDB's zone maps use to skip the older row groups.
+-- query) that DuckDB's zone maps use to skip the older row groups of int_daily_returns.
+-- Every figure is one window pass over (ticker, session_index): the rows of int_daily_returns are
+-- dense (one per session from the first bar on), so "the last close on or before a date" is the
+-- last non-null close in a frame ending that many rows back, with the distance in sessions taken
+-- from the calendar (session_anchors). Four ASOF joins on the whole table did the same at about
+-- five times the cost (docs/BENCHMARKS.md).
 {% if is_incremental() %}
 {%- set changed_sql = changed_price_tickers(ref('stg_prices__daily_bars'), this) -%}
 {%- set lower_bound = context_lower_bound(changed_sql, ref('int_daily_returns')) -%}
@@ -86,92 +93,108 @@ with returns as (
 ),
 {% endif %}
 
+-- For each session, how many sessions back each anchor lies: the last session on or before the
+-- same date 1, 3 and 12 months earlier (month ends clamp) and on or before Dec 31 of the prior
+-- year, and the first session of its calendar year. 7k rows; a missing anchor (before the
+-- calendar) becomes a distance past any ticker's first row, i.e. no close.
+session_anchors as (
+    select
+        calendar.session_index,
+        coalesce(calendar.session_index - month_1.session_index, {{ no_anchor }})
+                                                                    as sessions_to_1m_anchor,
+        coalesce(calendar.session_index - month_3.session_index, {{ no_anchor }})
+                                                                    as sessions_to_3m_anchor,
+        coalesce(calendar.session_index - year_1.session_index, {{ no_anchor }})
+                                                                    as sessions_to_1y_anchor,
+        coalesce(calendar.session_index - prior_year_end.session_index, {{ no_anchor }})
+                                                                    as sessions_to_prior_year_end,
+        calendar.session_index - min(calendar.session_index) over (
+            partition by calendar.calendar_year
+        )                                                           as sessions_since_year_start
+    from {{ ref('int_trading_calendar') }} as calendar
+    asof left join {{ ref('int_trading_calendar') }} as month_1
+        on month_1.session_date <= cast(calendar.session_date - interval 1 month as date)
+    asof left join {{ ref('int_trading_calendar') }} as month_3
+        on month_3.session_date <= cast(calendar.session_date - interval 3 month as date)
+    asof left join {{ ref('int_trading_calendar') }} as year_1
+        on year_1.session_date <= cast(calendar.session_date - interval 12 month as date)
+    asof left join {{ ref('int_trading_calendar') }} as prior_year_end
+        on prior_year_end.session_date <= make_date(calendar.calendar_year - 1, 12, 31)
+),
+
 adjusted as (
     select
-        *,
-        high_price * adj_close_price / nullif(close_price, 0) as adj_high_price,
-        low_price * adj_close_price / nullif(close_price, 0)  as adj_low_price
+        returns.*,
+        session_anchors.* exclude (session_index),
+        returns.high_price * returns.adj_close_price / nullif(returns.close_price, 0)
+                                                                    as adj_high_price,
+        returns.low_price * returns.adj_close_price / nullif(returns.close_price, 0)
+                                                                    as adj_low_price
     from returns
+    inner join session_anchors
+        on session_anchors.session_index = returns.session_index
 ),
 
 windowed as (
     select
         ticker,
         session_date,
-        session_index,
         has_bar,
         close_price,
         adj_close_price,
         daily_return,
         fetch_id,
-        lag(adj_close_price, 5) over by_session                          as adj_close_5_sessions_ago,
-        max(adj_close_price) over to_date                                as running_high,
-        min(adj_close_price) over year_to_date                           as ytd_low,
-        min(adj_low_price) over year_to_date                             as ytd_low_intraday,
         adj_high_price,
-        count(daily_return) over last_n                                  as returns_in_window,
-        stddev_samp(daily_return) over last_n                            as return_sd_window
+        lag(adj_close_price, 5) over by_session                          as adj_close_5_sessions_ago,
+        max(adj_close_price) over (by_session rows between unbounded preceding and current row)
+                                                                          as running_high,
+        min(adj_close_price) over (
+            by_session rows between sessions_since_year_start preceding and current row
+        )                                                                 as ytd_low,
+        min(adj_low_price) over (
+            by_session rows between sessions_since_year_start preceding and current row
+        )                                                                 as ytd_low_intraday,
+        count(daily_return) over (by_session rows between {{ vol_n - 1 }} preceding and current row)
+                                                                          as returns_in_window,
+        stddev_samp(daily_return) over (
+            by_session rows between {{ vol_n - 1 }} preceding and current row
+        )                                                                 as return_sd_window,
+        {%- for anchor in ['1m', '3m', '1y'] %}
+        last_value(adj_close_price ignore nulls) over (
+            by_session rows between unbounded preceding and sessions_to_{{ anchor }}_anchor preceding
+        )                                                                 as adj_close_{{ anchor }}_ago,
+        {%- endfor %}
+        last_value(adj_close_price ignore nulls) over (
+            by_session rows between unbounded preceding and sessions_to_prior_year_end preceding
+        )                                                                 as adj_close_prior_year_end
     from adjusted
-    window
-        by_session as (partition by ticker order by session_index),
-        to_date as (partition by ticker order by session_index
-                    rows between unbounded preceding and current row),
-        year_to_date as (partition by ticker, year(session_date) order by session_index
-                         rows between unbounded preceding and current row),
-        last_n as (partition by ticker order by session_index
-                   rows between {{ vol_n - 1 }} preceding and current row)
+    window by_session as (partition by ticker order by session_index)
 ),
 
 priced as (
-    select ticker, session_date, adj_close_price
-    from returns
-    where adj_close_price is not null
-),
-
-with_targets as (
-    select
-        *,
-        cast(session_date - interval 1 month as date)   as date_1m_ago,
-        cast(session_date - interval 3 month as date)   as date_3m_ago,
-        cast(session_date - interval 12 month as date)  as date_1y_ago,
-        make_date(year(session_date) - 1, 12, 31)       as prior_year_end
-    from windowed
+    select * from windowed
     where has_bar and adj_close_price is not null
 ),
 
 {% if is_incremental() %}
 -- Only rows from changed_from on are written; the running high joins the one before it.
-rewritten as (
-    select
-        with_targets.* replace (
-            greatest(with_targets.running_high, previous_highs.previous_running_high) as running_high
-        )
-    from with_targets
-    inner join changed
-        on changed.ticker = with_targets.ticker
-    left join previous_highs
-        on previous_highs.ticker = with_targets.ticker
-    where with_targets.session_date >= changed.changed_from
-),
-{% else %}
-rewritten as (
-    select * from with_targets
-),
-{% endif %}
-
 anchored as (
     select
-        t.*,
-        m1.adj_close_price as adj_close_1m_ago,
-        m3.adj_close_price as adj_close_3m_ago,
-        y1.adj_close_price as adj_close_1y_ago,
-        ye.adj_close_price as adj_close_prior_year_end
-    from rewritten as t
-    asof left join priced as m1 on m1.ticker = t.ticker and m1.session_date <= t.date_1m_ago
-    asof left join priced as m3 on m3.ticker = t.ticker and m3.session_date <= t.date_3m_ago
-    asof left join priced as y1 on y1.ticker = t.ticker and y1.session_date <= t.date_1y_ago
-    asof left join priced as ye on ye.ticker = t.ticker and ye.session_date <= t.prior_year_end
+        priced.* replace (
+            greatest(priced.running_high, previous_highs.previous_running_high) as running_high
+        )
+    from priced
+    inner join changed
+        on changed.ticker = priced.ticker
+    left join previous_highs
+        on previous_highs.ticker = priced.ticker
+    where priced.session_date >= changed.changed_from
 ),
+{% else %}
+anchored as (
+    select * from priced
+),
+{% endif %}
 
 final as (
     select
@@ -197,9 +220,6 @@ final as (
     from anchored
 )
 
+-- Not sorted: the only later read of this table is the incremental run's two-column lookup of
+-- the previous running high, and sorting 25M rows would cost more than it ever saves.
 select * from final
-{% if not is_incremental() -%}
--- Stored in session order: incremental runs append new sessions at the end, and their reads
--- bounded by a date (context_lower_bound) then skip the older row groups by their zone maps.
-order by session_date, ticker
-{%- endif %}
