@@ -63,8 +63,8 @@ class Settings:
     feed_connect_timeout_seconds: float = 5.0
     feed_read_timeout_seconds: float = 15.0
     feed_max_bytes: int = 5_000_000
-    # dbt-duckdb memory cap (DuckDB spills to disk beyond it), e.g. "4GB"
-    duckdb_memory_limit: str = "4GB"
+    # dbt-duckdb memory cap (DuckDB spills to disk beyond it), e.g. "3GB"
+    duckdb_memory_limit: str = "3GB"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -83,7 +83,7 @@ class Settings:
             feed_connect_timeout_seconds=_env_float("ADRPULSE_FEED_CONNECT_TIMEOUT", 5.0),
             feed_read_timeout_seconds=_env_float("ADRPULSE_FEED_READ_TIMEOUT", 15.0),
             feed_max_bytes=_env_int("ADRPULSE_FEED_MAX_BYTES", 5_000_000),
-            duckdb_memory_limit=os.environ.get("ADRPULSE_DUCKDB_MEMORY_LIMIT") or "4GB",
+            duckdb_memory_limit=os.environ.get("ADRPULSE_DUCKDB_MEMORY_LIMIT") or "3GB",
         )
 
     # --- the state folder -------------------------------------------------------------------

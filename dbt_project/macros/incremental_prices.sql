@@ -1,6 +1,6 @@
 {#- Incremental maintenance of the per-(ticker, session) models, driven by raw fetch ids.
 
-    A raw bar is rewritten only by a newer fetch (insert or replace stamps the fetch id; a restated
+    A raw bar is rewritten only by a newer fetch (the loader replaces the row, stamping the fetch id; a restated
     ticker's whole history is deleted and rewritten under one new fetch id), and fetch ids sort by
     fetch time. So the bars a model has not yet seen are those whose fetch_id is above the largest
     fetch_id the model stored: new sessions, late corrections and restatements alike, with nothing
@@ -138,4 +138,11 @@
 
     insert into {{ target }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }} from {{ source }}
+{%- endmacro %}
+
+{#- built_at: when the build that wrote a row started (one value per dbt invocation). The data
+    tests of the large incremental models check only the rows of the latest build
+    (latest_rows_by: built_at), so a daily update is tested in proportion to what it wrote. -#}
+{% macro built_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as timestamptz)
 {%- endmacro %}

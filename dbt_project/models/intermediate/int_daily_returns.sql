@@ -152,7 +152,8 @@ final as (
             when previous_adj_close_price > 0 and adj_close_price is not null
                 then adj_close_price / previous_adj_close_price - 1
         end                                         as daily_return,
-        fetch_id
+        fetch_id,
+        {{ built_at() }}                            as built_at
     from with_previous
     where prior_bar_date is null or session_date > prior_bar_date
 )

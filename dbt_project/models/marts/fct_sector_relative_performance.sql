@@ -18,16 +18,34 @@
 --   rolling_beta_N = cov(r_A, r_B) / var(r_B) and rolling_correlation_N over the last N sessions of
 --     daily-rebalanced basket returns (history before the base date included); null unless all N
 --     sessions have both returns.
-with returns as (
-    select * from {{ ref('int_daily_returns') }}
+-- Only the sessions the output needs are read: from the base session on, plus the longest
+-- rolling window's sessions before it. The rest of the history cannot change a row, and reading it
+-- made the daily run grow with history (int_daily_returns is stored in session order, so the
+-- older row groups are skipped).
+{%- set longest_window = var('rolling_windows') | max %}
+with calendar as (
+    select session_date, session_index from {{ ref('int_trading_calendar') }}
+),
+
+first_needed_session as (
+    select min(session_date) as session_date
+    from calendar
+    -- a base date before the calendar needs everything
+    where session_index >= coalesce((
+        select max(session_index) - {{ longest_window - 1 }}
+        from calendar
+        where session_date <= date '{{ var("basket_base_date") }}'
+    ), 0)
+),
+
+returns as (
+    select *
+    from {{ ref('int_daily_returns') }}
+    where session_date >= (select session_date from first_needed_session)
 ),
 
 universe as (
     select * from {{ ref('int_ticker_groups') }}
-),
-
-calendar as (
-    select session_date, session_index from {{ ref('int_trading_calendar') }}
 ),
 
 basket_names as (

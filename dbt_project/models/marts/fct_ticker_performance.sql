@@ -216,7 +216,8 @@ final as (
         case when returns_in_window = {{ vol_n }}
             then return_sd_window * sqrt({{ var('trading_days_per_year') }})
         end                                                       as volatility_annualized,
-        fetch_id
+        fetch_id,
+        {{ built_at() }}                                          as built_at
     from anchored
 )
 

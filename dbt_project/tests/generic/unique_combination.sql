@@ -1,7 +1,30 @@
-{#- The grain test: no two rows share the same values of `columns`. -#}
-{% test unique_combination(model, columns) %}
+{#- The grain test: no two rows share the same values of `columns`.
+
+    latest_rows_by (for the large per-(ticker, session) relations): the column whose largest value
+    marks the rows written last (built_at of an incremental model, fetch_id of the bars). Only the
+    keys a duplicate could then involve are checked: the rows of those tickers from the earliest
+    session written last on, old rows included. A full build writes every row, so it is checked
+    whole; a daily update writes a few sessions per ticker, so the test reads those instead of the
+    whole history. `columns` must include ticker and session_date.
+-#}
+{% test unique_combination(model, columns, latest_rows_by=none) %}
+{%- if latest_rows_by %}
+with latest as (
+    select ticker, session_date
+    from {{ model }}
+    where {{ latest_rows_by }} = (select max({{ latest_rows_by }}) from {{ model }})
+),
+
+candidates as (
+    select *
+    from {{ model }}
+    where ticker in (select ticker from latest)
+        and session_date >= (select min(session_date) from latest)
+)
+{%- endif %}
+
 select {{ columns | join(', ') }}, count(*) as row_count
-from {{ model }}
+from {{ 'candidates' if latest_rows_by else model }}
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
