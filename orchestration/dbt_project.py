@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
+from packaging.version import Version
 
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -46,6 +49,22 @@ def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
 def dbt_executable() -> str:
     candidate = Path(sys.executable).with_name("dbt")
     return str(candidate) if candidate.exists() else "dbt"
+
+
+class VenvDbtCliResource(DbtCliResource):
+    """DbtCliResource that reads dbt's version from the installed dbt-core package.
+
+    dagster-dbt learns which dbt it drives by running `dbt --version` in a subprocess before the
+    first command of every run: a second dbt start-up, about 2.5 s of each `make demo` and daily
+    run (docs/BENCHMARKS.md). When the executable is the dbt of this Python environment, the
+    package metadata gives the same answer without starting it.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+            return Version(installed_version("dbt-core"))
+        return super()._cli_version
 
 
 def ensure_manifest(project: DbtProject = DBT_PROJECT, env: dict[str, str] | None = None) -> Path:

@@ -110,9 +110,7 @@ class FeedClientResource(dg.ConfigurableResource):
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
-    from dagster_dbt import DbtCliResource
-
-    from orchestration.dbt_project import DBT_PROJECT, dbt_executable
+    from orchestration.dbt_project import DBT_PROJECT, VenvDbtCliResource, dbt_executable
 
     return {
         "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
@@ -134,5 +132,5 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             read_timeout_seconds=settings.feed_read_timeout_seconds,
             max_bytes=settings.feed_max_bytes,
         ),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+        "dbt": VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
     }
