@@ -98,18 +98,61 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Where the search for each changed ticker's previous bar starts, as a date literal: 40 days
+    before the earliest change. A daily run finds every ticker's previous bar in that window, so it
+    reads a few weeks of raw bars instead of all history; a ticker with no bar there (new, restated,
+    or after a long gap) is looked up over its whole history (see far_changed_tickers). Any window
+    gives the same result; this one only decides how much is read. -#}
+{% macro recent_bars_from(changed_sql) -%}
+    {%- if execute -%}
+        {%- set first_change = run_query(
+            "select cast(min(changed_from) - 40 as date) from (" ~ changed_sql ~ ")"
+        ).columns[0].values()[0] -%}
+        {%- if first_change is none -%}
+            cast('9999-12-31' as date)
+        {%- else -%}
+            cast('{{ first_change }}' as date)
+        {%- endif -%}
+    {%- else -%}
+        cast(null as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The changed tickers (rows of `changed`) with no bar between recent_from and their change. -#}
+{% macro far_changed_tickers(bars, recent_from) -%}
+    select changed.ticker, changed.changed_from
+    from changed
+    where changed.ticker not in (
+        select bars.ticker
+        from {{ bars }} as bars
+        inner join changed as recent
+            on recent.ticker = bars.ticker
+        where bars.session_date >= {{ recent_from }}
+            and bars.session_date < recent.changed_from
+    )
+{%- endmacro %}
+
 {#- Pre-hook: delete the rows of a changed ticker dated before its first raw bar. They exist only
     when a restatement shortened the start of a history; the incremental strategy below replaces
-    everything from the first recomputed session on, so this is the one case it cannot see. -#}
+    everything from the first recomputed session on, so this is the one case it cannot see. A
+    ticker with a bar shortly before its change kept its first bar, so only the others are read. -#}
 {% macro delete_rows_before_first_bar() -%}
     {%- if is_incremental() -%}
+    {%- set bars = ref('stg_prices__daily_bars') -%}
+    {%- set changed_sql = changed_price_tickers(bars, this) -%}
     delete from {{ this }} as target
     using (
-        select bars.ticker, min(bars.session_date) as first_bar_date
-        from {{ ref('stg_prices__daily_bars') }} as bars
-        where bars.ticker in (
-            select ticker from ({{ changed_price_tickers(ref('stg_prices__daily_bars'), this) }})
+        with changed as (
+            {{ changed_sql }}
+        ),
+
+        far as (
+            {{ far_changed_tickers(bars, recent_bars_from(changed_sql)) }}
         )
+
+        select bars.ticker, min(bars.session_date) as first_bar_date
+        from {{ bars }} as bars
+        where bars.ticker in (select ticker from far)
         group by bars.ticker
     ) as firsts
     where target.ticker = firsts.ticker

@@ -21,35 +21,64 @@ with calendar as (
 ),
 
 {% if is_incremental() %}
+{%- set stg_bars = ref('stg_prices__daily_bars') -%}
+{%- set changed_sql = changed_price_tickers(stg_bars, this) -%}
+{%- set recent_from = recent_bars_from(changed_sql) %}
 changed as (
-    {{ changed_price_tickers(ref('stg_prices__daily_bars'), this) }}
+    {{ changed_sql }}
 ),
 
 -- prior_bar_date: the last bar before the first change (null: the ticker is rebuilt from its
--- first bar). Rows from it on are read; rows after it are written.
-ticker_spans as (
+-- first bar). Rows from it on are read; rows after it are written. It is looked for from
+-- recent_from on (a literal a few weeks before the earliest change); only the tickers with no bar
+-- there are looked up over their whole history.
+recent_spans as (
+    select
+        bars.ticker,
+        max(bars.session_date)                  as first_bar_date,
+        max(bars.session_date)                  as prior_bar_date
+    from {{ stg_bars }} as bars
+    inner join changed
+        on changed.ticker = bars.ticker
+    where bars.session_date >= {{ recent_from }}
+        and bars.session_date < changed.changed_from
+    group by bars.ticker
+),
+
+far as (
+    {{ far_changed_tickers(stg_bars, recent_from) }}
+),
+
+far_spans as (
     select
         bars.ticker,
         coalesce(
-            max(bars.session_date) filter (where bars.session_date < changed.changed_from),
+            max(bars.session_date) filter (where bars.session_date < far.changed_from),
             min(bars.session_date)
         )                                                              as first_bar_date,
-        max(bars.session_date) filter (where bars.session_date < changed.changed_from)
+        max(bars.session_date) filter (where bars.session_date < far.changed_from)
                                                                        as prior_bar_date
-    from {{ ref('stg_prices__daily_bars') }} as bars
-    inner join changed
-        on changed.ticker = bars.ticker
+    from {{ stg_bars }} as bars
+    inner join far
+        on far.ticker = bars.ticker
     group by bars.ticker
+),
+
+ticker_spans as (
+    select * from recent_spans
+    union all
+    select * from far_spans
 ),
 
 bars as (
     select
         bars.*,
         ticker_spans.prior_bar_date
-    from {{ ref('stg_prices__daily_bars') }} as bars
+    from {{ stg_bars }} as bars
     inner join ticker_spans
         on ticker_spans.ticker = bars.ticker
         and bars.session_date >= ticker_spans.first_bar_date
+    where bars.session_date >= (select min(first_bar_date) from ticker_spans)
 ),
 {% else %}
 bars as (
