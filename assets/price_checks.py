@@ -119,14 +119,47 @@ def to_check_result(
     )
 
 
+def checked_through(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The largest fetch id up to which every bar passed the blocking checks (None: none yet)."""
+    sql = "select max(checked_through_fetch_id) from raw.price_checks_passed"
+    return con.execute(sql).fetchall()[0][0]
+
+
+def record_checks_passed(con: duckdb.DuckDBPyConnection) -> None:
+    """Move the watermark to the newest fetch: called only when every blocking check passed."""
+    con.execute(
+        "insert into raw.price_checks_passed "
+        "select max(fetch_id), now() from raw.price_fetches having max(fetch_id) is not null"
+    )
+
+
+def check_scope(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, Any]]:
+    """The relation the row checks read, and metadata that says what it holds.
+
+    Once the checks have passed, a later run checks only what the fetches loaded since can have
+    broken (validation.create_scoped_bars), so a daily run's checks follow the new data, not the
+    history. A failed check does not move the watermark: the bad bars stay in scope until fixed.
+    """
+    after = checked_through(con)
+    if after is None:
+        return validation.DEFAULT_TABLE, {"scope": "every bar (no earlier run passed the checks)"}
+    rows, tickers = validation.create_scoped_bars(con, after)
+    return validation.SCOPED_TABLE, {
+        "scope": f"bars loaded after fetch {after}, with each ticker's previous bar",
+        "rows_in_scope": rows,
+        "tickers_in_scope": tickers,
+    }
+
+
 def run_checks(
     con: duckdb.DuckDBPyConnection, universe: list[str], as_of: date
 ) -> Iterator[dg.AssetCheckResult]:
-    kw = {"max_examples": MAX_EXAMPLES}
-    yield to_check_result(validation.check_unique(con, **kw))
-    yield to_check_result(validation.check_prices_positive(con, **kw))
-    yield to_check_result(validation.check_ohlc_consistent(con, **kw))
-    yield to_check_result(validation.check_volume_non_negative(con, **kw))
+    table, scope = check_scope(con)
+    kw = {"max_examples": MAX_EXAMPLES, "table": table}
+    yield to_check_result(validation.check_unique(con, **kw), scope)
+    yield to_check_result(validation.check_prices_positive(con, **kw), scope)
+    yield to_check_result(validation.check_ohlc_consistent(con, **kw), scope)
+    yield to_check_result(validation.check_volume_non_negative(con, **kw), scope)
 
     fresh = validation.check_freshness(con, universe, as_of, max_examples=max(len(universe), 1))
     stale = {row["ticker"] for row in fresh.examples}
@@ -144,8 +177,8 @@ def run_checks(
             "stale_because_fetch_failed": dg.MetadataValue.json(sorted(stale & reported)),
         },
     )
-    yield to_check_result(validation.check_no_gaps(con, **kw))
-    yield to_check_result(validation.check_large_moves(con, **kw))
+    yield to_check_result(validation.check_no_gaps(con, **kw), scope)
+    yield to_check_result(validation.check_large_moves(con, **kw), scope)
 
 
 @dg.multi_asset_check(
@@ -162,6 +195,13 @@ def daily_bars_checks(
         as_of = expected_session(context.run.tags, con)
         context.log.info(f"freshness judged against the session {as_of}")
         results = list(run_checks(con, universe, as_of))
+        blocking_failed = [
+            r.check_name
+            for r in results
+            if not r.passed and r.severity == dg.AssetCheckSeverity.ERROR
+        ]
+        if not blocking_failed:
+            record_checks_passed(con)
     yield from results
 
 

@@ -348,7 +348,8 @@ def replay_archive(
     rebuild: bool,
 ) -> list[PriceFetchManifest]:
     if rebuild:
-        truncate_raw(con, ["daily_bars", "price_fetches"])
+        # The check watermark goes too: the replayed bars have not been checked yet.
+        truncate_raw(con, ["daily_bars", "price_fetches", "price_checks_passed"])
     manifests = list_price_fetches(archive)
     for i, manifest in enumerate(manifests, start=1):
         stats = load_price_fetch(con, archive, manifest)

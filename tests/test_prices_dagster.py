@@ -463,3 +463,67 @@ def test_an_unexplained_stale_ticker_is_an_error(home: Home) -> None:
     assert not fresh.passed and fresh.severity == dg.AssetCheckSeverity.ERROR
     assert fresh.metadata["stale_tickers"].value == ["CCC"]
     assert not probe_ran(result)
+
+
+# --- what a later run checks ---------------------------------------------------------------------
+
+
+def test_a_later_run_checks_what_it_loaded_not_the_history(home: Home) -> None:
+    first = home.run(FakeYahoo(script=full_script()), last=date(2025, 3, 14))
+    assert first.success
+    assert checks(first)["ohlc_consistent"].metadata["scope"].value.startswith("every bar")
+    # A bar broken behind the loader's back, in history the next run does not load again.
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute(
+            "update raw.daily_bars set low = high + 1 where ticker = 'AAA' and session_date = ?",
+            [SESSIONS[10]],
+        )
+
+    second = home.run(FakeYahoo(script=full_script()), last=date(2025, 3, 17))
+
+    assert second.success
+    ohlc = checks(second)["ohlc_consistent"]
+    assert ohlc.passed and ohlc.metadata["scope"].value.startswith("bars loaded after fetch")
+    # In scope: the bars the second fetch wrote (its lookback) and each ticker's bar before them.
+    newest = home.scalar("select max(fetch_id) from raw.price_fetches")
+    written = home.scalar("select count(*) from raw.daily_bars where fetch_id = ?", [newest])
+    assert written == 3 * 5
+    assert ohlc.metadata["rows_in_scope"].value == written + 3
+    assert ohlc.metadata["tickers_in_scope"].value == 3
+
+
+def test_a_fault_in_the_new_bars_is_caught_by_the_scoped_checks(home: Home) -> None:
+    assert home.run(FakeYahoo(script=full_script()), last=date(2025, 3, 14)).success
+    script = full_script()
+    bad = script["BBB"].copy()
+    day = bad.index.get_loc(bad.index[bad.index.date == date(2025, 3, 17)][0])
+    bad.loc[bad.index[day], "High"] = bad["Close"].iloc[day] - 0.5
+    script["BBB"] = bad
+
+    result = home.run(FakeYahoo(script=script), last=date(2025, 3, 17))
+
+    assert not result.success
+    ohlc = checks(result)["ohlc_consistent"]
+    assert ohlc.metadata["scope"].value.startswith("bars loaded after fetch")
+    offending = ohlc.metadata["offending_rows"].value
+    assert [(r["ticker"], r["session_date"]) for r in offending] == [("BBB", "2025-03-17")]
+    assert not probe_ran(result)
+
+
+def test_a_failed_check_keeps_its_bars_in_scope_until_they_are_fixed(home: Home) -> None:
+    script = full_script()
+    bad = script["BBB"].copy()
+    bad.loc[bad.index[20], "High"] = bad["Close"].iloc[20] - 0.5
+    script["BBB"] = bad
+    assert not home.run(FakeYahoo(script=script), last=date(2025, 3, 14)).success
+
+    # The next day loads clean bars, but the bad one (outside its lookback) is still checked.
+    result = home.run(FakeYahoo(script=script), last=date(2025, 3, 17))
+
+    assert not result.success
+    ohlc = checks(result)["ohlc_consistent"]
+    assert ohlc.metadata["scope"].value.startswith("every bar")
+    offending = ohlc.metadata["offending_rows"].value
+    assert [(r["ticker"], r["session_date"]) for r in offending] == [
+        ("BBB", SESSIONS[20].isoformat())
+    ]

@@ -134,3 +134,72 @@ def test_nan_prices_fail_although_nan_compares_above_zero(con):
     ]
     result = v.check_prices_positive(con)
     assert result.failing_rows == 1 and result.examples[0]["adj_close"] == "NaN"
+
+
+# --- the scope of a later run's checks --------------------------------------------------------
+
+LONG = sessions_between(date(2024, 10, 1), date(2025, 1, 10))
+
+
+def history(ticker: str, days: list[date], fetch_id: str, base: float = 100.0) -> list[dict]:
+    return [
+        dict(ticker=ticker, session_date=d, open=base, high=base + 2, low=base - 2,
+             close=base + 1, adj_close=base + 1, volume=1000, dividends=0.0,
+             stock_splits=0.0, adj_close_source="provider", fetch_id=fetch_id)
+        for d in days
+    ]
+
+
+def scoped(con) -> dict[str, tuple[date, date, int]]:
+    rows = con.execute(
+        f"select ticker, min(session_date), max(session_date), count(*) "
+        f"from {v.SCOPED_TABLE} group by ticker"
+    ).fetchall()
+    return {t: (lo, hi, n) for t, lo, hi, n in rows}
+
+
+def test_scope_is_the_new_bars_and_each_tickers_previous_bar(con):
+    load(
+        con,
+        # AAA: history from f1, the last two sessions refetched by f2.
+        history("AAA", LONG[:-2], "f1") + history("AAA", LONG[-2:], "f2")
+        # BBB: untouched by f2, so out of scope.
+        + history("BBB", LONG, "f1")
+        # CCC: a new ticker in f2: its whole history is new.
+        + history("CCC", LONG[-5:], "f2")
+        # DDD: restated by f2 (every bar rewritten): its whole history is in scope.
+        + history("DDD", LONG, "f2")
+        # EEE: no bar for more than the 40-day search window before its new bar.
+        + history("EEE", LONG[:10], "f1") + history("EEE", LONG[-1:], "f2"),
+    )
+    assert v.create_scoped_bars(con, "f1") == (3 + 5 + len(LONG) + 2, 4)
+    assert scoped(con) == {
+        "AAA": (LONG[-3], LONG[-1], 3),
+        "CCC": (LONG[-5], LONG[-1], 5),
+        "DDD": (LONG[0], LONG[-1], len(LONG)),
+        "EEE": (LONG[9], LONG[-1], 2),
+    }
+
+
+def test_faults_a_load_can_introduce_are_in_scope(con):
+    old = history("AAA", LONG[:-3], "f1")
+    old = edit(old, LONG[5], low=500.0)  # an old fault: reported by the run that loaded it
+    new = history("AAA", [LONG[-2]], "f2") * 2 + history("AAA", [LONG[-1]], "f2", base=200.0)
+    load(con, old + new)
+    v.create_scoped_bars(con, "f1")
+    table = {"table": v.SCOPED_TABLE}
+    # The gap between the previous bar and the first new one, the jump, the repeated key.
+    gaps = v.check_no_gaps(con, **table)
+    assert [e["missing_session"] for e in gaps.examples] == [LONG[-3].isoformat()]
+    moves = v.check_large_moves(con, **table)
+    assert [e["session_date"] for e in moves.examples] == [LONG[-1].isoformat()]
+    assert v.check_unique(con, **table).failing_rows == 1
+    # The old fault is outside the scope, and found when the whole table is checked.
+    assert v.check_ohlc_consistent(con, **table).passed
+    assert not v.check_ohlc_consistent(con).passed
+
+
+def test_nothing_new_means_an_empty_scope(con):
+    load(con, history("AAA", LONG, "f1"))
+    assert v.create_scoped_bars(con, "f1") == (0, 0)
+    assert v.check_unique(con, table=v.SCOPED_TABLE).passed

@@ -76,6 +76,11 @@ RAW_TABLES_DDL: dict[str, str] = {
             first_fetch_id        varchar not null,
             last_fetch_id         varchar not null
         )""",
+    "price_checks_passed": """
+        create table if not exists raw.price_checks_passed (
+            checked_through_fetch_id varchar not null, -- every bar up to this fetch passed
+            checked_at               timestamptz not null
+        )""",
     "news_item_tags": """
         create table if not exists raw.news_item_tags (
             item_key          varchar not null,
