@@ -32,6 +32,7 @@ STAGES = (
     "pandas baseline",
     "price checks",
     "update: load",
+    "update: price checks",
     "update: dbt build",
     "update: total",
 )

@@ -205,19 +205,25 @@ def _run(
     progress("[7/8] price checks (run_price_checks)")
     result.checks = _child_stage(result, paths, "price checks", "checks", progress)
 
-    progress(f"[8/8] daily update: session {spec.update_session} appended, loaded, dbt build")
+    progress(
+        f"[8/8] daily update: session {spec.update_session} appended, loaded, checked, dbt build"
+    )
     append_update(paths, spec)
     _child_stage(result, paths, "update: load", "load", progress)
+    _child_stage(result, paths, "update: price checks", "checks_update", progress)
     result.update_build_models = _dbt_stage(
         result, paths, "update: dbt build", "update", spec.update_rows, progress
     )
-    load_row, dbt_row = result.stage("update: load"), result.stage("update: dbt build")
+    update_rows = [
+        result.stage(name)
+        for name in ("update: load", "update: price checks", "update: dbt build")
+    ]
     result.stages.append(
         StageRow(
             "update: total",
             spec.update_rows,
-            load_row.wall_seconds + dbt_row.wall_seconds,
-            max(load_row.peak_rss_mb, dbt_row.peak_rss_mb),
+            sum(row.wall_seconds for row in update_rows),
+            max(row.peak_rss_mb for row in update_rows),
         )
     )
     if profile_slowest:

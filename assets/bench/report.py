@@ -18,6 +18,7 @@ PIPELINE_STAGES = (
     "dbt build (full)",
     "price checks",
     "update: load",
+    "update: price checks",
     "update: dbt build",
 )
 

@@ -78,6 +78,37 @@ def price_checks(paths: BenchPaths) -> dict[str, Any]:
     }
 
 
+def price_checks_after_update(paths: BenchPaths) -> dict[str, Any]:
+    """The daily run's price checks: once a run has passed them, assets/price_checks.py checks
+    only what later fetches can have broken (validation.create_scoped_bars); here, the bars the
+    update fetch loaded and each ticker's bar before them."""
+    from assets.prices.validation import SCOPED_TABLE, create_scoped_bars, run_price_checks
+    from assets.universe import universe_tickers
+
+    con = duckdb.connect(str(paths.warehouse))
+    try:
+        newest, before = con.execute(
+            "select max(fetch_id), max(fetch_id) filter (where fetch_id < "
+            "(select max(fetch_id) from raw.price_fetches)) from raw.price_fetches"
+        ).fetchall()[0]
+        rows, tickers = create_scoped_bars(con, before)
+        as_of = con.execute("select max(session_date) from raw.daily_bars").fetchall()[0][0]
+        results = run_price_checks(
+            con,
+            universe_tickers=universe_tickers(paths.universe_csv),
+            as_of=as_of,
+            table=SCOPED_TABLE,
+        )
+    finally:
+        con.close()
+    return {
+        "rows": rows,
+        "tickers": tickers,
+        "update_fetch": newest,
+        "checks": {r.name: {"passed": r.passed, "failing_rows": r.failing_rows} for r in results},
+    }
+
+
 def floor(paths: BenchPaths) -> dict[str, Any]:
     from assets.bench.floor_sql import run_floor
 
@@ -98,6 +129,7 @@ STAGES: dict[str, Callable[[BenchPaths], dict[str, Any]]] = {
     "load": load_archive,
     "load_floor": load_floor,
     "checks": price_checks,
+    "checks_update": price_checks_after_update,
     "floor": floor,
     "pandas": pandas_baseline,
 }
