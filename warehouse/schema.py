@@ -76,11 +76,6 @@ RAW_TABLES_DDL: dict[str, str] = {
             first_fetch_id        varchar not null,
             last_fetch_id         varchar not null
         )""",
-    "price_checks_passed": """
-        create table if not exists raw.price_checks_passed (
-            checked_through_fetch_id varchar not null, -- every bar up to this fetch passed
-            checked_at               timestamptz not null
-        )""",
     "news_item_tags": """
         create table if not exists raw.news_item_tags (
             item_key          varchar not null,
@@ -93,10 +88,21 @@ RAW_TABLES_DDL: dict[str, str] = {
 }
 
 
+# The pipeline's own bookkeeping next to the raw data it describes; not a dbt source.
+STATE_TABLES_DDL: dict[str, str] = {
+    # The price checks' watermark (assets/price_checks.py): one row per run that passed them.
+    "price_checks_passed": """
+        create table if not exists raw.price_checks_passed (
+            checked_through_fetch_id varchar not null, -- every bar up to this fetch passed
+            checked_at               timestamptz not null
+        )""",
+}
+
+
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and tables if missing (idempotent)."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
-    for ddl in RAW_TABLES_DDL.values():
+    for ddl in (*RAW_TABLES_DDL.values(), *STATE_TABLES_DDL.values()):
         con.execute(ddl)
     _drop_daily_bars_primary_key(con)
 
