@@ -110,7 +110,7 @@ class FeedClientResource(dg.ConfigurableResource):
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
-    from orchestration.dbt_project import DBT_PROJECT, VenvDbtCliResource, dbt_executable
+    from orchestration.dbt_project import DBT_PROJECT, SubprocessDbtCliResource, dbt_executable
 
     return {
         "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
@@ -132,5 +132,5 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             read_timeout_seconds=settings.feed_read_timeout_seconds,
             max_bytes=settings.feed_max_bytes,
         ),
-        "dbt": VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+        "dbt": SubprocessDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
     }

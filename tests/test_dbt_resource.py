@@ -1,11 +1,11 @@
-"""The dbt resource reports the same dbt version as the executable it runs."""
+"""The dbt resource: the same dbt version as the executable it runs, and no in-process dbt."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 
-from orchestration.dbt_project import DBT_PROJECT, VenvDbtCliResource, dbt_executable
+from orchestration.dbt_project import DBT_PROJECT, SubprocessDbtCliResource, dbt_executable
 
 
 def _version_printed_by(executable: str) -> str:
@@ -18,7 +18,7 @@ def _version_printed_by(executable: str) -> str:
 
 
 def test_version_from_package_metadata_matches_dbt_version() -> None:
-    resource = VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    resource = SubprocessDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
     assert str(resource._cli_version) == _version_printed_by(dbt_executable())
 
 
@@ -27,5 +27,15 @@ def test_another_executable_is_asked_for_its_version(tmp_path) -> None:
     wrapper = tmp_path / "dbt"
     wrapper.write_text("#!/bin/sh\necho 'Core:'; echo '  - installed: 9.8.7'\n")
     wrapper.chmod(0o755)
-    resource = VenvDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(wrapper))
+    resource = SubprocessDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(wrapper))
     assert str(resource._cli_version) == "9.8.7"
+
+
+def test_a_command_runs_as_the_subprocess_alone(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ADRPULSE_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    resource = SubprocessDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    invocation = resource.cli(["parse"], target_path=tmp_path / "target")
+    invocation.wait()
+    assert invocation.is_successful()
+    assert (tmp_path / "target" / "manifest.json").exists()
+    assert invocation.adapter is None  # nothing of dbt was loaded into this process for it
