@@ -21,7 +21,7 @@ import dagster as dg
 import duckdb
 
 from assets.calendar import NEW_YORK, previous_session_on_or_before
-from assets.prices import validation
+from assets.prices import check_scope, validation
 from assets.raw_prices import DAILY_BARS
 from assets.universe import universe_tickers
 from orchestration.partitions import NotASessionError, session_range_from_tags
@@ -119,42 +119,10 @@ def to_check_result(
     )
 
 
-def checked_through(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The largest fetch id up to which every bar passed the blocking checks (None: none yet)."""
-    sql = "select max(checked_through_fetch_id) from raw.price_checks_passed"
-    return con.execute(sql).fetchall()[0][0]
-
-
-def record_checks_passed(con: duckdb.DuckDBPyConnection) -> None:
-    """Move the watermark to the newest fetch: called only when every blocking check passed."""
-    con.execute(
-        "insert into raw.price_checks_passed "
-        "select max(fetch_id), now() from raw.price_fetches having max(fetch_id) is not null"
-    )
-
-
-def check_scope(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, Any]]:
-    """The relation the row checks read, and metadata that says what it holds.
-
-    Once the checks have passed, a later run checks only what the fetches loaded since can have
-    broken (validation.create_scoped_bars), so a daily run's checks follow the new data, not the
-    history. A failed check does not move the watermark: the bad bars stay in scope until fixed.
-    """
-    after = checked_through(con)
-    if after is None:
-        return validation.DEFAULT_TABLE, {"scope": "every bar (no earlier run passed the checks)"}
-    rows, tickers = validation.create_scoped_bars(con, after)
-    return validation.SCOPED_TABLE, {
-        "scope": f"bars loaded after fetch {after}, with each ticker's previous bar",
-        "rows_in_scope": rows,
-        "tickers_in_scope": tickers,
-    }
-
-
 def run_checks(
     con: duckdb.DuckDBPyConnection, universe: list[str], as_of: date
 ) -> Iterator[dg.AssetCheckResult]:
-    table, scope = check_scope(con)
+    table, scope = check_scope.check_scope(con)
     kw = {"max_examples": MAX_EXAMPLES, "table": table}
     yield to_check_result(validation.check_unique(con, **kw), scope)
     yield to_check_result(validation.check_prices_positive(con, **kw), scope)
@@ -201,7 +169,7 @@ def daily_bars_checks(
             if not r.passed and r.severity == dg.AssetCheckSeverity.ERROR
         ]
         if not blocking_failed:
-            record_checks_passed(con)
+            check_scope.record_checks_passed(con)
     yield from results
 
 

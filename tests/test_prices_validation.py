@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from assets.calendar import sessions_between
+from assets.prices import check_scope as scope
 from assets.prices import validation as v
 from warehouse.schema import create_raw_schema
 
@@ -153,7 +154,7 @@ def history(ticker: str, days: list[date], fetch_id: str, base: float = 100.0) -
 def scoped(con) -> dict[str, tuple[date, date, int]]:
     rows = con.execute(
         f"select ticker, min(session_date), max(session_date), count(*) "
-        f"from {v.SCOPED_TABLE} group by ticker"
+        f"from {scope.SCOPED_TABLE} group by ticker"
     ).fetchall()
     return {t: (lo, hi, n) for t, lo, hi, n in rows}
 
@@ -172,7 +173,7 @@ def test_scope_is_the_new_bars_and_each_tickers_previous_bar(con):
         # EEE: no bar for more than the 40-day search window before its new bar.
         + history("EEE", LONG[:10], "f1") + history("EEE", LONG[-1:], "f2"),
     )
-    assert v.create_scoped_bars(con, "f1") == (3 + 5 + len(LONG) + 2, 4)
+    assert scope.create_scoped_bars(con, "f1") == (3 + 5 + len(LONG) + 2, 4)
     assert scoped(con) == {
         "AAA": (LONG[-3], LONG[-1], 3),
         "CCC": (LONG[-5], LONG[-1], 5),
@@ -186,8 +187,8 @@ def test_faults_a_load_can_introduce_are_in_scope(con):
     old = edit(old, LONG[5], low=500.0)  # an old fault: reported by the run that loaded it
     new = history("AAA", [LONG[-2]], "f2") * 2 + history("AAA", [LONG[-1]], "f2", base=200.0)
     load(con, old + new)
-    v.create_scoped_bars(con, "f1")
-    table = {"table": v.SCOPED_TABLE}
+    scope.create_scoped_bars(con, "f1")
+    table = {"table": scope.SCOPED_TABLE}
     # The gap between the previous bar and the first new one, the jump, the repeated key.
     gaps = v.check_no_gaps(con, **table)
     assert [e["missing_session"] for e in gaps.examples] == [LONG[-3].isoformat()]
@@ -201,5 +202,5 @@ def test_faults_a_load_can_introduce_are_in_scope(con):
 
 def test_nothing_new_means_an_empty_scope(con):
     load(con, history("AAA", LONG, "f1"))
-    assert v.create_scoped_bars(con, "f1") == (0, 0)
-    assert v.check_unique(con, table=v.SCOPED_TABLE).passed
+    assert scope.create_scoped_bars(con, "f1") == (0, 0)
+    assert v.check_unique(con, table=scope.SCOPED_TABLE).passed

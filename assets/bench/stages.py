@@ -57,17 +57,21 @@ def load_floor(paths: BenchPaths) -> dict[str, Any]:
 
 
 def price_checks(paths: BenchPaths) -> dict[str, Any]:
-    """assets/prices/validation.run_price_checks over the loaded raw bars."""
+    """The price checks of the first run over the loaded history: every bar. As in
+    assets/price_checks.py, passing the blocking checks records the watermark."""
+    from assets.prices.check_scope import record_checks_passed
     from assets.prices.validation import run_price_checks
     from assets.universe import universe_tickers
 
     spec = BenchSpec.read(paths.spec_json)
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    con = duckdb.connect(str(paths.warehouse))
     try:
         rows = con.execute("select count(*), max(session_date) from raw.daily_bars").fetchall()[0]
         results = run_price_checks(
             con, universe_tickers=universe_tickers(paths.universe_csv), as_of=rows[1]
         )
+        if all(r.passed for r in results if r.severity == "error"):
+            record_checks_passed(con)
     finally:
         con.close()
     return {
@@ -79,32 +83,24 @@ def price_checks(paths: BenchPaths) -> dict[str, Any]:
 
 
 def price_checks_after_update(paths: BenchPaths) -> dict[str, Any]:
-    """The daily run's price checks: once a run has passed them, assets/price_checks.py checks
-    only what later fetches can have broken (validation.create_scoped_bars); here, the bars the
-    update fetch loaded and each ticker's bar before them."""
-    from assets.prices.validation import SCOPED_TABLE, create_scoped_bars, run_price_checks
+    """The daily run's price checks: the scope assets/price_checks.py takes once the history
+    has passed (assets/prices/check_scope.py), here the update fetch's bars."""
+    from assets.prices.check_scope import check_scope
+    from assets.prices.validation import run_price_checks
     from assets.universe import universe_tickers
 
     con = duckdb.connect(str(paths.warehouse))
     try:
-        newest, before = con.execute(
-            "select max(fetch_id), max(fetch_id) filter (where fetch_id < "
-            "(select max(fetch_id) from raw.price_fetches)) from raw.price_fetches"
-        ).fetchall()[0]
-        rows, tickers = create_scoped_bars(con, before)
+        table, scope = check_scope(con)
         as_of = con.execute("select max(session_date) from raw.daily_bars").fetchall()[0][0]
         results = run_price_checks(
-            con,
-            universe_tickers=universe_tickers(paths.universe_csv),
-            as_of=as_of,
-            table=SCOPED_TABLE,
+            con, universe_tickers=universe_tickers(paths.universe_csv), as_of=as_of, table=table
         )
     finally:
         con.close()
     return {
-        "rows": rows,
-        "tickers": tickers,
-        "update_fetch": newest,
+        "rows": int(scope.get("rows_in_scope", 0)),
+        "scope": scope["scope"],
         "checks": {r.name: {"passed": r.passed, "failing_rows": r.failing_rows} for r in results},
     }
 

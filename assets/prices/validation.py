@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -39,7 +39,7 @@ class CheckResult:
     severity: str = "error"  # error: block downstream; warn: report only
 
 
-def _relation(table: str) -> str:
+def plain_relation(table: str) -> str:
     # Identifiers cannot be bound as parameters; accept only plain (schema.)name.
     if not _RELATION.match(table):
         raise ValueError(f"not a plain table name: {table!r}")
@@ -96,93 +96,6 @@ def _run(
     )
 
 
-SCOPED_TABLE = "scoped_bars"
-# How far before a ticker's first new bar its previous bar is looked for first; tickers with no
-# bar there (new, restated, or after a long gap) are looked up over their whole history.
-PREVIOUS_BAR_SEARCH_DAYS = 40
-
-
-def create_scoped_bars(
-    con: duckdb.DuckDBPyConnection,
-    after_fetch_id: str,
-    *,
-    table: str = DEFAULT_TABLE,
-) -> tuple[int, int]:
-    """Create the temp table `scoped_bars`: what a run that loaded the fetches after
-    `after_fetch_id` can have broken, for the checks to read instead of the whole history.
-
-    For every ticker with a bar from such a fetch: its bars from the last bar before the earliest
-    new one on (a new or restated ticker: its whole history). A duplicate key involves a new bar;
-    a new gap or jump lies next to or among the new bars; so every fault the load can introduce is
-    in it, while faults in untouched history were reported by the run that loaded them. Returns
-    (rows, tickers) in scope.
-    """
-    relation = _relation(table)
-    first_new = con.execute(
-        f"select min(session_date) from {relation} where fetch_id > ?", [after_fetch_id]
-    ).fetchall()[0][0]
-    con.execute(f"drop table if exists {SCOPED_TABLE}")
-    if first_new is None:
-        con.execute(f"create temp table {SCOPED_TABLE} as select * from {relation} limit 0")
-        return 0, 0
-    search_from = first_new - timedelta(days=PREVIOUS_BAR_SEARCH_DAYS)
-    con.execute("drop table if exists scoped_starts")
-    con.execute(
-        f"""
-        create temp table scoped_starts as
-        with new_bars as (
-            select ticker, min(session_date) as first_new
-            from {relation}
-            where fetch_id > $after
-            group by ticker
-        ),
-        recent_previous as (
-            select bars.ticker, max(bars.session_date) as previous_bar
-            from {relation} as bars
-            inner join new_bars on new_bars.ticker = bars.ticker
-            where bars.session_date >= $search_from and bars.session_date < new_bars.first_new
-            group by bars.ticker
-        ),
-        far_tickers as (
-            select * from new_bars where ticker not in (select ticker from recent_previous)
-        ),
-        far_previous as (
-            select bars.ticker, max(bars.session_date) as previous_bar
-            from {relation} as bars
-            inner join far_tickers on far_tickers.ticker = bars.ticker
-            where bars.session_date < far_tickers.first_new
-            group by bars.ticker
-        )
-        select
-            new_bars.ticker,
-            coalesce(
-                recent_previous.previous_bar, far_previous.previous_bar, new_bars.first_new
-            ) as scope_start
-        from new_bars
-        left join recent_previous on recent_previous.ticker = new_bars.ticker
-        left join far_previous on far_previous.ticker = new_bars.ticker
-        """,
-        {"after": after_fetch_id, "search_from": search_from},
-    ).fetchall()
-    # One literal lower bound first, so the scan drops old rows before the per-ticker join.
-    earliest = con.execute("select min(scope_start) from scoped_starts").fetchall()[0][0]
-    con.execute(
-        f"""
-        create temp table {SCOPED_TABLE} as
-        select bars.*
-        from {relation} as bars
-        inner join scoped_starts as starts on starts.ticker = bars.ticker
-        where bars.session_date >= $earliest and bars.session_date >= starts.scope_start
-        """,
-        {"earliest": earliest},
-    ).fetchall()
-    con.execute("drop table scoped_starts")
-    rows, tickers = con.execute(
-        f"select count(*), count(distinct ticker) from {SCOPED_TABLE}"
-    ).fetchall()[0]
-    return int(rows), int(tickers)
-
-
 def check_unique(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -192,7 +105,7 @@ def check_unique(
     """(ticker, session_date) appears once."""
     sql = f"""
         select ticker, session_date, count(*) as copies
-        from {_relation(table)}
+        from {plain_relation(table)}
         group by ticker, session_date
         having count(*) > 1"""
     return _run(
@@ -237,7 +150,7 @@ def check_prices_positive(
     """close and adj_close are present, not NaN, and > 0."""
     sql = f"""
         select ticker, session_date, close, adj_close
-        from {_relation(table)}
+        from {plain_relation(table)}
         where close is null or adj_close is null
            or isnan(close) or isnan(adj_close)
            or close <= 0 or adj_close <= 0"""
@@ -257,7 +170,7 @@ def check_ohlc_consistent(
     """low <= open <= high and low <= close <= high (a missing open/high/low is not checked)."""
     sql = f"""
         select ticker, session_date, open, high, low, close
-        from {_relation(table)}
+        from {plain_relation(table)}
         where (low is not null and high is not null and (isnan(low) or isnan(high) or low > high))
            or (open is not null and low is not null and open < low)
            or (open is not null and high is not null and open > high)
@@ -278,7 +191,7 @@ def check_volume_non_negative(
 ) -> CheckResult:
     sql = f"""
         select ticker, session_date, volume
-        from {_relation(table)}
+        from {plain_relation(table)}
         where volume < 0"""
     return _run(
         con, "volume_non_negative", sql, "ticker, session_date", max_examples=max_examples,
@@ -301,7 +214,7 @@ def check_freshness(
         with wanted as (select unnest(?::varchar[]) as ticker),
         latest as (
             select ticker, max(session_date) as latest_session
-            from {_relation(table)}
+            from {plain_relation(table)}
             where ticker in (select ticker from wanted)
             group by ticker
         )
@@ -328,7 +241,7 @@ def check_no_gaps(
     (ticker, session) pairs.
     """
     bounds = con.execute(
-        f"select min(session_date), max(session_date) from {_relation(table)}"
+        f"select min(session_date), max(session_date) from {plain_relation(table)}"
     ).fetchall()[0]
     if bounds[0] is None:
         return CheckResult("bars_no_gaps", True, 0, [], "no bars to check")
@@ -337,7 +250,7 @@ def check_no_gaps(
         with sessions as (select unnest(?::date[]) as session_date),
         spans as (
             select ticker, min(session_date) as first_session, max(session_date) as last_session
-            from {_relation(table)}
+            from {plain_relation(table)}
             group by ticker
         ),
         expected as (
@@ -346,7 +259,7 @@ def check_no_gaps(
               on s.session_date between p.first_session and p.last_session
         )
         select e.ticker, e.session_date as missing_session
-        from expected e anti join {_relation(table)} b
+        from expected e anti join {plain_relation(table)} b
           on b.ticker = e.ticker and b.session_date = e.session_date"""
     return _run(
         con, "bars_no_gaps", sql, "ticker, missing_session", params=[sessions],
@@ -375,7 +288,7 @@ def check_large_moves(
             select ticker, session_date, adj_close, stock_splits,
                    lag(adj_close) over by_ticker as prev_adj_close,
                    lag(session_date) over by_ticker as prev_session
-            from {_relation(table)}
+            from {plain_relation(table)}
             window by_ticker as (partition by ticker order by session_date)
         )
         select ticker, prev_session, session_date, prev_adj_close, adj_close,
