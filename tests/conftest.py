@@ -30,7 +30,9 @@ class DemoRun:
         return self.home / "published"
 
 
-def run_cli(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def isolated_env(home: Path, dagster_home: Path | None = None) -> dict[str, str]:
+    """The environment of a process using `home` as ADRPULSE_HOME and nothing from the caller's
+    own ADR Pulse or Dagster state."""
     env = {
         **os.environ,
         "ADRPULSE_HOME": str(home),
@@ -39,6 +41,13 @@ def run_cli(home: Path, *args: str, timeout: float = 600) -> subprocess.Complete
     }
     for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
         env.pop(name, None)
+    if dagster_home is not None:
+        env["DAGSTER_HOME"] = str(dagster_home)
+    return env
+
+
+def run_cli(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = isolated_env(home)
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
         cwd=REPO,

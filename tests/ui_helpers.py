@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from orchestration.ui_server import ProcessInfo, process_table
+from tests.conftest import isolated_env
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = Path(__file__).resolve().parent / "output"  # git-ignored
@@ -42,22 +43,6 @@ def port_is_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(1.0)
         return sock.connect_ex((LOOPBACK, port)) == 0
-
-
-def isolated_env(home: Path, dagster_home: Path | None = None) -> dict[str, str]:
-    """The environment of a server using `home` as ADRPULSE_HOME and nothing from the caller's
-    own ADR Pulse or Dagster state."""
-    env = {
-        **os.environ,
-        "ADRPULSE_HOME": str(home),
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
-        env.pop(name, None)
-    if dagster_home is not None:
-        env["DAGSTER_HOME"] = str(dagster_home)
-    return env
 
 
 def _ignore_sigint() -> None:
