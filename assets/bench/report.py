@@ -47,29 +47,24 @@ def ratios(result: BenchResult) -> list[Ratio]:
         return []
 
 
+def _at_most(name: str, value: float, limit: float) -> Ratio:
+    return Ratio(name, value, f"<= {limit:g}", value <= limit)
+
+
+def _at_least(name: str, value: float, limit: float) -> Ratio:
+    return Ratio(name, value, f">= {limit:g}", value >= limit)
+
+
 def _ratios(result: BenchResult) -> list[Ratio]:
     s = result.stage
     dbt, floor, pandas = s("dbt build (full)"), s("floor SQL"), s("pandas baseline")
     load, load_floor = s("load archive"), s("load floor (read_parquet)")
     peak = max(row.peak_rss_mb for row in result.stages if row.stage in PIPELINE_STAGES)
     return [
-        Ratio(
-            "dbt build / floor SQL (wall)",
-            _div(dbt.wall_seconds, floor.wall_seconds),
-            "<= 1.3",
-            _div(dbt.wall_seconds, floor.wall_seconds) <= 1.3,
-        ),
-        Ratio(
-            "pandas / dbt build (wall)",
-            _div(pandas.wall_seconds, dbt.wall_seconds),
-            ">= 3.5",
-            _div(pandas.wall_seconds, dbt.wall_seconds) >= 3.5,
-        ),
-        Ratio(
-            "pandas / dbt build (peak RSS)",
-            _div(pandas.peak_rss_mb, dbt.peak_rss_mb),
-            ">= 2.5",
-            _div(pandas.peak_rss_mb, dbt.peak_rss_mb) >= 2.5,
+        _at_most("dbt build / floor SQL (wall)", _div(dbt.wall_seconds, floor.wall_seconds), 1.3),
+        _at_least("pandas / dbt build (wall)", _div(pandas.wall_seconds, dbt.wall_seconds), 3.5),
+        _at_least(
+            "pandas / dbt build (peak RSS)", _div(pandas.peak_rss_mb, dbt.peak_rss_mb), 2.5
         ),
         Ratio(
             "dbt build peak RSS / 4096 MB",
@@ -78,11 +73,10 @@ def _ratios(result: BenchResult) -> list[Ratio]:
             dbt.peak_rss_mb < 4096.0,
         ),
         Ratio("pipeline peak RSS (max stage, MB)", peak, "< 4096", peak < 4096.0),
-        Ratio(
+        _at_most(
             "load archive / bare read_parquet (wall)",
             _div(load.wall_seconds, load_floor.wall_seconds),
-            "<= 2",
-            _div(load.wall_seconds, load_floor.wall_seconds) <= 2.0,
+            2,
         ),
         Ratio(
             "update total / dbt build (full) (wall)",

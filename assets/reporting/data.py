@@ -32,6 +32,12 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return con.execute(sql, params or []).df()
 
 
+def _ci_95(mean: pd.Series, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Normal 95% band of a mean CAR across `frame["pairs"]` pairs with sd `frame["car_sd"]`."""
+    half_width = Z_95 * frame["car_sd"] / frame["pairs"] ** 0.5
+    return mean - half_width, mean + half_width
+
+
 def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     """Read everything the report needs; raise ValueError naming what is missing."""
     build_id, published_at = con.execute(
@@ -69,9 +75,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "where event_origin = 'catalog' and is_estimation_valid and car_market_model is not null "
         "group by all having count(*) >= 2 order by event_id, group_name, relative_day",
     )
-    half_width = Z_95 * car_paths["car_sd"] / car_paths["pairs"] ** 0.5
-    car_paths["lower"] = car_paths["mean_car"] - half_width
-    car_paths["upper"] = car_paths["mean_car"] + half_width
+    car_paths["lower"], car_paths["upper"] = _ci_95(car_paths["mean_car"], car_paths)
     summary = _frame(
         con,
         "select s.event_id, min(car.day_zero_date) as day_zero_date, s.summary_group, "
@@ -84,9 +88,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "group by all order by day_zero_date, s.event_id, s.summary_group",
         [SUMMARY_WINDOW],
     )
-    summary_half = Z_95 * summary["car_sd"] / summary["pairs"] ** 0.5
-    summary["ci_lower"] = summary["caar"] - summary_half
-    summary["ci_upper"] = summary["caar"] + summary_half
+    summary["ci_lower"], summary["ci_upper"] = _ci_95(summary["caar"], summary)
     tickers = _frame(
         con,
         "select universe.group_name, perf.ticker, universe.name, perf.session_date, "
