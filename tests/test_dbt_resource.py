@@ -25,7 +25,12 @@ def test_version_from_package_metadata_matches_dbt_version() -> None:
 def test_another_executable_is_asked_for_its_version(tmp_path) -> None:
     # A dbt outside this environment may be another version: the resource must run it.
     wrapper = tmp_path / "dbt"
-    wrapper.write_text("#!/bin/sh\necho 'Core:'; echo '  - installed: 9.8.7'\n")
+    # Printed as dbt-core prints it: the core version first, then the latest and the plugins.
+    wrapper.write_text(
+        "#!/bin/sh\ncat <<'EOF'\nCore:\n  - installed: 9.8.7\n"
+        "  - latest:    9.9.1  - Update available!\n\nPlugins:\n"
+        "  - duckdb: 9.8.2 - Up to date!\nEOF\n"
+    )
     wrapper.chmod(0o755)
     resource = SubprocessDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(wrapper))
     assert str(resource._cli_version) == "9.8.7"
