@@ -37,6 +37,9 @@
 -- last non-null close in a frame ending that many rows back, with the distance in sessions taken
 -- from the calendar (session_anchors). Four ASOF joins on the whole table did the same at about
 -- five times the cost (docs/BENCHMARKS.md).
+-- The window carries fetch_key, a 64-bit hash of fetch_id, and the id is looked up again from
+-- stg_prices__fetches after it: a 35-character string in the window's payload cost about a
+-- quarter of the model at 25M rows. assert_price_fetch_keys_are_distinct keeps the lookup exact.
 {% if is_incremental() %}
 {%- set changed_sql = changed_price_tickers(ref('stg_prices__daily_bars'), this) -%}
 {%- set lower_bound = context_lower_bound(changed_sql, ref('int_daily_returns')) -%}
@@ -122,9 +125,15 @@ session_anchors as (
         on prior_year_end.session_date <= make_date(calendar.calendar_year - 1, 12, 31)
 ),
 
+fetch_names as (
+    select fetch_id, hash(fetch_id) as fetch_key
+    from {{ ref('stg_prices__fetches') }}
+),
+
 adjusted as (
     select
-        returns.*,
+        returns.* exclude (fetch_id),
+        hash(returns.fetch_id)                                      as fetch_key,
         session_anchors.* exclude (session_index),
         returns.high_price * returns.adj_close_price / nullif(returns.close_price, 0)
                                                                     as adj_high_price,
@@ -143,7 +152,7 @@ windowed as (
         close_price,
         adj_close_price,
         daily_return,
-        fetch_id,
+        fetch_key,
         adj_high_price,
         lag(adj_close_price, 5) over by_session                          as adj_close_5_sessions_ago,
         max(adj_close_price) over (by_session rows between unbounded preceding and current row)
@@ -216,9 +225,11 @@ final as (
         case when returns_in_window = {{ vol_n }}
             then return_sd_window * sqrt({{ var('trading_days_per_year') }})
         end                                                       as volatility_annualized,
-        fetch_id,
+        fetch_names.fetch_id,
         {{ built_at() }}                                          as built_at
     from anchored
+    left join fetch_names
+        on fetch_names.fetch_key = anchored.fetch_key
 )
 
 -- Not sorted: the only later read of this table is the incremental run's two-column lookup of
