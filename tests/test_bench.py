@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from assets.bench.archive import generate_archive
+from assets.bench.dbt_runner import prepare_project, run_dbt
 from assets.bench.floor_sql import run_floor
 from assets.bench.pandas_baseline import run_pandas_baseline
 from assets.bench.report import update_document
@@ -28,6 +29,7 @@ STAGES = (
     "load archive",
     "load floor (read_parquet)",
     "dbt build (full)",
+    "floor SQL (uncapped)",
     "floor SQL",
     "pandas baseline",
     "price checks",
@@ -147,6 +149,56 @@ def test_floor_and_pandas_agree_on_basket_index(floor_and_pandas: BenchPaths) ->
     )
     first = both.sort_values("session_date").groupby("basket").head(1)
     assert (first["index_daily_rebalanced_floor"] == 100).all()
+
+
+PERFORMANCE_COLUMNS = (
+    "return_1w",
+    "return_1m",
+    "return_3m",
+    "return_ytd",
+    "return_1y",
+    "drawdown",
+    "gain_from_ytd_low",
+    "gain_from_ytd_low_intraday",
+    "volatility_annualized",
+)
+
+
+def test_floor_and_pandas_agree_on_ticker_performance(floor_and_pandas: BenchPaths) -> None:
+    both = _both(floor_and_pandas, "ticker_performance", ["ticker", "session_date"])
+    for column in PERFORMANCE_COLUMNS:
+        floor, base = both[f"{column}_floor"], both[f"{column}_pandas"]
+        assert (floor.isna() == base.isna()).all(), column
+        assert floor.notna().any(), column
+        np.testing.assert_allclose(floor, base, rtol=0, atol=1e-9, err_msg=column)
+    # Two years of history: the 1Y return exists only in the second year.
+    first = both.groupby("ticker")["session_date"].transform("min")
+    first_year = both["session_date"] < first + pd.DateOffset(years=1)
+    assert both.loc[first_year, "return_1y_floor"].isna().all()
+    assert both.loc[~first_year, "return_1y_floor"].notna().all()
+
+
+@pytest.mark.e2e
+def test_floor_ticker_performance_matches_the_dbt_mart(floor_and_pandas: BenchPaths) -> None:
+    """The floor computes what fct_ticker_performance holds: the bench compares like with like."""
+    paths = floor_and_pandas
+    prepare_project(REPO / "dbt_project", paths)
+    measured = run_dbt(paths, "ticker_performance", "build", "--select", "+fct_ticker_performance")
+    assert measured.returncode == 0, (paths.logs / "dbt_ticker_performance.log").read_text()[-3000:]
+    con = duckdb.connect(str(paths.floor_db), read_only=True)
+    try:
+        con.execute(f"attach '{paths.warehouse.as_posix()}' as wh (read_only)")
+        both = con.execute(
+            "select * from floor_ticker_performance as f "
+            "full join wh.marts.fct_ticker_performance as d using (ticker, session_date)"
+        ).df()
+    finally:
+        con.close()
+    assert len(both) == len(_floor(paths, "floor_returns")) > 0
+    for column in PERFORMANCE_COLUMNS:
+        floor, mart = both[column], both[f"{column}_1"]
+        assert (floor.isna() == mart.isna()).all(), column
+        np.testing.assert_allclose(floor, mart, rtol=0, atol=1e-12, err_msg=column)
 
 
 def test_update_document_replaces_only_its_section(tmp_path: Path) -> None:

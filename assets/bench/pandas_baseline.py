@@ -1,8 +1,9 @@
-"""The baseline: the marts' core (see core_spec) in straightforward pandas.
+"""The baseline: the marts (see core_spec) in straightforward pandas.
 
 What a user would write without the warehouse: read the archived Parquet files, compute with
-groupby, a wide pivot for the rolling beta and merges for the event windows, and write the results
-as Parquet files.
+groupby, a wide pivot for the rolling beta, merges for the event windows, merge_asof for the period
+returns' anchors and grouped cummax / cummin / rolling for the other ticker figures, and write the
+results as Parquet files.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from assets.bench.core_spec import (
     EVENT_WINDOW,
     MIN_ESTIMATION_OBS,
     ROLLING_WINDOW,
+    TRADING_DAYS_PER_YEAR,
+    VOLATILITY_WINDOW,
 )
+
+PERIODS = {"1m": 1, "3m": 3, "1y": 12}
 
 
 def daily_returns(bars: pd.DataFrame) -> pd.DataFrame:
@@ -115,13 +120,64 @@ def basket_index(returns: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFrame:
     return days.reset_index(drop=True)
 
 
+def _close_on_or_before(frame: pd.DataFrame, anchor: pd.Series) -> pd.Series:
+    """Each row's ticker's last adj_close on or before its anchor date (NaN before its first
+    bar): merge_asof by ticker."""
+    anchor = anchor.astype(frame["session_date"].dtype)
+    left = pd.DataFrame({"ticker": frame["ticker"], "anchor": anchor, "row": frame.index})
+    right = frame.loc[:, ["ticker", "session_date", "adj_close"]]
+    matched = pd.merge_asof(
+        left.sort_values("anchor"),
+        right.sort_values("session_date"),
+        left_on="anchor",
+        right_on="session_date",
+        by="ticker",
+        direction="backward",
+    )
+    return matched.set_index("row")["adj_close"].reindex(frame.index)
+
+
+def ticker_performance(returns: pd.DataFrame) -> pd.DataFrame:
+    frame = returns.loc[
+        :, ["ticker", "session_date", "adj_close", "close", "high", "low", "daily_return"]
+    ].sort_values(["ticker", "session_date"], ignore_index=True)
+    by_ticker = frame.groupby("ticker")
+    out = frame.loc[:, ["ticker", "session_date"]].copy()
+    out["return_1w"] = frame["adj_close"] / by_ticker["adj_close"].shift(5) - 1
+    for name, months in PERIODS.items():
+        anchor = frame["session_date"] - pd.DateOffset(months=months)
+        out[f"return_{name}"] = frame["adj_close"] / _close_on_or_before(frame, anchor) - 1
+    prior_year_end = pd.to_datetime(
+        (frame["session_date"].dt.year - 1).astype(str) + "-12-31"
+    )
+    out["return_ytd"] = frame["adj_close"] / _close_on_or_before(frame, prior_year_end) - 1
+    out["drawdown"] = frame["adj_close"] / by_ticker["adj_close"].cummax() - 1
+    by_year = frame.groupby([frame["ticker"], frame["session_date"].dt.year])
+    out["gain_from_ytd_low"] = frame["adj_close"] / by_year["adj_close"].cummin() - 1
+    scale = frame["adj_close"] / frame["close"]
+    adj_low_min = (frame["low"] * scale).groupby(
+        [frame["ticker"], frame["session_date"].dt.year]
+    ).cummin()
+    out["gain_from_ytd_low_intraday"] = frame["high"] * scale / adj_low_min - 1
+    rolling_sd = (
+        by_ticker["daily_return"]
+        .rolling(VOLATILITY_WINDOW, min_periods=VOLATILITY_WINDOW)
+        .std()
+        .reset_index(level=0, drop=True)
+    )
+    out["volatility_annualized"] = rolling_sd * np.sqrt(TRADING_DAYS_PER_YEAR)
+    return out
+
+
 def run_pandas_baseline(
     parquet_files: Sequence[Path], universe_csv: Path, events_parquet: Path, out_dir: Path
 ) -> int:
     """Compute everything and write it as Parquet under out_dir; return the bars read."""
     bars = pd.concat(
         [
-            pd.read_parquet(f, columns=["ticker", "session_date", "adj_close"])
+            pd.read_parquet(
+                f, columns=["ticker", "session_date", "adj_close", "close", "high", "low"]
+            )
             for f in parquet_files
         ],
         ignore_index=True,
@@ -148,6 +204,7 @@ def run_pandas_baseline(
         "event_ar": abnormal,
         "event_car": car,
         "basket_index": basket_index(returns, universe),
+        "ticker_performance": ticker_performance(returns),
     }
     for name, frame in outputs.items():
         frame.to_parquet(out_dir / f"{name}.parquet", index=False)
