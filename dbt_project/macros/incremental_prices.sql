@@ -29,17 +29,33 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The 1Y anchor date of `date_sql` (month ends clamp, 02-29 -> 02-28): the return_1y anchor of
+    fct_ticker_performance and the furthest back any of its figures looks, hence also where its
+    incremental runs start reading. One macro so the two cannot drift apart. -#}
+{% macro one_year_before(date_sql) -%}
+    cast({{ date_sql }} - interval 12 month as date)
+{%- endmacro %}
+
+{#- How many days before a change the search for a ticker's previous bar (or previous priced
+    session) starts. A daily run finds it there for every ticker and so reads a few weeks instead
+    of all history; tickers with none there are looked up over their whole history. Any value gives
+    the same results; it only decides how much is read. -#}
+{% macro recent_search_days() -%}
+    40
+{%- endmacro %}
+
 {#- The earliest session an incremental run of fct_ticker_performance reads, as a date literal
-    (so that zone maps skip older row groups): the least of changed_from - 12 months and, for each
-    changed ticker, its last priced session on or before its own changed_from - 12 months (the
-    1Y anchor). That session is looked up in the 40 days before the bound first; only tickers with
-    no priced bar there (a new ticker, or a long gap) are looked up over their whole history. -#}
+    (so that zone maps skip older row groups): the least of one_year_before(changed_from) and, for
+    each changed ticker, its last priced session on or before its own one_year_before(changed_from)
+    (the 1Y anchor). That session is looked up in the recent_search_days() before the bound first;
+    only tickers with no priced bar there (a new ticker, or a long gap) are looked up over their
+    whole history. -#}
 {% macro context_lower_bound(changed_sql, returns) -%}
     {%- if not execute -%}
         cast(null as date)
     {%- else -%}
         {%- set first_change = run_query(
-            "select cast(min(changed_from) - interval 12 month as date) from (" ~ changed_sql ~ ")"
+            "select " ~ one_year_before("min(changed_from)") ~ " from (" ~ changed_sql ~ ")"
         ).columns[0].values()[0] -%}
         {%- if first_change is none -%}
             {#- Nothing changed: the run writes no row. -#}
@@ -50,14 +66,14 @@
                 select
                     changed.ticker,
                     max(returns.session_date) filter (
-                        where returns.session_date
-                            <= cast(changed.changed_from - interval 12 month as date)
+                        where returns.session_date <= {{ one_year_before("changed.changed_from") }}
                             and returns.adj_close_price is not null
                     ) as context_from
                 from changed
                 left join {{ returns }} as returns
                     on returns.ticker = changed.ticker
-                    and returns.session_date >= cast('{{ first_change }}' as date) - 40
+                    and returns.session_date
+                        >= cast('{{ first_change }}' as date) - {{ recent_search_days() }}
                 group by changed.ticker
             {%- endset -%}
             {%- set near = run_query(near_sql) -%}
@@ -78,8 +94,7 @@
                         from changed
                         inner join {{ returns }} as returns
                             on returns.ticker = changed.ticker
-                        where returns.session_date
-                                <= cast(changed.changed_from - interval 12 month as date)
+                        where returns.session_date <= {{ one_year_before("changed.changed_from") }}
                             and returns.adj_close_price is not null
                             and changed.ticker in (
                             {%- for ticker in missing -%}
@@ -98,15 +113,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Where the search for each changed ticker's previous bar starts, as a date literal: 40 days
-    before the earliest change. A daily run finds every ticker's previous bar in that window, so it
-    reads a few weeks of raw bars instead of all history; a ticker with no bar there (new, restated,
-    or after a long gap) is looked up over its whole history (see far_changed_tickers). Any window
-    gives the same result; this one only decides how much is read. -#}
+{#- Where the search for each changed ticker's previous bar starts, as a date literal:
+    recent_search_days() before the earliest change; a ticker with no bar there (new, restated, or
+    after a long gap) is looked up over its whole history (see far_changed_tickers). -#}
 {% macro recent_bars_from(changed_sql) -%}
     {%- if execute -%}
         {%- set first_change = run_query(
-            "select cast(min(changed_from) - 40 as date) from (" ~ changed_sql ~ ")"
+            "select cast(min(changed_from) - " ~ recent_search_days() ~ " as date) from ("
+            ~ changed_sql ~ ")"
         ).columns[0].values()[0] -%}
         {%- if first_change is none -%}
             cast('9999-12-31' as date)

@@ -59,7 +59,7 @@ context_starts as (
         changed.ticker,
         changed.changed_from,
         max(all_returns.session_date) filter (
-            where all_returns.session_date <= cast(changed.changed_from - interval 12 month as date)
+            where all_returns.session_date <= {{ one_year_before('changed.changed_from') }}
                 and all_returns.adj_close_price is not null
         ) as context_from
     from changed
@@ -120,7 +120,7 @@ session_anchors as (
     asof left join {{ ref('int_trading_calendar') }} as month_3
         on month_3.session_date <= cast(calendar.session_date - interval 3 month as date)
     asof left join {{ ref('int_trading_calendar') }} as year_1
-        on year_1.session_date <= cast(calendar.session_date - interval 12 month as date)
+        on year_1.session_date <= {{ one_year_before('calendar.session_date') }}
     asof left join {{ ref('int_trading_calendar') }} as prior_year_end
         on prior_year_end.session_date <= make_date(calendar.calendar_year - 1, 12, 31)
 ),
