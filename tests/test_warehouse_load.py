@@ -90,6 +90,13 @@ def test_later_fetch_wins_per_ticker_and_session(tmp_path: Path) -> None:
     assert fetch_of == {DAYS[0]: first, DAYS[1]: second, DAYS[2]: second}
 
 
+def _primary_keys(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        "select count(*) from duckdb_constraints() where table_name = 'daily_bars' "
+        "and constraint_type = 'PRIMARY KEY'"
+    ).fetchall()[0][0]
+
+
 def test_a_warehouse_with_the_old_primary_key_is_migrated_without_losing_rows(
     tmp_path: Path,
 ) -> None:
@@ -102,6 +109,8 @@ def test_a_warehouse_with_the_old_primary_key_is_migrated_without_losing_rows(
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("create schema raw")
     con.execute(old_ddl)
+    # The fixture must really have the old key, or the migration below would have nothing to do.
+    assert _primary_keys(con) == 1
     con.execute(
         "insert into raw.daily_bars select 'BABA', d, 1, 2, 0.5, 1, 1, 10, 0, 0, 'provider', 'old' "
         "from unnest(?) as t(d)",
@@ -109,11 +118,7 @@ def test_a_warehouse_with_the_old_primary_key_is_migrated_without_losing_rows(
     )
     con.close()
     with warehouse_connection(tmp_path / "w.duckdb") as con:
-        keys = con.execute(
-            "select count(*) from duckdb_constraints() where table_name = 'daily_bars' "
-            "and constraint_type = 'PRIMARY KEY'"
-        ).fetchall()[0][0]
-        assert keys == 0
+        assert _primary_keys(con) == 0
         assert con.execute("select count(*), min(fetch_id) from raw.daily_bars").fetchall() == [
             (3, "old")
         ]
