@@ -142,22 +142,20 @@ def ticker_performance(returns: pd.DataFrame) -> pd.DataFrame:
         :, ["ticker", "session_date", "adj_close", "close", "high", "low", "daily_return"]
     ].sort_values(["ticker", "session_date"], ignore_index=True)
     by_ticker = frame.groupby("ticker")
+    year = frame["session_date"].dt.year
     out = frame.loc[:, ["ticker", "session_date"]].copy()
     out["return_1w"] = frame["adj_close"] / by_ticker["adj_close"].shift(5) - 1
     for name, months in PERIODS.items():
         anchor = frame["session_date"] - pd.DateOffset(months=months)
         out[f"return_{name}"] = frame["adj_close"] / _close_on_or_before(frame, anchor) - 1
-    prior_year_end = pd.to_datetime(
-        (frame["session_date"].dt.year - 1).astype(str) + "-12-31"
-    )
+    prior_year_end = pd.to_datetime(pd.DataFrame({"year": year - 1, "month": 12, "day": 31}))
     out["return_ytd"] = frame["adj_close"] / _close_on_or_before(frame, prior_year_end) - 1
     out["drawdown"] = frame["adj_close"] / by_ticker["adj_close"].cummax() - 1
-    by_year = frame.groupby([frame["ticker"], frame["session_date"].dt.year])
-    out["gain_from_ytd_low"] = frame["adj_close"] / by_year["adj_close"].cummin() - 1
+    ticker_year = [frame["ticker"], year]
+    ytd_low = frame["adj_close"].groupby(ticker_year).cummin()
+    out["gain_from_ytd_low"] = frame["adj_close"] / ytd_low - 1
     scale = frame["adj_close"] / frame["close"]
-    adj_low_min = (frame["low"] * scale).groupby(
-        [frame["ticker"], frame["session_date"].dt.year]
-    ).cummin()
+    adj_low_min = (frame["low"] * scale).groupby(ticker_year).cummin()
     out["gain_from_ytd_low_intraday"] = frame["high"] * scale / adj_low_min - 1
     rolling_sd = (
         by_ticker["daily_return"]

@@ -105,25 +105,26 @@ def price_checks_after_update(paths: BenchPaths) -> dict[str, Any]:
     }
 
 
+def _floor(paths: BenchPaths, memory_limit: str | None) -> dict[str, Any]:
+    from assets.bench.floor_sql import run_floor
+
+    rows = run_floor(
+        paths.warehouse, paths.floor_db, paths.universe_csv, paths.events_parquet, memory_limit
+    )
+    return {"rows": rows, "memory_limit": memory_limit}
+
+
 def floor(paths: BenchPaths) -> dict[str, Any]:
     """The floor under the dbt build's DuckDB memory cap (ADRPULSE_DUCKDB_MEMORY_LIMIT), the
     like-for-like reference: the cap is what keeps the build under its 4 GB peak."""
-    from assets.bench.floor_sql import run_floor
     from orchestration.settings import Settings
 
-    limit = Settings.from_env().duckdb_memory_limit
-    rows = run_floor(
-        paths.warehouse, paths.floor_db, paths.universe_csv, paths.events_parquet, limit
-    )
-    return {"rows": rows, "memory_limit": limit}
+    return _floor(paths, Settings.from_env().duckdb_memory_limit)
 
 
 def floor_uncapped(paths: BenchPaths) -> dict[str, Any]:
     """The same floor with DuckDB's default memory limit (80% of RAM), for reference."""
-    from assets.bench.floor_sql import run_floor
-
-    rows = run_floor(paths.warehouse, paths.floor_db, paths.universe_csv, paths.events_parquet)
-    return {"rows": rows}
+    return _floor(paths, None)
 
 
 def pandas_baseline(paths: BenchPaths) -> dict[str, Any]:
