@@ -5,16 +5,17 @@ Python raw assets through staging and intermediate models to the marts. dbt data
 checks; ERROR-severity tests fail the run, WARN ones only report.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
+from assets.dbt_project import AdrPulseDbtCliResource
 from assets.metadata import table_metadata
+from assets.resources import WarehouseResource
 from assets.source_mode import REBUILD_TAG, tags_of
-from orchestration.dbt_project import DBT_PROJECT
-from orchestration.resources import WarehouseResource
 from warehouse.introspect import TableDescription, describe_table
 
 # Folder under models/ -> Dagster group; seeds are reference data.
@@ -54,25 +55,54 @@ class DbtBuildConfig(dg.Config):
     raw tables, and incremental models only pick up fetches newer than the ones they have seen."""
 
 
-@dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
-    project=DBT_PROJECT,
-    dagster_dbt_translator=TRANSLATOR,
-    pool="warehouse",
-)
-def adrpulse_dbt_models(
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    """The dbt models, seeds and tests as assets and checks, from the project's manifest.
+
+    Built by a function, not at import: the manifest is prepared first (assets/dbt_project.py).
+    """
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        raise FileNotFoundError(
+            f"the dbt manifest {manifest} does not exist yet: run `make setup` (or any adrpulse "
+            "command), which runs `dbt parse`"
+        )
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        dagster_dbt_translator=TRANSLATOR,
+        pool="warehouse",
+    )
+    def adrpulse_dbt_models(
+        context: dg.AssetExecutionContext,
+        config: DbtBuildConfig,
+        dbt: AdrPulseDbtCliResource,
+        warehouse: WarehouseResource,
+    ):
+        """`dbt build` of the selected models: seeds, models, unit tests and data tests in DAG
+        order."""
+        yield from run_dbt_build(context, config, dbt, warehouse)
+
+    return adrpulse_dbt_models
+
+
+def run_dbt_build(
     context: dg.AssetExecutionContext,
     config: DbtBuildConfig,
-    dbt: DbtCliResource,
+    dbt: AdrPulseDbtCliResource,
     warehouse: WarehouseResource,
-):
-    """`dbt build` of the selected models: seeds, models, unit tests and data tests in DAG order."""
+) -> Iterator[Any]:
     # dagster-dbt's fetch_row_counts() queries the warehouse while the dbt process still holds
     # DuckDB's single-writer lock, so we buffer dbt's events, describe each built table once dbt
     # has exited, and only then hand the events (with that metadata) to Dagster.
     full_refresh = config.full_refresh or tags_of(context).get(REBUILD_TAG) == "true"
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    invocation = dbt.cli(
+        dbt.with_vars(args),
+        context=context,
+        raise_on_error=False,
+        target_path=dbt.run_target_path(context.run_id),
+    )
     events = list(invocation.stream())
     described: dict[str, TableDescription] = {}
     outputs = [e for e in events if isinstance(e, dg.Output)]
@@ -94,8 +124,8 @@ def adrpulse_dbt_models(
         raise invocation.get_error() or dg.Failure("dbt build failed; see the run log")
 
 
-def mart_asset_keys() -> list[dg.AssetKey]:
+def mart_asset_keys(dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:
     return sorted(
-        (k for k in adrpulse_dbt_models.keys if k.path[0] == "marts"),
+        (k for k in dbt_models.keys if k.path[0] == "marts"),
         key=lambda k: k.to_user_string(),
     )

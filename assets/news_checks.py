@@ -14,7 +14,7 @@ import dagster as dg
 
 from assets.news import quality
 from assets.raw_news import NEWS_FETCHES, NEWS_ITEMS
-from orchestration.resources import WarehouseResource
+from assets.resources import WarehouseResource
 
 
 def _result(outcome: quality.QualityOutcome, severity: dg.AssetCheckSeverity,

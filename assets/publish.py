@@ -1,12 +1,12 @@
 """Publishing: after the marts build, expose them to SQL readers as Parquet plus a catalog."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
 import duckdb
 
-from assets.dbt_models import mart_asset_keys
-from orchestration.resources import StateResource, WarehouseResource
+from assets.resources import StateResource, WarehouseResource
 from warehouse.publish import publish
 
 PUBLISHED_MARTS = dg.AssetKey(["published", "marts"])
@@ -62,35 +62,41 @@ def headline_metadata(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return metadata
 
 
-@dg.asset(
-    key=PUBLISHED_MARTS,
-    deps=mart_asset_keys(),
-    group_name="publish",
-    pool="warehouse",
-    kinds={"parquet", "duckdb"},
-    description=(
-        "The marts and reference tables as Parquet files in a new build folder, with a read-only "
-        "catalog (ADRPULSE_HOME/published/catalog.duckdb) swapped in atomically. SQL readers "
-        "(adrpulse sql, the DuckDB CLI, BI tools) read this, never the warehouse file."
-    ),
-)
-def published_marts(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, state: StateResource
-) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        result = publish(con, state.published_dir)
-        headlines = headline_metadata(con)
-    table = "\n".join(
-        ["| table | rows |", "| --- | ---: |"]
-        + [f"| {t.schema}.{t.name} | {t.rows:,} |" for t in result.tables]
+def build_published_marts(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The publish asset, downstream of every mart of the dbt project."""
+
+    @dg.asset(
+        key=PUBLISHED_MARTS,
+        deps=list(mart_keys),
+        group_name="publish",
+        pool="warehouse",
+        kinds={"parquet", "duckdb"},
+        description=(
+            "The marts and reference tables as Parquet files in a new build folder, with a "
+            "read-only catalog (ADRPULSE_HOME/published/catalog.duckdb) swapped in atomically. "
+            "SQL readers (adrpulse sql, the DuckDB CLI, BI tools) read this, never the "
+            "warehouse file."
+        ),
     )
-    context.log.info(f"published build {result.build_id}: {len(result.tables)} tables")
-    return dg.MaterializeResult(
-        metadata={
-            "build_id": result.build_id,
-            "catalog": dg.MetadataValue.path(str(result.catalog_path)),
-            "tables": dg.MetadataValue.md(table),
-            "dagster/row_count": sum(t.rows for t in result.tables),
-            **headlines,
-        }
-    )
+    def published_marts(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, state: StateResource
+    ) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            result = publish(con, state.published_dir)
+            headlines = headline_metadata(con)
+        table = "\n".join(
+            ["| table | rows |", "| --- | ---: |"]
+            + [f"| {t.schema}.{t.name} | {t.rows:,} |" for t in result.tables]
+        )
+        context.log.info(f"published build {result.build_id}: {len(result.tables)} tables")
+        return dg.MaterializeResult(
+            metadata={
+                "build_id": result.build_id,
+                "catalog": dg.MetadataValue.path(str(result.catalog_path)),
+                "tables": dg.MetadataValue.md(table),
+                "dagster/row_count": sum(t.rows for t in result.tables),
+                **headlines,
+            }
+        )
+
+    return published_marts

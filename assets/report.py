@@ -6,7 +6,7 @@ import dagster as dg
 from assets.publish import PUBLISHED_MARTS
 from assets.reporting.html import png_data_uri
 from assets.reporting.write import write_report
-from orchestration.resources import StateResource
+from assets.resources import StateResource
 from warehouse.publish import open_published
 
 REPORT = dg.AssetKey(["published", "report"])

@@ -1,14 +1,16 @@
 """Where the raw assets take their data from in a run: the network, or the raw archive.
 
-Jobs that replay the archive (demo, rebuild, load) say so with run tags rather than run config:
-the raw prices asset is partitioned, and Dagster applies a partitioned job's default config only to
-single-partition runs, so a replay launched from the UI without a partition would silently fall
-back to live fetching. Job tags reach every run of the job. Run config still works for ad-hoc runs;
-a tag, when present, wins.
+One mechanism decides it: run tags. Jobs that replay the archive (demo, rebuild, load) carry the
+tags below, so every run of the job replays, however it is launched (CLI, schedule, UI). Run
+config could not do this: the raw prices asset is partitioned, and Dagster applies a partitioned
+job's default config only to single-partition runs, so a replay launched from the UI without a
+partition would silently fall back to live fetching. A run with no tags is live; to replay from
+the UI's launchpad, add the tag `adrpulse/source=archive`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -40,27 +42,19 @@ def replay_tags(replay_archive: str, rebuild: bool) -> dict[str, str]:
     }
 
 
-def run_source(
-    tags: dict[str, str],
-    *,
-    mode: SourceMode,
-    replay_archive: str,
-    rebuild: bool,
-    home_archive: Path,
-) -> RunSource:
-    """The run's source: its tags where present, else the asset's run config."""
+def run_source(tags: Mapping[str, str], home_archive: Path) -> RunSource:
+    """The run's source, from its tags (no tags: a live run into the home's archive)."""
     try:
-        effective_mode = SourceMode(tags.get(SOURCE_TAG, mode.value))
+        mode = SourceMode(tags.get(SOURCE_TAG, SourceMode.live.value))
     except ValueError as exc:
         raise ValueError(
             f"run tag {SOURCE_TAG}={tags[SOURCE_TAG]!r} is not live or archive"
         ) from exc
-    folder = tags.get(REPLAY_ARCHIVE_TAG, replay_archive)
-    flag = tags.get(REBUILD_TAG)
+    folder = tags.get(REPLAY_ARCHIVE_TAG, "")
     return RunSource(
-        mode=effective_mode,
+        mode=mode,
         archive=Path(folder) if folder else home_archive,
-        rebuild=(flag == "true") if flag is not None else rebuild,
+        rebuild=tags.get(REBUILD_TAG) == "true",
     )
 
 

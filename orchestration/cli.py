@@ -7,9 +7,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from assets.settings import Settings
 from orchestration.commands import bench, news, pipeline, prices, query, report, ui
 from orchestration.commands.common import CliError
-from orchestration.settings import Settings
 
 EPILOG = (
     "State lives under ADRPULSE_HOME (default: .adrpulse in the repository). "

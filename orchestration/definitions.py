@@ -1,50 +1,68 @@
-"""The Dagster code location: assets, checks, jobs, schedules and resources of ADR Pulse."""
+"""The Dagster code location of ADR Pulse: `defs` is loaded by `dagster dev`, the UI and the CLI.
+
+Importing this module does nothing but define functions: the definitions are built when Dagster
+(or a command) calls `defs()`, from the one declaration of settings (assets/settings.py). The
+state folder and the dbt manifest are prepared by the commands (orchestration/prepare.py) and
+`make setup`; under `dagster dev` the manifest is refreshed here, as dagster-dbt's
+`prepare_if_dev()` would.
+"""
 
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 
 import dagster as dg
 
-from orchestration.dbt_project import ensure_manifest
-from orchestration.instance import prepare_environment
-from orchestration.settings import Settings
-
-SETTINGS = Settings.from_env()
-prepare_environment(SETTINGS)
-ensure_manifest()
-
-# Imported after the manifest exists: the dbt assets are built from it at import time.
+from assets.settings import Settings
 
 
-from assets.dbt_models import adrpulse_dbt_models  # noqa: E402
-from assets.news_checks import NEWS_CHECKS  # noqa: E402
-from assets.price_checks import PRICE_CHECKS  # noqa: E402
-from assets.publish import published_marts  # noqa: E402
-from assets.raw_news import raw_news  # noqa: E402
-from assets.raw_prices import raw_prices  # noqa: E402
-from assets.report import adrpulse_report  # noqa: E402
-from assets.sources import SOURCE_SPECS  # noqa: E402
-from orchestration.freshness import with_session_freshness  # noqa: E402
-from orchestration.jobs import ALL_JOBS  # noqa: E402
-from orchestration.resources import build_resources  # noqa: E402
-from orchestration.schedules import ALL_SCHEDULES  # noqa: E402
+@lru_cache(maxsize=4)
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Every asset, check, job, schedule and resource, for these settings."""
+    from dagster_dbt.dbt_project import using_dagster_dev
 
-with warnings.catch_warnings():
-    # map_resolved_asset_specs is marked preview in Dagster 1.13; it is the one call that applies
-    # a policy to every asset, dbt models included.
-    warnings.simplefilter("ignore", category=dg.PreviewWarning)
-    defs = dg.Definitions(
-        assets=[
-            *SOURCE_SPECS,
-            raw_prices,
-            raw_news,
-            adrpulse_dbt_models,
-            published_marts,
-            adrpulse_report,
-        ],
-        asset_checks=[*NEWS_CHECKS, *PRICE_CHECKS],
-        jobs=ALL_JOBS,
-        schedules=ALL_SCHEDULES,
-        resources=build_resources(SETTINGS),
-    ).map_resolved_asset_specs(func=with_session_freshness)
+    from assets.dbt_models import build_dbt_assets, mart_asset_keys
+    from assets.dbt_project import dbt_project, prepare_dbt_manifest
+    from assets.news_checks import NEWS_CHECKS
+    from assets.partitions import price_sessions
+    from assets.price_checks import PRICE_CHECKS
+    from assets.publish import build_published_marts
+    from assets.raw_news import raw_news
+    from assets.raw_prices import build_raw_prices
+    from assets.report import adrpulse_report
+    from assets.resources import build_resources
+    from assets.sources import SOURCE_SPECS
+    from orchestration.freshness import with_session_freshness
+    from orchestration.jobs import ALL_JOBS
+    from orchestration.schedules import ALL_SCHEDULES
+
+    if using_dagster_dev():
+        prepare_dbt_manifest(settings)
+    dbt_models = build_dbt_assets(dbt_project())
+    with warnings.catch_warnings():
+        # map_resolved_asset_specs is marked preview in Dagster 1.13; it is the one call that
+        # applies a policy to every asset, dbt models included.
+        warnings.simplefilter("ignore", category=dg.PreviewWarning)
+        return dg.Definitions(
+            assets=[
+                *SOURCE_SPECS,
+                build_raw_prices(price_sessions(settings.price_history_start)),
+                raw_news,
+                dbt_models,
+                build_published_marts(mart_asset_keys(dbt_models)),
+                adrpulse_report,
+            ],
+            asset_checks=[*NEWS_CHECKS, *PRICE_CHECKS],
+            jobs=ALL_JOBS,
+            schedules=ALL_SCHEDULES,
+            resources=build_resources(settings),
+            # Every job runs its steps in one process: they share the warehouse file, which only
+            # one process may write, and a step process costs seconds to start on a small machine.
+            executor=dg.in_process_executor,
+        ).map_resolved_asset_specs(func=with_session_freshness)
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(Settings.from_env())

@@ -1,5 +1,5 @@
-"""Jobs: what a run materializes. All run in one process: steps share the warehouse file, which
-only one process may write, and a step process costs seconds to start on a small machine.
+"""Jobs: what a run materializes. All run in one process (the executor is set once, on the
+Definitions in orchestration/definitions.py).
 
 raw/daily_bars is partitioned by XNYS session, so every job that selects it is partitioned:
 - daily_refresh runs one partition (the schedule asks for the day's session);
@@ -20,8 +20,8 @@ import dagster as dg
 
 from assets.raw_news import NEWS_ITEMS
 from assets.raw_prices import DAILY_BARS
+from assets.settings import SAMPLE_ARCHIVE_DIR
 from assets.source_mode import replay_tags
-from orchestration.settings import SAMPLE_ARCHIVE_DIR
 
 RAW_PRICES = dg.AssetSelection.assets(DAILY_BARS).required_multi_asset_neighbors()
 RAW_NEWS = dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors()
@@ -40,7 +40,6 @@ daily_job = dg.define_asset_job(
     name="daily_refresh",
     selection=EVERYTHING,
     description="Live run: fetch the latest prices and news, rebuild the marts, publish them.",
-    executor_def=dg.in_process_executor,
 )
 
 backfill_job = dg.define_asset_job(
@@ -51,21 +50,18 @@ backfill_job = dg.define_asset_job(
         "requests, then run the price checks. Launch with a partition range (adrpulse backfill "
         "START END, which then runs build_marts)."
     ),
-    executor_def=dg.in_process_executor,
 )
 
 news_job = dg.define_asset_job(
     name="poll_news",
     selection=RAW_NEWS,
     description="Poll every news feed once (live).",
-    executor_def=dg.in_process_executor,
 )
 
 build_job = dg.define_asset_job(
     name="build_marts",
     selection=MODELS_AND_PUBLISH,
     description="Rebuild every dbt model from what is stored, then publish the marts. No network.",
-    executor_def=dg.in_process_executor,
 )
 
 load_archive_job = dg.define_asset_job(
@@ -76,7 +72,6 @@ load_archive_job = dg.define_asset_job(
         "and publish the marts. No network."
     ),
     tags=_archive_tags("", rebuild=False),
-    executor_def=dg.in_process_executor,
 )
 
 rebuild_job = dg.define_asset_job(
@@ -87,7 +82,6 @@ rebuild_job = dg.define_asset_job(
         "fetch order, rebuild and publish the marts."
     ),
     tags=_archive_tags("", rebuild=True),
-    executor_def=dg.in_process_executor,
 )
 
 demo_job = dg.define_asset_job(
@@ -98,7 +92,6 @@ demo_job = dg.define_asset_job(
         "runs). Offline."
     ),
     tags=_archive_tags(str(SAMPLE_ARCHIVE_DIR), rebuild=True),
-    executor_def=dg.in_process_executor,
 )
 
 ALL_JOBS = [daily_job, backfill_job, news_job, build_job, load_archive_job, rebuild_job, demo_job]

@@ -1,6 +1,7 @@
-"""The benchmark harness (assets/bench): deterministic generator, floor SQL and pandas baseline
-agreeing on the same data, the document's sections, and the whole `adrpulse bench` end to end on a
-tiny size. No timings are asserted: only that each stage ran and reported positive numbers."""
+"""The benchmark harness (orchestration/tools/benchmark): deterministic generator, floor SQL and
+pandas baseline agreeing on the same data, the document's sections, and the whole `adrpulse bench`
+end to end on a tiny size. No timings are asserted: only that each stage ran and reported positive
+numbers."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.bench.archive import generate_archive
-from assets.bench.dbt_runner import prepare_project, run_dbt
-from assets.bench.floor_sql import run_floor
-from assets.bench.pandas_baseline import run_pandas_baseline
-from assets.bench.report import update_document
-from assets.bench.spec import BenchSpec
-from assets.bench.stages import load_archive
-from assets.bench.workdir import BenchPaths
+from orchestration.tools.benchmark.archive import generate_archive
+from orchestration.tools.benchmark.dbt_runner import prepare_project, run_dbt
+from orchestration.tools.benchmark.floor_sql import run_floor
+from orchestration.tools.benchmark.pandas_baseline import run_pandas_baseline
+from orchestration.tools.benchmark.report import update_document
+from orchestration.tools.benchmark.spec import BenchSpec
+from orchestration.tools.benchmark.stages import load_archive
+from orchestration.tools.benchmark.workdir import BenchPaths
 
 REPO = Path(__file__).resolve().parent.parent
 STAGES = (

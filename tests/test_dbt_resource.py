@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from orchestration.dbt_project import DBT_PROJECT, SubprocessDbtCliResource, dbt_executable
+from assets.dbt_project import DBT_PROJECT, SubprocessDbtCliResource, dbt_executable
 
 
 def _version_printed_by(executable: str) -> str:

@@ -44,7 +44,7 @@ def print_summary() -> None:
     """Run in the subprocess: load and validate the definitions, print them as JSON."""
     import dagster as dg
 
-    from orchestration.dbt_project import DBT_PROJECT
+    from assets.dbt_project import DBT_PROJECT
     from orchestration.definitions import defs
 
     dg.Definitions.validate_loadable(defs)

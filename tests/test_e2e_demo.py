@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration.settings import SAMPLE_ARCHIVE_DIR
+from assets.settings import SAMPLE_ARCHIVE_DIR
 from warehouse.archive import list_news_fetches, list_price_fetches
 from warehouse.publish import open_published
 

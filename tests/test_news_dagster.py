@@ -22,8 +22,8 @@ import pytest
 from assets.news import quality
 from assets.news_checks import NEWS_CHECKS
 from assets.raw_news import NEWS_FETCHES, raw_news
-from orchestration.resources import FeedClientResource, StateResource, WarehouseResource
-from orchestration.settings import SEEDS_DIR
+from assets.resources import FeedClientResource, StateResource, WarehouseResource
+from assets.settings import SEEDS_DIR
 from tests.feed_server import (
     ATOM,
     BILLION_LAUGHS,

@@ -16,10 +16,10 @@ import duckdb
 import pytest
 
 from assets.calendar import sessions_between
+from assets.partitions import PRICE_SESSIONS, partition_tags
 from assets.price_checks import PRICE_CHECKS
 from assets.raw_prices import DAILY_BARS, FETCH_COMPLETE_CHECK, raw_prices
-from orchestration.partitions import PRICE_SESSIONS, partition_tags
-from orchestration.resources import StateResource, WarehouseResource, YahooPricesResource
+from assets.resources import StateResource, WarehouseResource, YahooPricesResource
 from tests.yfinance_fakes import FakeYahoo, history_frame
 from warehouse.archive import PRICE_COLUMNS, list_price_fetches
 

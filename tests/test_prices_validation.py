@@ -12,6 +12,7 @@ import pytest
 from assets.calendar import sessions_between
 from assets.prices import check_scope as scope
 from assets.prices import validation as v
+from assets.prices.checks import PRICE_CHECKS, run_price_checks
 from warehouse.schema import create_raw_schema
 
 SESSIONS = sessions_between(date(2025, 1, 2), date(2025, 1, 10))
@@ -43,9 +44,12 @@ def load(con, rows: list[dict]) -> None:
 
 def test_clean_bars_pass_every_check(con):
     load(con, clean_rows("AAA") + clean_rows("BBB", 50.0))
-    results = v.run_price_checks(con, universe_tickers=["AAA", "BBB"], as_of=SESSIONS[-1])
+    run = run_price_checks(con, ["AAA", "BBB"], SESSIONS[-1])
+    results = [o.result for o in run.outcomes]
+    assert [r.name for r in results] == list(PRICE_CHECKS)
     assert [r.name for r in results if not r.passed] == []
     assert all(r.failing_rows == 0 and r.examples == [] for r in results)
+    assert run.watermark_moved  # nothing blocked: the next run checks only what it loads
 
 
 def edit(rows: list[dict], day: date, **changes) -> list[dict]:

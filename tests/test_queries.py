@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from assets.settings import Settings
 from orchestration.commands.query import QUERIES_DIR, query_published
-from orchestration.settings import Settings
 from warehouse.publish import open_published
 
 QUERY_FILES = sorted(QUERIES_DIR.glob("*.sql"))

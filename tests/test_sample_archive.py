@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 
 from assets.calendar import sessions_between
-from assets.sample.generate import SHOCKS_FILE, generate, main
-from assets.sample.locations import (
+from assets.universe import read_universe
+from orchestration.tools.sample_data.generate import SHOCKS_FILE, generate, main
+from orchestration.tools.sample_data.locations import (
     DEFAULT_ARCHIVE_DIR,
     DEFAULT_EVENT_CATALOG_PATH,
     DEFAULT_FEEDS_PATH,
     DEFAULT_UNIVERSE_PATH,
 )
-from assets.sample.shocks import SAMPLE_END, SAMPLE_START, injected_shocks
-from assets.universe import read_universe
+from orchestration.tools.sample_data.shocks import SAMPLE_END, SAMPLE_START, injected_shocks
 from warehouse.archive import (
     PRICE_COLUMNS,
     list_news_fetches,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from orchestration.partitions import PRICE_SESSIONS
+from assets.partitions import PRICE_SESSIONS
 from orchestration.schedules import daily_after_close
 
 NY = ZoneInfo("America/New_York")

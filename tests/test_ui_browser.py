@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.instance import DAGSTER_YAML
+from orchestration.prepare import DAGSTER_YAML
 from tests.ui_helpers import (
     OUTPUT_DIR,
     GraphQLClient,

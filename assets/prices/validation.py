@@ -304,25 +304,3 @@ def check_large_moves(
         fail_text=f"{{n}} one-day moves above {threshold:.0%} with no split recorded",
         severity="warn",
     )
-
-
-def run_price_checks(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    universe_tickers: Iterable[str],
-    as_of: date,
-    move_threshold: float = DEFAULT_MOVE_THRESHOLD,
-    table: str = DEFAULT_TABLE,
-    max_examples: int = DEFAULT_MAX_EXAMPLES,
-) -> list[CheckResult]:
-    """Every check above, in a stable order."""
-    kw = {"table": table, "max_examples": max_examples}
-    return [
-        check_unique(con, **kw),
-        check_prices_positive(con, **kw),
-        check_ohlc_consistent(con, **kw),
-        check_volume_non_negative(con, **kw),
-        check_freshness(con, universe_tickers, as_of, **kw),
-        check_no_gaps(con, **kw),
-        check_large_moves(con, threshold=move_threshold, **kw),
-    ]

@@ -1,4 +1,5 @@
-"""`adrpulse bench`: the benchmark harness (assets/bench) at one size, or the demo's fixed costs."""
+"""`adrpulse bench`: the benchmark harness (orchestration/tools/benchmark) at one size, or the
+demo's fixed costs."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assets.bench import DEFAULT_SEED
+from assets.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 from orchestration.commands.common import CliError
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from orchestration.tools.benchmark import DEFAULT_SEED
 
 if TYPE_CHECKING:
-    from assets.bench.harness import BenchResult
+    from orchestration.tools.benchmark.harness import BenchResult
 
 DEFAULT_DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
 MAX_TICKERS, MAX_YEARS = 5_000, 20
@@ -54,9 +55,9 @@ def _empty_job_argv(load_definitions: bool) -> list[str]:
 def cmd_demo_cost(args: argparse.Namespace, command: str) -> int:
     import tempfile
 
-    from assets.bench.machine import machine_facts
-    from assets.bench.report import startup_section, startup_table, update_document
-    from assets.bench.startup import measure_startup
+    from orchestration.tools.benchmark.machine import machine_facts
+    from orchestration.tools.benchmark.report import startup_section, startup_table, update_document
+    from orchestration.tools.benchmark.startup import measure_startup
 
     with tempfile.TemporaryDirectory(prefix="adrpulse-bench-startup-") as tmp:
         print("Measuring adrpulse demo against the fixed start-up of Dagster and dbt")
@@ -72,7 +73,7 @@ def cmd_demo_cost(args: argparse.Namespace, command: str) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from assets.bench.harness import BenchError, run_bench
+    from orchestration.tools.benchmark.harness import BenchError, run_bench
 
     command = ("adrpulse bench " + shlex.join(sys.argv[2:])).strip()
     if args.demo_cost:
@@ -102,8 +103,13 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, result: BenchResult, command: str, failure: str = "") -> None:
-    from assets.bench.machine import machine_facts
-    from assets.bench.report import markdown_section, size_key, text_report, update_document
+    from orchestration.tools.benchmark.machine import machine_facts
+    from orchestration.tools.benchmark.report import (
+        markdown_section,
+        size_key,
+        text_report,
+        update_document,
+    )
 
     print(text_report(result))
     if args.doc != "-":

@@ -6,6 +6,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from assets.settings import Settings
 from orchestration.tables import format_table
 
 
@@ -14,6 +15,7 @@ class CliError(Exception):
 
 
 def run_job(
+    settings: Settings,
     job_name: str,
     run_config: dict[str, Any] | None = None,
     partition_range: tuple[date, date] | None = None,
@@ -23,18 +25,19 @@ def run_job(
 
     partition_range: the XNYS sessions (first, last) of a partitioned job to run, as one run.
     """
-    from dagster import DagsterInstance
+    from assets.partitions import job_run_config
+    from assets.sessions import partition_tags
+    from orchestration.definitions import build_definitions
+    from orchestration.prepare import dagster_instance, prepare
 
-    from orchestration.definitions import SETTINGS, defs
-    from orchestration.partitions import job_run_config, partition_tags
-
-    job = defs.resolve_job_def(job_name)
+    prepare(settings)
+    job = build_definitions(settings).resolve_job_def(job_name)
     tags = partition_tags(*partition_range) if partition_range else {}
     config = job_run_config(
         job, tags, {**(run_config or {}), "loggers": {"console": {"config": {"log_level": "INFO"}}}}
     )
-    print(f"Dagster run of job {job_name} (DAGSTER_HOME={SETTINGS.dagster_home})", file=sys.stderr)
-    with DagsterInstance.get() as instance:
+    print(f"Dagster run of job {job_name} (DAGSTER_HOME={settings.dagster_home})", file=sys.stderr)
+    with dagster_instance(settings) as instance:
         return job.execute_in_process(
             instance=instance, run_config=config, tags=tags, raise_on_error=False
         )

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
+from assets.settings import Settings
 from orchestration.commands.common import report_run, run_job
-from orchestration.settings import Settings
 from orchestration.tables import format_table
 
 FEED_TABLE_COLUMNS = ["feed", "result", "new", "updated", "http", "reason"]
@@ -58,7 +58,7 @@ def summary_line(outcomes: Sequence[dict[str, Any]]) -> str:
 
 def cmd_fetch_news(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Polling every feed in {settings.feeds_path} once (job poll_news).")
-    result = run_job("poll_news")
+    result = run_job(settings, "poll_news")
     outcomes = fetch_outcomes(result)
     if outcomes is not None:
         print()

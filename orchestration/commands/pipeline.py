@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from assets.settings import SAMPLE_ARCHIVE_DIR, Settings
 from orchestration.commands.common import report_run, run_job
 from orchestration.commands.query import query_published
-from orchestration.settings import SAMPLE_ARCHIVE_DIR, Settings
 from orchestration.tables import format_table
 
 # What the demo shows of each mart: a few lines a reader can check against the story.
@@ -75,7 +75,7 @@ def print_summary(settings: Settings) -> None:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Replaying the bundled SYNTHETIC sample archive ({SAMPLE_ARCHIVE_DIR}) offline.")
-    result = run_job("demo_sample_replay")
+    result = run_job(settings, "demo_sample_replay")
     status = report_run(result)
     if status == 0:
         print_summary(settings)
@@ -91,16 +91,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     config = {"ops": {"raw_prices": {"config": {"as_of": args.as_of or ""}}}}
-    return report_run(run_job("daily_refresh", config))
+    return report_run(run_job(settings, "daily_refresh", config))
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     config = {"ops": {"adrpulse_dbt_models": {"config": {"full_refresh": args.full_refresh}}}}
-    return report_run(run_job("build_marts", config))
+    return report_run(run_job(settings, "build_marts", config))
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    return report_run(run_job("rebuild_from_archive"))
+    return report_run(run_job(settings, "rebuild_from_archive"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from assets.settings import Settings
 from orchestration.commands.common import CliError, report_run, run_job
-from orchestration.settings import Settings
 
 
 def _session_date(text: str, name: str) -> date:
@@ -96,7 +96,7 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
     )
     # Unpartitioned on purpose: an import can span years, and a range run would log a planned
     # event per session for every asset. Freshness is judged at the newest loaded fetch's end.
-    status = report_run(run_job("load_archive"))
+    status = report_run(run_job(settings, "load_archive"))
     if status != 0:
         print(
             f"The import itself is stored ({manifest.manifest_file}); fix what the run reports "
@@ -109,22 +109,24 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
 # --- backfill --------------------------------------------------------------------------------
 
 
-def plan_backfill(start: date, end: date, today: date) -> tuple[date, date]:
+def plan_backfill(
+    start: date, end: date, today: date, partitions_start: date
+) -> tuple[date, date]:
     """The XNYS sessions start..end snapped inward, inside the price partitions; else CliError."""
     from assets.calendar import CALENDAR_END, previous_session_on_or_before
-    from orchestration.partitions import PRICE_SESSIONS_START, clamp_to_partitions
+    from assets.sessions import clamp_to_partitions
 
     if end < start:
         raise CliError(f"END {end} is before START {start}; give START <= END")
     latest = previous_session_on_or_before(min(today, CALENDAR_END))
     if start > latest:
         raise CliError(f"START {start} is after the latest session {latest}: nothing to fetch yet")
-    if end < PRICE_SESSIONS_START:
+    if end < partitions_start:
         raise CliError(
-            f"END {end} is before the first price partition {PRICE_SESSIONS_START} "
+            f"END {end} is before the first price partition {partitions_start} "
             "(ADRPULSE_PRICE_HISTORY_START); move the range or that setting"
         )
-    sessions = clamp_to_partitions(start, min(end, latest))
+    sessions = clamp_to_partitions(start, min(end, latest), partitions_start)
     if sessions is None:
         raise CliError(f"no XNYS session between {start} and {end} (weekends and holidays only)")
     return sessions
@@ -132,11 +134,17 @@ def plan_backfill(start: date, end: date, today: date) -> tuple[date, date]:
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     from assets.calendar import NEW_YORK, sessions_between
+    from assets.sessions import first_partition_session
     from assets.universe import universe_tickers
 
     start = _session_date(args.start, "START")
     end = _session_date(args.end, "END")
-    first, last = plan_backfill(start, end, datetime.now(NEW_YORK).date())
+    first, last = plan_backfill(
+        start,
+        end,
+        datetime.now(NEW_YORK).date(),
+        first_partition_session(settings.price_history_start),
+    )
     n_sessions = len(sessions_between(first, last))
     tickers = universe_tickers(settings.universe_path)
     batches = math.ceil(len(tickers) / max(settings.price_chunk_size, 1))
@@ -150,13 +158,13 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
         "Progress (one line per request) follows; the marts are rebuilt once at the end.",
         flush=True,
     )
-    result = run_job("backfill_prices", partition_range=(first, last))
+    result = run_job(settings, "backfill_prices", partition_range=(first, last))
     _print_price_outcome(result)
     status = report_run(result)
     if status != 0:
         return status
     print("\nRebuilding and publishing the marts once for the whole range.", flush=True)
-    return report_run(run_job("build_marts"))
+    return report_run(run_job(settings, "build_marts"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -13,8 +13,8 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from assets.settings import REPO_ROOT, Settings
 from orchestration.commands.common import CliError
-from orchestration.settings import REPO_ROOT, Settings
 from orchestration.tables import format_csv, format_json, format_table
 
 QUERIES_DIR = REPO_ROOT / "queries"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from assets.settings import Settings
 from orchestration.commands.common import CliError
-from orchestration.settings import Settings
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:

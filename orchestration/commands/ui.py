@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import os
 
-from orchestration.settings import Settings
+from assets.settings import Settings
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
-    from orchestration.dbt_project import ensure_manifest
-    from orchestration.instance import prepare_environment
+    from orchestration.prepare import child_env, prepare
     from orchestration.ui_server import ManagedDagsterDev
 
-    dagster_home = prepare_environment(settings)
-    ensure_manifest()
+    prepare(settings)
     print(
-        f"Starting the Dagster UI (webserver and daemon), DAGSTER_HOME={dagster_home} ...",
+        "Starting the Dagster UI (webserver and daemon), "
+        f"DAGSTER_HOME={settings.dagster_home} ...",
         flush=True,
     )
-    return ManagedDagsterDev(args.host, args.port, env=dict(os.environ)).run()
+    return ManagedDagsterDev(args.host, args.port, env=child_env(settings)).run()
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,7 +1,8 @@
-"""The stages that run in their own child process: `python -m assets.bench.stages STAGE ROOT`.
+"""The stages that run in their own child process:
+`python -m orchestration.tools.benchmark.stages STAGE ROOT`.
 
 Each writes results/STAGE.json with what it processed ({"rows": ...}); the harness times the
-process from outside (assets.bench.measure), so nothing here measures itself.
+process from outside (orchestration.tools.benchmark.measure), so nothing here measures itself.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 import duckdb
 
-from assets.bench.spec import BenchSpec
-from assets.bench.workdir import BenchPaths
+from orchestration.tools.benchmark.spec import BenchSpec
+from orchestration.tools.benchmark.workdir import BenchPaths
 
 # Each stage imports what it needs inside it, so a child pays only for its own imports (the
 # load floor, for one, needs nothing but duckdb).
@@ -57,56 +58,58 @@ def load_floor(paths: BenchPaths) -> dict[str, Any]:
 
 
 def price_checks(paths: BenchPaths) -> dict[str, Any]:
-    """The price checks of the first run over the loaded history: every bar. As in
-    assets/price_checks.py, passing the blocking checks records the watermark."""
-    from assets.prices.check_scope import record_checks_passed
-    from assets.prices.validation import run_price_checks
+    """The price checks of the first run over the loaded history: every bar. The same call
+    as the daily_bars_checks asset check (assets/prices/checks.py), watermark included."""
+    from assets.prices.checks import run_price_checks
     from assets.universe import universe_tickers
 
     spec = BenchSpec.read(paths.spec_json)
     con = duckdb.connect(str(paths.warehouse))
     try:
         rows = con.execute("select count(*), max(session_date) from raw.daily_bars").fetchall()[0]
-        results = run_price_checks(
-            con, universe_tickers=universe_tickers(paths.universe_csv), as_of=rows[1]
-        )
-        if all(r.passed for r in results if r.severity == "error"):
-            record_checks_passed(con)
+        run = run_price_checks(con, universe_tickers(paths.universe_csv), rows[1])
     finally:
         con.close()
     return {
         "rows": int(rows[0]),
         "as_of": date.isoformat(rows[1]),
         "history_end": spec.last_history_session,
-        "checks": {r.name: {"passed": r.passed, "failing_rows": r.failing_rows} for r in results},
+        "checks": _check_figures(run),
+    }
+
+
+def _check_figures(run: Any) -> dict[str, Any]:
+    return {
+        o.result.name: {
+            "passed": o.result.passed,
+            "severity": o.result.severity,
+            "failing_rows": o.result.failing_rows,
+        }
+        for o in run.outcomes
     }
 
 
 def price_checks_after_update(paths: BenchPaths) -> dict[str, Any]:
-    """The daily run's price checks: the scope assets/price_checks.py takes once the history
-    has passed (assets/prices/check_scope.py), here the update fetch's bars."""
-    from assets.prices.check_scope import check_scope
-    from assets.prices.validation import run_price_checks
+    """The daily run's price checks: the same call as the asset check, which once the history
+    has passed reads only the update fetch's bars (assets/prices/check_scope.py)."""
+    from assets.prices.checks import run_price_checks
     from assets.universe import universe_tickers
 
     con = duckdb.connect(str(paths.warehouse))
     try:
-        table, scope = check_scope(con)
         as_of = con.execute("select max(session_date) from raw.daily_bars").fetchall()[0][0]
-        results = run_price_checks(
-            con, universe_tickers=universe_tickers(paths.universe_csv), as_of=as_of, table=table
-        )
+        run = run_price_checks(con, universe_tickers(paths.universe_csv), as_of)
     finally:
         con.close()
     return {
-        "rows": int(scope.get("rows_in_scope", 0)),
-        "scope": scope["scope"],
-        "checks": {r.name: {"passed": r.passed, "failing_rows": r.failing_rows} for r in results},
+        "rows": int(run.scope.get("rows_in_scope", 0)),
+        "scope": run.scope["scope"],
+        "checks": _check_figures(run),
     }
 
 
 def _floor(paths: BenchPaths, memory_limit: str | None) -> dict[str, Any]:
-    from assets.bench.floor_sql import run_floor
+    from orchestration.tools.benchmark.floor_sql import run_floor
 
     rows = run_floor(
         paths.warehouse, paths.floor_db, paths.universe_csv, paths.events_parquet, memory_limit
@@ -117,7 +120,7 @@ def _floor(paths: BenchPaths, memory_limit: str | None) -> dict[str, Any]:
 def floor(paths: BenchPaths) -> dict[str, Any]:
     """The floor under the dbt build's DuckDB memory cap (ADRPULSE_DUCKDB_MEMORY_LIMIT), the
     like-for-like reference: the cap is what keeps the build under its 4 GB peak."""
-    from orchestration.settings import Settings
+    from assets.settings import Settings
 
     return _floor(paths, Settings.from_env().duckdb_memory_limit)
 
@@ -128,7 +131,7 @@ def floor_uncapped(paths: BenchPaths) -> dict[str, Any]:
 
 
 def pandas_baseline(paths: BenchPaths) -> dict[str, Any]:
-    from assets.bench.pandas_baseline import run_pandas_baseline
+    from orchestration.tools.benchmark.pandas_baseline import run_pandas_baseline
 
     spec = BenchSpec.read(paths.spec_json)
     files = [paths.archive / f for f in spec.history_files]
@@ -153,7 +156,10 @@ def result_path(paths: BenchPaths, stage: str) -> Path:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 3 or argv[1] not in STAGES:
-        print(f"usage: python -m assets.bench.stages {{{','.join(STAGES)}}} ROOT", file=sys.stderr)
+        print(
+            f"usage: python -m orchestration.tools.benchmark.stages {{{','.join(STAGES)}}} ROOT",
+            file=sys.stderr,
+        )
         return 2
     stage, paths = argv[1], BenchPaths(Path(argv[2]))
     result = STAGES[stage](paths)

@@ -16,7 +16,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from assets.sample.profiles import (
+from assets.universe import Member
+from orchestration.tools.sample_data.profiles import (
     BLOC_DAILY_SD,
     BLOC_OF_GROUP,
     BLOC_OF_TICKER,
@@ -32,8 +33,7 @@ from assets.sample.profiles import (
     TAIL_DF,
     TickerProfile,
 )
-from assets.sample.shocks import InjectedShock
-from assets.universe import Member
+from orchestration.tools.sample_data.shocks import InjectedShock
 from warehouse.archive import PRICE_COLUMNS
 
 PRICE_DECIMALS = 4
@@ -203,7 +203,8 @@ def simulate_bars(
     missing = [m.ticker for m in members if m.ticker not in PROFILES]
     if missing:
         raise ValueError(
-            f"no sample profile for {missing}: add them to PROFILES in assets/sample/profiles.py"
+            f"no sample profile for {missing}: add them to PROFILES in "
+            "orchestration/tools/sample_data/profiles.py"
         )
     index_of = {day: i for i, day in enumerate(sessions)}
     shocks_by_day: dict[date, dict[str, float]] = defaultdict(dict)

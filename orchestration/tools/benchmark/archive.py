@@ -16,19 +16,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from assets.bench.bars import simulate_bars
-from assets.bench.events import bench_events, catalog_csv_text
-from assets.bench.spec import BenchSpec
-from assets.bench.universe import bench_universe
-from assets.bench.workdir import BenchPaths
 from assets.calendar import sessions_between, shift_sessions
+from orchestration.tools.benchmark.bars import simulate_bars
+from orchestration.tools.benchmark.events import bench_events, catalog_csv_text
+from orchestration.tools.benchmark.spec import BenchSpec
+from orchestration.tools.benchmark.universe import bench_universe
+from orchestration.tools.benchmark.workdir import BenchPaths
 from warehouse.archive import write_price_fetch
 
 SOURCE = "bench"
 # The last session of the history; the update is the session after it.
 HISTORY_END = date(2025, 6, 30)
 SESSIONS_PER_YEAR = 252
-NOTE = "SYNTHETIC bench data from assets/bench; not market data"
+NOTE = "SYNTHETIC bench data from orchestration/tools/benchmark; not market data"
 
 
 def _fetch_id(fetched_at: datetime, seed: int) -> str:
@@ -135,11 +135,15 @@ def append_update(paths: BenchPaths, spec: BenchSpec) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m assets.bench.archive ROOT TICKERS YEARS SEED`: generate, as a measured child."""
+    """`python -m orchestration.tools.benchmark.archive ROOT TICKERS YEARS SEED`: generate, as a
+    measured child."""
     import sys
 
     if len(argv) != 5:
-        print("usage: python -m assets.bench.archive ROOT TICKERS YEARS SEED", file=sys.stderr)
+        print(
+            "usage: python -m orchestration.tools.benchmark.archive ROOT TICKERS YEARS SEED",
+            file=sys.stderr,
+        )
         return 2
     paths = BenchPaths(Path(argv[1]))
     spec = generate_archive(paths, int(argv[2]), int(argv[3]), int(argv[4]))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.bench.core_spec import (
+from orchestration.tools.benchmark.core_spec import (
     BASKET_BASE_DATE,
     BENCHMARK_TICKER,
     ESTIMATION_WINDOW,

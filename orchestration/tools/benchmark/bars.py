@@ -1,4 +1,5 @@
-"""Vectorised bar simulation for the bench (numpy), in the spirit of assets/sample/prices.py.
+"""Vectorised bar simulation for the bench (numpy), in the spirit of
+orchestration/tools/sample_data/prices.py.
 
 Daily total return of ticker i on session t:
 
@@ -19,9 +20,9 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from assets.bench.events import BenchEvent
-from assets.bench.universe import BenchUniverse, bloc_sd
-from assets.sample.profiles import (
+from orchestration.tools.benchmark.events import BenchEvent
+from orchestration.tools.benchmark.universe import BenchUniverse, bloc_sd
+from orchestration.tools.sample_data.profiles import (
     BLOC_DAILY_SD,
     MARKET_ANNUAL_DRIFT,
     MARKET_DAILY_SD,

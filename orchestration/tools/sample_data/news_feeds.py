@@ -16,7 +16,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape, quoteattr
 
-from assets.sample.news_items import CHINA_TECH_ITEMS, EV_ITEMS, MARKETS_ITEMS, SampleItem
+from orchestration.tools.sample_data.news_items import (
+    CHINA_TECH_ITEMS,
+    EV_ITEMS,
+    MARKETS_ITEMS,
+    SampleItem,
+)
 
 SAMPLE_HOST = "https://sample.adrpulse.invalid"
 FEED_WINDOW = timedelta(days=10)

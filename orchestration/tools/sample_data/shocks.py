@@ -16,9 +16,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from assets.calendar import us_day_zero
-from assets.sample.locations import DEFAULT_EVENT_CATALOG_PATH, DEFAULT_UNIVERSE_PATH
-from assets.sample.profiles import MARKET_TICKER
 from assets.universe import read_universe
+from orchestration.tools.sample_data.locations import (
+    DEFAULT_EVENT_CATALOG_PATH,
+    DEFAULT_UNIVERSE_PATH,
+)
+from orchestration.tools.sample_data.profiles import MARKET_TICKER
 
 SAMPLE_START = date(2024, 1, 2)
 SAMPLE_END = date(2025, 3, 31)

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assets.bench.harness import BenchResult
-from assets.bench.startup import FIXED_PARTS, StartupResult
 from orchestration.tables import format_table
+from orchestration.tools.benchmark.harness import BenchResult
+from orchestration.tools.benchmark.startup import FIXED_PARTS, StartupResult
 
 TABLE_COLUMNS = ["stage", "rows", "wall s", "rows/s", "peak RSS MB"]
 SECTIONS_HEADER = "## Measured runs"

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assets.bench.core_spec import (
+from orchestration.tools.benchmark.core_spec import (
     BASKET_BASE_DATE,
     BENCHMARK_TICKER,
     ESTIMATION_WINDOW,

@@ -1,7 +1,7 @@
-"""Profile one compiled dbt model on the bench warehouse: `python -m assets.bench.profile_model
-ROOT MODEL OUT.json`. The model's SQL runs again (into a temp table) under DuckDB's JSON profiler;
-the slowest operators are written to OUT.json. Runs as a child so the harness never holds the
-warehouse open while dbt needs it.
+"""Profile one compiled dbt model on the bench warehouse:
+`python -m orchestration.tools.benchmark.profile_model ROOT MODEL OUT.json`. The model's SQL runs
+again (into a temp table) under DuckDB's JSON profiler; the slowest operators are written to
+OUT.json. Runs as a child so the harness never holds the warehouse open while dbt needs it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import duckdb
 
-from assets.bench.dbt_runner import compiled_sql
-from assets.bench.workdir import BenchPaths
+from orchestration.tools.benchmark.dbt_runner import compiled_sql
+from orchestration.tools.benchmark.workdir import BenchPaths
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,10 @@ def profile_model(paths: BenchPaths, model: str, top: int = 8) -> dict[str, Any]
 
 def main(argv: list[str]) -> int:
     if len(argv) != 4:
-        print("usage: python -m assets.bench.profile_model ROOT MODEL OUT.json", file=sys.stderr)
+        print(
+            "usage: python -m orchestration.tools.benchmark.profile_model ROOT MODEL OUT.json",
+            file=sys.stderr,
+        )
         return 2
     result = profile_model(BenchPaths(Path(argv[1])), argv[2])
     Path(argv[3]).write_text(json.dumps(result, indent=2))

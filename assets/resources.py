@@ -1,7 +1,14 @@
 """Dagster resources: the seams between the pipeline and the outside world.
 
-Each resource wraps a pure module. Tests swap the network seam (the yfinance download function,
-the feed URLs) and keep everything else real.
+Each resource wraps a pure module and is built from `Settings` by `build_resources`, so no
+resource field carries a default of its own (the one declaration is assets/settings.py). Tests
+swap the network seam (the yfinance download function, the feed URLs) and keep the rest real.
+
+The warehouse resource is our own, not dagster-duckdb's `DuckDBResource`: that one opens the file
+read-write and, when another process holds DuckDB's lock, retries with back-off for about 100 s,
+and leaves the connection open when the block raises. ADR Pulse wants the opposite: the lock is
+taken through the `warehouse` concurrency pool, a lock error is reported at once with the process
+to look for, and the connection is always closed (warehouse/connection.py).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from orchestration.settings import Settings
+from assets.settings import Settings
 from warehouse.connection import warehouse_connection
 
 
@@ -31,10 +38,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class StateResource(dg.ConfigurableResource):
-    """Where the raw archive, the published marts and the reports live (ADRPULSE_HOME)."""
+    """Where the raw archive, the published marts and the reports live (ADRPULSE_HOME), and the
+    reference files the user points to."""
 
     home: str
     universe_path: str
+    event_catalog_path: str
     feeds_path: str
     aliases_path: str
 
@@ -54,12 +63,12 @@ class StateResource(dg.ConfigurableResource):
 class YahooPricesResource(dg.ConfigurableResource):
     """Daily bars from Yahoo Finance through yfinance (the live price source)."""
 
-    chunk_size: int = 20
-    lookback_sessions: int = 5
-    history_start: str = "2024-01-02"
-    timeout_seconds: float = 20.0
-    max_retries: int = 3
-    backoff_seconds: float = 2.0
+    chunk_size: int
+    lookback_sessions: int
+    history_start: str
+    timeout_seconds: float
+    max_retries: int
+    backoff_seconds: float = 2.0  # between attempts of one request; not a user setting
 
     def download_function(self) -> Callable[..., Any]:
         """The network seam: `yfinance.download`. Tests override this with a fake of its output."""
@@ -92,9 +101,9 @@ class YahooPricesResource(dg.ConfigurableResource):
 class FeedClientResource(dg.ConfigurableResource):
     """HTTP client settings for RSS/Atom polling (feedparser itself has no timeout)."""
 
-    connect_timeout_seconds: float = 5.0
-    read_timeout_seconds: float = 15.0
-    max_bytes: int = 5_000_000
+    connect_timeout_seconds: float
+    read_timeout_seconds: float
+    max_bytes: int
 
     def fetch(self, url: str, etag: str | None, last_modified: str | None) -> Any:
         from assets.news.http import fetch_feed
@@ -110,13 +119,15 @@ class FeedClientResource(dg.ConfigurableResource):
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
-    from orchestration.dbt_project import DBT_PROJECT, SubprocessDbtCliResource, dbt_executable
+    """Every resource of the code location, from the one declaration of settings."""
+    from assets.dbt_project import AdrPulseDbtCliResource, dbt_executable, dbt_project
 
     return {
         "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
         "state": StateResource(
             home=str(settings.home),
             universe_path=str(settings.universe_path),
+            event_catalog_path=str(settings.event_catalog_path),
             feeds_path=str(settings.feeds_path),
             aliases_path=str(settings.aliases_path),
         ),
@@ -132,5 +143,11 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             read_timeout_seconds=settings.feed_read_timeout_seconds,
             max_bytes=settings.feed_max_bytes,
         ),
-        "dbt": SubprocessDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+        "dbt": AdrPulseDbtCliResource(
+            project_dir=dbt_project(),
+            dbt_executable=dbt_executable(),
+            warehouse_path=str(settings.warehouse_path),
+            duckdb_memory_limit=settings.duckdb_memory_limit,
+            target_root=str(settings.dbt_target_dir),
+        ),
     }

@@ -14,8 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from assets.bench.measure import Measured, run_measured
-from assets.bench.workdir import BenchPaths
+from orchestration.tools.benchmark.measure import Measured, run_measured
+from orchestration.tools.benchmark.workdir import BenchPaths
 
 # Build artefacts of the source project that must not leak into the bench copy.
 _SKIP = ("target", "logs", "dbt_packages", ".user.yml")

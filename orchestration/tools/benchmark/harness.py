@@ -18,13 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assets.bench import DEFAULT_SEED
-from assets.bench.archive import append_update
-from assets.bench.dbt_runner import NodeTiming, node_timings, prepare_project, run_dbt
-from assets.bench.measure import Measured, run_measured
-from assets.bench.spec import BenchSpec
-from assets.bench.stages import result_path
-from assets.bench.workdir import BenchPaths
+from orchestration.tools.benchmark import DEFAULT_SEED
+from orchestration.tools.benchmark.archive import append_update
+from orchestration.tools.benchmark.dbt_runner import (
+    NodeTiming,
+    node_timings,
+    prepare_project,
+    run_dbt,
+)
+from orchestration.tools.benchmark.measure import Measured, run_measured
+from orchestration.tools.benchmark.spec import BenchSpec
+from orchestration.tools.benchmark.stages import result_path
+from orchestration.tools.benchmark.workdir import BenchPaths
 
 Progress = Callable[[str], None]
 
@@ -96,7 +101,7 @@ def _child_stage(
     result: BenchResult, paths: BenchPaths, name: str, stage: str, progress: Progress
 ) -> dict[str, Any]:
     measured = run_measured(
-        _python_child("assets.bench.stages", stage, str(paths.root)),
+        _python_child("orchestration.tools.benchmark.stages", stage, str(paths.root)),
         paths.logs / f"{name}.log",
     )
     payload: dict[str, Any] = {}
@@ -178,7 +183,13 @@ def _run(
     progress(f"bench {tickers} tickers x {years} years in {paths.root}")
     progress("[1/8] generating the synthetic archive")
     measured = run_measured(
-        _python_child("assets.bench.archive", str(paths.root), str(tickers), str(years), str(seed)),
+        _python_child(
+            "orchestration.tools.benchmark.archive",
+            str(paths.root),
+            str(tickers),
+            str(years),
+            str(seed),
+        ),
         paths.logs / "generate.log",
     )
     if measured.returncode != 0:
@@ -243,7 +254,9 @@ def _profile_slowest(
     progress(f"profiling the slowest model, {model} (DuckDB JSON profile)")
     out = paths.results / "profile.json"
     measured = run_measured(
-        _python_child("assets.bench.profile_model", str(paths.root), model, str(out)),
+        _python_child(
+            "orchestration.tools.benchmark.profile_model", str(paths.root), model, str(out)
+        ),
         paths.logs / "profile.log",
     )
     if measured.returncode != 0:

@@ -1,6 +1,6 @@
 """Write the bundled SYNTHETIC sample archive: fake bars and feeds, byte for byte reproducible.
 
-    python -m assets.sample.generate [--out DIR] [--feeds-out FILE]
+    python -m orchestration.tools.sample_data.generate [--out DIR] [--feeds-out FILE]
 
 The archive has the layout of warehouse/archive.py and is written through its writers, so the
 pipeline replays it exactly like a real one. Everything is fixed: the random seed, fetch ids and
@@ -20,16 +20,21 @@ from pathlib import Path
 import pandas as pd
 
 from assets.calendar import sessions_between, shift_sessions
-from assets.sample.locations import (
+from assets.universe import read_universe
+from orchestration.tools.sample_data.locations import (
     DEFAULT_ARCHIVE_DIR,
     DEFAULT_EVENT_CATALOG_PATH,
     DEFAULT_FEEDS_PATH,
     DEFAULT_UNIVERSE_PATH,
 )
-from assets.sample.news_feeds import all_news_fetches, feeds_csv_text
-from assets.sample.prices import simulate_bars
-from assets.sample.shocks import SAMPLE_END, SAMPLE_START, injected_shocks, shocks_csv_text
-from assets.universe import read_universe
+from orchestration.tools.sample_data.news_feeds import all_news_fetches, feeds_csv_text
+from orchestration.tools.sample_data.prices import simulate_bars
+from orchestration.tools.sample_data.shocks import (
+    SAMPLE_END,
+    SAMPLE_START,
+    injected_shocks,
+    shocks_csv_text,
+)
 from warehouse.archive import write_news_fetch, write_price_fetch
 
 SEED = 20250331
@@ -41,14 +46,15 @@ DAILY_FETCH_HOUR_UTC = (22, 30)
 LOOKBACK_SESSIONS = 5
 # One daily fetch where the thin OTC line came back empty; the next day's lookback fills it in.
 FAILED_TICKER_ON: dict[date, str] = {date(2025, 3, 12): "BYDDY"}
-NOTE = "SYNTHETIC sample data from assets/sample/generate.py; not market data"
+NOTE = "SYNTHETIC sample data from orchestration/tools/sample_data/generate.py; not market data"
 SHOCKS_FILE = "injected_shocks.csv"
 ARCHIVE_README = """# SYNTHETIC sample archive
 
-Everything under this folder is invented by `python -m assets.sample.generate`: the prices are a
-random simulation and the feeds are made-up headlines. It is NOT market data and NOT news.
+Everything under this folder is invented by `python -m orchestration.tools.sample_data.generate`:
+the prices are a random simulation and the feeds are made-up headlines. It is NOT market data and
+NOT news.
 `injected_shocks.csv` lists the abnormal returns deliberately put into the prices on the catalogued
-event days. See assets/sample/README.md.
+event days. See orchestration/tools/sample_data/README.md.
 """
 
 
@@ -156,7 +162,7 @@ def generate(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m assets.sample.generate",
+        prog="python -m orchestration.tools.sample_data.generate",
         description="Write the SYNTHETIC sample archive (fake prices and feeds, reproducible).",
     )
     parser.add_argument(

@@ -2,8 +2,9 @@
 
 The groups are the ones the dbt project's baskets name (china_adr, us_megacap, and the single
 tickers SPY, QQQ, KWEB), so every mart has work to do at scale. Loadings are drawn once per ticker
-from a seeded generator, in the spirit of assets/sample/profiles.py: a market factor (SPY itself),
-a bloc factor shared by the China groups or by the megacaps, and the ticker's own noise.
+from a seeded generator, in the spirit of orchestration/tools/sample_data/profiles.py: a market
+factor (SPY itself), a bloc factor shared by the China groups or by the megacaps, and the ticker's
+own noise.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assets.sample.profiles import BLOC_DAILY_SD, BLOC_OF_GROUP, MARKET_TICKER
+from orchestration.tools.sample_data.profiles import BLOC_DAILY_SD, BLOC_OF_GROUP, MARKET_TICKER
 
 BENCHMARK_TICKERS: tuple[tuple[str, str, str], ...] = (
     # ticker, group, bloc

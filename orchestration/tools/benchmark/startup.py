@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assets.bench.dbt_runner import copy_project, dbt_env, dbt_executable
-from assets.bench.measure import Measured, run_measured
+from orchestration.tools.benchmark.dbt_runner import copy_project, dbt_env, dbt_executable
+from orchestration.tools.benchmark.measure import Measured, run_measured
 
 # A selector that matches no node: dbt starts, parses, connects and has nothing to run.
 NOTHING_SELECTOR = "tag:bench_selects_nothing"

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from assets.calendar import us_day_zero
-from assets.sample.profiles import MARKET_TICKER
+from orchestration.tools.sample_data.profiles import MARKET_TICKER
 
 EVENTS_PER_TICKER_YEAR = 2
 MAX_EVENTS = 10_000

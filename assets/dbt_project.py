@@ -1,0 +1,165 @@
+"""Where the dbt project is, keeping its manifest current, and the dbt resource.
+
+dagster-dbt builds assets from dbt's manifest.json. Importing this module does nothing: the
+`DbtProject` comes from a cached factory, and the manifest is prepared by `prepare_dbt_manifest`,
+which the CLI commands and `make setup` call (and the definitions call under `dagster dev`, as
+dagster-dbt's `prepare_if_dev()` does). It runs `dbt parse` only when a model, seed, macro, test
+or project file is newer than the manifest (~3 s).
+
+The dbt profile reads the warehouse path and memory cap from dbt vars (`Settings.dbt_vars()`),
+passed on every command line, so dbt never needs an environment variable set for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from functools import cached_property, lru_cache
+from importlib.metadata import version as installed_version
+from pathlib import Path
+from typing import Any
+
+from dagster_dbt import DbtCliResource, DbtProject
+from packaging.version import Version
+
+from assets.settings import DBT_PROJECT_DIR, Settings
+
+_WATCHED = ("models", "seeds", "macros", "tests", "snapshots", "analyses")
+# Per-run dbt artifact folders kept under ADRPULSE_HOME/dbt/runs (each is several MB).
+KEEP_RUN_TARGETS = 5
+
+
+@lru_cache(maxsize=1)
+def dbt_project() -> DbtProject:
+    """The dbt project beside the Python packages (reads dbt_project.yml; writes nothing)."""
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    newest = max(
+        (project_dir / name).stat().st_mtime
+        for name in ("dbt_project.yml", "profiles.yml")
+        if (project_dir / name).exists()
+    )
+    for folder in _WATCHED:
+        root = project_dir / folder
+        if root.exists():
+            for path in root.rglob("*"):
+                if path.is_file():
+                    newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def manifest_is_stale(project: DbtProject | None = None) -> bool:
+    project = project or dbt_project()
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    return manifest.stat().st_mtime < _newest_source_mtime(Path(project.project_dir))
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def vars_args(dbt_vars: dict[str, Any]) -> list[str]:
+    return ["--vars", json.dumps(dbt_vars, sort_keys=True)]
+
+
+def prepare_dbt_manifest(settings: Settings, project: DbtProject | None = None) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than the project's files."""
+    project = project or dbt_project()
+    if manifest_is_stale(project):
+        result = subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--profiles-dir",
+                str(project.profiles_dir),
+                *vars_args(settings.dbt_vars()),
+            ],
+            cwd=project.project_dir,
+            env=dbt_quiet_env(),
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"`dbt parse` failed in {project.project_dir}:\n{result.stdout}\n{result.stderr}"
+            )
+    return Path(project.manifest_path)
+
+
+def dbt_quiet_env() -> dict[str, str]:
+    """The caller's environment, plus what keeps dbt from calling home."""
+    # dbt asks the network for usage tracking unless told not to (there is none here).
+    return {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+# The private dagster-dbt methods overridden below, and the releases they were checked against.
+# Outside these releases the resource behaves exactly as DbtCliResource (tests/test_dbt_resource.py
+# checks that the methods still exist with the expected signatures).
+_CHECKED_DAGSTER_DBT = ("0.29",)
+
+
+def _private_overrides_apply() -> bool:
+    release = installed_version("dagster-dbt")
+    return any(release == v or release.startswith(v + ".") for v in _CHECKED_DAGSTER_DBT)
+
+
+class AdrPulseDbtCliResource(DbtCliResource):
+    """DbtCliResource that starts dbt once per command, passes our vars, and keeps its per-run
+    artifacts under ADRPULSE_HOME instead of the repository.
+
+    Before every command dagster-dbt 0.29 also runs `dbt --version` in a subprocess, to learn
+    which dbt it drives, and loads the dbt project and a DuckDB adapter in-process: 2.5 s and
+    1.8 s of every run (docs/BENCHMARKS.md). Here the version comes from the installed dbt-core
+    package when the executable is this environment's dbt, and no in-process adapter is made: it
+    only serves dagster-dbt's fetch_row_counts / fetch_column_metadata, which ADR Pulse does not
+    use (they would query the warehouse while dbt holds DuckDB's single writer lock; row counts
+    and schemas are read after dbt exits, in assets/dbt_models.py). Both overrides are private
+    API, so they apply only on the dagster-dbt releases they were checked against.
+    """
+
+    warehouse_path: str
+    duckdb_memory_limit: str
+    target_root: str
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {
+            "adrpulse_warehouse": self.warehouse_path,
+            "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
+        }
+
+    def with_vars(self, args: Sequence[str]) -> list[str]:
+        return [*args, *vars_args(self.dbt_vars())]
+
+    def run_target_path(self, run_id: str) -> Path:
+        """A fresh artifact folder for this run; the oldest beyond KEEP_RUN_TARGETS are pruned."""
+        runs = Path(self.target_root) / "runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        previous = sorted(
+            (p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime
+        )
+        for old in previous[: max(len(previous) - (KEEP_RUN_TARGETS - 1), 0)]:
+            shutil.rmtree(old, ignore_errors=True)
+        return runs / run_id
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        if _private_overrides_apply() and Path(self.dbt_executable) == Path(
+            sys.executable
+        ).with_name("dbt"):
+            return Version(installed_version("dbt-core"))
+        return super()._cli_version
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
+        if _private_overrides_apply():
+            return None
+        return super()._initialize_dbt_core_adapter(args)

@@ -1,0 +1,221 @@
+"""News ingest, live or replayed: the algorithm behind the raw news asset, without Dagster.
+
+Each feed is isolated: whatever one feed does, the others and the stored news are untouched.
+A live poll archives the bytes as received, then parses, tags and loads them from the archive; a
+replay loads archived fetches not loaded yet, by the same path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from assets.news.feeds import Feed, read_feeds
+from assets.news.parse import parse_archived_fetch
+from assets.news.tagging import load_aliases, tag_item
+from assets.universe import universe_tickers
+from warehouse.archive import NewsFetchManifest, list_news_fetches, write_news_fetch
+from warehouse.load import (
+    latest_feed_validators,
+    load_news_fetch,
+    loaded_news_fetch_ids,
+    truncate_raw,
+)
+
+# (url, etag, last_modified) -> the response (assets/news/http.py FeedResponse)
+FetchFeed = Callable[[str, "str | None", "str | None"], Any]
+
+
+class Logger(Protocol):
+    def info(self, msg: str) -> Any: ...
+    def warning(self, msg: str) -> Any: ...
+    def error(self, msg: str) -> Any: ...
+
+
+class NewsConfigError(ValueError):
+    """The universe, alias or feed file cannot be used; retrying cannot help, fixing it does."""
+
+
+@dataclass(frozen=True)
+class NewsConfig:
+    aliases: Any
+    feeds: list[Feed]
+
+    @property
+    def tickers_by_feed(self) -> dict[str, list[str]]:
+        return {f.name: list(f.tickers) for f in self.feeds}
+
+
+def read_news_config(universe_path: Path, aliases_path: Path, feeds_path: Path) -> NewsConfig:
+    """The aliases and feeds, checked against the universe, so a typo in a ticker fails loudly
+    instead of tagging news with a ticker nobody follows."""
+    try:
+        known = universe_tickers(universe_path)
+        aliases = load_aliases(aliases_path, known_tickers=known)
+        feeds = read_feeds(feeds_path, known_tickers=known)
+    except (OSError, ValueError) as exc:
+        raise NewsConfigError(f"{exc}; fix the file and run again") from exc
+    return NewsConfig(aliases, feeds)
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    feed_name: str
+    status: str  # ok | warning | not_modified | failed
+    new_items: int
+    updated_items: int
+    error: str | None  # why it failed, or what was odd when it warned
+    fetch_id: str = ""
+    http_status: int | None = None
+
+
+def _parse_and_tag(
+    archive: Path, manifest: NewsFetchManifest, aliases: Any, feed_tickers: Sequence[str]
+) -> tuple[str, str | None, list[Any], dict[str, Any]]:
+    """(status, error or warning, items, tags by item key) of one archived fetch."""
+    try:
+        parsed = parse_archived_fetch(archive, manifest)
+        tags = {
+            it.item_key: tag_item(
+                it.title,
+                it.summary,
+                aliases,
+                feed_name=manifest.feed_name,
+                feed_tickers=feed_tickers,
+            )
+            for it in parsed.items
+        }
+    except FileNotFoundError:
+        raise  # an incomplete archive is not this feed's fault: say so and stop
+    except Exception as exc:  # a parser or tagger bug must fail this feed only
+        return "failed", f"could not parse or tag: {exc!r}", [], {}
+    return parsed.status, parsed.message, parsed.items, tags
+
+
+def ingest_news_fetch(
+    con: Any,
+    archive: Path,
+    manifest: NewsFetchManifest,
+    aliases: Any,
+    feed_tickers: Sequence[str],
+) -> FeedOutcome:
+    """Parse, tag and load one archived fetch (the same path for live fetches and replays)."""
+    status, message, items, tags = _parse_and_tag(archive, manifest, aliases, feed_tickers)
+    stats = load_news_fetch(con, manifest, status=status, error=message, items=items, tags=tags)
+    return FeedOutcome(
+        manifest.feed_name,
+        status,
+        stats.new_items,
+        stats.updated_items,
+        message,
+        manifest.fetch_id,
+        manifest.http_status,
+    )
+
+
+def _validators(
+    con: Any, archive: Path, feed_name: str, log: Logger
+) -> tuple[str | None, str | None]:
+    """The feed's ETag and Last-Modified; none when its last manifest cannot be read (an
+    unconditional GET is always safe, it only costs a full download)."""
+    try:
+        return latest_feed_validators(con, archive, feed_name)
+    except (OSError, ValueError) as exc:
+        log.warning(
+            f"{feed_name}: no conditional GET this time, its last manifest is unreadable: {exc}"
+        )
+        return None, None
+
+
+def poll_feed(
+    con: Any, archive: Path, feed: Feed, aliases: Any, fetch: FetchFeed, log: Logger
+) -> FeedOutcome:
+    """Fetch one feed, archive the bytes as received, then parse, tag and load them."""
+    etag, last_modified = _validators(con, archive, feed.name, log)
+    response = fetch(feed.url, etag, last_modified)
+    manifest = write_news_fetch(
+        archive,
+        feed_name=feed.name,
+        url=feed.url,
+        fetched_at=response.fetched_at,
+        http_status=response.http_status,
+        body=response.body,
+        content_type=response.content_type,
+        etag=response.etag,
+        last_modified=response.last_modified,
+        error=response.error,
+    )
+    try:
+        return ingest_news_fetch(con, archive, manifest, aliases, feed.tickers)
+    except Exception as exc:  # e.g. a row the warehouse rejects: the fetch rolled back alone
+        error = f"could not load: {exc!r}"
+        log.error(f"{feed.name}: {error}")
+        load_news_fetch(con, manifest, status="failed", error=error, items=[], tags={})
+        return FeedOutcome(
+            feed.name, "failed", 0, 0, error, manifest.fetch_id, manifest.http_status
+        )
+
+
+def describe(outcome: FeedOutcome) -> str:
+    if outcome.status == "failed":
+        return f"{outcome.feed_name}: FAILED ({outcome.error})"
+    if outcome.status == "not_modified":
+        return f"{outcome.feed_name}: not modified"
+    text = f"{outcome.feed_name}: {outcome.new_items} new, {outcome.updated_items} updated"
+    return text + (f" (warning: {outcome.error})" if outcome.status == "warning" else "")
+
+
+def poll_feeds(
+    con: Any, archive: Path, config: NewsConfig, fetch: FetchFeed, log: Logger
+) -> list[FeedOutcome]:
+    """Poll every feed once, one line of progress each."""
+    outcomes = []
+    for i, feed in enumerate(config.feeds, start=1):
+        outcome = poll_feed(con, archive, feed, config.aliases, fetch, log)
+        outcomes.append(outcome)
+        log.info(f"[{i}/{len(config.feeds)}] {describe(outcome)}")
+    return outcomes
+
+
+def replay_news(
+    con: Any, archive: Path, config: NewsConfig, rebuild: bool, log: Logger
+) -> list[FeedOutcome]:
+    """Load the archived fetches not loaded yet (all of them after emptying the news tables,
+    when `rebuild`)."""
+    if rebuild:
+        truncate_raw(con, ["news_item_tags", "news_items", "news_fetches"])
+    done = loaded_news_fetch_ids(con)
+    pending = [m for m in list_news_fetches(archive) if m.fetch_id not in done]
+    tickers_by_feed = config.tickers_by_feed
+    outcomes = []
+    for i, manifest in enumerate(pending, start=1):
+        outcome = ingest_news_fetch(
+            con, archive, manifest, config.aliases, tickers_by_feed.get(manifest.feed_name, [])
+        )
+        outcomes.append(outcome)
+        log.info(f"[{i}/{len(pending)}] {describe(outcome)}")
+    return outcomes
+
+
+@dataclass(frozen=True)
+class NewsCounts:
+    items: int
+    items_tagged: int
+    tag_rows: int
+    fetch_rows: int
+    last_published: Any
+
+
+def news_counts(con: Any) -> NewsCounts:
+    row = con.execute(
+        """
+        select (select count(*) from raw.news_items),
+               (select count(distinct item_key) from raw.news_item_tags),
+               (select count(*) from raw.news_item_tags),
+               (select count(*) from raw.news_fetches),
+               (select max(published_at) from raw.news_items)
+        """
+    ).fetchall()[0]
+    return NewsCounts(*row)

@@ -1,0 +1,329 @@
+"""Raw prices, live or replayed: the algorithm behind the raw/daily_bars asset, without Dagster.
+
+A live run covers one session or, as a single-run backfill, a range of them; either way it
+fetches in a few large requests:
+
+- tickers already stored: one fetch over the run's sessions, widened to the last
+  `lookback_sessions` sessions so late corrections from Yahoo land;
+- tickers new to the warehouse: one fetch of their full history from `history_start`;
+- tickers whose adjusted history Yahoo restated (the fetched adj_close disagrees with the stored
+  one): one fetch of their whole history, archived with `replaces_history_of`, so a ticker is
+  never half old and half new. Their rows from the first fetch are left out of the archive: if
+  the full fetch fails they keep their stored history, consistent if stale.
+
+Every fetch is archived as received, then loaded from the archive. A replay (the demo, rebuilds,
+imports) loads archived fetches and never touches the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pandas as pd
+
+from assets.calendar import (
+    NEW_YORK,
+    next_session_on_or_after,
+    shift_sessions,
+)
+from assets.prices.fetch import UNREACHABLE_REASON, PriceFetchResult
+from assets.prices.normalize import empty_bars
+from assets.prices.restatement import detect_restated_tickers, plan_restatement_refetch
+from assets.sessions import SessionRange
+from warehouse.archive import PriceFetchManifest, list_price_fetches, write_price_fetch
+from warehouse.load import load_price_fetch, truncate_raw
+
+
+class Logger(Protocol):
+    def info(self, msg: str) -> Any: ...
+    def warning(self, msg: str) -> Any: ...
+
+
+class PriceSource(Protocol):
+    """What a live run needs of the price source (assets/resources.py YahooPricesResource)."""
+
+    history_start: str
+    lookback_sessions: int
+
+    def download_function(self) -> Callable[..., Any]: ...
+
+    def fetch(
+        self, tickers: list[str], start: date, end: date, download: Callable[..., Any] | None
+    ) -> PriceFetchResult: ...
+
+
+class PriceRunError(Exception):
+    """A run that cannot go on; `retryable` says whether trying again later can help."""
+
+    def __init__(
+        self, message: str, *, retryable: bool, tickers_failed: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.tickers_failed = tickers_failed or {}
+
+
+def refuse_live_fetch_into_synthetic_warehouse(con: duckdb.DuckDBPyConnection, home: str) -> None:
+    """Live bars must never be mixed into a warehouse built from the synthetic sample: the marts
+    would blend invented and real prices without a trace."""
+    synthetic = con.execute("select count(*) from raw.price_fetches where synthetic").fetchall()[0][
+        0
+    ]
+    if synthetic:
+        raise PriceRunError(
+            f"the warehouse under ADRPULSE_HOME={home} holds the SYNTHETIC demo sample "
+            f"({synthetic} sample fetches); live prices are not mixed into it. Set "
+            "ADRPULSE_HOME to another folder for live data (or run `adrpulse rebuild` to "
+            "replace the warehouse with your own archive), then run again.",
+            retryable=False,
+        )
+
+
+def fetch_window_start(sessions: SessionRange, lookback_sessions: int) -> date:
+    """First session to re-fetch for stored tickers: the run's first session, or earlier so that
+    the last `lookback_sessions` sessions are always fetched again."""
+    lookback_first = shift_sessions(sessions.last, -(max(lookback_sessions, 1) - 1))
+    return min(sessions.first, lookback_first)
+
+
+# --- live fetching ---------------------------------------------------------------------------
+
+
+@dataclass
+class LiveOutcome:
+    fetched: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)
+    new_tickers: list[str] = field(default_factory=list)
+    restated: list[str] = field(default_factory=list)
+    missing_sessions: dict[str, list[date]] = field(default_factory=dict)
+    requests: int = 0
+    rows_archived: int = 0
+    manifests: list[str] = field(default_factory=list)
+
+
+def _logged_download(download: Callable[..., Any], log: Logger, outcome: LiveOutcome) -> Callable:
+    """yf.download that logs each request: the progress of a long backfill, one line a batch."""
+
+    def download_and_log(tickers: Any, **kwargs: Any) -> Any:
+        outcome.requests += 1
+        batch = [tickers] if isinstance(tickers, str) else list(tickers)
+        log.info(
+            f"Yahoo request {outcome.requests}: {len(batch)} tickers, "
+            f"{kwargs.get('start')}..{kwargs.get('end')} (end exclusive)"
+        )
+        return download(tickers, **kwargs)
+
+    return download_and_log
+
+
+def _stored_spans(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date, date]]:
+    rows = con.execute(
+        "select ticker, min(session_date), max(session_date) from raw.daily_bars group by 1"
+    ).fetchall()
+    return {ticker: (first, last) for ticker, first, last in rows}
+
+
+def _stored_adj_close(
+    con: duckdb.DuckDBPyConnection, tickers: list[str], start: date, end: date
+) -> pd.DataFrame:
+    return con.execute(
+        "select ticker, session_date, adj_close, adj_close_source from raw.daily_bars "
+        "where list_contains(?, ticker) and session_date between ? and ?",
+        [tickers, start, end],
+    ).df()
+
+
+def _archive_and_load(
+    con: duckdb.DuckDBPyConnection,
+    archive: Path,
+    bars: pd.DataFrame,
+    *,
+    tickers: list[str],
+    start: date,
+    end: date,
+    failed: list[str],
+    replaces_history_of: list[str] | None = None,
+    note: str = "",
+) -> PriceFetchManifest:
+    manifest = write_price_fetch(
+        archive,
+        bars,
+        source="yfinance",
+        fetched_at=datetime.now(NEW_YORK),
+        tickers=tickers,
+        start=start,
+        end=end,
+        failed_tickers=failed,
+        replaces_history_of=replaces_history_of,
+        note=note,
+    )
+    load_price_fetch(con, archive, manifest)
+    return manifest
+
+
+def _raise_if_nothing_came(results: list[PriceFetchResult], tickers: list[str]) -> None:
+    """Fail the run when no ticker got a row: offline fails at once, other causes may retry."""
+    if any(len(r.bars) for r in results):
+        return
+    failed: dict[str, str] = {}
+    for r in results:
+        failed.update(r.failed)
+    unreachable = bool(failed) and all(UNREACHABLE_REASON in why for why in failed.values())
+    if unreachable:
+        raise PriceRunError(
+            f"{UNREACHABLE_REASON}: no prices for any of {len(tickers)} tickers. Check the "
+            "network (or proxy settings), then run again; nothing was stored.",
+            retryable=False,  # a retry minutes later will not find a network either
+            tickers_failed=failed,
+        )
+    example = next(iter(failed.values()), "no tickers requested")
+    raise PriceRunError(
+        f"Yahoo Finance returned no prices for any of {len(tickers)} tickers (e.g. {example}). "
+        "Nothing was stored; the run is retried after a back-off.",
+        retryable=True,
+        tickers_failed=failed,
+    )
+
+
+def fetch_live(
+    con: duckdb.DuckDBPyConnection,
+    archive: Path,
+    source: PriceSource,
+    tickers: list[str],
+    sessions: SessionRange,
+    log: Logger,
+) -> LiveOutcome:
+    """Fetch the run's sessions for every ticker, archive what came, load it."""
+    outcome = LiveOutcome()
+    download = _logged_download(source.download_function(), log, outcome)
+    spans = _stored_spans(con)
+    history_start = next_session_on_or_after(date.fromisoformat(source.history_start))
+    window_start = fetch_window_start(sessions, source.lookback_sessions)
+    end = sessions.last
+    known = [t for t in tickers if t in spans]
+    outcome.new_tickers = [t for t in tickers if t not in spans]
+
+    empty = PriceFetchResult(empty_bars(), {}, {}, requests=0, attempts=0)
+    window = empty
+    if known:
+        log.info(f"fetching {len(known)} stored tickers over {window_start}..{end}")
+        window = source.fetch(known, window_start, end, download=download)
+    full_new = empty
+    new_start = min(history_start, window_start)
+    if outcome.new_tickers:
+        log.info(
+            f"fetching the full history ({new_start}..{end}) of {len(outcome.new_tickers)} "
+            f"tickers new to the warehouse: {', '.join(outcome.new_tickers)}"
+        )
+        full_new = source.fetch(outcome.new_tickers, new_start, end, download=download)
+    _raise_if_nothing_came([window, full_new], tickers)
+
+    # Restated adjusted history: refetch those tickers whole, before archiving anything.
+    restated: list[str] = []
+    replaced: list[str] = []
+    full_restated = empty
+    plan = None
+    if len(window.bars):
+        stored = _stored_adj_close(con, known, window_start, end)
+        restated = detect_restated_tickers(stored, window.bars)
+    if restated:
+        firsts = pd.DataFrame({"ticker": restated, "session_date": [spans[t][0] for t in restated]})
+        last_stored = max(spans[t][1] for t in restated)
+        plan = plan_restatement_refetch(
+            restated, firsts, history_start=history_start, end=max(end, last_stored)
+        )
+        log.info(
+            f"Yahoo restated the adjusted history of {', '.join(restated)}: fetching "
+            f"{plan.start}..{plan.end} again to replace it whole"
+        )
+        full_restated = source.fetch(plan.tickers, plan.start, plan.end, download=download)
+        replaced = full_restated.succeeded
+    outcome.restated = restated
+
+    keep = window.bars.loc[~window.bars["ticker"].isin(restated)]
+    if len(keep):
+        note = (
+            f"rows of restated tickers {restated} left out: their whole history is re-fetched "
+            "in the next fetch"
+            if restated
+            else ""
+        )
+        manifest = _archive_and_load(
+            con,
+            archive,
+            keep,
+            tickers=[t for t in known if t not in restated],
+            start=window_start,
+            end=end,
+            failed=sorted(window.failed),
+            note=note,
+        )
+        outcome.manifests.append(manifest.fetch_id)
+        outcome.rows_archived += len(keep)
+    if len(full_new.bars):
+        manifest = _archive_and_load(
+            con,
+            archive,
+            full_new.bars,
+            tickers=outcome.new_tickers,
+            start=new_start,
+            end=end,
+            failed=sorted(full_new.failed),
+        )
+        outcome.manifests.append(manifest.fetch_id)
+        outcome.rows_archived += len(full_new.bars)
+    if plan is not None and len(full_restated.bars):
+        manifest = _archive_and_load(
+            con,
+            archive,
+            full_restated.bars,
+            tickers=plan.tickers,
+            start=plan.start,
+            end=plan.end,
+            failed=sorted(full_restated.failed),
+            replaces_history_of=replaced,
+            note="adjusted history restated by Yahoo: replaces the stored history",
+        )
+        outcome.manifests.append(manifest.fetch_id)
+        outcome.rows_archived += len(full_restated.bars)
+
+    for result in (window, full_new):
+        outcome.failed.update(result.failed)
+        outcome.missing_sessions.update(result.missing_sessions)
+        outcome.fetched.update(t for t in result.succeeded if t not in restated)
+    outcome.fetched.update(replaced)
+    for ticker, why in full_restated.failed.items():
+        outcome.failed[ticker] = (
+            f"adjusted history restated, full re-fetch failed ({why}); the stored history is "
+            "kept unchanged until a later run re-fetches it"
+        )
+    return outcome
+
+
+# --- archive replay ------------------------------------------------------------------------
+
+
+def replay_archive(
+    con: duckdb.DuckDBPyConnection,
+    archive: Path,
+    rebuild: bool,
+    log: Logger,
+) -> list[PriceFetchManifest]:
+    """Load the archived price fetches not loaded yet (all of them, after emptying the raw
+    price tables, when `rebuild`)."""
+    if rebuild:
+        # The check watermark goes too: the replayed bars have not been checked yet.
+        truncate_raw(con, ["daily_bars", "price_fetches", "price_checks_passed"])
+    manifests = list_price_fetches(archive)
+    for i, manifest in enumerate(manifests, start=1):
+        stats = load_price_fetch(con, archive, manifest)
+        log.info(
+            f"[{i}/{len(manifests)}] {manifest.fetch_id}: "
+            + ("already loaded" if stats.skipped else f"{stats.rows} rows")
+        )
+    return manifests

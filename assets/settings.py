@@ -1,0 +1,203 @@
+"""ADR Pulse configuration: every setting declared once, with its default and its variable.
+
+`SETTINGS` below is the one declaration. `Settings.from_env()` reads it (and only it) from the
+environment; the Dagster resources, the dbt vars (`Settings.dbt_vars()`), `adrpulse settings` and
+the settings table in the README are all derived from it, so a default is never written twice.
+
+Pure modules (assets/prices, assets/news, assets/reporting, warehouse/) never read this; they take
+paths and values as arguments. Reading the environment changes nothing: no folder is created and
+no variable is set here (orchestration/prepare.py does that, when a command runs).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# The repository root, computed here and nowhere else.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+QUERIES_DIR = REPO_ROOT / "queries"
+DOCS_DIR = REPO_ROOT / "docs"
+SAMPLE_ARCHIVE_DIR = REPO_ROOT / "orchestration" / "tools" / "sample_data" / "archive"
+
+
+class SettingError(ValueError):
+    """A setting whose value cannot be used; the message names the variable and the value."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: the field of `Settings`, its variable, its default and what it does.
+
+    `default` is text as a user would write it; `{home}` stands for ADRPULSE_HOME and `{repo}`
+    for the repository root.
+    """
+
+    field: str
+    env: str
+    default: str
+    kind: str  # path | int | float | text
+    doc: str
+    group: str
+
+    def parse(self, text: str) -> Any:
+        """The typed value of `text` (a variable's value, or the default with {home} filled)."""
+        if self.kind == "path":
+            return Path(text).expanduser().resolve()
+        if self.kind == "int":
+            try:
+                return int(text)
+            except ValueError as exc:
+                raise SettingError(f"{self.env}={text!r} is not a whole number") from exc
+        if self.kind == "float":
+            try:
+                return float(text)
+            except ValueError as exc:
+                raise SettingError(f"{self.env}={text!r} is not a number") from exc
+        return text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- where state lives (ADRPULSE_HOME first: the others default to folders inside it)
+    Setting("home", "ADRPULSE_HOME", "{repo}/.adrpulse", "path",
+            "State folder: warehouse, raw archive, published marts, Dagster instance, reports.",
+            "state"),
+    Setting("warehouse_path", "ADRPULSE_WAREHOUSE", "{home}/warehouse.duckdb", "path",
+            "The DuckDB warehouse file (only the pipeline opens it, one writer at a time).",
+            "state"),
+    Setting("dagster_home", "DAGSTER_HOME", "{home}/dagster", "path",
+            "The Dagster instance: runs, schedules, event logs (dagster.yaml).", "state"),
+    # --- reference data the user may replace with their own files
+    Setting("universe_path", "ADRPULSE_UNIVERSE", "{repo}/dbt_project/seeds/universe.csv", "path",
+            "Tickers and their groups (ticker,name,group,...).", "reference"),
+    Setting("event_catalog_path", "ADRPULSE_EVENTS",
+            "{repo}/dbt_project/seeds/event_catalog.csv", "path",
+            "Catalogued events studied by the event-study marts.", "reference"),
+    Setting("feeds_path", "ADRPULSE_FEEDS", "{repo}/dbt_project/seeds/news_feeds.csv", "path",
+            "RSS/Atom feeds to poll.", "reference"),
+    Setting("aliases_path", "ADRPULSE_ALIASES", "{repo}/dbt_project/seeds/news_aliases.csv",
+            "path", "Names and aliases that tag news items with tickers.", "reference"),
+    # --- prices
+    Setting("price_history_start", "ADRPULSE_PRICE_HISTORY_START", "2024-01-02", "text",
+            "First session fetched for a ticker new to the warehouse; first price partition.",
+            "prices"),
+    Setting("price_lookback_sessions", "ADRPULSE_PRICE_LOOKBACK_SESSIONS", "5", "int",
+            "Sessions re-fetched on every run, so late corrections from Yahoo land.", "prices"),
+    Setting("price_chunk_size", "ADRPULSE_PRICE_CHUNK_SIZE", "20", "int",
+            "Tickers per Yahoo request.", "prices"),
+    Setting("price_timeout_seconds", "ADRPULSE_PRICE_TIMEOUT", "20", "float",
+            "Timeout of one Yahoo request, in seconds.", "prices"),
+    Setting("price_max_retries", "ADRPULSE_PRICE_MAX_RETRIES", "3", "int",
+            "Attempts per Yahoo request before its tickers are reported failed.", "prices"),
+    # --- news
+    Setting("feed_connect_timeout_seconds", "ADRPULSE_FEED_CONNECT_TIMEOUT", "5", "float",
+            "Connect timeout of a feed request, in seconds.", "news"),
+    Setting("feed_read_timeout_seconds", "ADRPULSE_FEED_READ_TIMEOUT", "15", "float",
+            "Read timeout of a feed request, in seconds.", "news"),
+    Setting("feed_max_bytes", "ADRPULSE_FEED_MAX_BYTES", "5000000", "int",
+            "Largest feed body accepted, in bytes.", "news"),
+    # --- dbt
+    Setting("duckdb_memory_limit", "ADRPULSE_DUCKDB_MEMORY_LIMIT", "3GB", "text",
+            "DuckDB memory cap of the dbt build (it spills to disk beyond it).", "dbt"),
+)
+
+_BY_FIELD = {s.field: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where state lives and how the pipeline behaves. Build with `Settings.from_env()`."""
+
+    home: Path
+    warehouse_path: Path
+    dagster_home: Path
+    universe_path: Path
+    event_catalog_path: Path
+    feeds_path: Path
+    aliases_path: Path
+    price_history_start: str
+    price_lookback_sessions: int
+    price_chunk_size: int
+    price_timeout_seconds: float
+    price_max_retries: int
+    feed_connect_timeout_seconds: float
+    feed_read_timeout_seconds: float
+    feed_max_bytes: int
+    duckdb_memory_limit: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Each setting from its variable when set (and not empty), else its default."""
+        env = os.environ if environ is None else environ
+        context = {"repo": str(REPO_ROOT)}
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:  # home comes first: later defaults refer to it
+            raw = env.get(setting.env) or setting.default.format(**context)
+            values[setting.field] = setting.parse(raw)
+            if setting.field == "home":
+                context["home"] = str(values["home"])
+        return cls(**values)
+
+    def describe(self, environ: Mapping[str, str] | None = None) -> list[tuple[Setting, Any, str]]:
+        """(setting, value, "environment" or "default") for every setting, in order."""
+        env = os.environ if environ is None else environ
+        return [
+            (s, getattr(self, s.field), "environment" if env.get(s.env) else "default")
+            for s in SETTINGS
+        ]
+
+    # --- the state folder -------------------------------------------------------------------
+    @property
+    def archive_dir(self) -> Path:
+        """Raw archive: every fetch and import, as received, before it is loaded."""
+        return self.home / "archive"
+
+    @property
+    def published_dir(self) -> Path:
+        """What SQL readers open: marts as Parquet plus a small catalog database."""
+        return self.home / "published"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's per-run artifacts (kept out of the repository)."""
+        return self.home / "dbt"
+
+    def state_dirs(self) -> tuple[Path, ...]:
+        return (
+            self.home,
+            self.archive_dir,
+            self.published_dir,
+            self.dagster_home,
+            self.reports_dir,
+            self.dbt_target_dir,
+        )
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The vars the dbt profile reads (dbt_project/profiles.yml): passed with --vars, so the
+        warehouse path and memory cap have no second default in the dbt project."""
+        return {
+            "adrpulse_warehouse": str(self.warehouse_path),
+            "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
+        }
+
+
+def settings_table_markdown() -> str:
+    """The README's settings table, generated from the declaration (tests compare the two)."""
+    lines = ["| variable | default | what it sets |", "| --- | --- | --- |"]
+    for s in SETTINGS:
+        default = s.default.replace("{repo}/", "").replace("{home}", "$ADRPULSE_HOME")
+        lines.append(f"| `{s.env}` | `{default}` | {s.doc} |")
+    return "\n".join(lines)
+
+
+def setting(field_name: str) -> Setting:
+    return _BY_FIELD[field_name]
