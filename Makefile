@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed-stamp
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup demo test lint ui bench lock clean-home
+.PHONY: help setup demo test test-fast lint ui bench lock clean-home
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(STAMP)  ## create .venv with the pinned dependencies (quick when already done)
+setup: $(STAMP)  ## create .venv with the pinned dependencies, prepare the state folder and dbt manifest
+	@$(BIN)/adrpulse prepare --quiet
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ADR Pulse needs Python >= 3.11; set PYTHON=python3.11")'
@@ -24,15 +25,18 @@ $(STAMP): requirements.lock pyproject.toml
 demo: setup  ## run the whole pipeline offline on the bundled synthetic sample
 	$(BIN)/adrpulse demo
 
-test: setup  ## ruff, then the whole test suite, offline
-	$(BIN)/ruff check .
+test: lint  ## lint, then the whole test suite, offline (what CI runs)
 	$(BIN)/python -m pytest -q
 
-lint: setup  ## ruff
+test-fast: lint  ## lint, then the unit tests only: no Dagster run, no demo (under a minute)
+	$(BIN)/python -m pytest -q -m "not slow" -p no:cacheprovider
+
+lint: setup  ## ruff and the import-layer contract (.importlinter)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 UI_PORT ?= 3000
-ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:$(UI_PORT); Ctrl-C or SIGTERM stops it
+ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1, port UI_PORT (3000); Ctrl-C stops it
 	$(BIN)/adrpulse ui --port $(UI_PORT)
 
 bench: setup  ## benchmark harness at the default size (500 tickers x 10 years); see docs/BENCHMARKS.md

@@ -7,8 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from assets.settings import Settings
-from orchestration.commands import bench, news, pipeline, prices, query, report, ui
+from orchestration.commands import bench, config, news, pipeline, prices, query, report, ui
 from orchestration.commands.common import CliError
 
 EPILOG = (
@@ -17,7 +16,7 @@ EPILOG = (
 )
 
 # Each module adds its subcommands; the order here is the order in --help.
-COMMAND_MODULES = [pipeline, prices, news, query, report, ui, bench]
+COMMAND_MODULES = [pipeline, prices, news, query, report, ui, bench, config]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args, Settings.from_env()) or 0)
+        return int(args.func(args, config.load_settings()) or 0)
     except CliError as exc:
         print(f"adrpulse {args.command}: {exc}", file=sys.stderr)
         return 1

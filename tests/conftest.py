@@ -1,61 +1,48 @@
-"""Shared fixtures. The expensive one, `demo_home`, runs the real `adrpulse demo` once per session
-in a temporary ADRPULSE_HOME: the CLI, Dagster, dbt, the checks and publishing, all offline."""
+"""Shared fixtures, and the markers that split the fast loop from the whole suite.
+
+The expensive fixtures are built once per session: `demo_run` runs the real `adrpulse demo` in a
+temporary ADRPULSE_HOME (the CLI, Dagster, dbt, the checks and publishing, all offline), and
+`sample_dbt_warehouse` loads the sample's prices and runs `dbt build` in-process. A test that
+uses either, or that lives in a module running Dagster or servers (SLOW_MODULES), is marked
+`slow` automatically: `make test-fast` runs everything else (`-m "not slow"`).
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.cli import DemoRun, run_cli
+from tests.support.dbt import SAMPLE_ARCHIVE, build_sample_warehouse
+
+# Fixtures that build a warehouse through dbt or the whole pipeline.
+SLOW_FIXTURES = {"demo_run", "demo_home", "sample_warehouse", "sample_dbt_warehouse"}
+# Modules whose tests run Dagster, dbt, a browser or the UI server (each test is slow on its own).
+SLOW_MODULES = {
+    "test_bench",
+    "test_concurrent_readers",
+    "test_dbt_incremental",
+    "test_dbt_project",
+    "test_dbt_resource",
+    "test_definitions",
+    "test_e2e_demo",
+    "test_news_cli",
+    "test_news_dagster",
+    "test_prices_cli",
+    "test_prices_dagster",
+    "test_report",
+    "test_sql_cli",
+    "test_ui_browser",
+    "test_ui_graphql",
+}
 
 
-@dataclass(frozen=True)
-class DemoRun:
-    home: Path
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def warehouse(self) -> Path:
-        return self.home / "warehouse.duckdb"
-
-    @property
-    def published(self) -> Path:
-        return self.home / "published"
-
-
-def isolated_env(home: Path, dagster_home: Path | None = None) -> dict[str, str]:
-    """The environment of a process using `home` as ADRPULSE_HOME and nothing from the caller's
-    own ADR Pulse or Dagster state."""
-    env = {
-        **os.environ,
-        "ADRPULSE_HOME": str(home),
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
-        env.pop(name, None)
-    if dagster_home is not None:
-        env["DAGSTER_HOME"] = str(dagster_home)
-    return env
-
-
-def run_cli(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = isolated_env(home)
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +63,12 @@ def demo_home(demo_run: DemoRun) -> Path:
 def sample_warehouse(demo_home: Path) -> Path:
     """A warehouse built from the bundled sample through the whole pipeline (read it only)."""
     return demo_home / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def sample_dbt_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample archive's prices loaded by the pipeline's loader, then `dbt build` in-process
+    (news tables empty). Read it; copy it to change it."""
+    if not list(SAMPLE_ARCHIVE.glob("prices/*/*/*.json")):
+        pytest.skip(f"no sample archive at {SAMPLE_ARCHIVE}")
+    return build_sample_warehouse(tmp_path_factory.mktemp("sample_dbt"))

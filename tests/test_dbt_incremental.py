@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.test_marts_reference import SAMPLE_ARCHIVE, invoke_dbt
+from tests.support.dbt import SAMPLE_ARCHIVE, invoke_dbt
 from warehouse.archive import list_price_fetches, write_price_fetch
 from warehouse.load import load_price_fetch
 from warehouse.schema import create_raw_schema

@@ -11,11 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.test_marts_reference import (  # noqa: F401  (session fixture, shared build)
-    DBT_DIR,
-    _local_sample_warehouse,
-    invoke_dbt,
-)
+from tests.support.dbt import DBT_DIR, invoke_dbt
 from warehouse.schema import RAW_TABLES_DDL, create_raw_schema
 
 
@@ -40,10 +36,10 @@ def test_sessions_seed_is_what_the_calendar_module_generates() -> None:
 
 
 @pytest.fixture(scope="session")
-def docs_artifacts(_local_sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: F811
+def docs_artifacts(sample_dbt_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
     """`dbt docs generate` on the built sample warehouse (offline), its manifest and catalog."""
     workdir = tmp_path_factory.mktemp("dbt_docs")
-    result = invoke_dbt(["docs", "generate"], _local_sample_warehouse, workdir)
+    result = invoke_dbt(["docs", "generate"], sample_dbt_warehouse, workdir)
     assert result.success, result.exception
     target = workdir / "target"
     assert (target / "index.html").exists()
@@ -118,7 +114,7 @@ def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
         assert model in covered, model
 
 
-def test_normal_cdf_macro_matches_erfc(_local_sample_warehouse: Path,  # noqa: F811
+def test_normal_cdf_macro_matches_erfc(sample_dbt_warehouse: Path,
                                        tmp_path_factory: pytest.TempPathFactory) -> None:
     """Phi from the macro against 0.5 * erfc(-x / sqrt 2) on a grid: 1e-7 is what is promised."""
     workdir = tmp_path_factory.mktemp("dbt_inline")
@@ -126,7 +122,7 @@ def test_normal_cdf_macro_matches_erfc(_local_sample_warehouse: Path,  # noqa: F
         ["compile", "--inline",
          "select x, {{ normal_cdf('x') }} as phi, {{ two_sided_normal_p_value('x') }} as p "
          "from grid"],
-        _local_sample_warehouse, workdir,
+        sample_dbt_warehouse, workdir,
     )
     assert result.success, result.exception
     sql = result.result.results[0].node.compiled_code

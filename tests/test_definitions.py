@@ -1,9 +1,8 @@
-"""The Dagster code location loads, and its assets, checks, jobs and schedules are what the
-operators rely on.
+"""The Dagster code location: importing it does nothing, and its assets, checks, jobs and
+schedules are what the operators rely on.
 
-Importing `orchestration.definitions` prepares the environment (ADRPULSE_HOME, DAGSTER_HOME) for
-the whole process, so the definitions load in a subprocess with a temporary ADRPULSE_HOME and
-report a JSON summary (`print_summary` below); the tests assert on that summary.
+The definitions load in a subprocess with a temporary ADRPULSE_HOME, as `dagster dev` would load
+them, and report a JSON summary (`SUMMARY_SCRIPT` below); the tests assert on that summary.
 """
 
 from __future__ import annotations
@@ -40,49 +39,55 @@ OPERATED_JOBS = {
 }
 
 
-def print_summary() -> None:
-    """Run in the subprocess: load and validate the definitions, print them as JSON."""
-    import dagster as dg
+SUMMARY_SCRIPT = r"""
+import json
 
-    from assets.dbt_project import DBT_PROJECT
-    from orchestration.definitions import defs
+import dagster as dg
 
-    dg.Definitions.validate_loadable(defs)
-    graph = defs.resolve_asset_graph()
-    assets = {}
-    for key in graph.get_all_asset_keys():
-        node = graph.get(key)
-        assets[key.to_user_string()] = {
-            "group": node.group_name,
-            "description": node.description or "",
-            "materializable": node.is_materializable,
-            "parents": sorted(p.to_user_string() for p in node.parent_keys),
-            "checks": sorted(c.name for c in node.check_keys),
-        }
-    jobs = {
-        job.name: {
-            "executor": job.executor_def.name,
-            "assets": sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys),
-        }
-        for job in defs.resolve_all_job_defs()
-        if not job.name.startswith("__")
+from assets.dbt_project import dbt_project
+from assets.settings import Settings
+from orchestration.definitions import defs as load_defs
+from orchestration.prepare import prepare
+
+prepare(Settings.from_env())
+defs = load_defs()
+dg.Definitions.validate_loadable(defs)
+graph = defs.resolve_asset_graph()
+assets = {}
+for key in graph.get_all_asset_keys():
+    node = graph.get(key)
+    assets[key.to_user_string()] = {
+        "group": node.group_name,
+        "description": node.description or "",
+        "materializable": node.is_materializable,
+        "parents": sorted(p.to_user_string() for p in node.parent_keys),
+        "checks": sorted(c.name for c in node.check_keys),
     }
-    schedules = {
-        schedule.name: {
-            "cron": schedule.cron_schedule,
-            "timezone": schedule.execution_timezone,
-            "job": schedule.job_name,
-            "default_status": schedule.default_status.value,
-        }
-        for schedule in defs.schedules or []
+jobs = {
+    job.name: {
+        "executor": job.executor_def.name,
+        "assets": sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys),
     }
-    summary = {
-        "assets": assets,
-        "jobs": jobs,
-        "schedules": schedules,
-        "manifest": str(DBT_PROJECT.manifest_path),
+    for job in defs.resolve_all_job_defs()
+    if not job.name.startswith("__")
+}
+schedules = {
+    schedule.name: {
+        "cron": schedule.cron_schedule,
+        "timezone": schedule.execution_timezone,
+        "job": schedule.job_name,
+        "default_status": schedule.default_status.value,
     }
-    print(json.dumps(summary))
+    for schedule in defs.schedules or []
+}
+summary = {
+    "assets": assets,
+    "jobs": jobs,
+    "schedules": schedules,
+    "manifest": str(dbt_project().manifest_path),
+}
+print(json.dumps(summary))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +97,7 @@ def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
         env.pop(name, None)
     result = subprocess.run(
-        [sys.executable, "-c", "from tests.test_definitions import print_summary; print_summary()"],
+        [sys.executable, "-c", SUMMARY_SCRIPT],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -116,7 +121,7 @@ def upstream_of(assets: dict[str, Any], key: str) -> set[str]:
     return seen
 
 
-def test_loading_prepares_dagster_home_under_adrpulse_home(summary: dict[str, Any]) -> None:
+def test_preparing_writes_dagster_home_under_adrpulse_home(summary: dict[str, Any]) -> None:
     dagster_yaml = Path(summary["home"]) / "dagster" / "dagster.yaml"
     assert dagster_yaml.is_file()
     text = dagster_yaml.read_text()
@@ -218,3 +223,56 @@ def test_every_schedule_has_a_timezone_and_an_existing_job(summary: dict[str, An
     for name, schedule in summary["schedules"].items():
         assert schedule["timezone"], f"schedule {name} has no execution timezone"
         assert schedule["job"] in summary["jobs"], f"schedule {name} targets {schedule['job']}"
+
+
+IMPORT_PROBE = r"""
+import json, os, sys
+
+events = []
+def audit(event, args):
+    if event in ("subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.exec",
+                 "os.fork", "os.forkpty"):
+        events.append(event)
+    elif event == "open" and isinstance(args[0], str) and args[1] not in (None, "r", "rb"):
+        mode = args[1] if isinstance(args[1], str) else ""
+        flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+        writing = any(c in mode for c in "wax+") or flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+        if writing and "__pycache__" not in args[0]:
+            events.append("write " + args[0])
+    elif event in ("os.mkdir", "os.rename", "os.remove", "shutil.rmtree"):
+        if "__pycache__" not in str(args[0]):
+            events.append(event + " " + str(args[0]))
+    elif event == "os.putenv":
+        events.append("putenv " + str(args[0]))
+
+# Dagster's own import runs `file -b python` once (its vendored croniter calls
+# platform.architecture()); that is the library, not this project, so it is imported first.
+import dagster  # noqa: E402,F401
+
+before = dict(os.environ)
+sys.addaudithook(audit)
+import orchestration.definitions  # noqa: E402,F401
+print(json.dumps({"events": events, "env_changed": dict(os.environ) != before}))
+"""
+
+
+def test_importing_the_definitions_does_nothing(tmp_path: Path) -> None:
+    """No folder, no file, no process, no environment variable: only functions are defined."""
+    home = tmp_path / "empty_home"
+    home.mkdir()
+    env = {**os.environ, "ADRPULSE_HOME": str(home)}
+    for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert list(home.iterdir()) == [], "importing the definitions wrote into ADRPULSE_HOME"
+    assert probe["events"] == [], f"importing the definitions did: {probe['events']}"
+    assert probe["env_changed"] is False

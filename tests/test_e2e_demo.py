@@ -84,7 +84,7 @@ def test_the_runs_are_in_the_dagster_instance(demo_home) -> None:
 
 
 def test_sql_reads_the_published_marts(demo_home) -> None:
-    from tests.conftest import run_cli
+    from tests.support.cli import run_cli
 
     result = run_cli(demo_home, "sql", "--csv", "select count(*) as n from marts.fct_event_car")
     assert result.returncode == 0, result.stderr
@@ -173,7 +173,7 @@ def _mart_contents(published) -> dict[str, list[tuple]]:
 
 def test_a_second_demo_leaves_identical_marts(demo_home) -> None:
     """Runs last in this module: it replays the sample again into the same home."""
-    from tests.conftest import run_cli
+    from tests.support.cli import run_cli
 
     before = _mart_contents(demo_home / "published")
     result = run_cli(demo_home, "demo")

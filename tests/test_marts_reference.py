@@ -12,7 +12,6 @@ where nothing was injected.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,80 +23,12 @@ import pytest
 import yaml
 
 from assets.calendar import sessions_between, us_day_zero
-from warehouse.archive import list_price_fetches
-from warehouse.load import load_price_fetches
-from warehouse.schema import create_raw_schema
+from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE, SEEDS_DIR
 
-REPO = Path(__file__).resolve().parent.parent
-DBT_DIR = REPO / "dbt_project"
-SEEDS_DIR = DBT_DIR / "seeds"
-SAMPLE_ARCHIVE = REPO / "assets" / "sample" / "archive"
 TOLERANCE = 1e-9
 
 # The defaults of the dbt vars, read from dbt_project.yml so the reference follows the project.
 VARS: dict = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
-
-
-# --- building the warehouse --------------------------------------------------------------------
-
-def load_archive_prices(con: duckdb.DuckDBPyConnection, archive_root: Path) -> int:
-    """Replay the archive's price fetches into raw tables with the pipeline's own loader."""
-    create_raw_schema(con)
-    load_price_fetches(con, archive_root, list_price_fetches(archive_root))
-    return con.execute("select count(*) from raw.daily_bars").fetchall()[0][0]
-
-
-def invoke_dbt(args: list[str], warehouse: Path, workdir: Path):
-    """Run one dbt command in-process against `warehouse`; target and logs go under `workdir`
-    (never the shared dbt_project/target, which other runs may be using)."""
-    from dbt.cli.main import dbtRunner
-
-    saved = {k: os.environ.get(k) for k in ("ADRPULSE_WAREHOUSE", "DO_NOT_TRACK")}
-    os.environ["ADRPULSE_WAREHOUSE"] = str(warehouse)
-    os.environ["DO_NOT_TRACK"] = "1"
-    try:
-        return dbtRunner().invoke(
-            [
-                *args,
-                "--project-dir", str(DBT_DIR),
-                "--profiles-dir", str(DBT_DIR),
-                "--target-path", str(workdir / "target"),
-                "--log-path", str(workdir / "logs"),
-                "--quiet",
-            ]
-        )
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def run_dbt_build(warehouse: Path, workdir: Path) -> None:
-    result = invoke_dbt(["build"], warehouse, workdir)
-    if not result.success:
-        failures = []
-        for node in getattr(result.result, "results", None) or []:
-            if str(node.status) not in ("success", "pass"):
-                failures.append(f"{node.node.unique_id}: {node.status} {node.message}")
-        pytest.fail(f"dbt build failed: {result.exception}\n" + "\n".join(failures))
-
-
-@pytest.fixture(scope="session")
-def _local_sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Raw tables from the sample archive's price fetches, then `dbt build` (news tables empty)."""
-    if not list(SAMPLE_ARCHIVE.glob("prices/*/*/*.json")):
-        pytest.skip(f"no sample archive at {SAMPLE_ARCHIVE}")
-    workdir = tmp_path_factory.mktemp("marts_reference")
-    warehouse = workdir / "warehouse.duckdb"
-    con = duckdb.connect(str(warehouse))
-    try:
-        assert load_archive_prices(con, SAMPLE_ARCHIVE) > 0
-    finally:
-        con.close()
-    run_dbt_build(warehouse, workdir)
-    return warehouse
 
 
 @dataclass
@@ -138,8 +69,8 @@ def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
 
 
 @pytest.fixture(scope="session")
-def warehouse(_local_sample_warehouse: Path) -> Warehouse:
-    return read_warehouse(_local_sample_warehouse)
+def warehouse(sample_dbt_warehouse: Path) -> Warehouse:
+    return read_warehouse(sample_dbt_warehouse)
 
 
 # --- the independent reference -----------------------------------------------------------------

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
-from tests.feed_server import FeedServer
+from tests.support.cli import run_cli
+from tests.support.feed_server import FeedServer
 
 # name -> loopback path
 FEEDS = {

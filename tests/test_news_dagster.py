@@ -22,9 +22,7 @@ import pytest
 from assets.news import quality
 from assets.news_checks import NEWS_CHECKS
 from assets.raw_news import NEWS_FETCHES, raw_news
-from assets.resources import FeedClientResource, StateResource, WarehouseResource
-from assets.settings import SEEDS_DIR
-from tests.feed_server import (
+from tests.support.feed_server import (
     ATOM,
     BILLION_LAUGHS,
     ETAG,
@@ -37,6 +35,7 @@ from tests.feed_server import (
     Route,
     default_routes,
 )
+from tests.support.resources import pipeline_resources
 from warehouse.schema import create_raw_schema
 
 FUTURE_RSS = """<?xml version="1.0" encoding="utf-8"?>
@@ -106,19 +105,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
 def _poll(home: Path, feeds_csv: Path) -> Poll:
     result = dg.materialize(
         [raw_news, *NEWS_CHECKS],
-        resources={
-            "warehouse": WarehouseResource(path=str(home / "warehouse.duckdb")),
-            "state": StateResource(
-                home=str(home),
-                universe_path=str(SEEDS_DIR / "universe.csv"),
-                feeds_path=str(feeds_csv),
-                aliases_path=str(SEEDS_DIR / "news_aliases.csv"),
-            ),
-            # Small limits: the slow route waits 3 s, the oversized body is 300 KB.
-            "feeds": FeedClientResource(
-                connect_timeout_seconds=2.0, read_timeout_seconds=0.5, max_bytes=100_000
-            ),
-        },
+        # Small limits: the slow route waits 3 s, the oversized body is 300 KB.
+        resources=pipeline_resources(
+            home,
+            ADRPULSE_FEEDS=str(feeds_csv),
+            ADRPULSE_FEED_CONNECT_TIMEOUT="2",
+            ADRPULSE_FEED_READ_TIMEOUT="0.5",
+            ADRPULSE_FEED_MAX_BYTES="100000",
+        ),
         raise_on_error=False,
     )
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)

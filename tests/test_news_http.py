@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from assets.news.http import fetch_feed
-from tests.feed_server import ETAG, LAST_MODIFIED, OVERSIZED_BYTES, RSS20, FeedServer
+from tests.support.feed_server import ETAG, LAST_MODIFIED, OVERSIZED_BYTES, RSS20, FeedServer
 
 # Short timeouts keep the suite fast; the slow route waits far longer than these.
 FAST = {"connect_timeout": 1.0, "read_timeout": 0.3}

@@ -15,7 +15,7 @@ from assets.news.http import fetch_feed
 from assets.news.keys import canonical_link, hash_key, item_key
 from assets.news.parse import ParsedFeed, parse_archived_fetch, parse_feed
 from assets.news.text import html_to_text
-from tests.feed_server import (
+from tests.support.feed_server import (
     ATOM,
     LATIN1_TITLE,
     NON_ASCII_TITLE,

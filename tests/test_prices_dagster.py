@@ -16,11 +16,14 @@ import duckdb
 import pytest
 
 from assets.calendar import sessions_between
-from assets.partitions import PRICE_SESSIONS, partition_tags
+from assets.partitions import price_sessions
 from assets.price_checks import PRICE_CHECKS
-from assets.raw_prices import DAILY_BARS, FETCH_COMPLETE_CHECK, raw_prices
-from assets.resources import StateResource, WarehouseResource, YahooPricesResource
-from tests.yfinance_fakes import FakeYahoo, history_frame
+from assets.raw_prices import DAILY_BARS, FETCH_COMPLETE_CHECK, build_raw_prices
+from assets.sessions import partition_tags
+from assets.settings import Settings
+from assets.source_mode import replay_tags
+from tests.support.resources import pipeline_resources, scripted_yahoo
+from tests.support.yfinance_fakes import FakeYahoo, history_frame
 from warehouse.archive import PRICE_COLUMNS, list_price_fetches
 
 HISTORY_START = date(2025, 1, 2)
@@ -28,6 +31,9 @@ LAST = date(2025, 3, 31)
 SESSIONS = sessions_between(HISTORY_START, LAST)
 TICKERS = ["AAA", "BBB", "CCC"]
 BAR_COLUMNS = ", ".join(PRICE_COLUMNS)
+# The partitions of the default history start (2024-01-02), as the definitions build them.
+PRICE_SESSIONS = price_sessions(Settings.from_env({}).price_history_start)
+raw_prices = build_raw_prices(PRICE_SESSIONS)
 
 
 def closes(base: float, n: int = len(SESSIONS)) -> list[float]:
@@ -61,21 +67,15 @@ class Home:
         self.universe.write_text("\n".join(lines) + "\n")
 
     def resources(self, fake: FakeYahoo, **yahoo: Any) -> dict[str, Any]:
-        class ScriptedYahoo(YahooPricesResource):
-            def download_function(self):  # the network seam, and only it
-                return fake.download
-
-        settings = {"history_start": HISTORY_START.isoformat(), "backoff_seconds": 0.0, **yahoo}
-        return {
-            "warehouse": WarehouseResource(path=str(self.warehouse)),
-            "state": StateResource(
-                home=str(self.root),
-                universe_path=str(self.universe),
-                feeds_path=str(self.root / "feeds.csv"),
-                aliases_path=str(self.root / "aliases.csv"),
-            ),
-            "yahoo": ScriptedYahoo(**settings),
-        }
+        resources = pipeline_resources(
+            self.root,
+            ADRPULSE_UNIVERSE=str(self.universe),
+            ADRPULSE_PRICE_HISTORY_START=HISTORY_START.isoformat(),
+        )
+        resources["yahoo"] = scripted_yahoo(
+            resources["yahoo"], fake.download, backoff_seconds=0.0, **yahoo
+        )
+        return resources
 
     def run(
         self,
@@ -333,7 +333,7 @@ def test_restated_history_is_refetched_whole_and_replaces_the_ticker(
     replay = rebuilt.run(
         FakeYahoo(),
         last=date(2025, 3, 17),
-        config={"mode": "archive", "replay_archive": str(home.archive), "rebuild": True},
+        tags=replay_tags(str(home.archive), rebuild=True),
     )
     assert replay.success
     assert rebuilt.bars() == live

@@ -8,7 +8,12 @@ import pytest
 
 from assets.calendar import sessions_between
 from assets.prices.fetch import RATE_LIMITED_REASON, UNREACHABLE_REASON, fetch_daily_bars
-from tests.yfinance_fakes import FakeYahoo, YFPricesMissingError, YFRateLimitError, history_frame
+from tests.support.yfinance_fakes import (
+    FakeYahoo,
+    YFPricesMissingError,
+    YFRateLimitError,
+    history_frame,
+)
 
 START, END = date(2025, 1, 2), date(2025, 1, 10)
 SESSIONS = sessions_between(START, END)  # 2025-01-09 was a holiday (national day of mourning)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from assets.prices.importer import PriceImportError, read_price_import
-from tests.yfinance_fakes import FakeYahoo, history_frame
+from tests.support.yfinance_fakes import FakeYahoo, history_frame
 from warehouse.archive import PRICE_COLUMNS
 
 UNIVERSE = {"BABA", "JD"}

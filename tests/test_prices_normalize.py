@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from assets.prices.normalize import AutoAdjustedFrameError, normalize_download, session_dates
-from tests.yfinance_fakes import FakeYahoo, history_frame
+from tests.support.yfinance_fakes import FakeYahoo, history_frame
 from warehouse.archive import PRICE_COLUMNS
 
 DOWNLOAD_KW = dict(

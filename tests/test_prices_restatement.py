@@ -11,7 +11,7 @@ from assets.prices.restatement import (
     detect_restated_tickers,
     plan_restatement_refetch,
 )
-from tests.yfinance_fakes import FakeYahoo, history_frame
+from tests.support.yfinance_fakes import FakeYahoo, history_frame
 
 SESSIONS = sessions_between(date(2025, 1, 2), date(2025, 1, 17))
 CLOSES = [100.0 + i for i in range(len(SESSIONS))]

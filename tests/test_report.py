@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assets.reporting.write import CAR_CHART_NAME, RELATIVE_CHART_NAME, REPORT_NAME, write_report
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from warehouse.publish import open_published
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

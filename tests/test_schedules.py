@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from assets.partitions import PRICE_SESSIONS
+from assets.partitions import price_sessions
+from assets.settings import Settings
 from orchestration.schedules import daily_after_close
 
 NY = ZoneInfo("America/New_York")
@@ -40,7 +41,7 @@ def test_a_session_day_requests_that_sessions_partition() -> None:
     assert result.partition_key == "2025-02-18"
     # The partition exists (the price partitions are the XNYS sessions; the day before, a
     # holiday, has none).
-    keys = PRICE_SESSIONS.get_partition_keys()
+    keys = price_sessions(Settings.from_env({}).price_history_start).get_partition_keys()
     assert result.partition_key in keys and "2025-02-17" not in keys
 
 

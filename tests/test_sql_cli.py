@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from warehouse.publish import open_published
 
 QUERY = (

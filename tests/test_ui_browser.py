@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.prepare import DAGSTER_YAML
-from tests.ui_helpers import (
+from tests.support.ui_helpers import (
     OUTPUT_DIR,
     GraphQLClient,
     UiProcess,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui_helpers import (
+from tests.support.ui_helpers import (
     GraphQLClient,
     UiProcess,
     port_is_open,

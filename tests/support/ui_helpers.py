@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from orchestration.ui_server import ProcessInfo, process_table
-from tests.conftest import isolated_env
+from tests.support.cli import isolated_env
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = Path(__file__).resolve().parent / "output"  # git-ignored

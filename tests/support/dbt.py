@@ -1,0 +1,81 @@
+"""Building a warehouse with dbt in the test process: the sample's prices loaded by the pipeline's
+own loader, then `dbt build` run in-process (dbtRunner) with its artifacts in a temp folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from assets.dbt_project import vars_args
+from assets.settings import DBT_PROJECT_DIR, SAMPLE_ARCHIVE_DIR, SEEDS_DIR, Settings
+from warehouse.archive import list_price_fetches
+from warehouse.load import load_price_fetches
+from warehouse.schema import create_raw_schema
+
+DBT_DIR = DBT_PROJECT_DIR
+SAMPLE_ARCHIVE = SAMPLE_ARCHIVE_DIR
+__all__ = ["DBT_DIR", "SAMPLE_ARCHIVE", "SEEDS_DIR", "invoke_dbt", "run_dbt_build"]
+
+
+def load_archive_prices(con: duckdb.DuckDBPyConnection, archive_root: Path) -> int:
+    """Replay the archive's price fetches into raw tables with the pipeline's own loader."""
+    create_raw_schema(con)
+    load_price_fetches(con, archive_root, list_price_fetches(archive_root))
+    return con.execute("select count(*) from raw.daily_bars").fetchall()[0][0]
+
+
+def dbt_vars_for(warehouse: Path) -> dict[str, str]:
+    """The profile's vars for `warehouse`, as the pipeline computes them."""
+    return Settings.from_env({"ADRPULSE_WAREHOUSE": str(warehouse)}).dbt_vars()
+
+
+def invoke_dbt(args: list[str], warehouse: Path, workdir: Path):
+    """Run one dbt command in-process against `warehouse`; target and logs go under `workdir`
+    (never the shared dbt_project/target, which other runs may be using). A `--vars` in `args`
+    is merged with the profile's vars."""
+    from dbt.cli.main import dbtRunner
+
+    args = list(args)
+    dbt_vars: dict = dbt_vars_for(warehouse)
+    if "--vars" in args:
+        i = args.index("--vars")
+        dbt_vars = {**dbt_vars, **yaml.safe_load(args[i + 1])}
+        del args[i : i + 2]
+    os.environ["DO_NOT_TRACK"] = "1"
+    return dbtRunner().invoke(
+        [
+            *args,
+            *vars_args(dbt_vars),
+            "--project-dir", str(DBT_DIR),
+            "--profiles-dir", str(DBT_DIR),
+            "--target-path", str(workdir / "target"),
+            "--log-path", str(workdir / "logs"),
+            "--quiet",
+        ]
+    )
+
+
+def run_dbt_build(warehouse: Path, workdir: Path, extra: list[str] | None = None) -> None:
+    result = invoke_dbt(["build", *(extra or [])], warehouse, workdir)
+    if not result.success:
+        failures = []
+        for node in getattr(result.result, "results", None) or []:
+            if str(node.status) not in ("success", "pass"):
+                failures.append(f"{node.node.unique_id}: {node.status} {node.message}")
+        pytest.fail(f"dbt build failed: {result.exception}\n" + "\n".join(failures))
+
+
+def build_sample_warehouse(workdir: Path) -> Path:
+    """Raw tables from the sample archive's price fetches, then `dbt build` (news tables empty)."""
+    warehouse = workdir / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        assert load_archive_prices(con, SAMPLE_ARCHIVE) > 0
+    finally:
+        con.close()
+    run_dbt_build(warehouse, workdir)
+    return warehouse

@@ -1,0 +1,35 @@
+"""The pipeline's resources for a test home, built the way the definitions build them: from
+`Settings` (assets/settings.py), so tests exercise the one declaration of settings. Only the
+network seams are replaced."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assets.resources import YahooPricesResource, build_resources
+from assets.settings import Settings
+
+
+def settings_for(home: Path, **env: str) -> Settings:
+    """Settings of a test home: ADRPULSE_HOME plus the given variables, nothing from the caller's
+    environment."""
+    return Settings.from_env({"ADRPULSE_HOME": str(home), **env})
+
+
+def pipeline_resources(home: Path, **env: str) -> dict[str, Any]:
+    return build_resources(settings_for(home, **env))
+
+
+def scripted_yahoo(
+    base: YahooPricesResource, download: Callable[..., Any], **overrides: Any
+) -> YahooPricesResource:
+    """`base` with yfinance.download replaced by `download` (the network seam, and only it)."""
+
+    class ScriptedYahoo(YahooPricesResource):
+        def download_function(self) -> Callable[..., Any]:
+            return download
+
+    fields = {name: getattr(base, name) for name in YahooPricesResource.model_fields}
+    return ScriptedYahoo(**{**fields, **overrides})
