@@ -122,7 +122,8 @@ def _poll_feed(
 ) -> FeedOutcome:
     """Fetch one feed, archive the bytes as received, then parse, tag and load them."""
     etag, last_modified = _validators(con, archive, feed.name, log)
-    response = client.fetch(feed.url, etag, last_modified)
+    response = client.fetch(feed.url, etag, last_modified, feed_name=feed.name,
+                            allow_private_network=feed.allow_private_network)
     manifest = write_news_fetch(
         archive,
         feed_name=feed.name,

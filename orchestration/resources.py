@@ -96,7 +96,17 @@ class FeedClientResource(dg.ConfigurableResource):
     read_timeout_seconds: float = 15.0
     max_bytes: int = 5_000_000
 
-    def fetch(self, url: str, etag: str | None, last_modified: str | None) -> Any:
+    def fetch(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        *,
+        feed_name: str | None = None,
+        allow_private_network: bool = False,
+    ) -> Any:
+        """fetch_feed with these settings. `allow_private_network` comes from the feed list:
+        only a feed marked local may be fetched from loopback or a private network."""
         from assets.news.http import fetch_feed
 
         return fetch_feed(
@@ -106,6 +116,8 @@ class FeedClientResource(dg.ConfigurableResource):
             connect_timeout=self.connect_timeout_seconds,
             read_timeout=self.read_timeout_seconds,
             max_bytes=self.max_bytes,
+            feed_name=feed_name,
+            allow_private_network=allow_private_network,
         )
 
 

@@ -149,8 +149,9 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     with FeedServer(routes) as server:
         feeds_csv = home / "feeds.csv"
         feeds_csv.write_text(
-            "name,url,tickers\n"
-            + "".join(f"{name},{server.url(path)},\n" for name, path in FEEDS.items())
+            # The loopback feeds are marked local: only such feeds may be fetched from 127.0.0.1.
+            "name,url,tickers,allow_private_network\n"
+            + "".join(f"{name},{server.url(path)},,true\n" for name, path in FEEDS.items())
         )
         first = _poll(home, feeds_csv)
         # Feeds whose items only they deliver start failing: their stored news must stay.
