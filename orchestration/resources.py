@@ -94,6 +94,7 @@ class FeedClientResource(dg.ConfigurableResource):
 
     connect_timeout_seconds: float = 5.0
     read_timeout_seconds: float = 15.0
+    total_timeout_seconds: float = 60.0  # the whole fetch: DNS, connect, headers, body
     max_bytes: int = 5_000_000
 
     def fetch(
@@ -115,6 +116,7 @@ class FeedClientResource(dg.ConfigurableResource):
             last_modified=last_modified,
             connect_timeout=self.connect_timeout_seconds,
             read_timeout=self.read_timeout_seconds,
+            total_timeout=self.total_timeout_seconds,
             max_bytes=self.max_bytes,
             feed_name=feed_name,
             allow_private_network=allow_private_network,
@@ -142,6 +144,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "feeds": FeedClientResource(
             connect_timeout_seconds=settings.feed_connect_timeout_seconds,
             read_timeout_seconds=settings.feed_read_timeout_seconds,
+            total_timeout_seconds=settings.feed_total_timeout_seconds,
             max_bytes=settings.feed_max_bytes,
         ),
         "dbt": SubprocessDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),

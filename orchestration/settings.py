@@ -62,6 +62,8 @@ class Settings:
     # news
     feed_connect_timeout_seconds: float = 5.0
     feed_read_timeout_seconds: float = 15.0
+    # one deadline per feed fetch: DNS, connect, headers, body and redirects together
+    feed_total_timeout_seconds: float = 60.0
     feed_max_bytes: int = 5_000_000
     # dbt-duckdb memory cap (DuckDB spills to disk beyond it), e.g. "3GB"
     duckdb_memory_limit: str = "3GB"
@@ -82,6 +84,7 @@ class Settings:
             price_max_retries=_env_int("ADRPULSE_PRICE_MAX_RETRIES", 3),
             feed_connect_timeout_seconds=_env_float("ADRPULSE_FEED_CONNECT_TIMEOUT", 5.0),
             feed_read_timeout_seconds=_env_float("ADRPULSE_FEED_READ_TIMEOUT", 15.0),
+            feed_total_timeout_seconds=_env_float("ADRPULSE_FEED_TOTAL_TIMEOUT", 60.0),
             feed_max_bytes=_env_int("ADRPULSE_FEED_MAX_BYTES", 5_000_000),
             duckdb_memory_limit=os.environ.get("ADRPULSE_DUCKDB_MEMORY_LIMIT") or "3GB",
         )

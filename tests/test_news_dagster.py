@@ -422,3 +422,15 @@ def test_demo_marts_hold_a_news_event_per_tagged_ticker_and_us_day_zero(demo_hom
     assert len(tagged) > 0
     assert {(ticker, day) for _, ticker, day in events} == expected
     assert all(event_id == f"news_{t}_{d:%Y%m%d}" for event_id, t, d in events)
+
+
+def test_the_total_feed_timeout_setting_reaches_the_feed_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from orchestration.resources import build_resources
+    from orchestration.settings import Settings
+
+    monkeypatch.delenv("ADRPULSE_FEED_TOTAL_TIMEOUT", raising=False)
+    assert build_resources(Settings.from_env())["feeds"].total_timeout_seconds == 60.0
+    monkeypatch.setenv("ADRPULSE_FEED_TOTAL_TIMEOUT", "7.5")
+    assert build_resources(Settings.from_env())["feeds"].total_timeout_seconds == 7.5
