@@ -391,6 +391,28 @@ def test_redirects_to_metadata_and_private_addresses_are_refused_without_connect
     assert dns.asked == (["metadata.internal.test"] if "name" in path else [])
 
 
+@pytest.mark.parametrize(
+    ("location", "refusal"),
+    [
+        ("http://localhost:{port}/rss20.xml",
+         "redirect to localhost:{port} (127.0.0.1) refused: loopback address"),
+        ("https://127.0.0.1:{port}/rss20.xml",
+         "redirect to https://127.0.0.1:{port} refused: loopback address"),
+    ],
+)
+def test_a_local_feed_reaches_loopback_only_at_its_own_scheme_host_and_port(
+    server: FeedServer, connections: list[tuple[str, int]], location: str, refusal: str
+) -> None:
+    server.routes["/off-origin"] = redirect(location.format(port=server.port))
+
+    response = fetch_feed(server.url("/off-origin"), feed_name="local_feed", **FAST)
+
+    assert response.refused
+    assert response.error is not None
+    assert response.error.startswith(refusal.format(port=server.port)), response.error
+    assert connections == [("127.0.0.1", server.port)]
+
+
 def test_a_local_feed_may_redirect_within_its_own_origin(server: FeedServer) -> None:
     response = fetch_feed(server.url("/hop/2"), feed_name="local_feed", **FAST)
 

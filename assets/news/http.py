@@ -217,8 +217,10 @@ def fetch_feed(
         origin = _origin(target)
         _, name, port = origin
         redirected = progress.redirects > 0
-        where = f"redirect to {_host_port(name, port)}" if redirected \
-            else f"connection to {_host_port(name, port)}"
+        shown_target = _host_port(name, port)
+        if feed_origin is not None and origin[0] != feed_origin[0]:
+            shown_target = f"{origin[0]}://{shown_target}"  # the scheme is what differs
+        where = f"redirect to {shown_target}" if redirected else f"connection to {shown_target}"
         literal = literal_address(name)
         if literal is not None:
             addresses = [str(literal)]
