@@ -207,7 +207,6 @@ class PinnedBackend(httpcore.NetworkBackend):
         self._deadline = deadline
         self._inner = inner or httpcore.SyncBackend()
         self._pins: dict[tuple[str, int], tuple[str, ...]] = {}
-        self.connections: list[tuple[str, str, int]] = []  # (host, address, port) attempted
 
     def pin(self, host: str, port: int, addresses: Sequence[str]) -> None:
         self._pins[(host, port)] = tuple(addresses)
@@ -224,7 +223,6 @@ class PinnedBackend(httpcore.NetworkBackend):
             if by_deadline and bounded is not None and bounded <= 0:
                 self._deadline.expired = True
                 raise httpcore.ConnectTimeout("total deadline passed")
-            self.connections.append((host, address, port))
             try:
                 stream = self._inner.connect_tcp(address, port, timeout=bounded,
                                                  local_address=local_address,
