@@ -103,9 +103,20 @@ class FeedClientResource(dg.ConfigurableResource):
 
     connect_timeout_seconds: float
     read_timeout_seconds: float
+    total_timeout_seconds: float  # the whole fetch: DNS, connect, headers, body
     max_bytes: int
 
-    def fetch(self, url: str, etag: str | None, last_modified: str | None) -> Any:
+    def fetch(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        *,
+        feed_name: str | None = None,
+        allow_private_network: bool = False,
+    ) -> Any:
+        """fetch_feed with these settings. `allow_private_network` comes from the feed list:
+        only a feed marked local may be fetched from loopback or a private network."""
         from assets.news.http import fetch_feed
 
         return fetch_feed(
@@ -114,7 +125,10 @@ class FeedClientResource(dg.ConfigurableResource):
             last_modified=last_modified,
             connect_timeout=self.connect_timeout_seconds,
             read_timeout=self.read_timeout_seconds,
+            total_timeout=self.total_timeout_seconds,
             max_bytes=self.max_bytes,
+            feed_name=feed_name,
+            allow_private_network=allow_private_network,
         )
 
 
@@ -141,6 +155,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "feeds": FeedClientResource(
             connect_timeout_seconds=settings.feed_connect_timeout_seconds,
             read_timeout_seconds=settings.feed_read_timeout_seconds,
+            total_timeout_seconds=settings.feed_total_timeout_seconds,
             max_bytes=settings.feed_max_bytes,
         ),
         "dbt": AdrPulseDbtCliResource(

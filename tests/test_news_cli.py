@@ -47,8 +47,8 @@ def two_polls(
     home = tmp_path_factory.mktemp("fetch_news_home")
     feeds_csv = home / "feeds.csv"
     feeds_csv.write_text(
-        "name,url,tickers\n"
-        + "".join(f"{name},{server.url(path)},BABA\n" for name, path in FEEDS.items())
+        "name,url,tickers,allow_private_network\n"
+        + "".join(f"{name},{server.url(path)},BABA,true\n" for name, path in FEEDS.items())
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ADRPULSE_FEEDS", str(feeds_csv))

@@ -34,6 +34,7 @@ from tests.support.feed_server import (
     FeedServer,
     Route,
     default_routes,
+    redirect,
 )
 from tests.support.resources import pipeline_resources
 from warehouse.schema import create_raw_schema
@@ -60,7 +61,10 @@ FEEDS = {
     "html": "/html-page",
     "billion_laughs": "/billion-laughs.xml",
     "future": "/future.xml",
+    "to_other_port": "/to-other-port",  # redirects to another loopback port: refused
+    "not_local": "/rss20.xml?feed=not_local",  # a loopback feed not marked local: refused
 }
+NOT_LOCAL = {"not_local"}
 FAILING = {
     "http500": "HTTP 500",
     "slow": "timeout",
@@ -68,6 +72,8 @@ FAILING = {
     "truncated": "malformed feed",
     "html": "HTML page",
     "billion_laughs": "entities",
+    "to_other_port": "loopback address not allowed for feed to_other_port",
+    "not_local": "loopback address not allowed for feed not_local",
 }
 RSS20_ITEMS = 3
 UNIQUE_ITEMS = RSS20_ITEMS + 1 + 2 + 1  # RSS 2.0 fixture, RSS 1.0, Atom, the future item
@@ -88,6 +94,7 @@ class Poll:
 class Scenario:
     home: Path
     server: FeedServer
+    other: FeedServer  # the loopback port /to-other-port redirects to
     first: Poll
     second: Poll
 
@@ -140,11 +147,14 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     home = tmp_path_factory.mktemp("news_home")
     routes = default_routes()
     routes["/future.xml"] = Route(body=FUTURE_RSS.encode(), headers={"Content-Type": RSS_TYPE})
-    with FeedServer(routes) as server:
+    with FeedServer() as other, FeedServer(routes) as server:
+        routes["/to-other-port"] = redirect(other.url("/rss20.xml"))
         feeds_csv = home / "feeds.csv"
         feeds_csv.write_text(
-            "name,url,tickers\n"
-            + "".join(f"{name},{server.url(path)},\n" for name, path in FEEDS.items())
+            # The loopback feeds are marked local: only such feeds may be fetched from 127.0.0.1.
+            "name,url,tickers,allow_private_network\n"
+            + "".join(f"{name},{server.url(path)},,{'' if name in NOT_LOCAL else 'true'}\n"
+                      for name, path in FEEDS.items())
         )
         first = _poll(home, feeds_csv)
         # Feeds whose items only they deliver start failing: their stored news must stay.
@@ -152,7 +162,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         routes["/atom.xml"] = Route(body=TRUNCATED_BEFORE_ITEMS,
                                     headers={"Content-Type": RSS_TYPE})
         second = _poll(home, feeds_csv)
-        yield Scenario(home, server, first, second)
+        yield Scenario(home, server, other, first, second)
 
 
 def test_the_asset_succeeds_although_many_feeds_fail(scenario: Scenario) -> None:
@@ -185,6 +195,30 @@ def test_each_misbehaving_feed_fails_alone_with_its_reason(
     assert reason in fetch["error"]
     assert fetch["new_items"] == 0
     assert fetch["updated_items"] == 0
+
+
+def test_refused_feeds_fail_alone_store_nothing_and_are_not_retried(scenario: Scenario) -> None:
+    port, other_port = scenario.server.port, scenario.other.port
+    expected = {
+        "to_other_port": f"redirect to 127.0.0.1:{other_port} refused: loopback address not "
+                         f"allowed for feed to_other_port (a local feed reaches private "
+                         f"addresses only at its own http://127.0.0.1:{port})",
+        "not_local": f"connection to 127.0.0.1:{port} refused: loopback address not allowed "
+                     f"for feed not_local (mark it allow_private_network=true in the feed list "
+                     f"if it is meant to be local)",
+    }
+    for poll in (scenario.first, scenario.second):
+        for feed, error in expected.items():
+            fetch = poll.fetches[feed]
+            assert (fetch["status"], fetch["error"]) == ("failed", error)
+            assert (fetch["entries"], fetch["new_items"], fetch["updated_items"]) == (0, 0, 0)
+            manifest = json.loads((scenario.archive / fetch["archive_path"]).read_text())
+            assert manifest["body_file"] is None
+    # Nothing reached the other port; each poll asked the redirecting feed once, no retries.
+    assert scenario.other.requests == []
+    assert len(scenario.server.requests_to("/to-other-port")) == 2
+    assert len(scenario.server.requests_to("/rss20.xml")) == 2  # the rss20 feed's, not not_local's
+    assert all(item["feed_name"] not in expected for item in scenario.second.items.values())
 
 
 def test_entries_with_a_parse_error_are_a_warning_not_a_failure(scenario: Scenario) -> None:

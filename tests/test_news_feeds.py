@@ -48,6 +48,34 @@ def test_reads_rows_with_and_without_tickers(tmp_path: Path) -> None:
     ]
 
 
+def test_allow_private_network_marks_a_feed_local(tmp_path: Path) -> None:
+    path = write_feeds(tmp_path, "name,url,tickers,allow_private_network\n"
+                                 "public,https://example.com/a.xml,BABA,\n"
+                                 "lan,http://10.1.2.3:8080/feed.xml,,true\n"
+                                 "box,http://127.0.0.1:9000/feed.xml,, Yes \n"
+                                 "off,https://example.com/b.xml,,false\n")
+
+    assert read_feeds(path) == [
+        Feed("public", "https://example.com/a.xml", ("BABA",)),
+        Feed("lan", "http://10.1.2.3:8080/feed.xml", (), allow_private_network=True),
+        Feed("box", "http://127.0.0.1:9000/feed.xml", (), allow_private_network=True),
+        Feed("off", "https://example.com/b.xml", ()),
+    ]
+
+
+def test_allow_private_network_without_tickers_column(tmp_path: Path) -> None:
+    path = write_feeds(tmp_path, "name,url,allow_private_network\n"
+                                 "box,http://127.0.0.1:9000/feed.xml,true\n")
+
+    assert read_feeds(path) == [
+        Feed("box", "http://127.0.0.1:9000/feed.xml", (), allow_private_network=True)
+    ]
+
+
+def test_shipped_feed_list_marks_no_feed_local() -> None:
+    assert not any(f.allow_private_network for f in read_feeds(SEEDS / "news_feeds.csv"))
+
+
 def test_tickers_column_is_optional(tmp_path: Path) -> None:
     path = write_feeds(tmp_path, "name,url\nx,https://example.com/x.xml\n")
 
@@ -65,10 +93,11 @@ def test_tickers_column_is_optional(tmp_path: Path) -> None:
         ("a,https://e.com/a b,\n", "contains whitespace"),
         ("bad name,https://e.com/1,\n", "feed name 'bad name'"),
         ("a,https://e.com/1,BA$BA\n", "does not look like a ticker"),
+        ("a,https://e.com/1,,maybe\n", "allow_private_network must be true or false"),
     ],
 )
 def test_invalid_rows_name_file_and_line(tmp_path: Path, rows: str, message: str) -> None:
-    path = write_feeds(tmp_path, "name,url,tickers\n" + rows)
+    path = write_feeds(tmp_path, "name,url,tickers,allow_private_network\n" + rows)
     bad_line = rows.count("\n") + 1
 
     with pytest.raises(ValueError, match=f"feeds.csv:{bad_line}: ") as raised:
@@ -87,5 +116,9 @@ def test_ticker_outside_the_universe_is_rejected(tmp_path: Path) -> None:
 def test_wrong_header_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="feeds.csv:1: header must be name,url,tickers"):
         read_feeds(write_feeds(tmp_path, "url,name\nhttps://e.com,x\n"))
+    with pytest.raises(ValueError, match="feeds.csv:1: header must be"):
+        read_feeds(write_feeds(tmp_path, "name,url,tickers,local\nx,https://e.com,,\n"))
+    with pytest.raises(ValueError, match="feeds.csv:1: header must be"):
+        read_feeds(write_feeds(tmp_path, "name,url,tickers,tickers\nx,https://e.com,,\n"))
     with pytest.raises(FileNotFoundError, match="ADRPULSE_FEEDS"):
         read_feeds(tmp_path / "missing.csv")

@@ -1,7 +1,7 @@
 """raw/daily_bars through Dagster: partitions, backfills, failures, restatement, checks.
 
 Everything real except Yahoo's network: the YahooPricesResource's download function is the real
-`yfinance.download` running against tests/yfinance_fakes.FakeYahoo. Each test has its own
+`yfinance.download` running against tests/support/yfinance_fakes.FakeYahoo. Each test has its own
 warehouse, archive and universe under tmp_path and an ephemeral Dagster instance.
 """
 

@@ -1,8 +1,13 @@
 """The feed list (dbt seed `news_feeds.csv`): which RSS/Atom feeds ADR Pulse reads.
 
-Columns: `name,url,tickers`. `tickers` is optional and space-separated: the tickers a feed is
-about (a per-ticker headline feed). Tagging may add them to every item of that feed at a low
-confidence (see `assets/news/tagging.py`).
+Columns: `name,url,tickers,allow_private_network`; the last two are optional. `tickers` is
+space-separated: the tickers a feed is about (a per-ticker headline feed). Tagging may add them to
+every item of that feed at a low confidence (see `assets/news/tagging.py`).
+
+`allow_private_network` (`true`/`false`, empty means false) marks a feed served from this machine
+or a private network: only then may its URL resolve to a loopback, private or link-local address
+(see `assets/news/network.py`). Redirects of such a feed to any other scheme, host or port must
+still be public.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-FEED_COLUMNS = ("name", "url", "tickers")
+FEED_COLUMNS = ("name", "url", "tickers", "allow_private_network")
+_OPTIONAL_COLUMNS = frozenset(FEED_COLUMNS[2:])
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"", "false", "no", "0"})
 
 # Feed names end up in file names, table rows and log lines: keep them plain.
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
@@ -26,6 +34,7 @@ class Feed:
     name: str
     url: str
     tickers: tuple[str, ...] = ()
+    allow_private_network: bool = False  # fetched from loopback / a private network on purpose
 
 
 def _check_url(url: str, where: str) -> str:
@@ -37,6 +46,16 @@ def _check_url(url: str, where: str) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{where}: url {url!r} is not an http(s) URL with a host")
     return url
+
+
+def _flag(value: str, where: str) -> bool:
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{where}: allow_private_network must be true or false (or empty), "
+                     f"got {value!r}")
 
 
 def read_feeds(path: Path, *, known_tickers: Collection[str] | None = None) -> list[Feed]:
@@ -51,10 +70,13 @@ def read_feeds(path: Path, *, known_tickers: Collection[str] | None = None) -> l
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         header = tuple(h.strip() for h in (reader.fieldnames or ()))
-        if header[:2] != FEED_COLUMNS[:2] or (len(header) > 2 and header[2] != "tickers"):
+        reader.fieldnames = list(header)
+        extra = header[2:]
+        if header[:2] != FEED_COLUMNS[:2] or not set(extra) <= _OPTIONAL_COLUMNS \
+                or len(set(extra)) != len(extra):
             raise ValueError(
-                f"{path}:1: header must be {','.join(FEED_COLUMNS)} (tickers optional), "
-                f"got {','.join(header)}"
+                f"{path}:1: header must be {','.join(FEED_COLUMNS)} (tickers and "
+                f"allow_private_network optional), got {','.join(header)}"
             )
         feeds: list[Feed] = []
         names: dict[str, int] = {}
@@ -64,7 +86,9 @@ def read_feeds(path: Path, *, known_tickers: Collection[str] | None = None) -> l
             where = f"{path}:{line_no}"
             name = (row.get("name") or "").strip()
             url = (row.get("url") or "").strip()
-            if not name and not url and not (row.get("tickers") or "").strip():
+            flag = row.get("allow_private_network") or ""
+            if not name and not url and not (row.get("tickers") or "").strip() \
+                    and not flag.strip():
                 continue  # a blank line
             if not _NAME_PATTERN.match(name):
                 raise ValueError(
@@ -85,7 +109,9 @@ def read_feeds(path: Path, *, known_tickers: Collection[str] | None = None) -> l
                         f"{where}: ticker {ticker} is not in the universe; add it to "
                         "universe.csv or remove it from the feed"
                     )
+            allow_private_network = _flag(flag, where)
             names[name] = line_no
             urls[url] = line_no
-            feeds.append(Feed(name=name, url=url, tickers=tickers))
+            feeds.append(Feed(name=name, url=url, tickers=tickers,
+                              allow_private_network=allow_private_network))
     return feeds

@@ -1,4 +1,5 @@
-"""Fetch one feed over HTTP, defensively: timeouts, a size cap, bounded redirects, conditional GET.
+"""Fetch one feed over HTTP, defensively: timeouts, a size cap, bounded redirects, conditional GET,
+and only from public addresses unless the feed is marked local (see `network.py`).
 
 `fetch_feed` never raises for network or HTTP problems: a feed that misbehaves must not stop the
 other feeds, so every outcome comes back as a `FeedResponse` whose `error` says what went wrong.
@@ -7,6 +8,7 @@ feedparser has no timeout of its own, which is why fetching lives here and parsi
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +16,19 @@ from typing import Literal
 
 import httpx
 
+from assets.news.network import (
+    Deadline,
+    DeadlineExceeded,
+    DNSFailure,
+    FetchRefused,
+    GuardedTransport,
+    PinnedBackend,
+    Resolver,
+    address_problem,
+    literal_address,
+    resolve_within,
+    system_resolver,
+)
 from assets.news.text import html_to_text
 
 FetchStatus = Literal["ok", "not_modified", "failed"]
@@ -44,6 +59,9 @@ class FeedResponse:
     fetched_at: datetime  # UTC, when the request started
     elapsed_seconds: float
     redirects: int = 0
+    # True when the address policy refused the fetch (a private address, a redirect off the
+    # feed's own origin, a non-http(s) redirect): a permanent error, retrying cannot help.
+    refused: bool = False
 
 
 @dataclass
@@ -54,10 +72,23 @@ class _Progress:
     redirects: int = 0
     http_status: int | None = None
     content_type: str | None = None
+    phase: str = "resolving"  # what the fetch was doing, for a deadline message
 
 
 def _seconds(value: float) -> str:
     return f"{value:g}s"
+
+
+Origin = tuple[str, str, int]  # scheme, host (as in the URL, IDNA-encoded), port
+
+
+def _origin(url: httpx.URL) -> Origin:
+    scheme = url.scheme
+    return scheme, url.raw_host.decode("ascii"), url.port or (443 if scheme == "https" else 80)
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _describe_connect_error(exc: Exception, host: str | None) -> str:
@@ -118,21 +149,31 @@ def fetch_feed(
     max_bytes: int = 5_000_000,
     max_redirects: int = 5,
     user_agent: str = DEFAULT_USER_AGENT,
-    client: httpx.Client | None = None,
+    feed_name: str | None = None,
+    allow_private_network: bool = False,
+    resolver: Resolver = system_resolver,
 ) -> FeedResponse:
     """GET one feed. Sends If-None-Match / If-Modified-Since when validators are given.
 
-    - `read_timeout` bounds each wait for data; `total_timeout` bounds the whole transfer, so a
-      server dripping a byte at a time cannot hold the run (None disables it).
+    - `read_timeout` bounds each wait for data; `total_timeout` bounds the whole fetch (DNS,
+      connect, TLS, response headers, body, every redirect), so a server dripping header lines
+      or body bytes cannot hold the run (None disables it).
     - The body is counted while streaming, after content decoding (a small gzip that inflates
       past `max_bytes` is stopped too); beyond `max_bytes` the transfer is aborted.
     - Redirects are followed by hand, at most `max_redirects`, and only to http(s) URLs.
+    - Every hop is resolved (`resolver`, default the system's) and refused unless all its
+      addresses are public; the connection then goes to exactly those addresses. With
+      `allow_private_network` (a feed marked local in the feed list) the feed's own scheme, host
+      and port may be private, and so may redirects back to them; a redirect anywhere else must
+      still be public. A refusal fails the feed with `refused=True`, naming the feed (`feed_name`,
+      else the URL), the target and why.
     - A 304 returns no body; its validators fall back to the ones sent, so the caller can keep
       using them on the next fetch.
     - A non-2xx response is a failure: its body is not kept, only a short excerpt in `error`.
     """
     fetched_at = datetime.now(UTC)
     started = time.monotonic()
+    deadline = Deadline(total_timeout)
     timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout,
                             pool=connect_timeout)
     headers = {"User-Agent": user_agent, "Accept": ACCEPT}
@@ -140,11 +181,13 @@ def fetch_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    label = f"feed {feed_name}" if feed_name else f"feed {url}"
 
     progress = _Progress(final_url=url)
 
     def result(status: FetchStatus, *, body: bytes | None = None, error: str | None = None,
-               etag_out: str | None = None, last_modified_out: str | None = None) -> FeedResponse:
+               etag_out: str | None = None, last_modified_out: str | None = None,
+               refused: bool = False) -> FeedResponse:
         return FeedResponse(
             url=url,
             final_url=progress.final_url,
@@ -158,10 +201,66 @@ def fetch_feed(
             fetched_at=fetched_at,
             elapsed_seconds=round(time.monotonic() - started, 3),
             redirects=progress.redirects,
+            refused=refused,
         )
 
-    own_client = client is None
-    http = client or httpx.Client(follow_redirects=False)
+    def out_of_time() -> FeedResponse:
+        assert total_timeout is not None
+        return result("failed", error=f"transfer took longer than {_seconds(total_timeout)} in "
+                                      f"total (cut while {progress.phase} {host})")
+
+    backend = PinnedBackend(deadline)
+    feed_origin: Origin | None = None
+
+    def admit(target: httpx.URL) -> None:
+        """Resolve and check one hop, then pin its addresses; raises FetchRefused."""
+        origin = _origin(target)
+        _, name, port = origin
+        redirected = progress.redirects > 0
+        shown_target = _host_port(name, port)
+        if feed_origin is not None and origin[0] != feed_origin[0]:
+            shown_target = f"{origin[0]}://{shown_target}"  # the scheme is what differs
+        where = f"redirect to {shown_target}" if redirected else f"connection to {shown_target}"
+        literal = literal_address(name)
+        if literal is not None:
+            addresses = [str(literal)]
+        else:
+            progress.phase = "resolving"
+            wait, by_deadline = deadline.clamp(connect_timeout)
+            if by_deadline and wait is not None and wait <= 0:
+                deadline.expired = True
+                raise DeadlineExceeded
+            try:
+                addresses = resolve_within(resolver, name, port, wait)
+            except TimeoutError as exc:
+                if by_deadline:
+                    deadline.expired = True
+                    raise DeadlineExceeded from exc
+                raise DNSFailure(str(exc)) from exc
+        private_ok = allow_private_network and (not redirected or origin == feed_origin)
+        for address in addresses:
+            try:
+                ip = ipaddress.ip_address(address)
+            except ValueError as exc:
+                raise DNSFailure(f"DNS lookup for {name} gave an unusable address "
+                                 f"{address!r}") from exc
+            problem = None if private_ok else address_problem(ip)
+            if problem is None:
+                continue
+            shown = "" if literal is not None else f" ({address})"
+            if allow_private_network and feed_origin is not None:
+                own = f"{feed_origin[0]}://{_host_port(*feed_origin[1:])}"
+                hint = f" (a local feed reaches private addresses only at its own {own})"
+            elif not redirected:
+                hint = (" (mark it allow_private_network=true in the feed list if it is meant "
+                        "to be local)")
+            else:
+                hint = ""
+            raise FetchRefused(f"{where}{shown} refused: {problem} not allowed for {label}{hint}")
+        backend.pin(name, port, addresses)
+
+    http = httpx.Client(transport=GuardedTransport(backend), follow_redirects=False,
+                        trust_env=False)  # no proxies from the environment: they would resolve
     host: str | None = None
     try:
         try:
@@ -172,14 +271,20 @@ def fetch_feed(
             host = request.url.host
             if request.url.scheme not in ("http", "https") or not host:
                 if progress.redirects:
-                    return result("failed",
-                                  error=f"redirected to a non-http(s) URL {request.url}")
+                    return result("failed", refused=True,
+                                  error=f"redirect to {request.url} refused: non-http(s) URL "
+                                        f"not allowed for {label}")
                 return result("failed", error=f"invalid URL {url!r}: need http(s) and a host")
+            if feed_origin is None:
+                feed_origin = _origin(request.url)
+            admit(request.url)
+            progress.phase = "waiting for the response from"
             response = http.send(request, stream=True, follow_redirects=False)
             try:
                 progress.http_status = response.status_code
                 progress.content_type = response.headers.get("content-type")
                 progress.final_url = str(request.url)
+                progress.phase = "reading the response from"
                 if response.status_code in _REDIRECT_CODES and response.next_request is not None:
                     if progress.redirects >= max_redirects:
                         return result(
@@ -210,9 +315,9 @@ def fetch_feed(
                     body.extend(chunk)
                     if len(body) > max_bytes:
                         return result("failed", error=f"body larger than {max_bytes} bytes")
-                    if total_timeout is not None and time.monotonic() - started > total_timeout:
-                        return result("failed", error=f"transfer took longer than "
-                                                      f"{_seconds(total_timeout)} in total")
+                    remaining = deadline.remaining()
+                    if remaining is not None and remaining <= 0:
+                        return out_of_time()
                 return result(
                     "ok",
                     body=bytes(body),
@@ -221,13 +326,21 @@ def fetch_feed(
                 )
             finally:
                 response.close()
-    except httpx.ConnectTimeout:
-        return result("failed", error=f"connect timeout after {_seconds(connect_timeout)} "
-                                      f"({host})")
-    except httpx.ReadTimeout:
-        return result("failed", error=f"timeout after {_seconds(read_timeout)} waiting for data "
-                                      f"from {host}")
+    except FetchRefused as exc:
+        return result("failed", error=str(exc), refused=True)
+    except DeadlineExceeded:
+        return out_of_time()
+    except DNSFailure as exc:
+        return result("failed", error=str(exc))
     except httpx.TimeoutException as exc:
+        if deadline.expired:
+            return out_of_time()
+        if isinstance(exc, httpx.ConnectTimeout):
+            return result("failed", error=f"connect timeout after {_seconds(connect_timeout)} "
+                                          f"({host})")
+        if isinstance(exc, httpx.ReadTimeout):
+            return result("failed", error=f"timeout after {_seconds(read_timeout)} waiting for "
+                                          f"data from {host}")
         return result("failed", error=f"timeout talking to {host}: {type(exc).__name__}")
     except httpx.ConnectError as exc:
         return result("failed", error=_describe_connect_error(exc, host))
@@ -242,5 +355,4 @@ def fetch_feed(
     except OSError as exc:
         return result("failed", error=f"network error: {exc}")
     finally:
-        if own_client:
-            http.close()
+        http.close()

@@ -24,8 +24,9 @@ from warehouse.load import (
     truncate_raw,
 )
 
-# (url, etag, last_modified) -> the response (assets/news/http.py FeedResponse)
-FetchFeed = Callable[[str, "str | None", "str | None"], Any]
+# fetch(url, etag, last_modified, *, feed_name, allow_private_network) -> FeedResponse
+# (assets/news/http.py); FeedClientResource.fetch in a run.
+FetchFeed = Callable[..., Any]
 
 
 class Logger(Protocol):
@@ -134,7 +135,13 @@ def poll_feed(
 ) -> FeedOutcome:
     """Fetch one feed, archive the bytes as received, then parse, tag and load them."""
     etag, last_modified = _validators(con, archive, feed.name, log)
-    response = fetch(feed.url, etag, last_modified)
+    response = fetch(
+        feed.url,
+        etag,
+        last_modified,
+        feed_name=feed.name,
+        allow_private_network=feed.allow_private_network,
+    )
     manifest = write_news_fetch(
         archive,
         feed_name=feed.name,

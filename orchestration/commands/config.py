@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from assets.settings import SettingError, Settings
+from assets.settings import SettingError, Settings, settings_table_markdown
 from orchestration.commands.common import CliError
 from orchestration.tables import format_table
 
@@ -24,6 +24,9 @@ def cmd_prepare(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    if args.markdown:
+        print(settings_table_markdown())
+        return 0
     if args.dbt_vars:
         # What to pass to a dbt command run by hand against this warehouse.
         print("--vars '" + json.dumps(settings.dbt_vars(), sort_keys=True) + "'")
@@ -66,5 +69,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--dbt-vars",
         action="store_true",
         help="print the --vars argument for running dbt by hand against this warehouse",
+    )
+    p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the settings table of the README (variable, default, what it sets)",
     )
     p.set_defaults(func=cmd_settings)

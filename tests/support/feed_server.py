@@ -5,7 +5,10 @@ thread and is shut down by its context manager. The default routes cover what a 
 meets in the wild: RSS 2.0, RSS 1.0 (RDF) and Atom; conditional GET (304); a 500; a response
 slower than the read timeout; a body that drips; oversized bodies (with and without
 Content-Length, and a gzip bomb); truncated documents; an HTML page; an entity-expansion
-document; non-UTF-8 bytes with and without a declared encoding; redirect chains and a loop.
+document; non-UTF-8 bytes with and without a declared encoding; redirect chains and a loop;
+response headers dripped one line at a time; redirects to addresses a feed must never reach
+(a metadata address, a private address, a host name the test's resolver maps). `redirect(url)`
+builds a redirect to anywhere, e.g. to another `FeedServer` on another loopback port.
 """
 
 from __future__ import annotations
@@ -146,6 +149,10 @@ ETAG = '"v1-abc"'
 LAST_MODIFIED = "Wed, 12 Feb 2025 08:00:00 GMT"
 OVERSIZED_BYTES = 300_000
 SLOW_DELAY_SECONDS = 3.0
+HEADER_DRIP_SECONDS = 2.0  # /header-drip.xml: one header line this often, never the end
+METADATA_URL = "http://169.254.169.254/latest/meta-data/"
+PRIVATE_URL = "http://10.0.0.1/feed.xml"
+INTERNAL_NAME_URL = "http://metadata.internal.test/feed.xml"  # tests resolve it themselves
 
 
 @dataclass
@@ -159,6 +166,8 @@ class Route:
     drip_delay: float = 0.0  # ... with this pause between them
     etag: str | None = None  # If-None-Match equal to this -> 304
     last_modified: str | None = None  # If-Modified-Since equal to this -> 304
+    header_drip_delay: float = 0.0  # > 0: status line, then one header line per this many
+    # seconds until the client gives up or the server stops; the headers never end
 
 
 @dataclass(frozen=True)
@@ -167,7 +176,8 @@ class RecordedRequest:
     headers: dict[str, str]
 
 
-def _redirect(location: str, status: int = 302) -> Route:
+def redirect(location: str, status: int = 302) -> Route:
+    """A redirect to `location` (a path, or a full URL on any host and port)."""
     return Route(status=status, headers={"Location": location})
 
 
@@ -225,13 +235,17 @@ def default_routes() -> dict[str, Route]:
             body=LATIN1_BY_HEADER,
             headers={"Content-Type": "application/rss+xml; charset=iso-8859-1"}),
         "/empty.xml": Route(body=b"", headers={"Content-Type": RSS_TYPE}),
-        "/loop": _redirect("/loop"),
-        "/to-ftp": _redirect("ftp://127.0.0.1/feed.xml"),
-        "/hop/1": _redirect("/rss20.xml", status=301),
+        "/loop": redirect("/loop"),
+        "/to-ftp": redirect("ftp://127.0.0.1/feed.xml"),
+        "/hop/1": redirect("/rss20.xml", status=301),
+        "/header-drip.xml": Route(header_drip_delay=HEADER_DRIP_SECONDS),
+        "/to-metadata": redirect(METADATA_URL),
+        "/to-private": redirect(PRIVATE_URL),
+        "/to-internal-name": redirect(INTERNAL_NAME_URL),
     }
     # /hop/k answers with k redirects before the feed.
     for hops in range(2, 11):
-        routes[f"/hop/{hops}"] = _redirect(f"/hop/{hops - 1}")
+        routes[f"/hop/{hops}"] = redirect(f"/hop/{hops - 1}")
     return routes
 
 
@@ -258,6 +272,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, route: Route, owner: FeedServer) -> None:
         if route.delay_before_headers and owner.stopping.wait(route.delay_before_headers):
             return
+        if route.header_drip_delay:
+            self._drip_headers(route, owner)
+            return
         etag_matches = route.etag is not None \
             and self.headers.get("If-None-Match") == route.etag
         date_matches = route.last_modified is not None \
@@ -269,6 +286,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self._send(route, owner)
+
+    def _drip_headers(self, route: Route, owner: FeedServer) -> None:
+        # Each line arrives well within any read timeout; only a total deadline can stop this.
+        self.wfile.write(f"HTTP/1.1 {route.status} OK\r\n".encode())
+        self.wfile.flush()
+        line = 0
+        while not owner.stopping.wait(route.header_drip_delay):
+            line += 1
+            self.wfile.write(f"X-Drip-{line}: {'x' * 16}\r\n".encode())
+            self.wfile.flush()
+        self.close_connection = True
 
     def _send(self, route: Route, owner: FeedServer | None = None) -> None:
         self.send_response(route.status)
