@@ -119,6 +119,35 @@ def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
         assert model in covered, model
 
 
+def test_normal_cdf_macro_matches_erfc(_local_sample_warehouse: Path,  # noqa: F811
+                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Phi from the macro against 0.5 * erfc(-x / sqrt 2) on a grid: 1e-7 is what is promised."""
+    workdir = tmp_path_factory.mktemp("dbt_inline")
+    result = invoke_dbt(
+        ["compile", "--inline",
+         "select x, {{ normal_cdf('x') }} as phi, {{ two_sided_normal_p_value('x') }} as p "
+         "from grid"],
+        _local_sample_warehouse, workdir,
+    )
+    assert result.success, result.exception
+    sql = result.result.results[0].node.compiled_code
+    grid = [i / 8 for i in range(-320, 321)] + [-40.0, 40.0, 7.0710678, 7.0710679]
+    con = duckdb.connect()
+    con.execute("create table grid (x double)")
+    con.executemany("insert into grid values (?)", [[x] for x in grid])
+    rows = con.execute(sql).fetchall()
+    con.close()
+    assert len(rows) == len(grid)
+    worst_phi = worst_p = 0.0
+    for x, phi, p in rows:
+        want = 0.5 * math.erfc(-x / math.sqrt(2))
+        worst_phi = max(worst_phi, abs(phi - want))
+        worst_p = max(worst_p, abs(p - math.erfc(abs(x) / math.sqrt(2))))
+        if abs(x) <= 8:  # the left tail keeps relative accuracy too
+            assert abs(phi - want) <= 1e-7 * max(want, 1e-300) or abs(phi - want) < 1e-15
+    assert worst_phi < 1e-7 and worst_p < 1e-7, (worst_phi, worst_p)
+
+
 def _unit_vocabulary() -> set[str]:
     """The units listed in dbt_project/README.md, section "Units of the mart columns"."""
     readme = (DBT_DIR / "README.md").read_text()
@@ -169,32 +198,3 @@ def test_marts_are_contracted_and_read_only_intermediate_and_staging(docs_artifa
             if untyped:
                 problems.append(f"{node['name']}: no data_type for {untyped}")
     assert not problems, "\n".join(problems)
-
-
-def test_normal_cdf_macro_matches_erfc(_local_sample_warehouse: Path,  # noqa: F811
-                                       tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Phi from the macro against 0.5 * erfc(-x / sqrt 2) on a grid: 1e-7 is what is promised."""
-    workdir = tmp_path_factory.mktemp("dbt_inline")
-    result = invoke_dbt(
-        ["compile", "--inline",
-         "select x, {{ normal_cdf('x') }} as phi, {{ two_sided_normal_p_value('x') }} as p "
-         "from grid"],
-        _local_sample_warehouse, workdir,
-    )
-    assert result.success, result.exception
-    sql = result.result.results[0].node.compiled_code
-    grid = [i / 8 for i in range(-320, 321)] + [-40.0, 40.0, 7.0710678, 7.0710679]
-    con = duckdb.connect()
-    con.execute("create table grid (x double)")
-    con.executemany("insert into grid values (?)", [[x] for x in grid])
-    rows = con.execute(sql).fetchall()
-    con.close()
-    assert len(rows) == len(grid)
-    worst_phi = worst_p = 0.0
-    for x, phi, p in rows:
-        want = 0.5 * math.erfc(-x / math.sqrt(2))
-        worst_phi = max(worst_phi, abs(phi - want))
-        worst_p = max(worst_p, abs(p - math.erfc(abs(x) / math.sqrt(2))))
-        if abs(x) <= 8:  # the left tail keeps relative accuracy too
-            assert abs(phi - want) <= 1e-7 * max(want, 1e-300) or abs(phi - want) < 1e-15
-    assert worst_phi < 1e-7 and worst_p < 1e-7, (worst_phi, worst_p)
