@@ -1,8 +1,8 @@
 """The dbt project as Dagster assets: each model downstream of the raw asset it reads.
 
-dbt sources carry `meta.dagster.asset_key` (models/staging/_sources.yml), so lineage runs from the
-Python raw assets through staging and intermediate models to the marts. dbt data tests become asset
-checks; ERROR-severity tests fail the run, WARN ones only report.
+dbt sources carry `meta.dagster.asset_key` (models/staging/<source>/_<source>__sources.yml), so
+lineage runs from the Python raw assets through staging and intermediate models to the marts. dbt
+data tests become asset checks; ERROR-severity tests fail the run, WARN ones only report.
 """
 
 from collections.abc import Iterator, Mapping

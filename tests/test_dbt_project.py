@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import re
 from pathlib import Path
 
 import duckdb
@@ -109,7 +110,7 @@ def test_every_model_has_a_tested_key(docs_artifacts) -> None:
 def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
     manifest, _ = docs_artifacts
     covered = {u["model"] for u in manifest.get("unit_tests", {}).values()}
-    for model in ("int_events", "fct_event_window_returns", "fct_event_car",
+    for model in ("int_events", "int_event_window_returns", "int_event_car",
                   "fct_event_study_summary", "fct_sector_relative_performance"):
         assert model in covered, model
 
@@ -141,3 +142,55 @@ def test_normal_cdf_macro_matches_erfc(sample_dbt_warehouse: Path,
         if abs(x) <= 8:  # the left tail keeps relative accuracy too
             assert abs(phi - want) <= 1e-7 * max(want, 1e-300) or abs(phi - want) < 1e-15
     assert worst_phi < 1e-7 and worst_p < 1e-7, (worst_phi, worst_p)
+
+
+def _unit_vocabulary() -> set[str]:
+    """The units listed in dbt_project/README.md, section "Units of the mart columns"."""
+    readme = (DBT_DIR / "README.md").read_text()
+    section = readme.split("## Units of the mart columns", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE))
+
+
+def test_every_mart_column_has_a_unit_from_the_vocabulary(docs_artifacts) -> None:
+    manifest, _ = docs_artifacts
+    vocabulary = _unit_vocabulary()
+    assert {"fraction", "index_points_base_100", "annualised_fraction"} <= vocabulary
+    marts = [n for n in manifest["nodes"].values()
+             if n["resource_type"] == "model" and n["fqn"][1] == "marts"]
+    assert marts
+    problems = []
+    for node in marts:
+        assert node["columns"], node["name"]
+        for name, column in node["columns"].items():
+            unit = column.get("meta", {}).get("unit")
+            if unit not in vocabulary:
+                problems.append(f"{node['name']}.{name}: unit {unit!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_marts_are_contracted_and_read_only_intermediate_and_staging(docs_artifacts) -> None:
+    """The layering: a seed is read only by staging, a mart only from int_ and stg_ models."""
+    manifest, _ = docs_artifacts
+    nodes = manifest["nodes"]
+    problems = []
+    for node in nodes.values():
+        if node["resource_type"] != "model":
+            continue
+        layer = node["fqn"][1]
+        for parent_id in node["depends_on"]["nodes"]:
+            parent = nodes.get(parent_id)
+            if parent is None:
+                continue
+            if parent["resource_type"] == "seed" and layer != "staging":
+                problems.append(f"{node['name']} reads the seed {parent['name']}")
+            if layer == "marts" and parent["resource_type"] == "model" and not (
+                parent["name"].startswith(("int_", "stg_"))
+            ):
+                problems.append(f"{node['name']} reads {parent['name']}")
+        if layer == "marts":
+            if not node["config"]["contract"]["enforced"]:
+                problems.append(f"{node['name']}: contract not enforced")
+            untyped = [c for c, col in node["columns"].items() if not col.get("data_type")]
+            if untyped:
+                problems.append(f"{node['name']}: no data_type for {untyped}")
+    assert not problems, "\n".join(problems)

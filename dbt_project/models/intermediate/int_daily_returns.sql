@@ -1,10 +1,5 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_ticker_tail',
-    unique_key=['ticker', 'session_date'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_rows_before_first_bar() }}"
-) }}
+-- Incremental (replace_ticker_tail, with a pre-hook): configured in dbt_project.yml, shared with
+-- fct_ticker_performance.
 -- One row per ticker and XNYS session between the ticker's first and last bar, including sessions
 -- with no bar: a missing bar stays a row with null prices, and both its return and the next
 -- session's return are null (never forward-filled into a zero return).

@@ -4,7 +4,6 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['event_id', 'ticker'],
-    on_schema_change='fail',
     post_hook="{{ delete_pairs_without_event() }}"
 ) }}
 -- depends_on: {{ ref('stg_prices__daily_bars') }}

@@ -1,6 +1,6 @@
 -- One row per XNYS session, numbered so that "n sessions later" is index arithmetic.
 with sessions as (
-    select session_date from {{ ref('xnys_sessions') }}
+    select session_date from {{ ref('stg_reference__xnys_sessions') }}
 ),
 
 numbered as (

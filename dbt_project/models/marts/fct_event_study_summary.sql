@@ -10,7 +10,7 @@
 --   p-values: two-sided, standard normal approximation for every statistic (macro normal_cdf).
 -- A t statistic needs N >= 2 and a positive dispersion, else null.
 with cars as (
-    select * from {{ ref('fct_event_car') }}
+    select * from {{ ref('int_event_car') }}
 ),
 
 windows as (

@@ -1,13 +1,8 @@
 {%- set vol_n = var('volatility_window') -%}
 {#- A distance in sessions beyond any ticker's history: the frame it ends is empty. -#}
 {%- set no_anchor = 1000000 -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_ticker_tail',
-    unique_key=['ticker', 'session_date'],
-    on_schema_change='fail',
-    pre_hook="{{ delete_rows_before_first_bar() }}"
-) }}
+-- Incremental (replace_ticker_tail, with a pre-hook): configured in dbt_project.yml, shared with
+-- int_daily_returns.
 -- depends_on: {{ ref('stg_prices__daily_bars') }}
 -- One row per ticker and session with a bar. All close-based figures use the adjusted close
 -- (total return, robust to splits); the raw close is kept for quoting.

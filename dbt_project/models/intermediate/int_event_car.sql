@@ -1,0 +1,134 @@
+-- One row per event, ticker and summary window [t1, t2] (var summary_windows).
+-- Conventions (market model unless named otherwise; L = t2 - t1 + 1 sessions):
+--   car  = sum of market-model ARs over the window;  car_market_adjusted = sum of (r - r_m)
+--   bhar = prod(1 + r) - prod(1 + alpha + beta * r_m);  bhar_market_adjusted = prod(1 + r) - prod(1 + r_m)
+--   scar = car / (residual_sd * sqrt(L)), the standardised CAR that BMP averages across pairs
+--   t_statistic = car / (residual_sd * sqrt(L)), the single-pair test; it equals scar by
+--   construction, kept as its own column so each use reads by its name. p_value: two-sided, normal.
+-- A window statistic needs every one of its L returns: otherwise it is null and the row excluded.
+with window_returns as (
+    select * from {{ ref('int_event_window_returns') }}
+),
+
+stats as (
+    select * from {{ ref('int_estimation_stats') }}
+),
+
+events as (
+    select * from {{ ref('int_events') }}
+),
+
+summary_windows as (
+    {{ summary_windows_relation() }}
+),
+
+pair_windows as (
+    select
+        events.event_id,
+        events.ticker,
+        events.group_name,
+        events.event_origin,
+        events.day_zero_date,
+        summary_windows.window_label,
+        summary_windows.window_start,
+        summary_windows.window_end,
+        summary_windows.window_end - summary_windows.window_start + 1 as window_length
+    from events
+    cross join summary_windows
+),
+
+window_sums as (
+    select
+        pair_windows.event_id,
+        pair_windows.ticker,
+        pair_windows.window_label,
+        count(window_returns.relative_day)                                as window_sessions,
+        count(window_returns.abnormal_return_market_model)                as returns_market_model,
+        count(window_returns.abnormal_return_market_adjusted)             as returns_market_adjusted,
+        sum(window_returns.abnormal_return_market_model)                  as sum_ar_market_model,
+        sum(window_returns.abnormal_return_market_adjusted)               as sum_ar_market_adjusted,
+        product(1 + window_returns.stock_return)                          as gross_stock,
+        product(1 + window_returns.expected_return_market_model)          as gross_expected,
+        product(1 + window_returns.benchmark_return)                      as gross_benchmark,
+        min(window_returns.session_date)                                  as first_session_date,
+        max(window_returns.session_date)                                  as last_session_date
+    from pair_windows
+    left join window_returns
+        on window_returns.event_id = pair_windows.event_id
+        and window_returns.ticker = pair_windows.ticker
+        and window_returns.relative_day
+            between pair_windows.window_start and pair_windows.window_end
+    group by pair_windows.event_id, pair_windows.ticker, pair_windows.window_label
+),
+
+-- Other catalogued events of the same ticker with day 0 inside this summary window.
+window_confounders as (
+    select
+        window_sums.event_id,
+        window_sums.ticker,
+        window_sums.window_label,
+        list(distinct other.event_id order by other.event_id) as confounding_event_ids
+    from window_sums
+    inner join events as other
+        on other.ticker = window_sums.ticker
+        and other.event_origin = 'catalog'
+        and other.event_id <> window_sums.event_id
+        and other.day_zero_date between window_sums.first_session_date
+            and window_sums.last_session_date
+    group by window_sums.event_id, window_sums.ticker, window_sums.window_label
+),
+
+final as (
+    select
+        pair_windows.event_id,
+        pair_windows.ticker,
+        pair_windows.window_label,
+        pair_windows.window_start,
+        pair_windows.window_end,
+        pair_windows.window_length,
+        pair_windows.group_name,
+        pair_windows.event_origin,
+        pair_windows.day_zero_date,
+        stats.benchmark_ticker,
+        coalesce(window_sums.returns_market_model, 0)         as window_returns_count,
+        case when window_sums.returns_market_model = pair_windows.window_length
+            then window_sums.sum_ar_market_model end          as car,
+        case when window_sums.returns_market_adjusted = pair_windows.window_length
+            then window_sums.sum_ar_market_adjusted end       as car_market_adjusted,
+        case when window_sums.returns_market_model = pair_windows.window_length
+            then window_sums.gross_stock - window_sums.gross_expected end as bhar,
+        case when window_sums.returns_market_adjusted = pair_windows.window_length
+            then window_sums.gross_stock - window_sums.gross_benchmark end as bhar_market_adjusted,
+        case when window_sums.returns_market_model = pair_windows.window_length
+            then window_sums.sum_ar_market_model
+                / (stats.residual_sd * sqrt(pair_windows.window_length)) end as scar,
+        stats.residual_sd,
+        stats.estimation_obs,
+        window_confounders.event_id is not null               as has_confounding_event,
+        coalesce(window_confounders.confounding_event_ids, []) as confounding_event_ids,
+        case
+            when not stats.is_included then stats.exclusion_reason
+            when coalesce(window_sums.returns_market_model, 0) < pair_windows.window_length
+                then 'window incomplete: ' || coalesce(window_sums.returns_market_model, 0)
+                    || ' of ' || pair_windows.window_length || ' abnormal returns'
+        end                                                   as exclusion_reason
+    from pair_windows
+    inner join stats
+        on stats.event_id = pair_windows.event_id
+        and stats.ticker = pair_windows.ticker
+    left join window_sums
+        on window_sums.event_id = pair_windows.event_id
+        and window_sums.ticker = pair_windows.ticker
+        and window_sums.window_label = pair_windows.window_label
+    left join window_confounders
+        on window_confounders.event_id = pair_windows.event_id
+        and window_confounders.ticker = pair_windows.ticker
+        and window_confounders.window_label = pair_windows.window_label
+)
+
+select
+    *,
+    scar                                          as t_statistic,
+    {{ two_sided_normal_p_value('scar') }}        as p_value,
+    exclusion_reason is null                      as is_included
+from final

@@ -1,0 +1,131 @@
+-- One row per event, ticker and relative session day in the event window.
+-- Abnormal returns: market-adjusted AR = r - r_m; market-model AR = r - (alpha + beta * r_m), with
+-- alpha and beta from int_estimation_stats (null when the pair is excluded). CARs are sums of ARs
+-- from the window start to the day, and null from the first missing AR on: a gap is not a zero.
+with windows as (
+    select * from {{ ref('int_event_windows') }}
+    where window_part = 'event'
+),
+
+events as (
+    select * from {{ ref('int_events') }}
+),
+
+stats as (
+    select * from {{ ref('int_estimation_stats') }}
+),
+
+catalog_event_days as (
+    select event_id, ticker, day_zero_date
+    from events
+    where event_origin = 'catalog'
+),
+
+abnormal as (
+    select
+        windows.event_id,
+        windows.ticker,
+        windows.relative_day,
+        windows.session_date,
+        events.event_origin,
+        events.group_name,
+        events.day_zero_date,
+        windows.stock_return,
+        windows.benchmark_ticker,
+        windows.benchmark_return,
+        windows.stock_return - windows.benchmark_return             as abnormal_return_market_adjusted,
+        case when stats.is_included
+            then stats.alpha + stats.beta * windows.benchmark_return
+        end                                                         as expected_return_market_model,
+        case when stats.is_included
+            then windows.stock_return - (stats.alpha + stats.beta * windows.benchmark_return)
+        end                                                         as abnormal_return_market_model,
+        stats.alpha,
+        stats.beta,
+        stats.residual_sd,
+        stats.estimation_obs,
+        stats.is_included                                           as is_estimation_valid,
+        stats.exclusion_reason
+    from windows
+    inner join events
+        on events.event_id = windows.event_id
+        and events.ticker = windows.ticker
+    inner join stats
+        on stats.event_id = windows.event_id
+        and stats.ticker = windows.ticker
+),
+
+cumulated as (
+    select
+        *,
+        relative_day - {{ var('event_window_start') }} + 1 as days_from_window_start,
+        sum(abnormal_return_market_model) over running       as running_sum_market_model,
+        count(abnormal_return_market_model) over running     as running_count_market_model,
+        sum(abnormal_return_market_adjusted) over running    as running_sum_market_adjusted,
+        count(abnormal_return_market_adjusted) over running  as running_count_market_adjusted
+    from abnormal
+    window running as (
+        partition by event_id, ticker order by relative_day
+        rows between unbounded preceding and current row
+    )
+),
+
+-- Other catalogued events of the same ticker whose day 0 falls inside this event window.
+confounders as (
+    select
+        pairs.event_id,
+        pairs.ticker,
+        list(distinct other.event_id order by other.event_id) as confounding_event_ids
+    from (select event_id, ticker, min(session_date) as first_date, max(session_date) as last_date
+          from abnormal group by event_id, ticker) as pairs
+    inner join catalog_event_days as other
+        on other.ticker = pairs.ticker
+        and other.event_id <> pairs.event_id
+        and other.day_zero_date between pairs.first_date and pairs.last_date
+    group by pairs.event_id, pairs.ticker
+),
+
+final as (
+    select
+        cumulated.event_id,
+        cumulated.ticker,
+        cumulated.relative_day,
+        cumulated.session_date,
+        cumulated.event_origin,
+        cumulated.group_name,
+        cumulated.day_zero_date,
+        cumulated.stock_return,
+        cumulated.benchmark_ticker,
+        cumulated.benchmark_return,
+        cumulated.abnormal_return_market_adjusted,
+        cumulated.expected_return_market_model,
+        cumulated.abnormal_return_market_model,
+        cumulated.abnormal_return_market_model / nullif(cumulated.residual_sd, 0)
+                                                            as standardized_abnormal_return,
+        case when cumulated.running_count_market_model = cumulated.days_from_window_start
+            then cumulated.running_sum_market_model
+        end                                                 as car_market_model,
+        case when cumulated.running_count_market_adjusted = cumulated.days_from_window_start
+            then cumulated.running_sum_market_adjusted
+        end                                                 as car_market_adjusted,
+        cumulated.alpha,
+        cumulated.beta,
+        cumulated.residual_sd,
+        cumulated.estimation_obs,
+        cumulated.is_estimation_valid,
+        cumulated.exclusion_reason,
+        exists (
+            select 1 from catalog_event_days as other
+            where other.ticker = cumulated.ticker
+                and other.event_id <> cumulated.event_id
+                and other.day_zero_date = cumulated.session_date
+        )                                                   as is_other_event_day,
+        confounders.event_id is not null                    as has_confounding_event,
+        coalesce(confounders.confounding_event_ids, [])     as confounding_event_ids
+    from cumulated
+    left join confounders
+        on confounders.event_id = cumulated.event_id
+        and confounders.ticker = cumulated.ticker
+)
+
+select * from final
