@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from assets.resources import build_resources
-from assets.settings import README_TABLE_BEGIN, README_TABLE_END, REPO_ROOT, SETTINGS, Settings
-from assets.settings import SettingError, settings_table_markdown
+from assets.settings import (
+    README_TABLE_BEGIN,
+    README_TABLE_END,
+    REPO_ROOT,
+    SETTINGS,
+    SettingError,
+    Settings,
+    settings_table_markdown,
+)
 
 # A value for each kind of setting that differs from every default.
 SAMPLE_VALUES = {"path": "/tmp/adrpulse-settings-test/x", "int": "17", "float": "2.5"}
