@@ -97,6 +97,10 @@ def run_dbt_build(
     # has exited, and only then hand the events (with that metadata) to Dagster.
     full_refresh = config.full_refresh or tags_of(context).get(REBUILD_TAG) == "true"
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
+    # dbt's unit tests test the SQL, not the data: they run in `make test` (every build of the
+    # sample in tests/ includes them), not in every pipeline run, as dbt's own guidance says.
+    # Data tests (the asset checks) still run on every build.
+    args += ["--exclude-resource-type", "unit_test"]
     invocation = dbt.cli(
         dbt.with_vars(args),
         context=context,

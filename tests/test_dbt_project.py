@@ -194,3 +194,14 @@ def test_marts_are_contracted_and_read_only_intermediate_and_staging(docs_artifa
             if untyped:
                 problems.append(f"{node['name']}: no data_type for {untyped}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_unit_tests_run_in_the_suite_and_pass(sample_dbt_warehouse: Path) -> None:
+    """Pipeline builds skip dbt's unit tests (assets/dbt_models.py); this build of the sample is
+    where they run, so every one must be in its results, passing."""
+    results = json.loads((sample_dbt_warehouse.parent / "target" / "run_results.json").read_text())
+    unit = [r for r in results["results"] if r["unique_id"].startswith("unit_test.")]
+    assert len(unit) >= 10, f"only {len(unit)} unit tests ran"
+    assert {r["status"] for r in unit} == {"pass"}, [
+        (r["unique_id"], r["status"]) for r in unit if r["status"] != "pass"
+    ]
