@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from orchestration.commands import bench, news, pipeline, prices, query, report, ui
 from orchestration.commands.common import CliError
+from orchestration.run_slots import add_wait_timeout_option
 from orchestration.settings import Settings
 
 EPILOG = (
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
+    add_wait_timeout_option(sub)  # pool slots (issue 21): --wait-timeout on run commands
     return parser
 
 

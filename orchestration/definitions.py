@@ -6,6 +6,7 @@ import warnings
 
 import dagster as dg
 
+from orchestration import pool_guard
 from orchestration.dbt_project import ensure_manifest
 from orchestration.instance import prepare_environment
 from orchestration.settings import Settings
@@ -13,6 +14,9 @@ from orchestration.settings import Settings
 SETTINGS = Settings.from_env()
 prepare_environment(SETTINGS)
 ensure_manifest()
+# Pool slots (issue 21): runs of this code location (CLI, UI, daemon) wait for a pool slot without
+# spinning, honour SIGINT/SIGTERM and the wait timeout, and free the slots of dead runs.
+pool_guard.install()
 
 # Imported after the manifest exists: the dbt assets are built from it at import time.
 

@@ -65,6 +65,9 @@ class Settings:
     feed_max_bytes: int = 5_000_000
     # dbt-duckdb memory cap (DuckDB spills to disk beyond it), e.g. "3GB"
     duckdb_memory_limit: str = "3GB"
+    # how long a command waits for a pool slot held by another run (0: no limit); see
+    # orchestration/run_slots.py
+    pool_wait_timeout_seconds: float = 600.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -84,6 +87,7 @@ class Settings:
             feed_read_timeout_seconds=_env_float("ADRPULSE_FEED_READ_TIMEOUT", 15.0),
             feed_max_bytes=_env_int("ADRPULSE_FEED_MAX_BYTES", 5_000_000),
             duckdb_memory_limit=os.environ.get("ADRPULSE_DUCKDB_MEMORY_LIMIT") or "3GB",
+            pool_wait_timeout_seconds=_env_float("ADRPULSE_POOL_WAIT_TIMEOUT", 600.0),
         )
 
     # --- the state folder -------------------------------------------------------------------

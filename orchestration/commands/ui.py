@@ -14,6 +14,10 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.ui_server import ManagedDagsterDev
 
     dagster_home = prepare_environment(settings)
+    # Pool slots (issue 21): free the slots of dead runs before the daemon launches new runs.
+    from orchestration.run_slots import free_dead_slots_at_start
+
+    free_dead_slots_at_start()
     ensure_manifest()
     print(
         f"Starting the Dagster UI (webserver and daemon), DAGSTER_HOME={dagster_home} ...",
