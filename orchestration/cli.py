@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from orchestration.commands import bench, news, pipeline, prices, query, report, ui
+from orchestration.commands import bench, news, pipeline, prices, query, report, runs, ui
 from orchestration.commands.common import CliError
 from orchestration.run_slots import add_wait_timeout_option
 from orchestration.settings import Settings
@@ -18,7 +18,7 @@ EPILOG = (
 )
 
 # Each module adds its subcommands; the order here is the order in --help.
-COMMAND_MODULES = [pipeline, prices, news, query, report, ui, bench]
+COMMAND_MODULES = [pipeline, prices, news, query, report, ui, runs, bench]
 
 
 def build_parser() -> argparse.ArgumentParser:
