@@ -104,6 +104,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Deadline of a whole feed fetch (DNS, connect, headers, body), in seconds.", "news"),
     Setting("feed_max_bytes", "ADRPULSE_FEED_MAX_BYTES", "5000000", "int",
             "Largest feed body accepted, in bytes.", "news"),
+    # --- runs
+    Setting("pool_wait_timeout_seconds", "ADRPULSE_POOL_WAIT_TIMEOUT", "600", "float",
+            "Seconds a command or run waits for a pool slot held by another run (0: no limit).",
+            "runs"),
     # --- dbt
     Setting("duckdb_memory_limit", "ADRPULSE_DUCKDB_MEMORY_LIMIT", "3GB", "text",
             "DuckDB memory cap of the dbt build (it spills to disk beyond it).", "dbt"),
@@ -132,6 +136,7 @@ class Settings:
     feed_read_timeout_seconds: float
     feed_total_timeout_seconds: float
     feed_max_bytes: int
+    pool_wait_timeout_seconds: float
     duckdb_memory_limit: str
 
     @classmethod

@@ -7,8 +7,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from orchestration.commands import bench, config, news, pipeline, prices, query, report, ui
+from orchestration.commands import (
+    bench,
+    config,
+    news,
+    pipeline,
+    prices,
+    query,
+    report,
+    runs,
+    ui,
+)
 from orchestration.commands.common import CliError
+from orchestration.run_slots import add_wait_timeout_option
 
 EPILOG = (
     "State lives under ADRPULSE_HOME (default: .adrpulse in the repository). "
@@ -16,7 +27,7 @@ EPILOG = (
 )
 
 # Each module adds its subcommands; the order here is the order in --help.
-COMMAND_MODULES = [pipeline, prices, news, query, report, ui, bench, config]
+COMMAND_MODULES = [pipeline, prices, news, query, report, ui, runs, bench, config]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
+    add_wait_timeout_option(sub)  # --wait-timeout on the commands that launch runs
     return parser
 
 

@@ -33,12 +33,16 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     from assets.report import adrpulse_report
     from assets.resources import build_resources
     from assets.sources import SOURCE_SPECS
+    from orchestration import pool_guard
     from orchestration.freshness import with_session_freshness
     from orchestration.jobs import ALL_JOBS
     from orchestration.schedules import ALL_SCHEDULES
 
     if using_dagster_dev():
         prepare_dbt_manifest(settings)
+    # Runs of this code location (CLI, UI, daemon) wait for a pool slot without spinning, honour
+    # SIGINT/SIGTERM and the wait timeout, and free the slots of dead runs (pool_guard.py).
+    pool_guard.install()
     dbt_models = build_dbt_assets(dbt_project())
     with warnings.catch_warnings():
         # map_resolved_asset_specs is marked preview in Dagster 1.13; it is the one call that

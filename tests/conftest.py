@@ -32,6 +32,7 @@ SLOW_MODULES = {
     "test_prices_cli",
     "test_prices_dagster",
     "test_report",
+    "test_run_slots",
     "test_sql_cli",
     "test_ui_browser",
     "test_ui_graphql",

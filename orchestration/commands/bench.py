@@ -30,7 +30,11 @@ def run_empty_job(load_definitions: bool) -> None:
     from dagster import DagsterInstance, job, op
 
     if load_definitions:
-        import orchestration.definitions  # noqa: F401  (the code location the demo loads)
+        # The code location the demo loads (built from the settings of the bench's home).
+        from assets.settings import Settings
+        from orchestration.definitions import build_definitions
+
+        build_definitions(Settings.from_env())
 
     @op
     def nothing() -> None:

@@ -37,9 +37,17 @@ def run_job(
         job, tags, {**(run_config or {}), "loggers": {"console": {"config": {"log_level": "INFO"}}}}
     )
     print(f"Dagster run of job {job_name} (DAGSTER_HOME={settings.dagster_home})", file=sys.stderr)
-    with dagster_instance(settings) as instance:
+    from orchestration import run_slots
+
+    # Pool slots (orchestration/run_slots.py): free the slots of dead runs, wait for this job's
+    # pools, record this process on the run, guard Dagster's own wait during the run.
+    with dagster_instance(settings) as instance, run_slots.launching(instance, job) as launch:
         return job.execute_in_process(
-            instance=instance, run_config=config, tags=tags, raise_on_error=False
+            instance=instance,
+            run_config=config,
+            tags={**tags, **launch.tags},
+            run_id=launch.run_id,
+            raise_on_error=False,
         )
 
 

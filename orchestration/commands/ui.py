@@ -12,6 +12,10 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.ui_server import ManagedDagsterDev
 
     prepare(settings)
+    # Free the slots of dead runs before the daemon launches new runs.
+    from orchestration.run_slots import free_dead_slots_at_start
+
+    free_dead_slots_at_start(settings)
     print(
         "Starting the Dagster UI (webserver and daemon), "
         f"DAGSTER_HOME={settings.dagster_home} ...",
