@@ -272,3 +272,20 @@ def test_shell_quits_on_the_usual_words(demo_home: Path, command: str) -> None:
     assert "never_run" not in result.stdout
     assert result.stderr == "", "the command is not taken for the start of a statement"
 
+
+def test_a_closed_pipe_ends_quietly(demo_home: Path) -> None:
+    """`adrpulse sql --list | head -1`: no BrokenPipeError traceback when the reader stops
+    reading. Here the reader closes the pipe before the first write, so the write always fails."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "sql", "--list"],
+        cwd=REPO,
+        env=isolated_env(demo_home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    proc.stdout.close()
+    proc.wait(timeout=120)
+    errors = proc.stderr.read()
+    proc.stderr.close()
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
