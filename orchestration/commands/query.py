@@ -23,8 +23,11 @@ QUERIES_DIR = REPO_ROOT / "queries"
 NEXT_STEP = "List the tables and their columns with: adrpulse sql --list"
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _GETVARIABLE = re.compile(r"getvariable\(\s*'([^']+)'\s*\)", re.IGNORECASE)
-_PRAGMA_NAME = re.compile(r"\s*pragma\s+([A-Za-z_]+)", re.IGNORECASE)
-_EXPLAIN_PREFIX = re.compile(r"^\s*explain\s+(analy[sz]e\s+)?", re.IGNORECASE)
+_LEADING_COMMENTS = r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)\s*)*"
+_PRAGMA_NAME = re.compile(_LEADING_COMMENTS + r"pragma\s+([A-Za-z_]+)", re.IGNORECASE | re.DOTALL)
+_EXPLAIN_PREFIX = re.compile(
+    "^" + _LEADING_COMMENTS + r"explain\s+(analy[sz]e\s+)?", re.IGNORECASE | re.DOTALL
+)
 # PRAGMAs that only read (the others change settings or the database).
 READ_PRAGMAS = frozenset(
     {
