@@ -36,7 +36,7 @@ lint: setup  ## ruff and the import-layer contract (.importlinter)
 	$(BIN)/lint-imports --no-cache
 
 UI_PORT ?= 3000
-ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1, port UI_PORT (3000); Ctrl-C stops it
+ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000 (another port: make ui UI_PORT=3001); Ctrl-C stops it
 	$(BIN)/adrpulse ui --port $(UI_PORT)
 
 bench: setup  ## benchmark harness at the default size (500 tickers x 10 years); see docs/BENCHMARKS.md

@@ -8,8 +8,10 @@ once for a wide, explicit range and queried with plain dates.
 from __future__ import annotations
 
 import bisect
+import logging
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import exchange_calendars as xcals
@@ -17,10 +19,51 @@ import pandas as pd
 
 NEW_YORK = ZoneInfo("America/New_York")
 CALENDAR_START = date(2000, 1, 3)
-# exchange_calendars only knows sessions about a year ahead of its release; keep a margin.
-CALENDAR_END = date(2027, 12, 31)
+# The last day of the calendar (inclusive). exchange_calendars' own default range ends a year
+# after *today*, but it accepts any end for XNYS (no bound_max): the regular holidays follow rules
+# it projects without limit, and one-off closures (a national day of mourning) arrive with new
+# releases. A fixed date keeps the committed sessions seed reproducible (tests/test_dbt_project.py
+# compares it with what dbt_project/scripts/make_sessions_seed.py renders), and
+# calendar_runway() warns RUNWAY_WARN_DAYS before the end. To move it: change this date, run that
+# script, and commit both.
+CALENDAR_END = date(2036, 12, 31)
+RUNWAY_WARN_DAYS = 180
 MARKET_OPEN = time(9, 30)
 MARKET_CLOSE = time(16, 0)
+
+log = logging.getLogger(__name__)
+
+
+class CalendarRunway(NamedTuple):
+    end: date  # CALENDAR_END, the last day the calendar knows
+    days_left: int  # calendar days from today to that end (negative once it has passed)
+
+
+def calendar_runway(today: date) -> CalendarRunway:
+    """How long the XNYS calendar lasts from `today`: (end, days_left)."""
+    return CalendarRunway(CALENDAR_END, (CALENDAR_END - today).days)
+
+
+def calendar_runway_warning(today: date) -> str | None:
+    """The message to show when fewer than RUNWAY_WARN_DAYS days remain, else None."""
+    end, days_left = calendar_runway(today)
+    if days_left >= RUNWAY_WARN_DAYS:
+        return None
+    when = f"in {days_left} days" if days_left >= 0 else f"{-days_left} days ago"
+    return (
+        f"the XNYS calendar ends on {end} ({when}): after that every price partition, the daily "
+        "schedule and day 0 of new events fail. Move CALENDAR_END in assets/calendar.py, run "
+        "dbt_project/scripts/make_sessions_seed.py, commit both, and redeploy"
+    )
+
+
+def warn_calendar_runway(today: date, logger: Any = None) -> str | None:
+    """Log calendar_runway_warning at WARNING level on `logger` (a logging.Logger or a Dagster
+    context.log; this module's logger by default), and return it."""
+    message = calendar_runway_warning(today)
+    if message:
+        (logger or log).warning(message)
+    return message
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ ADRPULSE_HOME, so they show in the UI's run history like scheduled runs."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,13 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args, config.load_settings()) or 0)
+        status = int(args.func(args, config.load_settings()) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
     except CliError as exc:
         print(f"adrpulse {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`adrpulse sql --list | head`): stop quietly, as a shell tool
+        # does. Point stdout at devnull so that the exit's own flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what the shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":

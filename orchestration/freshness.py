@@ -14,16 +14,14 @@ from functools import lru_cache
 
 import dagster as dg
 
-from assets.calendar import sessions_between
+from assets.calendar import CALENDAR_END, sessions_between
 
 # The daily run starts at 18:00 New York; allow it this long to finish before calling it late.
 RUN_GRACE = timedelta(hours=3)
 
 
 @lru_cache(maxsize=1)
-def longest_session_gap(
-    start: date = date(2015, 1, 2), end: date = date(2027, 12, 31)
-) -> timedelta:
+def longest_session_gap(start: date = date(2015, 1, 2), end: date = CALENDAR_END) -> timedelta:
     sessions = sessions_between(start, end)
     return max(b - a for a, b in zip(sessions, sessions[1:], strict=False))
 

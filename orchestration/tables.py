@@ -76,3 +76,8 @@ def format_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return json.dumps(
         [dict(zip(columns, row, strict=True)) for row in rows], default=default, indent=2
     )
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """'1 ticker', '2 tickers', '1,000 rows'; plural_form for irregular nouns ('batches')."""
+    return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"

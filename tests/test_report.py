@@ -175,3 +175,118 @@ def test_a_report_of_real_fetches_has_no_synthetic_banner(tmp_path: Path) -> Non
         assert _built_from_synthetic_data(reader) is False
     finally:
         reader.close()
+
+
+def short_history_build(demo_home: Path, out: Path) -> Path:
+    """The demo build as a short price history leaves it: every catalogued event-ticker pair's
+    market model excluded for too few estimation returns (the marts' own reason), so no CAR
+    path and no CAAR row. Published like a real build; returns the published folder."""
+    import duckdb
+
+    from warehouse.publish import publish
+
+    too_few = "least(estimation_obs, 30 + length(ticker))"
+    reason = f"'only ' || {too_few} || ' estimation returns (minimum 100)'"
+    changed = {
+        "fct_event_window_returns": (
+            f"* replace ({too_few} as estimation_obs, false as is_estimation_valid, "
+            f"{reason} as exclusion_reason, null::double as car_market_model, "
+            "null::double as abnormal_return_market_model)"
+        ),
+        "fct_event_car": (
+            f"* replace ({too_few} as estimation_obs, false as is_included, "
+            f"{reason} as exclusion_reason, null::double as car)"
+        ),
+        "fct_event_study_summary": "* replace (0 as pairs_included, null::double as caar)",
+    }
+    source = open_published(demo_home / "published")
+    try:
+        source.execute(f"attach '{out / 'short.duckdb'}' as short")
+        tables = source.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema <> 'main'"
+        ).fetchall()
+        for schema, name in tables:
+            source.execute(f"create schema if not exists short.{schema}")
+            columns = changed.get(name, "*")
+            source.execute(
+                f"create table short.{schema}.{name} as select {columns} from {schema}.{name}"
+            )
+        source.execute("detach short")
+    finally:
+        source.close()
+    warehouse = duckdb.connect(str(out / "short.duckdb"))
+    try:
+        publish(warehouse, out / "published")
+    finally:
+        warehouse.close()
+    return out / "published"
+
+
+@pytest.fixture(scope="module")
+def short_history(demo_home: Path, tmp_path_factory: pytest.TempPathFactory):
+    from assets.reporting.data import load_report_data
+
+    out = tmp_path_factory.mktemp("short_history")
+    con = open_published(short_history_build(demo_home, out))
+    try:
+        data = load_report_data(con)
+        write_report(con, out / "report")
+    finally:
+        con.close()
+    return data, (out / "report" / REPORT_NAME).read_text(encoding="utf-8")
+
+
+def test_an_empty_event_study_says_the_real_reason(short_history) -> None:
+    from assets.reporting.charts import event_car_figure
+    from assets.reporting.data import why_no_event_study
+
+    data, page = short_history
+    assert data.car_paths.empty and data.event_summary.empty
+    reason = why_no_event_study(data)
+    low = int(data.event_pairs["estimation_obs"].min())
+    high = int(data.event_pairs["estimation_obs"].max())
+    assert f"all {len(data.event_pairs)} catalogued event-ticker pairs are excluded" in reason
+    assert f"too few estimation returns ({low} to {high}; the market model needs 100)" in reason
+    chart_text = " ".join(t.get_text() for t in event_car_figure(data.car_paths, reason).texts)
+    assert "too few estimation returns" in chart_text.replace("\n", " ")
+    assert "too few estimation returns" in page
+    assert "no catalogued event has two or more pairs" not in page
+
+
+def test_an_empty_caar_table_is_left_out_with_the_reason(short_history) -> None:
+    _, page = short_history
+    assert 'class="event-summary"' not in page, "no table of headers without rows"
+    assert 'id="no-event-summary"' in page and "No CAAR table over [-1,+1]" in page
+
+
+def test_the_caar_table_is_there_when_pairs_are(report_dir: Path) -> None:
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    assert 'class="event-summary"' in page and 'id="no-event-summary"' not in page
+
+
+def test_dates_do_not_wrap(report_dir: Path) -> None:
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    assert re.search(r"td\.date\s*\{[^}]*white-space:\s*nowrap", page)
+    table = page[page.index('class="ticker-performance"') :]
+    as_of = re.findall(r'<td class="date">(\d{4}-\d\d-\d\d)</td>', table)
+    assert len(as_of) == table.count("<tr>") - 1  # every row's "as of"
+
+
+def test_the_car_chart_has_whole_relative_days_on_its_x_axis(demo_home: Path) -> None:
+    from assets.reporting.charts import event_car_figure
+    from assets.reporting.data import load_report_data
+
+    con = open_published(demo_home / "published")
+    try:
+        data = load_report_data(con)
+    finally:
+        con.close()
+    figure = event_car_figure(data.car_paths)
+    figure.draw_without_rendering()
+    axes = [a for a in figure.axes if a.get_visible()]
+    assert axes
+    for axis in axes:
+        low, high = axis.get_xlim()
+        ticks = [t for t in axis.get_xticks() if low <= t <= high]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from tests.support.cli import run_cli
+from tests.support.cli import REPO, isolated_env, run_cli
 from warehouse.publish import open_published
 
 QUERY = (
@@ -116,3 +119,173 @@ def test_sql_works_while_a_writer_holds_the_warehouse(demo_home: Path) -> None:
         writer.close()
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == len(expected_rows(demo_home)) + 1
+
+
+def run_shell(home: Path, typed: str) -> subprocess.CompletedProcess[str]:
+    """The interactive `adrpulse sql` with `typed` as what the user types."""
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "sql"],
+        cwd=REPO,
+        env=isolated_env(home),
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("statement", "kind"),
+    [
+        ("drop view marts.fct_event_car", "DROP"),
+        ("create table main.scratch as select 1 as x", "CREATE"),
+        ("set variable ticker = 'JD'", "SET"),
+        ("pragma threads = 1", "SET"),
+        ("explain analyze drop view marts.fct_event_car", "EXPLAIN"),
+        ("select 1; drop view marts.fct_event_car", "DROP"),
+    ],
+)
+def test_writes_are_refused_with_a_message_naming_the_statement(
+    demo_home: Path, statement: str, kind: str
+) -> None:
+    result = run_cli(demo_home, "sql", statement)
+    assert result.returncode == 1, result.stdout
+    assert f"refused {kind} statement" in result.stderr and "read-only" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == "", "nothing runs when one statement of the input is refused"
+
+
+def test_copy_to_a_file_writes_nothing(demo_home: Path, tmp_path: Path) -> None:
+    target = tmp_path / "x.csv"
+    result = run_cli(demo_home, "sql", f"copy (select 1) to '{target}'")
+    assert result.returncode == 1
+    assert "refused COPY statement" in result.stderr and "--csv" in result.stderr
+    assert not target.exists()
+
+
+def test_attaching_the_warehouse_is_refused(demo_home: Path) -> None:
+    result = run_cli(demo_home, "sql", f"attach '{demo_home / 'warehouse.duckdb'}' as w")
+    assert result.returncode == 1
+    assert "refused ATTACH statement" in result.stderr
+
+
+def test_the_session_itself_cannot_write_or_reach_other_files(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    """Under the statement check, DuckDB's own guards: no file access beyond the build's Parquet
+    files, and the configuration locked so that they cannot be switched off."""
+    from orchestration.commands.query import _lock_down
+    from warehouse.publish import open_published_build
+
+    con, build = open_published_build(demo_home / "published")
+    try:
+        _lock_down(con, build)
+        assert con.execute("select count(*) from marts.fct_event_car").fetchall()[0][0] > 0
+        target = tmp_path / "y.csv"
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"copy (select 1) to '{target}'")
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"attach '{demo_home / 'warehouse.duckdb'}' as w (read_only)")
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"select * from read_csv('{REPO / 'README.md'}')")
+        with pytest.raises(duckdb.InvalidInputException, match="locked"):
+            con.execute("set enable_external_access = true")
+        assert not target.exists()
+    finally:
+        con.close()
+
+
+def test_every_statement_of_the_input_shows_its_result(demo_home: Path) -> None:
+    result = run_cli(demo_home, "sql", "select 1 as first_one; select 2 as second_one")
+    assert result.returncode == 0, result.stderr
+    assert "first_one" in result.stdout and "second_one" in result.stdout
+    assert result.stdout.count("(1 row)") == 2
+
+
+def test_reading_statements_other_than_select_run(demo_home: Path) -> None:
+    result = run_cli(
+        demo_home,
+        "sql",
+        "describe marts.fct_event_car; pragma show_tables; explain select 1; "
+        "with x as (select 1 as one) select * from x; "
+        "-- a comment before a pragma\npragma table_info('marts.fct_event_car')",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(" row") >= 5
+
+
+def test_list_shows_the_columns_of_every_table(demo_home: Path) -> None:
+    result = run_cli(demo_home, "sql", "--list", "--json")
+    assert result.returncode == 0, result.stderr
+    tables = {r["table"]: r for r in json.loads(result.stdout)}
+    assert {"raw.price_fetches", "raw.news_fetches"} <= set(tables)
+    empty = [name for name, table in tables.items() if not table["columns"]]
+    assert not empty, f"no columns listed for {empty}"
+    assert "synthetic boolean" in tables["raw.price_fetches"]["columns"]
+
+
+def test_an_unknown_set_name_is_an_error_listing_the_parameters(demo_home: Path) -> None:
+    result = run_cli(demo_home, "sql", "--file", "xi_symposium_movers", "--set", "tickr=JD")
+    assert result.returncode == 1
+    assert "tickr" in result.stderr
+    assert "event_id" in result.stderr and "window_label" in result.stderr
+    assert result.stdout == ""
+
+
+def test_set_on_a_query_without_parameters_says_it_has_none(demo_home: Path) -> None:
+    result = run_cli(demo_home, "sql", "select 1", "--set", "ticker=JD")
+    assert result.returncode == 1
+    assert "ticker" in result.stderr and "none" in result.stderr
+
+
+def test_shell_runs_every_statement_and_the_usual_commands(demo_home: Path) -> None:
+    typed = "\n".join(
+        [
+            "select 1 as first_one; select 2 as second_one;",
+            ".tables",
+            "\\d marts.fct_event_car",
+            "\\d no_such_table",
+            ".help",
+            "drop view marts.fct_event_car;",
+            "select count(*) as cars from marts.fct_event_car;",
+            "\\q",
+            "select 3 as never_run;",
+        ]
+    )
+    result = run_shell(demo_home, typed + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "first_one" in out and "second_one" in out
+    assert "marts.fct_event_car" in out and "reference.universe" in out  # .tables
+    assert "abnormal_return_market_model" not in out  # a column of another table
+    assert "car_market_adjusted" in out and "double" in out  # \d marts.fct_event_car
+    assert "no published table 'no_such_table'" in result.stderr
+    assert "\\q" in out and ".tables" in out  # .help
+    assert "refused DROP statement" in result.stderr
+    assert "cars" in out and "never_run" not in out
+
+
+@pytest.mark.parametrize("command", ["quit", "exit", "\\q", ".quit", "quit;"])
+def test_shell_quits_on_the_usual_words(demo_home: Path, command: str) -> None:
+    result = run_shell(demo_home, f"{command}\nselect 3 as never_run;\n")
+    assert result.returncode == 0, result.stderr
+    assert "never_run" not in result.stdout
+    assert result.stderr == "", "the command is not taken for the start of a statement"
+
+
+def test_a_closed_pipe_ends_quietly(demo_home: Path) -> None:
+    """`adrpulse sql --list | head -1`: no BrokenPipeError traceback when the reader stops
+    reading. Here the reader closes the pipe before the first write, so the write always fails."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "sql", "--list"],
+        cwd=REPO,
+        env=isolated_env(demo_home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    proc.stdout.close()
+    proc.wait(timeout=120)
+    errors = proc.stderr.read()
+    proc.stderr.close()
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors

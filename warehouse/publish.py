@@ -258,6 +258,13 @@ def open_published(published_dir: Path) -> duckdb.DuckDBPyConnection:
     (rather than `duckdb.connect(path)`) matters: connect() reuses an instance already open for
     the same path in this process, which would keep serving the previous build after a swap.
     """
+    return open_published_build(published_dir)[0]
+
+
+def open_published_build(
+    published_dir: Path,
+) -> tuple[duckdb.DuckDBPyConnection, PublishedBuild]:
+    """`open_published`, and the build its views read (the same one: read once)."""
     published_dir = Path(published_dir).resolve()
     con = duckdb.connect()
     try:
@@ -277,7 +284,7 @@ def open_published(published_dir: Path) -> duckdb.DuckDBPyConnection:
     except BaseException:
         con.close()
         raise
-    return con
+    return con, build
 
 
 def _read_current_build(con: duckdb.DuckDBPyConnection, published_dir: Path) -> PublishedBuild:

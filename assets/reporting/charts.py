@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 CHINA_COLOR = "#c0392b"
 US_COLOR = "#1f4e9c"
@@ -60,14 +62,21 @@ def relative_performance_png(relative: pd.DataFrame, events: pd.DataFrame) -> by
     return _png(figure)
 
 
-def event_car_png(car_paths: pd.DataFrame) -> bytes:
-    """One panel per catalogued event: mean CAR by group over the event window, 95% band."""
+def event_car_png(car_paths: pd.DataFrame, empty_reason: str = "") -> bytes:
+    """One panel per catalogued event: mean CAR by group over the event window, 95% band.
+    Without any panel, a picture saying why (`empty_reason`)."""
+    return _png(event_car_figure(car_paths, empty_reason))
+
+
+def event_car_figure(car_paths: pd.DataFrame, empty_reason: str = "") -> Figure:
     # Chronological panels; the frame comes sorted by event id.
     events = list(dict.fromkeys(car_paths.sort_values(["day_zero_date", "event_id"])["event_id"]))
     if not events:
-        figure = Figure(figsize=(6, 2))
-        figure.text(0.5, 0.5, "no catalogued event has two or more pairs", ha="center")
-        return _png(figure)
+        message = "No CAR chart: " + (empty_reason or "no catalogued event has two or more pairs")
+        lines = textwrap.wrap(message, width=90)
+        figure = Figure(figsize=(8, 0.6 + 0.3 * len(lines)))
+        figure.text(0.5, 0.5, "\n".join(lines), ha="center", va="center", fontsize=10)
+        return figure
     columns = min(3, len(events))
     rows = math.ceil(len(events) / columns)
     figure = Figure(figsize=(4.2 * columns, 3.2 * rows), layout="constrained")
@@ -95,6 +104,7 @@ def event_car_png(car_paths: pd.DataFrame) -> bytes:
         axis.axhline(0, color="grey", lw=0.8)
         axis.set_title(event_id, fontsize=10)
         axis.set_xlabel("sessions from day 0")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # whole days
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7, loc="upper left")
     for axis in axes.flat[len(events) :]:
@@ -102,4 +112,4 @@ def event_car_png(car_paths: pd.DataFrame) -> bytes:
     for axis in axes[:, 0]:
         axis.set_ylabel("mean CAR, % (market model)")
     figure.suptitle("Cumulative abnormal return by event and group, 95% confidence band")
-    return _png(figure)
+    return figure

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -26,6 +27,9 @@ class ReportData:
     event_summary: pd.DataFrame  # event_id, summary_group, pairs, caar, ci, t_kp, p_kp
     ticker_performance: pd.DataFrame  # latest row per ticker with its name and group
     synthetic: bool = False  # built (at least partly) from the synthetic sample archive
+    # Catalogued event-ticker pairs in the range over SUMMARY_WINDOW: reason (null when the pair
+    # is included), estimation_obs. Says why the event study is empty when it is.
+    event_pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -89,6 +93,14 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         [SUMMARY_WINDOW],
     )
     summary["ci_lower"], summary["ci_upper"] = _ci_95(summary["caar"], summary)
+    event_pairs = _frame(
+        con,
+        "select event_id, ticker, group_name, exclusion_reason as reason, estimation_obs "
+        "from marts.fct_event_car "
+        "where event_origin = 'catalog' and window_label = ? and day_zero_date between ? and ? "
+        "order by event_id, ticker",
+        [SUMMARY_WINDOW, relative["session_date"].min(), relative["session_date"].max()],
+    )
     tickers = _frame(
         con,
         "select universe.group_name, perf.ticker, universe.name, perf.session_date, "
@@ -100,7 +112,71 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "order by universe.group_name, perf.ticker",
     )
     return ReportData(
-        build_id, published_at, relative, events, car_paths, summary, tickers, synthetic
+        build_id,
+        published_at,
+        relative,
+        events,
+        car_paths,
+        summary,
+        tickers,
+        synthetic,
+        event_pairs,
+    )
+
+
+_TOO_FEW_ESTIMATION = re.compile(r"^only \d+ estimation returns \(minimum (\d+)\)$")
+_WINDOW_INCOMPLETE = re.compile(r"^window incomplete\b")
+
+
+def _reason_text(reason: str, rows: pd.DataFrame) -> str:
+    """One wording per kind of exclusion, over the pairs `rows` that share it (the marts'
+    reasons carry each pair's own counts)."""
+    if match := _TOO_FEW_ESTIMATION.match(reason):
+        low, high = int(rows["estimation_obs"].min()), int(rows["estimation_obs"].max())
+        counts = str(low) if low == high else f"{low} to {high}"
+        return f"too few estimation returns ({counts}; the market model needs {match.group(1)})"
+    if _WINDOW_INCOMPLETE.match(reason):
+        return f"an incomplete {SUMMARY_WINDOW} window (its last sessions are still to come)"
+    return reason
+
+
+def _reason_kind(reason: str) -> str:
+    if _TOO_FEW_ESTIMATION.match(reason):
+        return _TOO_FEW_ESTIMATION.sub(r"only N estimation returns (minimum \1)", reason)
+    return "window incomplete" if _WINDOW_INCOMPLETE.match(reason) else reason
+
+
+def why_no_event_study(data: ReportData) -> str:
+    """Why no catalogued event has two or more included pairs in a group, from the marts'
+    exclusion reasons: e.g. a short price history leaves too few estimation returns."""
+    if data.events.empty:
+        first = data.relative_performance["session_date"].min()
+        last = data.relative_performance["session_date"].max()
+        return (
+            f"no catalogued event has its day 0 within the price history "
+            f"({pd.Timestamp(first).date()} to {pd.Timestamp(last).date()})"
+        )
+    pairs = data.event_pairs
+    excluded = pairs[pairs["reason"].notna()] if not pairs.empty else pairs
+    if pairs.empty or excluded.empty:
+        return (
+            "no group of a catalogued event has two or more pairs with a usable market model "
+            "and a complete window"
+        )
+    by_kind = excluded.groupby(excluded["reason"].map(_reason_kind))
+    parts = [
+        f"{len(rows)} {'has' if len(rows) == 1 else 'have'} "
+        f"{_reason_text(str(rows['reason'].iloc[0]), rows)}"
+        for _, rows in sorted(by_kind, key=lambda item: -len(item[1]))
+    ]
+    share = (
+        f"all {len(pairs)}"
+        if len(excluded) == len(pairs)
+        else f"{len(excluded)} of the {len(pairs)}"
+    )
+    return (
+        f"{share} catalogued event-ticker pairs are excluded, leaving no group with two or more "
+        f"pairs: {'; '.join(parts)}"
     )
 
 

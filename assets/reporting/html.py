@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from assets.reporting.data import SUMMARY_WINDOW, ReportData
+from assets.reporting.data import SUMMARY_WINDOW, ReportData, why_no_event_study
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
@@ -23,8 +23,9 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2e
 h1 { margin-bottom: 0.2em; } .meta { color: #666; margin-top: 0; }
 img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 0.8em 0 1.6em; font-size: 0.88em; }
-th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; }
+th, td { padding: 0.25em 0.45em; border-bottom: 1px solid #ddd; }
 th { background: #f4f4f4; text-align: left; }
+td.date { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .neg { color: #b03030; } .pos { color: #1d7a35; }
 .synthetic { background: #fff4d6; border: 1px solid #e0b44c; padding: 0.6em 0.9em; }
@@ -73,6 +74,8 @@ def html_table(frame: pd.DataFrame, columns: Sequence[Column], css_class: str) -
             if numeric:
                 sign = "" if _missing(value) or value == 0 else (" neg" if value < 0 else " pos")
                 cells.append(f'<td class="num{sign}">{shown}</td>')
+            elif isinstance(value, datetime | date):  # pandas' Timestamp is a datetime
+                cells.append(f'<td class="date">{shown}</td>')  # never wrapped at a hyphen
             else:
                 cells.append(f"<td>{shown}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -124,6 +127,20 @@ SYNTHETIC_BANNER = (
 )
 
 
+def _event_summary_section(data: ReportData) -> str:
+    """The CAAR table, or, when no group has two included pairs, why there is none."""
+    if data.event_summary.empty:
+        return (
+            f'<p id="no-event-summary">No CAAR table over {escape(SUMMARY_WINDOW)}: '
+            f"{escape(why_no_event_study(data))}.</p>"
+        )
+    return (
+        f"<p>CAAR over {escape(SUMMARY_WINDOW)} with the Kolari-Pynnonen test\n"
+        "(the pairs share the event date):</p>\n"
+        f"{html_table(data.event_summary, SUMMARY_COLUMNS, 'event-summary')}"
+    )
+
+
 def render_report(
     data: ReportData,
     relative_png: bytes,
@@ -161,9 +178,7 @@ report generated {escape(generated_at.isoformat(timespec="seconds"))}.</p>
 <p>Mean cumulative abnormal return (market model) of each group over the event window, with a 95%
 band (mean &plusmn; 1.96 &times; sd / &radic;N), for events with at least two pairs in a group.</p>
 <img id="event-car" alt="CAR by event and group" src="{png_data_uri(car_png)}">
-<p>CAAR over {escape(SUMMARY_WINDOW)} with the Kolari-Pynnonen test
-(the pairs share the event date):</p>
-{html_table(data.event_summary, SUMMARY_COLUMNS, "event-summary")}
+{_event_summary_section(data)}
 
 <h2>Ticker performance</h2>
 {html_table(data.ticker_performance, TICKER_COLUMNS, "ticker-performance")}

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from assets.reporting.charts import event_car_png, relative_performance_png
-from assets.reporting.data import load_report_data
+from assets.reporting.data import load_report_data, why_no_event_study
 from assets.reporting.html import render_report
 from warehouse.archive import atomic_write_bytes
 
@@ -35,7 +35,9 @@ def write_report(
     """Read the published marts through `con` and write the HTML report and chart PNGs."""
     data = load_report_data(con)
     relative_png = relative_performance_png(data.relative_performance, data.events)
-    car_png = event_car_png(data.car_paths)
+    car_png = event_car_png(
+        data.car_paths, why_no_event_study(data) if data.car_paths.empty else ""
+    )
     page = render_report(data, relative_png, car_png, now or datetime.now(UTC))
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from assets.settings import Settings
-from orchestration.tables import format_table
+from orchestration.tables import format_table, plural
 
 
 class CliError(Exception):
@@ -74,7 +74,7 @@ def report_run(result: Any, show_checks: bool = True) -> int:
             print("\nChecks")
             print(format_table(["asset", "check", "result", "severity"], rows))
             failed = sum(1 for r in rows if r[2] != "passed")
-            print(f"{len(rows) - failed} checks passed, {failed} failed")
+            print(f"{plural(len(rows) - failed, 'check')} passed, {failed} failed")
     status = "succeeded" if result.success else "FAILED"
     print(f"\nRun {result.run_id} {status}.")
     if not result.success:

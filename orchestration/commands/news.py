@@ -8,7 +8,7 @@ from typing import Any
 
 from assets.settings import Settings
 from orchestration.commands.common import report_run, run_job
-from orchestration.tables import format_table
+from orchestration.tables import format_table, plural
 
 FEED_TABLE_COLUMNS = ["feed", "result", "new", "updated", "http", "reason"]
 _RESULT_WORDS = {"ok": "ok", "warning": "warning", "not_modified": "not modified",
@@ -52,8 +52,8 @@ def summary_line(outcomes: Sequence[dict[str, Any]]) -> str:
     new = sum(o["new_items"] for o in outcomes)
     updated = sum(o["updated_items"] for o in outcomes)
     parts = [f"{counts[s]} {_RESULT_WORDS[s].lower()}" for s in _RESULT_WORDS if counts[s]]
-    return (f"{len(outcomes)} feeds polled: {', '.join(parts) or 'none'}; "
-            f"{new} new items, {updated} updated.")
+    return (f"{plural(len(outcomes), 'feed')} polled: {', '.join(parts) or 'none'}; "
+            f"{plural(new, 'new item')}, {updated} updated.")
 
 
 def cmd_fetch_news(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 from assets.settings import Settings
 from orchestration.commands.common import CliError, report_run, run_job
+from orchestration.tables import plural
 
 
 def _session_date(text: str, name: str) -> date:
@@ -43,8 +44,9 @@ def _print_price_outcome(result: Any) -> None:
     if failed:
         lines.append(f"Tickers that got no prices ({len(failed)}):")
         lines += [f"  {ticker}: {why}" for ticker, why in failed.items()]
-    lines.append(f"raw.daily_bars: {meta.get('dagster/row_count')} rows, last session "
-                 f"{meta.get('last_session_loaded')}")
+    row_count = meta.get("dagster/row_count")
+    rows = plural(row_count, "row") if isinstance(row_count, int) else f"{row_count} rows"
+    lines.append(f"raw.daily_bars: {rows}, last session {meta.get('last_session_loaded')}")
     print("\n".join(lines))
 
 
@@ -91,7 +93,8 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
         note=f"imported from {path.resolve()}",
     )
     print(
-        f"Archived {len(bars):,} rows for {len(tickers)} tickers ({first}..{last}) as "
+        f"Archived {plural(len(bars), 'row')} for {plural(len(tickers), 'ticker')} "
+        f"({first}..{last}) as "
         f"{manifest.manifest_file}; loading through Dagster."
     )
     # Unpartitioned on purpose: an import can span years, and a range run would log a planned
@@ -151,8 +154,9 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     if (first, last) != (start, end):
         print(f"Range snapped to XNYS sessions: {first}..{last} (asked {start}..{end}).")
     print(
-        f"Backfilling raw/daily_bars over {n_sessions} XNYS sessions {first}..{last} in one "
-        f"Dagster run: {len(tickers)} tickers in {batches} batch(es) of up to "
+        f"Backfilling raw/daily_bars over {plural(n_sessions, 'XNYS session')} {first}..{last} "
+        f"in one Dagster run: {plural(len(tickers), 'ticker')} in "
+        f"{plural(batches, 'batch', 'batches')} of up to "
         f"{settings.price_chunk_size} per Yahoo request (a few requests, not one per day).\n"
         f"Tickers not stored yet get their full history from {settings.price_history_start}. "
         "Progress (one line per request) follows; the marts are rebuilt once at the end.",

@@ -11,15 +11,39 @@ import re
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from assets.settings import REPO_ROOT, Settings
+from assets.settings import QUERIES_DIR, Settings
 from orchestration.commands.common import CliError
-from orchestration.tables import format_csv, format_json, format_table
+from orchestration.tables import format_csv, format_json, format_table, plural
 
-QUERIES_DIR = REPO_ROOT / "queries"
 NEXT_STEP = "List the tables and their columns with: adrpulse sql --list"
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_GETVARIABLE = re.compile(r"getvariable\(\s*'([^']+)'\s*\)", re.IGNORECASE)
+_LEADING_COMMENTS = r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)\s*)*"
+_PRAGMA_NAME = re.compile(_LEADING_COMMENTS + r"pragma\s+([A-Za-z_]+)", re.IGNORECASE | re.DOTALL)
+_EXPLAIN_PREFIX = re.compile(
+    "^" + _LEADING_COMMENTS + r"explain\s+(analy[sz]e\s+)?", re.IGNORECASE | re.DOTALL
+)
+# PRAGMAs that only read (the others change settings or the database).
+READ_PRAGMAS = frozenset(
+    {
+        "collations",
+        "database_list",
+        "database_size",
+        "functions",
+        "platform",
+        "show",
+        "show_databases",
+        "show_tables",
+        "show_tables_expanded",
+        "table_info",
+        "user_agent",
+        "version",
+    }
+)
 
 
 def parse_variables(assignments: Sequence[str]) -> dict[str, str]:
@@ -36,28 +60,118 @@ def parse_variables(assignments: Sequence[str]) -> dict[str, str]:
     return variables
 
 
-def query_published(
-    settings: Settings, query: str, variables: Mapping[str, str] | None = None
-) -> tuple[list[str], list[tuple]]:
+def query_parameters(query: str) -> list[str]:
+    """The variables a query reads with getvariable('NAME'), in order of first use."""
+    return list(dict.fromkeys(_GETVARIABLE.findall(query)))
+
+
+def check_variables(query: str, variables: Mapping[str, str], source: str = "the query") -> None:
+    """Refuse a --set NAME that the query never reads: it would be silently ignored."""
+    parameters = query_parameters(query)
+    unknown = [name for name in variables if name not in parameters]
+    if not unknown:
+        return
+    listed = ", ".join(parameters) if parameters else "none"
+    raise CliError(
+        f"--set {', '.join(unknown)}: {source} has no such parameter "
+        f"(it reads getvariable('NAME') for: {listed})"
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    statement: str
+    columns: list[str]
+    rows: list[tuple]
+
+
+def _refusal(statement: Any, reason: str) -> CliError:
+    text = " ".join(statement.query.strip().rstrip(";").split())
+    if len(text) > 80:
+        text = text[:77] + "..."
+    hint = (
+        "set a query's variables with --set NAME=VALUE when starting adrpulse sql"
+        if statement.type.name in ("SET", "VARIABLE_SET")
+        else "to save a result, use --csv or --json and redirect the output to a file"
+    )
+    return CliError(
+        f"refused {statement.type.name} statement `{text}`: {reason}. adrpulse sql is "
+        "read-only: it runs SELECT (with WITH, FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE), EXPLAIN "
+        f"of a SELECT and the PRAGMAs that read (e.g. show_tables, table_info); {hint}"
+    )
+
+
+def check_read_only(con: Any, statement: Any) -> None:
+    """Raise CliError unless `statement` (from con.extract_statements) only reads."""
     import duckdb
 
-    from warehouse.publish import open_published
+    kind = statement.type
+    if kind == duckdb.StatementType.SELECT:
+        return
+    if kind == duckdb.StatementType.PRAGMA:
+        match = _PRAGMA_NAME.match(statement.query)
+        if match and match.group(1).lower() in READ_PRAGMAS:
+            return
+        raise _refusal(statement, "only read-only PRAGMAs are allowed")
+    if kind == duckdb.StatementType.EXPLAIN:
+        inner = _EXPLAIN_PREFIX.sub("", statement.query, count=1)
+        inner_statements = con.extract_statements(inner)
+        if len(inner_statements) == 1 and inner_statements[0].type == duckdb.StatementType.SELECT:
+            return
+        raise _refusal(statement, "EXPLAIN runs only of a SELECT")
+    raise _refusal(statement, "it would change the session, the data or files")
+
+
+def _lock_down(con: Any, build: Any) -> None:
+    """No file but the build's Parquet files can be read, nothing written, nothing attached, and
+    the settings cannot be changed back: DuckDB's own guards under the statement check."""
+    paths = [table.path.as_posix() for table in build.tables]
+    con.execute("set allowed_paths = ?", [paths]).fetchall()
+    con.execute("set enable_external_access = false").fetchall()
+    con.execute("set lock_configuration = true").fetchall()
+
+
+def run_published(
+    settings: Settings, query: str, variables: Mapping[str, str] | None = None
+) -> list[Result]:
+    """Run every statement of `query`, read-only, on the current published build: one Result
+    each. Nothing runs unless every statement only reads."""
+    import duckdb
+
+    from warehouse.publish import open_published_build
 
     try:
-        con = open_published(settings.published_dir)
+        con, build = open_published_build(settings.published_dir)
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
     try:
         for name, value in (variables or {}).items():
             con.execute(f'set variable "{name}" = ?', [value]).fetchall()
-        cursor = con.execute(query)
-        columns = [d[0] for d in cursor.description] if cursor.description else []
-        rows = cursor.fetchall() if columns else []
+        _lock_down(con, build)
+        statements = con.extract_statements(query)
+        if not statements:
+            raise CliError(f"no SQL statement to run\n{NEXT_STEP}")
+        for statement in statements:
+            check_read_only(con, statement)
+        results = []
+        for statement in statements:
+            cursor = con.execute(statement.query)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            rows = cursor.fetchall() if columns else []
+            results.append(Result(statement.query.strip(), columns, rows))
     except duckdb.Error as exc:
         raise CliError(f"query failed: {exc}\n{NEXT_STEP}") from exc
     finally:
         con.close()
-    return columns, rows
+    return results
+
+
+def query_published(
+    settings: Settings, query: str, variables: Mapping[str, str] | None = None
+) -> tuple[list[str], list[tuple]]:
+    """The columns and rows of the last statement of `query` (see run_published)."""
+    last = run_published(settings, query, variables)[-1]
+    return last.columns, last.rows
 
 
 def named_queries(directory: Path = QUERIES_DIR) -> dict[str, str]:
@@ -85,23 +199,32 @@ def resolve_query_file(name_or_path: str, directory: Path = QUERIES_DIR) -> Path
     )
 
 
-def list_published(settings: Settings) -> tuple[str, list[tuple[str, int, list[str]]]]:
-    """The current build id and, per published table, its row count and 'column type' list."""
-    columns_sql = (
-        "select table_schema || '.' || table_name, column_name || ' ' || lower(data_type) "
-        "from information_schema.columns where table_schema in ('marts', 'reference') "
-        "order by table_schema, table_name, ordinal_position"
-    )
-    from warehouse.publish import current_build
+Column = tuple[str, str]  # name, type
+
+
+def list_published(settings: Settings) -> tuple[str, list[tuple[str, int, list[Column]]]]:
+    """The current build id and, per published table, its row count and (column, type) list."""
+    import duckdb
+
+    from warehouse.publish import open_published_build
 
     try:
-        build = current_build(settings.published_dir)
+        con, build = open_published_build(settings.published_dir)
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
-    _, column_rows = query_published(settings, columns_sql)
-    by_table: dict[str, list[str]] = {}
-    for table, column in column_rows:
-        by_table.setdefault(table, []).append(column)
+    try:
+        column_rows = con.execute(
+            "select table_schema || '.' || table_name, column_name, lower(data_type) "
+            "from information_schema.columns where table_catalog = current_database() "
+            "order by table_schema, table_name, ordinal_position"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise CliError(f"could not list the published tables: {exc}") from exc
+    finally:
+        con.close()
+    by_table: dict[str, list[Column]] = {}
+    for table, column, data_type in column_rows:
+        by_table.setdefault(table, []).append((column, data_type))
     tables = [
         (f"{t.schema}.{t.name}", t.rows, by_table.get(f"{t.schema}.{t.name}", []))
         for t in build.tables
@@ -109,10 +232,14 @@ def list_published(settings: Settings) -> tuple[str, list[tuple[str, int, list[s
     return build.build_id, tables
 
 
+def _column_list(columns: Sequence[Column]) -> str:
+    return ", ".join(f"{name} {data_type}" for name, data_type in columns)
+
+
 def print_listing(settings: Settings, fmt: str) -> None:
     build_id, tables = list_published(settings)
     if fmt != "table":
-        rows = [(name, rows, ", ".join(cols)) for name, rows, cols in tables]
+        rows = [(name, rows, _column_list(cols)) for name, rows, cols in tables]
         print_result(["table", "rows", "columns"], rows, fmt, footer=False)
         return
     print(f"Published build {build_id}\n")
@@ -120,7 +247,9 @@ def print_listing(settings: Settings, fmt: str) -> None:
     for name, _, cols in tables:
         print(f"\n{name}")
         print(
-            textwrap.fill(", ".join(cols), width=100, initial_indent="  ", subsequent_indent="  ")
+            textwrap.fill(
+                _column_list(cols), width=100, initial_indent="  ", subsequent_indent="  "
+            )
         )
     queries = named_queries()
     if queries:
@@ -136,7 +265,15 @@ def print_result(columns: list[str], rows: list[tuple], fmt: str, footer: bool =
     else:
         print(format_table(columns, rows))
         if footer:
-            print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+            print(f"({plural(len(rows), 'row')})")
+
+
+def print_results(results: Sequence[Result], fmt: str) -> None:
+    """Every statement's result, in order, a blank line between two."""
+    for index, result in enumerate(results):
+        if index:
+            print()
+        print_result(result.columns, result.rows, fmt)
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
@@ -147,19 +284,66 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.file and args.query:
         raise CliError("give either a QUERY or --file, not both")
-    query = args.query
+    query, source = args.query, "the query"
     if args.file:
-        query = resolve_query_file(args.file).read_text(encoding="utf-8")
+        path = resolve_query_file(args.file)
+        query, source = path.read_text(encoding="utf-8"), f"query {path.stem}"
     if query:
-        columns, rows = query_published(settings, query, variables)
-        print_result(columns, rows, fmt)
+        check_variables(query, variables, source)
+        print_results(run_published(settings, query, variables), fmt)
         return 0
     return interactive(settings, fmt, variables)
 
 
+SHELL_HELP = """\
+End each SQL statement with ';' (several on one line run in turn, each result shown).
+Only reading statements run: SELECT, WITH, FROM, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN, and
+PRAGMAs that read (e.g. PRAGMA show_tables).
+  .tables, \\d        the published tables and their row counts
+  \\d TABLE           the columns of TABLE (e.g. \\d marts.fct_event_car)
+  .help, \\?          this help
+  \\q, quit, exit     leave (Ctrl-D too); Ctrl-C drops the statement being typed
+Start with --set NAME=VALUE to set getvariable('NAME'); adrpulse sql --list prints everything."""
+QUIT_COMMANDS = frozenset({"\\q", "quit", "exit", ".quit", ".exit", ".q"})
+HELP_COMMANDS = frozenset({".help", "\\?", "help", "\\h"})
+TABLES_COMMANDS = frozenset({".tables", "\\d", "\\dt"})
+
+
+def shell_command(settings: Settings, line: str) -> bool | None:
+    """Run a shell command typed at the prompt. True: quit; False: done; None: not a command."""
+    text = line.strip().rstrip(";").strip()
+    word, _, argument = text.partition(" ")
+    argument = argument.strip()
+    if text.lower() in QUIT_COMMANDS:
+        return True
+    if text.lower() in HELP_COMMANDS:
+        print(SHELL_HELP)
+        return False
+    if text in TABLES_COMMANDS:
+        build_id, tables = list_published(settings)
+        print(format_table(["table", "rows", "columns"], [(n, r, len(c)) for n, r, c in tables]))
+        print(f"(build {build_id}; \\d TABLE shows a table's columns)")
+        return False
+    if word in ("\\d", ".schema", ".describe") and argument:
+        _, tables = list_published(settings)
+        wanted = argument.lower()
+        found = [t for t in tables if wanted in (t[0].lower(), t[0].split(".", 1)[1].lower())]
+        if not found:
+            print(f"no published table {argument!r}: .tables lists them", file=sys.stderr)
+            return False
+        for name, rows, columns in found:
+            print(f"{name} ({plural(rows, 'row')})")
+            print(format_table(["column", "type"], columns))
+        return False
+    if word.startswith(("\\", ".")):
+        print(f"unknown command {word}: .help lists the commands", file=sys.stderr)
+        return False
+    return None
+
+
 def interactive(settings: Settings, fmt: str, variables: Mapping[str, str]) -> int:
-    print("ADR Pulse SQL over the published marts. End a query with ';'. Ctrl-D to quit.")
-    print("Each query reads the latest published build. adrpulse sql --list shows the tables.")
+    print("ADR Pulse SQL over the published marts (read-only). End a query with ';'.")
+    print("Each query reads the latest published build. .help for help, \\q to quit.")
     buffer: list[str] = []
     while True:
         try:
@@ -167,13 +351,26 @@ def interactive(settings: Settings, fmt: str, variables: Mapping[str, str]) -> i
         except EOFError:
             print()
             return 0
+        except KeyboardInterrupt:
+            print()
+            buffer.clear()
+            continue
+        if not buffer:
+            try:
+                outcome = shell_command(settings, line)
+            except CliError as exc:
+                print(exc, file=sys.stderr)
+                continue
+            if outcome is True:
+                return 0
+            if outcome is False:
+                continue
         buffer.append(line)
         if line.rstrip().endswith(";"):
             query = "\n".join(buffer)
             buffer.clear()
             try:
-                columns, rows = query_published(settings, query, variables)
-                print_result(columns, rows, fmt)
+                print_results(run_published(settings, query, variables), fmt)
             except CliError as exc:
                 print(exc, file=sys.stderr)
 
