@@ -6,21 +6,52 @@ check reads and how freshness is judged is written in assets/prices/checks.py.
 """
 
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from assets.calendar import (
+    NEW_YORK,
+    RUNWAY_WARN_DAYS,
+    calendar_runway,
+    calendar_runway_warning,
+)
 from assets.prices.checks import PRICE_CHECKS as CHECKS
 from assets.prices.checks import CheckOutcome, expected_session, run_price_checks
 from assets.raw_prices import DAILY_BARS
 from assets.resources import StateResource, WarehouseResource
 from assets.universe import universe_tickers
 
+CALENDAR_RUNWAY_CHECK = "calendar_runway"
 PRICE_CHECK_SPECS = [
-    dg.AssetCheckSpec(name, asset=DAILY_BARS, description=text, blocking=blocking)
-    for name, (text, blocking) in CHECKS.items()
+    *(
+        dg.AssetCheckSpec(name, asset=DAILY_BARS, description=text, blocking=blocking)
+        for name, (text, blocking) in CHECKS.items()
+    ),
+    dg.AssetCheckSpec(
+        CALENDAR_RUNWAY_CHECK,
+        asset=DAILY_BARS,
+        description=(
+            f"The XNYS calendar (sessions, partitions, day 0) lasts at least {RUNWAY_WARN_DAYS} "
+            "more days (WARN: move CALENDAR_END in assets/calendar.py before it runs out)."
+        ),
+    ),
 ]
+
+
+def calendar_runway_result(today: date) -> dg.AssetCheckResult:
+    end, days_left = calendar_runway(today)
+    warning = calendar_runway_warning(today)
+    return dg.AssetCheckResult(
+        asset_key=DAILY_BARS,
+        check_name=CALENDAR_RUNWAY_CHECK,
+        passed=warning is None,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=warning or f"the XNYS calendar runs to {end}, {days_left} days from today",
+        metadata={"calendar_end": end.isoformat(), "days_left": days_left},
+    )
 
 
 def _markdown_table(rows: list[dict[str, Any]]) -> str:
@@ -69,6 +100,7 @@ def daily_bars_checks(
         run = run_price_checks(con, universe, as_of)
     for outcome in run.outcomes:
         yield to_check_result(outcome)
+    yield calendar_runway_result(datetime.now(NEW_YORK).date())
 
 
 PRICE_CHECKS = [daily_bars_checks]

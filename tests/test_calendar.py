@@ -69,3 +69,17 @@ def test_a_warning_when_fewer_than_180_days_remain(caplog: pytest.LogCaptureFixt
         assert warn_calendar_runway(CALENDAR_END - timedelta(days=400)) is None
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [(logging.WARNING, message)]
     assert "days ago" in (calendar_runway_warning(CALENDAR_END + timedelta(days=2)) or "")
+
+
+def test_the_runway_check_warns_six_months_before_the_end() -> None:
+    from datetime import timedelta
+
+    from assets.calendar import CALENDAR_END
+    from assets.price_checks import calendar_runway_result
+
+    far = calendar_runway_result(CALENDAR_END - timedelta(days=400))
+    assert far.passed and far.metadata["days_left"].value == 400
+    near = calendar_runway_result(CALENDAR_END - timedelta(days=30))
+    assert not near.passed
+    assert near.severity.value == "WARN"
+    assert "in 30 days" in near.description and "CALENDAR_END" in near.description
