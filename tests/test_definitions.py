@@ -8,7 +8,6 @@ them, and report a JSON summary (`SUMMARY_SCRIPT` below); the tests assert on th
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.cli import REPO, isolated_env
 
 # The layers of the pipeline, in the order data flows through them (asset groups).
 LAYER_ORDER = {
@@ -90,20 +89,22 @@ print(json.dumps(summary))
 """
 
 
-@pytest.fixture(scope="module")
-def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    home = tmp_path_factory.mktemp("definitions_home")
-    env = {**os.environ, "ADRPULSE_HOME": str(home)}
-    for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
-        env.pop(name, None)
-    result = subprocess.run(
-        [sys.executable, "-c", SUMMARY_SCRIPT],
+def _python(code: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """`python -c code` with `home` as ADRPULSE_HOME and nothing of the caller's state."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=REPO,
-        env=env,
+        env=isolated_env(home),
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    home = tmp_path_factory.mktemp("definitions_home")
+    result = _python(SUMMARY_SCRIPT, home)
     assert result.returncode == 0, f"the definitions do not load:\n{result.stderr[-5000:]}"
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     loaded["home"] = str(home)
@@ -260,17 +261,7 @@ def test_importing_the_definitions_does_nothing(tmp_path: Path) -> None:
     """No folder, no file, no process, no environment variable: only functions are defined."""
     home = tmp_path / "empty_home"
     home.mkdir()
-    env = {**os.environ, "ADRPULSE_HOME": str(home)}
-    for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
-        env.pop(name, None)
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT_PROBE],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = _python(IMPORT_PROBE, home)
     assert result.returncode == 0, result.stderr[-3000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert list(home.iterdir()) == [], "importing the definitions wrote into ADRPULSE_HOME"
