@@ -214,3 +214,8 @@ def settings_table_markdown() -> str:
 
 def setting(field_name: str) -> Setting:
     return _BY_FIELD[field_name]
+
+
+# The defaults alone (no environment read): what pure functions use as their parameter defaults,
+# so that a default is written once, in SETTINGS, even there.
+DEFAULTS = Settings.from_env({})

@@ -30,6 +30,7 @@ from assets.news.network import (
     system_resolver,
 )
 from assets.news.text import html_to_text
+from assets.settings import DEFAULTS
 
 FetchStatus = Literal["ok", "not_modified", "failed"]
 
@@ -143,10 +144,10 @@ def fetch_feed(
     *,
     etag: str | None = None,
     last_modified: str | None = None,
-    connect_timeout: float = 5.0,
-    read_timeout: float = 15.0,
-    total_timeout: float | None = 60.0,
-    max_bytes: int = 5_000_000,
+    connect_timeout: float = DEFAULTS.feed_connect_timeout_seconds,
+    read_timeout: float = DEFAULTS.feed_read_timeout_seconds,
+    total_timeout: float | None = DEFAULTS.feed_total_timeout_seconds,
+    max_bytes: int = DEFAULTS.feed_max_bytes,
     max_redirects: int = 5,
     user_agent: str = DEFAULT_USER_AGENT,
     feed_name: str | None = None,

@@ -191,10 +191,10 @@ def fetch_daily_bars(
     end: date,
     *,
     download: DownloadFn | None = None,
-    chunk_size: int = 20,
-    max_retries: int = 3,
+    chunk_size: int = DEFAULTS.price_chunk_size,
+    max_retries: int = DEFAULTS.price_max_retries,
     backoff_seconds: float = 2.0,
-    timeout: float = 20.0,
+    timeout: float = DEFAULTS.price_timeout_seconds,
     sleep: Callable[[float], Any] = time.sleep,
     expected_sessions: Sequence[date] | None = None,
 ) -> PriceFetchResult:
