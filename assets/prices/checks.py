@@ -161,11 +161,11 @@ def _strict_freshness(
     )
 
 
-# Why a ticker is not fresh under the per-ticker rule, and whether that blocks the marts.
-NO_BARS = "no bars: no fetch or import has had this ticker"
-FETCH_FAILED = "its latest fetch reported it failed (Yahoo gave no prices)"
-ENDS_EARLY = "ends before the newest session (its own file or fetch has no later bar)"
-STALE = "lacks sessions its own latest fetch or import covers"
+# Why a ticker is not fresh under the per-ticker rule: the `reason` of its offending row.
+NO_BARS = "no bars in any fetch or import"
+FETCH_FAILED = "its latest fetch reported it failed"
+ENDS_EARLY = "ends before the newest session"
+STALE = "lacks sessions its own fetch/import covers"
 
 
 def _ticker_coverage(
