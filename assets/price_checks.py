@@ -95,9 +95,11 @@ def daily_bars_checks(
 ) -> Iterator[dg.AssetCheckResult]:
     universe = universe_tickers(Path(state.universe_path))
     with warehouse.connect() as con:
-        as_of = expected_session(context.run.tags, con)
-        context.log.info(f"freshness judged against the session {as_of}")
-        run = run_price_checks(con, universe, as_of)
+        expected = expected_session(context.run.tags, con)
+        context.log.info(
+            f"freshness judged {expected.rule}, newest session {expected.session}"
+        )
+        run = run_price_checks(con, universe, expected)
     for outcome in run.outcomes:
         yield to_check_result(outcome)
     yield calendar_runway_result(datetime.now(NEW_YORK).date())

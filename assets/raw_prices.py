@@ -18,7 +18,7 @@ from assets.prices.live import (
     LiveOutcome,
     PriceRunError,
     fetch_live,
-    refuse_live_fetch_into_synthetic_warehouse,
+    refuse_real_prices_into_synthetic_warehouse,
     replay_archive,
 )
 from assets.resources import StateResource, WarehouseResource, YahooPricesResource
@@ -157,7 +157,7 @@ def build_raw_prices(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         with warehouse.connect() as con:
             try:
                 if sessions is not None and live:
-                    refuse_live_fetch_into_synthetic_warehouse(con, state.home)
+                    refuse_real_prices_into_synthetic_warehouse(con, state.home)
                     tickers = universe_tickers(Path(state.universe_path))
                     outcome = fetch_live(
                         con, source.archive, yahoo, tickers, sessions, context.log
@@ -165,7 +165,9 @@ def build_raw_prices(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                     failed = outcome.failed
                     metadata.update(_live_metadata(outcome))
                 else:
-                    manifests = replay_archive(con, source.archive, source.rebuild, context.log)
+                    manifests = replay_archive(
+                        con, source.archive, source.rebuild, context.log, home=state.home
+                    )
                     # What the newest archived fetch could not get (imports never fail a ticker).
                     failed = {
                         t: "failed in the latest archived fetch"

@@ -233,16 +233,15 @@ def test_no_network_fails_fast_naming_yahoo_and_stores_nothing(home: Home) -> No
     assert list_price_fetches(home.archive) == []
 
 
-def test_live_prices_are_never_mixed_into_a_synthetic_warehouse(home: Home) -> None:
+def archived_bars(folder: Path, *, synthetic: bool) -> Any:
+    """Three bars of AAA archived under `folder` (the sample's kind, or a real import)."""
     from datetime import UTC, datetime
 
     import pandas as pd
 
     from warehouse.archive import write_price_fetch
-    from warehouse.connection import warehouse_connection
-    from warehouse.load import load_price_fetch
 
-    sample = pd.DataFrame(
+    bars = pd.DataFrame(
         {
             "ticker": "AAA",
             "session_date": SESSIONS[:3],
@@ -257,19 +256,31 @@ def test_live_prices_are_never_mixed_into_a_synthetic_warehouse(home: Home) -> N
             "adj_close_source": "provider",
         }
     )
-    manifest = write_price_fetch(
-        home.root / "sample",
-        sample,
-        source="sample",
+    return write_price_fetch(
+        folder,
+        bars,
+        source="sample" if synthetic else "import",
         fetched_at=datetime(2025, 1, 7, tzinfo=UTC),
         tickers=["AAA"],
         start=SESSIONS[0],
         end=SESSIONS[2],
-        synthetic=True,
+        synthetic=synthetic,
         fmt="csv",
     )
+
+
+def load_synthetic_sample(home: Home) -> None:
+    """The warehouse as `adrpulse demo` leaves it: holding synthetic sample fetches."""
+    from warehouse.connection import warehouse_connection
+    from warehouse.load import load_price_fetch
+
+    manifest = archived_bars(home.root / "sample", synthetic=True)
     with warehouse_connection(home.warehouse) as con:
         load_price_fetch(con, home.root / "sample", manifest)
+
+
+def test_live_prices_are_never_mixed_into_a_synthetic_warehouse(home: Home) -> None:
+    load_synthetic_sample(home)
     fake = FakeYahoo(script=full_script())
 
     result = home.run(fake, last=date(2025, 3, 14))
@@ -279,6 +290,21 @@ def test_live_prices_are_never_mixed_into_a_synthetic_warehouse(home: Home) -> N
     assert "SYNTHETIC demo sample" in message and "ADRPULSE_HOME" in message
     assert fake.calls == []  # refused before any request
     assert home.scalar("select count(*) from raw.daily_bars") == 3
+
+
+def test_archived_real_prices_are_not_replayed_onto_a_synthetic_warehouse(home: Home) -> None:
+    load_synthetic_sample(home)
+    archived_bars(home.archive, synthetic=False)  # e.g. an import archived by hand
+
+    result = home.run(FakeYahoo(), tags=replay_tags(str(home.archive), rebuild=False))
+
+    assert not result.success
+    assert "SYNTHETIC demo sample" in step_failure_message(result)
+    assert home.scalar("select count(*) from raw.price_fetches where not synthetic") == 0
+    # A rebuild replaces the warehouse with the archive, so it may load it.
+    rebuilt = home.run(FakeYahoo(), tags=replay_tags(str(home.archive), rebuild=True))
+    assert rebuilt.success
+    assert home.scalar("select bool_or(synthetic) from raw.price_fetches") is False
 
 
 # --- restatement -----------------------------------------------------------------------------

@@ -12,7 +12,19 @@ import pytest
 from assets.calendar import sessions_between
 from assets.prices import check_scope as scope
 from assets.prices import validation as v
-from assets.prices.checks import PRICE_CHECKS, run_price_checks
+from assets.prices.checks import (
+    ENDS_EARLY,
+    FETCH_FAILED,
+    NO_BARS,
+    PRICE_CHECKS,
+    STALE,
+    CheckOutcome,
+    ExpectedSession,
+    PriceCheckRun,
+    expected_session,
+    run_price_checks,
+)
+from assets.sessions import partition_tags
 from warehouse.schema import create_raw_schema
 
 SESSIONS = sessions_between(date(2025, 1, 2), date(2025, 1, 10))
@@ -84,6 +96,95 @@ def test_freshness_names_stale_and_absent_tickers(con):
     assert [(e["ticker"], e["latest_session"]) for e in result.examples] == [
         ("BBB", SESSIONS[-2].isoformat()), ("CCC", None)
     ]
+
+
+def record_fetch(con, fetch_id: str, source: str, tickers: list[str], end: date,
+                 failed: list[str] | None = None) -> None:
+    con.execute(
+        "insert into raw.price_fetches values (?, ?, now(), 'm.json', ?, ?, ?, 0, ?, false)",
+        [fetch_id, source, tickers, SESSIONS[0], end, failed or []],
+    ).fetchall()
+
+
+def fresh_outcome(con, universe: list[str], as_of) -> tuple[CheckOutcome, PriceCheckRun]:
+    run = run_price_checks(con, universe, as_of, record_watermark=False)
+    [outcome] = [o for o in run.outcomes if o.result.name == "bars_fresh"]
+    return outcome, run
+
+
+def vendor_import(con) -> None:
+    """An import of AAA through the last session and BBB two sessions shorter; CCC left out."""
+    rows = clean_rows("AAA") + clean_rows("BBB", 50.0)[:-2]
+    load(con, [{**r, "fetch_id": "f-import"} for r in rows])
+    record_fetch(con, "f-import", "import", ["AAA", "BBB"], SESSIONS[-1])
+
+
+def test_an_import_is_judged_per_ticker_and_names_who_ends_early_or_is_absent(con):
+    vendor_import(con)
+    expected = expected_session({}, con)
+    assert expected == ExpectedSession(SESSIONS[-1], per_ticker=True)
+
+    outcome, run = fresh_outcome(con, ["AAA", "BBB", "CCC"], expected)
+
+    result = outcome.result
+    assert (result.passed, result.severity, result.failing_rows) == (False, "warn", 2)
+    assert not outcome.blocking_failure and run.blocking_failed == []
+    assert "BBB (ends " + SESSIONS[-3].isoformat() + ")" in result.description
+    assert "CCC (no bars)" in result.description
+    assert [(e["ticker"], e["latest_session"], e["reason"]) for e in result.examples] == [
+        ("BBB", SESSIONS[-3].isoformat(), ENDS_EARLY),
+        ("CCC", None, NO_BARS),
+    ]
+    assert outcome.details["ending_before_newest_session"] == ["BBB"]
+    assert outcome.details["without_bars"] == ["CCC"]
+    assert outcome.details["freshness_rule"] == "per ticker"
+
+
+def test_the_same_data_in_a_partitioned_run_is_an_error(con):
+    vendor_import(con)
+    tags = partition_tags(SESSIONS[-1], SESSIONS[-1])
+    expected = expected_session(tags, con)
+    assert expected == ExpectedSession(SESSIONS[-1], per_ticker=False)
+
+    outcome, run = fresh_outcome(con, ["AAA", "BBB", "CCC"], expected)
+
+    assert (outcome.result.severity, outcome.result.failing_rows) == ("error", 2)
+    assert run.blocking_failed == ["bars_fresh"]
+
+
+def test_a_fetch_that_lacks_what_it_asked_for_is_an_error_unless_it_reported_it(con):
+    rows = clean_rows("AAA") + clean_rows("BBB", 50.0)[:-1]
+    load(con, rows)  # fetch_id f1
+    record_fetch(con, "f1", "yfinance", ["AAA", "BBB"], SESSIONS[-1])
+    outcome, _ = fresh_outcome(con, ["AAA", "BBB"], expected_session({}, con))
+    assert (outcome.result.severity, outcome.result.failing_rows) == ("error", 1)
+    assert outcome.result.examples[0]["reason"] == STALE
+    assert outcome.details["lacking_their_own_sessions"] == ["BBB"]
+
+    con.execute("update raw.price_fetches set failed_tickers = ['BBB']").fetchall()
+    outcome, _ = fresh_outcome(con, ["AAA", "BBB"], expected_session({}, con))
+    assert (outcome.result.severity, outcome.result.examples[0]["reason"]) == (
+        "warn", FETCH_FAILED
+    )
+
+
+def test_a_later_import_of_older_history_does_not_make_a_ticker_stale(con):
+    load(con, clean_rows("AAA"))
+    record_fetch(con, "f1", "yfinance", ["AAA"], SESSIONS[-1])
+    older = [{**clean_rows("AAA")[0], "session_date": d, "fetch_id": "f2"}
+             for d in (date(2024, 12, 30), date(2024, 12, 31))]
+    load(con, older)
+    record_fetch(con, "f2", "import", ["AAA"], date(2024, 12, 31))
+    outcome, _ = fresh_outcome(con, ["AAA"], expected_session({}, con))
+    assert outcome.result.passed
+
+
+def test_no_bars_for_any_universe_ticker_is_an_error(con):
+    load(con, [{**r, "fetch_id": "f1"} for r in clean_rows("ZZZ")])
+    record_fetch(con, "f1", "import", ["ZZZ"], SESSIONS[-1])
+    outcome, _ = fresh_outcome(con, ["AAA", "BBB"], expected_session({}, con))
+    assert (outcome.result.severity, outcome.result.failing_rows) == ("error", 2)
+    assert "no universe ticker has any bar" in outcome.result.description
 
 
 def test_gaps_against_the_calendar(con):

@@ -31,6 +31,7 @@ import pandas as pd
 
 from assets.calendar import sessions_between
 from assets.prices.normalize import empty_bars, normalize_download
+from assets.settings import DEFAULTS
 
 YAHOO_HOST = "query1.finance.yahoo.com"
 UNREACHABLE_REASON = f"could not reach Yahoo Finance ({YAHOO_HOST})"

@@ -2,16 +2,28 @@
 
 Accepted inputs:
 - a directory of per-ticker CSVs named `<TICKER>.csv`, header `date,open,high,low,close,volume`
-  plus optional `adj_close,dividends,splits`; yfinance's spellings (`Date,Open,High,Low,Close,
-  Adj Close,Volume,Dividends,Stock Splits`) and yfinance's three-line `to_csv` header of a
-  downloaded frame (Price / Ticker / Date) are accepted too; names are case-insensitive;
+  plus optional `adj_close,dividends,splits`; names are case-insensitive;
+- the CSV of yfinance's `Ticker.history(...).to_csv()`: `Date,Open,High,Low,Close,Volume,
+  Dividends,Stock Splits` (plus `Adj Close` with auto_adjust=False), dates such as
+  `2025-01-02 00:00:00-05:00`; the session is the date as stamped, in the exchange's own zone
+  (`+08:00` included), never converted;
+- the CSV of `yf.download(...).to_csv()`: two or three header lines (Price / Ticker [/ Date], or
+  Ticker / Price with group_by='ticker'), one ticker or several; a ticker's empty cells on a day
+  another ticker traded are no bar, as yfinance meant them;
 - one CSV or Parquet file in long form with a `ticker` column (a CSV without one is read as a
   per-ticker file named after its stem).
 
+Which close is adjusted: an `adj_close` (`Adj Close`) column is the adjusted close and `close` the
+close as Yahoo reports it. A yfinance file without `Adj Close` comes from auto_adjust=True, the
+default of both history() and download(): its Close is Yahoo's adjusted close, stored as adj_close
+(adj_close_source 'provider'), and there is no unadjusted close, so open/high/low/close hold the
+adjusted prices too. Any other file without an adjusted close: adj_close = close and
+adj_close_source = 'close', so returns on such a series ignore dividends (and the CLI says so).
+
 Every file is checked completely before anything is returned: a PriceImportError lists each
 problem with its file and line (1-based, the header is line 1; Parquet rows are numbered from 1),
-so a user can fix the file in one pass. Without an adjusted close, adj_close = close and
-adj_close_source = 'close', so returns on such a series ignore dividends (and say so).
+so a user can fix the file in one pass. Rows that parse are then checked with the price checks'
+own SQL (import_checks.py): the same rules live data meets, before anything is archived.
 """
 
 from __future__ import annotations
@@ -19,15 +31,19 @@ from __future__ import annotations
 import csv
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from assets.calendar import CALENDAR_END, CALENDAR_START, is_session
+from assets.calendar import CALENDAR_END, CALENDAR_START, NEW_YORK, is_session
+from assets.prices import validation
+from assets.prices.checks import PRICE_CHECKS
+from assets.prices.import_checks import check_import, rows_already_stored
 from assets.prices.normalize import PROVIDER, canonical_dtypes, empty_bars
 
 ADJ_FROM_CLOSE = "close"
@@ -35,6 +51,7 @@ REQUIRED_FIELDS = ("date", "open", "high", "low", "close", "volume")
 OPTIONAL_FIELDS = ("adj_close", "dividends", "splits", "ticker")
 _ALIASES: dict[str, str] = {
     "date": "date",
+    "datetime": "date",
     "session_date": "date",
     "open": "open",
     "high": "high",
@@ -56,6 +73,8 @@ _TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-=^]*$")
 _DATE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
+# How pandas writes a zone-aware timestamp, as in Ticker.history(...).to_csv().
+_ZONED_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2}:\d{2}$")
 _MAX_PROBLEMS = 50
 
 
@@ -92,6 +111,12 @@ class PriceImport:
     bars: pd.DataFrame  # canonical long form, warehouse.archive.PRICE_COLUMNS
     new_tickers: list[str]  # tickers not in the universe
     files: list[Path]
+    # Tickers from yfinance files without Adj Close: their Close is Yahoo's adjusted close.
+    auto_adjusted: list[str] = field(default_factory=list)
+    # Tickers a yfinance download names in its header but has no rows for (failed downloads).
+    empty_tickers: list[str] = field(default_factory=list)
+    # Rows the warehouse already holds with the same values (checked against `stored` only).
+    already_stored: int = 0
 
 
 class _Problems:
@@ -108,26 +133,43 @@ class _Problems:
 
 @dataclass
 class _Table:
-    """One file's rows as raw values, with the line (or row) number of each."""
+    """One file's rows (or one ticker's rows of a multi-ticker file) as raw values, with the
+    line (or row) number of each."""
 
     path: Path
     fields: dict[str, int]  # canonical field -> column position
     rows: list[list[Any]]
     numbers: list[int]
     kind: str  # line | row
-    ticker_from_name: str | None
+    ticker_from_name: str | None  # the file's ticker: its name, or a yfinance header
+    close_is_adjusted: bool = False  # a yfinance file without Adj Close (auto_adjust=True)
+
+
+# Where each parsed row came from: (ticker, session) -> [(file, line or row, kind)].
+_Locations = dict[tuple[str, date], list[tuple[Path, int, str]]]
 
 
 def read_price_import(
-    path: Path, *, universe_tickers: set[str], require_sessions: bool = True
+    path: Path,
+    *,
+    universe_tickers: set[str],
+    require_sessions: bool = True,
+    stored: duckdb.DuckDBPyConnection | None = None,
+    today: date | None = None,
 ) -> PriceImport:
     """Read and validate an import (directory of per-ticker CSVs, or one CSV/Parquet file).
 
     `require_sessions`: refuse rows dated on a day that is not an XNYS session (a weekend or an
     exchange holiday usually means the file was shifted by a zone conversion).
+    `stored`: the warehouse, opened read-only. Gaps are then judged on what raw.daily_bars will
+    hold after the load, and `already_stored` counts the rows it holds unchanged. Without it, the
+    file is judged alone.
+    `today`: the New York date after which a bar is in the future (default: now).
     """
     path = Path(path)
+    today = today or datetime.now(NEW_YORK).date()
     problems = _Problems()
+    tables: list[_Table] = []
     if path.is_dir():
         files = sorted(
             p for p in path.iterdir()
@@ -137,14 +179,15 @@ def read_price_import(
             raise PriceImportError(
                 [ImportProblem(path, None, "no <TICKER>.csv files in this directory")]
             )
-        tables = [_read_csv(f, problems, per_ticker=True) for f in files]
+        for f in files:
+            tables.extend(_read_csv(f, problems, per_ticker=True))
     elif path.is_file():
         files = [path]
         suffix = path.suffix.lower()
         if suffix == ".csv":
-            tables = [_read_csv(path, problems, per_ticker=False)]
+            tables.extend(_read_csv(path, problems, per_ticker=False))
         elif suffix in (".parquet", ".pq"):
-            tables = [_read_parquet(path, problems)]
+            tables.extend(_read_parquet(path, problems))
         else:
             raise PriceImportError(
                 [ImportProblem(path, None, "unsupported file type; give .csv, .parquet or a "
@@ -154,33 +197,115 @@ def read_price_import(
         raise PriceImportError([ImportProblem(path, None, "does not exist")])
 
     records: list[dict[str, Any]] = []
-    seen: dict[tuple[str, date], str] = {}
-    seen_file_tickers: dict[str, Path] = {}
+    locations: _Locations = {}
+    file_of_ticker: dict[str, Path] = {}
+    empty: list[str] = []
     for table in tables:
-        if table is None:
-            continue
-        if table.ticker_from_name and table.kind == "line" and path.is_dir():
-            other = seen_file_tickers.get(table.ticker_from_name)
-            if other is not None:
+        if table.ticker_from_name and table.kind == "line":
+            other = file_of_ticker.get(table.ticker_from_name)
+            if other is not None and other != table.path:
                 problems.add(table.path, None,
                              f"ticker {table.ticker_from_name} also comes from {other}")
                 continue
-            seen_file_tickers[table.ticker_from_name] = table.path
-        records.extend(_validate_rows(table, problems, seen, require_sessions))
+            file_of_ticker[table.ticker_from_name] = table.path
+        if not table.rows and table.ticker_from_name:
+            empty.append(table.ticker_from_name)
+            continue
+        records.extend(_validate_rows(table, problems, require_sessions, today, locations))
 
+    bars = empty_bars()
+    already = 0
+    if records:
+        bars = pd.DataFrame.from_records(records)
+        bars = bars.sort_values(["ticker", "session_date"], kind="stable")
+        bars = canonical_dtypes(bars)
+        con = stored if stored is not None else duckdb.connect()
+        try:
+            for failed in check_import(con, bars):
+                for problem in _rule_problems(failed, locations, file_of_ticker, path):
+                    problems.items.append(problem)
+            if stored is not None:
+                already = rows_already_stored(stored, bars)
+        finally:
+            if stored is None:
+                con.close()
     if problems.items:
         raise PriceImportError(problems.items, problems.truncated)
-    if not records:
-        return PriceImport(empty_bars(), [], files)
-    bars = pd.DataFrame.from_records(records)
-    bars = bars.sort_values(["ticker", "session_date"], kind="stable")
-    bars = canonical_dtypes(bars)
+    if bars.empty:
+        return PriceImport(empty_bars(), [], files, empty_tickers=sorted(set(empty)))
     universe = {t.upper() for t in universe_tickers}
     new_tickers = sorted(t for t in bars["ticker"].unique() if t not in universe)
-    return PriceImport(bars=bars, new_tickers=new_tickers, files=files)
+    auto_adjusted = sorted(
+        {t.ticker_from_name for t in tables if t.close_is_adjusted and t.ticker_from_name}
+        & set(bars["ticker"])
+    )
+    return PriceImport(
+        bars=bars,
+        new_tickers=new_tickers,
+        files=files,
+        auto_adjusted=auto_adjusted,
+        empty_tickers=sorted(set(empty) - set(bars["ticker"])),
+        already_stored=already,
+    )
+
+
+# --- the price checks' rules, as import problems --------------------------------------------
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def _rule_problems(
+    result: validation.CheckResult,
+    locations: _Locations,
+    file_of_ticker: dict[str, Path],
+    root: Path,
+) -> list[ImportProblem]:
+    """One problem per offending row the check listed (its first rows), each naming the file,
+    line, ticker, session and rule; and a count when it listed only the first rows."""
+    rule = PRICE_CHECKS.get(result.name, (result.description, True))[0].rstrip(".")
+    out: list[ImportProblem] = []
+    for example in result.examples:
+        ticker = str(example["ticker"])
+        session = str(example.get("session_date") or example.get("missing_session"))
+        values = {
+            k: v for k, v in example.items()
+            if k not in ("ticker", "session_date", "missing_session")
+        }
+        head = f"{ticker} {session} breaks {result.name} ({rule})"
+        if result.name == "bars_no_gaps":
+            out.append(ImportProblem(
+                file_of_ticker.get(ticker, root), None,
+                f"{head}: no bar for this XNYS session, neither in the file nor stored; add the "
+                "row, or import a file that covers it",
+            ))
+            continue
+        places = locations.get((ticker, date.fromisoformat(session)), [])
+        detail = ", ".join(f"{k}={_value_text(v)}" for k, v in values.items())
+        if len(places) > 1:
+            detail += "; also at " + ", ".join(_where(*p) for p in places[1:])
+        path, line, kind = places[0] if places else (file_of_ticker.get(ticker, root), None, "")
+        out.append(ImportProblem(path, line, f"{head}: {detail}", kind or "line"))
+    if result.failing_rows > len(result.examples):
+        out.append(ImportProblem(
+            root, None,
+            f"{result.name}: {result.description}; the first {len(result.examples)} are listed",
+        ))
+    return out
+
+
+def _where(path: Path, line: int, kind: str) -> str:
+    return f"{path} row {line}" if kind == "row" else f"{path}:{line}"
 
 
 # --- reading ---------------------------------------------------------------------------------
+
+
+def _field_of(name: str) -> str | None:
+    return _ALIASES.get(re.sub(r"[\s\-]+", "_", name.strip().lower()))
 
 
 def _canonical_header(
@@ -189,15 +314,14 @@ def _canonical_header(
     fields: dict[str, int] = {}
     ok = True
     for position, name in enumerate(raw):
-        key = re.sub(r"[\s\-]+", "_", name.strip().lower())
-        field = _ALIASES.get(key)
-        if field is None:
+        canonical = _field_of(name)
+        if canonical is None:
             continue  # extra columns (e.g. yfinance's Capital Gains) are ignored
-        if field in fields:
-            first = raw[fields[field]]
-            problems.add(path, line, f"columns {first!r} and {name!r} both mean {field}")
+        if canonical in fields:
+            first = raw[fields[canonical]]
+            problems.add(path, line, f"columns {first!r} and {name!r} both mean {canonical}")
             ok = False
-        fields[field] = position
+        fields[canonical] = position
     missing = [f for f in REQUIRED_FIELDS if f not in fields]
     if missing:
         problems.add(
@@ -217,7 +341,7 @@ def _ticker_from_stem(path: Path, problems: _Problems) -> str | None:
     return ticker
 
 
-def _read_csv(path: Path, problems: _Problems, *, per_ticker: bool) -> _Table | None:
+def _numbered_rows(path: Path, problems: _Problems) -> list[tuple[int, list[str]]] | None:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -235,44 +359,32 @@ def _read_csv(path: Path, problems: _Problems, *, per_ticker: bool) -> _Table | 
         if not row or all(not cell.strip() for cell in row):
             continue  # blank lines carry no data
         numbered.append((first_line, row))
+    return numbered
+
+
+def _read_csv(path: Path, problems: _Problems, *, per_ticker: bool) -> list[_Table]:
+    numbered = _numbered_rows(path, problems)
+    if numbered is None:
+        return []
+    layout = _download_layout(numbered)
+    if layout is not None:
+        return _read_download(path, problems, numbered, layout, per_ticker=per_ticker)
+
     header_line, header = numbered[0]
     body = numbered[1:]
-
-    file_ticker: str | None = None
-    # yfinance's to_csv of a downloaded frame: Price,<fields> / Ticker,<symbols> / Date,,,
-    if (
-        header and header[0].strip().lower() == "price"
-        and len(body) >= 2
-        and body[0][1] and body[0][1][0].strip().lower() == "ticker"
-        and body[1][1] and body[1][1][0].strip().lower() == "date"
-    ):
-        symbols = {s.strip().upper() for s in body[0][1][1:] if s.strip()}
-        if len(symbols) != 1:
-            problems.add(path, body[0][0], "yfinance header lists several tickers "
-                         f"{sorted(symbols)}; save one ticker per file")
-            return None
-        file_ticker = symbols.pop()
-        header = ["date", *header[1:]]
-        body = body[2:]
-
     fields = _canonical_header(header, path, problems, header_line)
     if fields is None:
-        return None
+        return []
     if not body:
         problems.add(path, header_line, "header but no data rows")
-        return None
+        return []
 
     # A per-ticker file (or a single CSV without a ticker column) is named after its ticker.
     ticker_from_name = None
     if per_ticker or "ticker" not in fields:
         ticker_from_name = _ticker_from_stem(path, problems)
         if ticker_from_name is None:
-            return None
-        if file_ticker and file_ticker != ticker_from_name:
-            problems.add(path, header_line + 1,
-                         f"yfinance header names ticker {file_ticker}, the file name "
-                         f"{ticker_from_name}")
-            return None
+            return []
 
     width = len(header)
     rows: list[list[Any]] = []
@@ -283,29 +395,145 @@ def _read_csv(path: Path, problems: _Problems, *, per_ticker: bool) -> _Table | 
             continue
         rows.append(row)
         numbers.append(line)
-    return _Table(path, fields, rows, numbers, "line", ticker_from_name)
+    # yfinance's history(): its own column name "Stock Splits", or zone-stamped dates.
+    from_yfinance = any(c.strip().lower() == "stock splits" for c in header) or any(
+        _ZONED_STAMP.match(r[fields["date"]].strip()) for r in rows[:5]
+    )
+    close_is_adjusted = from_yfinance and "adj_close" not in fields
+    return [_Table(path, fields, rows, numbers, "line", ticker_from_name, close_is_adjusted)]
 
 
-def _read_parquet(path: Path, problems: _Problems) -> _Table | None:
+def _looks_like_ticker(cell: str) -> bool:
+    text = cell.strip().upper()
+    if not _TICKER.match(text) or not re.search(r"[A-Z]", text):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False  # 1E5 is a number
+
+
+def _download_layout(numbered: list[tuple[int, list[str]]]) -> tuple[int, int, int] | None:
+    """(field row, ticker row, first data row) of the header yf.download(...).to_csv() writes,
+    or None for a one-line header.
+
+        Price,Close,Close,High,...      or  Ticker,JD,JD,...        (group_by='ticker')
+        Ticker,BABA,JD,BABA,...             Price,Open,High,...
+        Date,,,,...    (absent when the index had no name, or after reset_index())
+    """
+    if len(numbered) < 2:
+        return None
+    r1, r2 = numbered[0][1], numbered[1][1]
+    first1, first2 = r1[0].strip().lower(), r2[0].strip().lower()
+    if first1 not in ("price", "ticker", "", "date") or first2 not in ("price", "ticker", ""):
+        return None
+    if len(r1) != len(r2) or len(r1) < 2:
+        return None
+    fields_at, tickers_at = (1, 0) if first1 == "ticker" or first2 == "price" else (0, 1)
+    field_cells = (r1, r2)[fields_at][1:]
+    ticker_cells = (r1, r2)[tickers_at][1:]
+    if not any(_field_of(c) for c in field_cells):
+        return None
+    if not all(_looks_like_ticker(c) for c in ticker_cells):
+        return None
+    start = 2
+    if len(numbered) > 2:
+        r3 = numbered[2][1]
+        if r3[0].strip().lower() in ("date", "datetime") and all(not c.strip() for c in r3[1:]):
+            start = 3
+    return fields_at, tickers_at, start
+
+
+def _read_download(
+    path: Path,
+    problems: _Problems,
+    numbered: list[tuple[int, list[str]]],
+    layout: tuple[int, int, int],
+    *,
+    per_ticker: bool,
+) -> list[_Table]:
+    """One table per ticker of a yf.download(...).to_csv() file; the date is the first column."""
+    fields_at, tickers_at, start = layout
+    field_row, ticker_row = numbered[fields_at], numbered[tickers_at]
+    columns: dict[str, dict[str, int]] = {}
+    ok = True
+    for position in range(1, len(field_row[1])):
+        name = field_row[1][position]
+        canonical = _field_of(name)
+        if canonical is None:
+            continue  # Capital Gains and the like
+        ticker = ticker_row[1][position].strip().upper()
+        mapping = columns.setdefault(ticker, {"date": 0})
+        if canonical in mapping:
+            problems.add(path, field_row[0], f"column {name!r} appears twice for {ticker}")
+            ok = False
+        mapping[canonical] = position
+    for ticker, mapping in columns.items():
+        missing = [f for f in REQUIRED_FIELDS if f not in mapping]
+        if missing:
+            problems.add(path, field_row[0],
+                         f"ticker {ticker} lacks column(s) {', '.join(missing)} in the yfinance "
+                         "header")
+            ok = False
+    if per_ticker and len(columns) == 1:
+        [only] = columns
+        named = path.stem.strip().upper()
+        if named != only:
+            problems.add(path, ticker_row[0],
+                         f"yfinance header names ticker {only}, the file name {named}")
+            ok = False
+    if not ok:
+        return []
+    body = numbered[start:]
+    if not body:
+        problems.add(path, numbered[start - 1][0], "header but no data rows")
+        return []
+    width = len(field_row[1])
+    good = []
+    for line, row in body:
+        if len(row) != width:
+            problems.add(path, line, f"has {len(row)} fields, the header has {width}")
+            continue
+        good.append((line, row))
+    tables = []
+    for ticker, mapping in columns.items():
+        names = list(mapping)
+        fields = {name: i for i, name in enumerate(names)}
+        rows: list[list[Any]] = []
+        numbers: list[int] = []
+        for line, row in good:
+            values = [row[mapping[name]] for name in names]
+            if all(not v.strip() for v in values[1:]):
+                continue  # yfinance's empty cells: no bar for this ticker that day
+            rows.append(values)
+            numbers.append(line)
+        tables.append(
+            _Table(path, fields, rows, numbers, "line", ticker, "adj_close" not in mapping)
+        )
+    return tables
+
+
+def _read_parquet(path: Path, problems: _Problems) -> list[_Table]:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         problems.add(path, None, f"cannot read as Parquet: {exc}")
-        return None
+        return []
     if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
         frame = frame.reset_index()
     header = [str(c) for c in frame.columns]
     fields = _canonical_header(header, path, problems, None)
     if fields is None:
-        return None
+        return []
     if "ticker" not in fields:
         problems.add(path, None, "no ticker column (a Parquet import is in long form)")
-        return None
+        return []
     if frame.empty:
         problems.add(path, None, "empty file (no rows)")
-        return None
+        return []
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()
-    return _Table(path, fields, rows, list(range(1, len(rows) + 1)), "row", None)
+    return [_Table(path, fields, rows, list(range(1, len(rows) + 1)), "row", None)]
 
 
 # --- validating ------------------------------------------------------------------------------
@@ -336,7 +564,10 @@ def _parse_date(value: Any) -> tuple[date | None, str | None]:
         return None, f"unparseable date {text!r}; expected YYYY-MM-DD"
     time_part = match.group(2)
     if time_part and any(ch not in "0:." for ch in time_part):
-        return None, f"date {text!r} has a time of day; give the session date (YYYY-MM-DD)"
+        return None, (
+            f"date {text!r} has a time of day; give the session date (YYYY-MM-DD), or the "
+            "midnight stamp yfinance writes in the exchange's zone (a converted zone shifts it)"
+        )
     try:
         return date.fromisoformat(match.group(1)), None
     except ValueError:
@@ -362,11 +593,26 @@ def _parse_number(value: Any, name: str) -> tuple[float | None, str | None]:
 def _validate_rows(
     table: _Table,
     problems: _Problems,
-    seen: dict[tuple[str, date], str],
     require_sessions: bool,
+    today: date,
+    locations: _Locations,
 ) -> list[dict[str, Any]]:
+    """Each row parsed into a canonical bar, or its parse problems reported.
+
+    What a cell must be to make a bar at all is checked here (a date on the XNYS calendar and not
+    in the future, finite numbers, a whole volume, positive open/high/low, non-negative
+    dividends and splits). The rules the price checks apply to stored bars (unique key,
+    positive close and adj_close, OHLC consistency, volume >= 0, gaps) are not repeated here:
+    import_checks.py runs the checks' own SQL on the parsed rows.
+    """
     f = table.fields
     has_adj = "adj_close" in f
+    if has_adj:
+        source = PROVIDER
+    elif table.close_is_adjusted:
+        source = PROVIDER  # yfinance auto_adjust=True: Close is Yahoo's adjusted close
+    else:
+        source = ADJ_FROM_CLOSE
     out: list[dict[str, Any]] = []
     for row, number in zip(table.rows, table.numbers, strict=True):
         def bad(message: str, number: int = number) -> None:
@@ -389,6 +635,9 @@ def _validate_rows(
         if error:
             bad(error)
             ok = False
+        elif day > today:
+            bad(f"date {day} is in the future (today is {today} in New York)")
+            ok = False
         elif require_sessions:
             if not CALENDAR_START <= day <= CALENDAR_END:
                 bad(f"date {day} is outside the XNYS calendar range "
@@ -405,7 +654,8 @@ def _validate_rows(
             if error:
                 bad(error)
                 ok = False
-            elif number_value <= 0:
+            elif name in ("open", "high", "low") and number_value <= 0:
+                # close and adj_close are the prices_positive check's (import_checks.py).
                 bad(f"{name} must be positive, got {row[f[name]]!r}")
                 ok = False
             values[name] = number_value
@@ -413,9 +663,6 @@ def _validate_rows(
         volume, error = _parse_number(row[f["volume"]], "volume")
         if error:
             bad(error)
-            ok = False
-        elif volume < 0:
-            bad(f"negative volume {row[f['volume']]!r}")
             ok = False
         elif volume != int(volume):
             bad(f"volume {row[f['volume']]!r} is not a whole number")
@@ -436,12 +683,7 @@ def _validate_rows(
 
         if not ok:
             continue
-        key = (ticker, day)
-        where = f"{table.path}:{number}" if table.kind == "line" else f"{table.path} row {number}"
-        if key in seen:
-            bad(f"duplicate ({ticker}, {day}); first at {seen[key]}")
-            continue
-        seen[key] = where
+        locations.setdefault((ticker, day), []).append((table.path, number, table.kind))
         out.append(
             {
                 "ticker": ticker,
@@ -454,7 +696,7 @@ def _validate_rows(
                 "volume": int(volume),
                 "dividends": values["dividends"],
                 "stock_splits": values["splits"],
-                "adj_close_source": PROVIDER if has_adj else ADJ_FROM_CLOSE,
+                "adj_close_source": source,
             }
         )
     return out

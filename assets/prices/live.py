@@ -36,7 +36,7 @@ from assets.prices.normalize import empty_bars
 from assets.prices.restatement import detect_restated_tickers, plan_restatement_refetch
 from assets.sessions import SessionRange
 from warehouse.archive import PriceFetchManifest, list_price_fetches, write_price_fetch
-from warehouse.load import load_price_fetch, truncate_raw
+from warehouse.load import load_price_fetch, loaded_price_fetch_ids, truncate_raw
 
 
 class Logger(Protocol):
@@ -68,18 +68,23 @@ class PriceRunError(Exception):
         self.tickers_failed = tickers_failed or {}
 
 
-def refuse_live_fetch_into_synthetic_warehouse(con: duckdb.DuckDBPyConnection, home: str) -> None:
-    """Live bars must never be mixed into a warehouse built from the synthetic sample: the marts
-    would blend invented and real prices without a trace."""
+def refuse_real_prices_into_synthetic_warehouse(
+    con: duckdb.DuckDBPyConnection, home: str
+) -> None:
+    """Real bars (a live fetch, an import, an archive of either) must never be mixed into a
+    warehouse built from the synthetic sample: the marts would blend invented and real prices
+    without a trace. The live run and `adrpulse import-prices` both call this, so they refuse
+    with the same words."""
     synthetic = con.execute("select count(*) from raw.price_fetches where synthetic").fetchall()[0][
         0
     ]
     if synthetic:
         raise PriceRunError(
             f"the warehouse under ADRPULSE_HOME={home} holds the SYNTHETIC demo sample "
-            f"({synthetic} sample fetches); live prices are not mixed into it. Set "
-            "ADRPULSE_HOME to another folder for live data (or run `adrpulse rebuild` to "
-            "replace the warehouse with your own archive), then run again.",
+            f"({synthetic} sample fetches); real prices (live fetches and imports) are not mixed "
+            "into it, and nothing was stored. Set ADRPULSE_HOME to another folder for real data "
+            "(or run `adrpulse rebuild` to replace the warehouse with your own archive), then "
+            "run again.",
             retryable=False,
         )
 
@@ -313,13 +318,22 @@ def replay_archive(
     archive: Path,
     rebuild: bool,
     log: Logger,
+    *,
+    home: str = "",
 ) -> list[PriceFetchManifest]:
     """Load the archived price fetches not loaded yet (all of them, after emptying the raw
-    price tables, when `rebuild`)."""
+    price tables, when `rebuild`).
+
+    Real fetches waiting in the archive are not loaded on top of the synthetic sample (`home`
+    names ADRPULSE_HOME in the refusal); a rebuild replaces the warehouse, so it may."""
     if rebuild:
         # The check watermark goes too: the replayed bars have not been checked yet.
         truncate_raw(con, ["daily_bars", "price_fetches", "price_checks_passed"])
     manifests = list_price_fetches(archive)
+    if not rebuild:
+        loaded = loaded_price_fetch_ids(con)
+        if any(not m.synthetic and m.fetch_id not in loaded for m in manifests):
+            refuse_real_prices_into_synthetic_warehouse(con, home)
     for i, manifest in enumerate(manifests, start=1):
         stats = load_price_fetch(con, archive, manifest)
         log.info(

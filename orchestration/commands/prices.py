@@ -15,7 +15,7 @@ from typing import Any
 
 from assets.settings import Settings
 from orchestration.commands.common import CliError, report_run, run_job
-from orchestration.tables import plural
+from orchestration.tables import format_table, plural
 
 
 def _session_date(text: str, name: str) -> date:
@@ -53,8 +53,55 @@ def _print_price_outcome(result: Any) -> None:
 # --- import-prices ---------------------------------------------------------------------------
 
 
-def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
+def _print_price_check_findings(result: Any, max_rows: int = 20) -> None:
+    """The raw/daily_bars checks of the run that did not pass, with the tickers and rows behind
+    them (a WARN too: the tickers an import left stale are named here)."""
+    from assets.raw_prices import DAILY_BARS
+
+    evaluations = sorted(
+        (e for e in result.get_asset_check_evaluations()
+         if e.asset_key == DAILY_BARS and not e.passed),
+        key=lambda e: e.check_name,
+    )
+    for evaluation in evaluations:
+        severity = getattr(evaluation.severity, "value", str(evaluation.severity))
+        print(f"\n{evaluation.check_name} ({severity}): {evaluation.description}")
+        offending = evaluation.metadata.get("offending_rows")
+        rows = list(offending.value) if offending is not None else []
+        if rows:
+            columns = list(rows[0])
+            print(format_table(columns, [[r.get(c) for c in columns] for r in rows[:max_rows]]))
+            if len(rows) > max_rows:
+                print(f"... {len(rows) - max_rows} more in the run's check metadata")
+
+
+def _read_import(path: Path, settings: Settings, universe: set[str]) -> Any:
+    """The checked import, or CliError; reads the warehouse (read-only) when there is one, so the
+    synthetic sample is refused and gaps are judged on what the load will leave stored."""
+    from contextlib import nullcontext
+
     from assets.prices.importer import PriceImportError, read_price_import
+    from assets.prices.live import PriceRunError, refuse_real_prices_into_synthetic_warehouse
+    from warehouse.connection import WarehouseBusyError, warehouse_connection
+
+    warehouse = settings.warehouse_path
+    opened = (
+        warehouse_connection(warehouse, read_only=True) if warehouse.exists() else nullcontext()
+    )
+    try:
+        with opened as stored:
+            if stored is not None:
+                refuse_real_prices_into_synthetic_warehouse(stored, str(settings.home))
+            return read_price_import(path, universe_tickers=universe, stored=stored)
+    except WarehouseBusyError as exc:
+        raise CliError(f"{exc} Nothing was stored; import again once it is free.") from exc
+    except PriceRunError as exc:
+        raise CliError(str(exc)) from exc
+    except PriceImportError as exc:
+        raise CliError(f"import rejected, nothing was stored:\n{exc}") from exc
+
+
+def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
     from assets.universe import UNCLASSIFIED, universe_tickers
     from warehouse.archive import write_price_fetch
 
@@ -62,25 +109,43 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
     if not path.exists():
         raise CliError(f"{path} does not exist: give a directory of <TICKER>.csv files or one file")
     universe = set(universe_tickers(settings.universe_path))
-    try:
-        imported = read_price_import(path, universe_tickers=universe)
-    except PriceImportError as exc:
-        raise CliError(f"import rejected, nothing was stored:\n{exc}") from exc
+    imported = _read_import(path, settings, universe)
     bars = imported.bars
+    if imported.empty_tickers:
+        print(
+            "No rows for " + ", ".join(imported.empty_tickers) + " (a yfinance download leaves "
+            "the columns of a ticker it could not get empty); not imported."
+        )
     if bars.empty:
         raise CliError(f"{path}: no rows to import, nothing was stored")
+    tickers = sorted(set(bars["ticker"]))
+    if imported.already_stored == len(bars):
+        print(
+            f"Nothing new: the warehouse already holds all {len(bars):,} rows for {len(tickers)} "
+            "tickers with the same values, so nothing was archived or loaded. "
+            "(`adrpulse build` rebuilds the marts from what is stored.)"
+        )
+        return 0
     if imported.new_tickers:
         print(
             f"Not in the universe ({settings.universe_path}), added as group "
             f"'{UNCLASSIFIED}': " + ", ".join(imported.new_tickers)
         )
-    from_close = sorted(set(bars.loc[bars["adj_close_source"] == "close", "ticker"]))
+    if imported.auto_adjusted:
+        print(
+            "yfinance files without Adj Close (auto_adjust=True) for "
+            + ", ".join(imported.auto_adjusted) + ": their Close is Yahoo's adjusted close, "
+            "stored as adj_close; open/high/low/close hold adjusted prices too (no unadjusted "
+            "close in the file)."
+        )
+    from_close = sorted(
+        set(bars.loc[bars["adj_close_source"] == "close", "ticker"])
+    )
     if from_close:
         print(
             "No adjusted close given for " + ", ".join(from_close) + ": the close is used as "
             "adjusted (adj_close_source='close'), so their returns ignore dividends."
         )
-    tickers = sorted(set(bars["ticker"]))
     first, last = min(bars["session_date"]), max(bars["session_date"])
     manifest = write_price_fetch(
         settings.archive_dir,
@@ -98,8 +163,11 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
         f"{manifest.manifest_file}; loading through Dagster."
     )
     # Unpartitioned on purpose: an import can span years, and a range run would log a planned
-    # event per session for every asset. Freshness is judged at the newest loaded fetch's end.
-    status = report_run(run_job(settings, "load_archive"))
+    # event per session for every asset. Freshness is judged per ticker, against what each
+    # ticker's rows in the import cover (assets/prices/checks.py).
+    result = run_job(settings, "load_archive")
+    status = report_run(result)
+    _print_price_check_findings(result)
     if status != 0:
         print(
             f"The import itself is stored ({manifest.manifest_file}); fix what the run reports "
@@ -176,11 +244,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import-prices",
         help="import bars from CSV or Parquet files",
         description="Import daily bars: a directory of <TICKER>.csv files "
-        "(date,open,high,low,close,volume[,adj_close,dividends,splits]) or one long CSV/Parquet "
-        "file with a ticker column. Every file and row is checked first: a problem is reported "
-        "as file:line and nothing is stored. Good files are archived, then loaded through "
-        "Dagster (load_archive), so `adrpulse rebuild` replays them. Without adj_close the close "
-        "is taken as adjusted. Tickers outside the universe are kept as group 'unclassified'.",
+        "(date,open,high,low,close,volume[,adj_close,dividends,splits]), the CSV of yfinance's "
+        "Ticker.history().to_csv() or yf.download().to_csv() (one ticker or several), or one "
+        "long CSV/Parquet file with a ticker column. Every file and row is checked first, with "
+        "the same rules as live data (OHLC, positive prices, duplicates, XNYS sessions, gaps): a "
+        "problem is reported as file:line with the ticker, session and rule, and nothing is "
+        "stored. Good files are archived, then loaded through Dagster (load_archive), so "
+        "`adrpulse rebuild` replays them; importing the same files again changes nothing. "
+        "Freshness is judged per ticker: a universe ticker the files leave out, or that ends "
+        "earlier than the others, is a warning that names it. Without adj_close the close is "
+        "taken as adjusted (a yfinance file without Adj Close: its Close is the adjusted one). "
+        "Tickers outside the universe are kept as group 'unclassified'. A home holding the "
+        "synthetic demo sample is refused.",
     )
     p.add_argument("path", help="directory of <TICKER>.csv files, or one .csv/.parquet file")
     p.set_defaults(func=cmd_import_prices)
