@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
-from assets.dbt_project import AdrPulseDbtCliResource
+from assets.dbt_project import PIPELINE_BUILD_EXCLUDES, AdrPulseDbtCliResource
 from assets.metadata import table_metadata
 from assets.resources import WarehouseResource
 from assets.source_mode import REBUILD_TAG, tags_of
@@ -97,10 +97,7 @@ def run_dbt_build(
     # has exited, and only then hand the events (with that metadata) to Dagster.
     full_refresh = config.full_refresh or tags_of(context).get(REBUILD_TAG) == "true"
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
-    # dbt's unit tests test the SQL, not the data: they run in `make test` (every build of the
-    # sample in tests/ includes them), not in every pipeline run, as dbt's own guidance says.
-    # Data tests (the asset checks) still run on every build.
-    args += ["--exclude-resource-type", "unit_test"]
+    args += PIPELINE_BUILD_EXCLUDES  # unit tests run in `make test`, not in production
     invocation = dbt.cli(
         dbt.with_vars(args),
         context=context,

@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from assets.dbt_project import vars_args
+from assets.settings import Settings
 from orchestration.tools.benchmark.measure import Measured, run_measured
 from orchestration.tools.benchmark.workdir import BenchPaths
 
@@ -49,21 +51,23 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def dbt_env(warehouse: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ADRPULSE_WAREHOUSE": str(warehouse),
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+def dbt_env() -> dict[str, str]:
+    return {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def dbt_argv(warehouse: Path, *args: str) -> list[str]:
+    """`dbt <args>` against `warehouse`, with the profile's vars as the pipeline passes them
+    (the memory cap from ADRPULSE_DUCKDB_MEMORY_LIMIT, as in a pipeline build)."""
+    settings = Settings.from_env({**os.environ, "ADRPULSE_WAREHOUSE": str(warehouse)})
+    return [dbt_executable(), *args, "--profiles-dir", ".", *vars_args(settings.dbt_vars())]
 
 
 def run_dbt(paths: BenchPaths, label: str, *args: str) -> Measured:
     """`dbt <args> --profiles-dir .` in the bench project; run_results.json kept as <label>."""
     measured = run_measured(
-        [dbt_executable(), *args, "--profiles-dir", "."],
+        dbt_argv(paths.warehouse, *args),
         paths.logs / f"dbt_{label}.log",
-        env=dbt_env(paths.warehouse),
+        env=dbt_env(),
         cwd=paths.dbt_project,
     )
     results = paths.dbt_project / "target" / "run_results.json"

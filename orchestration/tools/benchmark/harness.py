@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assets.dbt_project import PIPELINE_BUILD_EXCLUDES
 from orchestration.tools.benchmark import DEFAULT_SEED
 from orchestration.tools.benchmark.archive import append_update
 from orchestration.tools.benchmark.dbt_runner import (
@@ -120,7 +121,8 @@ def _dbt_failures(timings: list[NodeTiming], label: str) -> list[str]:
 def _dbt_stage(
     result: BenchResult, paths: BenchPaths, name: str, label: str, rows: int, progress: Progress
 ) -> list[NodeTiming]:
-    measured = run_dbt(paths, label, "build")
+    # What a pipeline build runs (assets/dbt_models.py): models, seeds and data tests.
+    measured = run_dbt(paths, label, "build", *PIPELINE_BUILD_EXCLUDES)
     run_results = paths.results / f"dbt_{label}_run_results.json"
     timings = node_timings(run_results) if run_results.exists() else []
     failures = _dbt_failures(timings, label)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.tools.benchmark.dbt_runner import copy_project, dbt_env, dbt_executable
+from orchestration.tools.benchmark.dbt_runner import copy_project, dbt_argv, dbt_env
 from orchestration.tools.benchmark.measure import Measured, run_measured
 
 # A selector that matches no node: dbt starts, parses, connects and has nothing to run.
@@ -107,11 +107,12 @@ def measure_startup(
             ),
         )
     project = copy_project(dbt_source, root / "dbt_project")
-    env = dbt_env(root / "empty.duckdb")
+    env = dbt_env()
+    empty = root / "empty.duckdb"
     record(
         DBT_PARSE,
         run_measured(
-            [dbt_executable(), "parse", "--no-partial-parse", "--profiles-dir", "."],
+            dbt_argv(empty, "parse", "--no-partial-parse"),
             logs / "dbt_parse.log",
             env=env,
             cwd=project,
@@ -120,7 +121,7 @@ def measure_startup(
     record(
         DBT_NOTHING,
         run_measured(
-            [dbt_executable(), "build", "--select", NOTHING_SELECTOR, "--profiles-dir", "."],
+            dbt_argv(empty, "build", "--select", NOTHING_SELECTOR),
             logs / "dbt_nothing.log",
             env=env,
             cwd=project,
