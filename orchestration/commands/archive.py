@@ -30,6 +30,7 @@ LIST_COLUMNS = [
     "fetch id", "kind", "source", "fetched at (UTC)", "tickers / feed", "rows", "status"
 ]
 _TICKERS_SHOWN = 4
+UNREADABLE = "UNREADABLE manifest"
 
 
 def _archive_root(args: argparse.Namespace, settings: Settings) -> Path:
@@ -97,6 +98,16 @@ def _news_row(m: NewsFetchManifest, retractions: dict[str, Retraction]) -> tuple
     return (m.fetch_id, "news", "feed", _when(m.fetched_at), m.feed_name, None, status)
 
 
+def _unreadable_row(
+    error: ArchiveFileError, kind: str, retractions: dict[str, Retraction]
+) -> tuple[Any, ...]:
+    fetch_id = error.fetch_id or ""
+    status = (
+        _retracted(retractions[fetch_id]) if fetch_id in retractions else UNREADABLE
+    )
+    return (fetch_id, kind, "", "", "", None, status)
+
+
 def cmd_archive_list(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.archive import read_retractions, scan_news_fetches, scan_price_fetches
 
@@ -107,25 +118,27 @@ def cmd_archive_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.kind in ("all", "prices"):
         prices, bad = scan_price_fetches(root)
         rows += [_price_row(m, retractions) for m in prices]
-        rows += [(e.fetch_id, "prices", "", "", "", None, "UNREADABLE manifest") for e in bad]
+        rows += [_unreadable_row(e, "prices", retractions) for e in bad]
         counts["prices"] = len(prices) + len(bad)
     if args.kind in ("all", "news"):
         news, bad = scan_news_fetches(root)
         rows += [_news_row(m, retractions) for m in news]
-        rows += [(e.fetch_id, "news", "", "", "", None, "UNREADABLE manifest") for e in bad]
+        rows += [_unreadable_row(e, "news", retractions) for e in bad]
         counts["news"] = len(news) + len(bad)
     rows.sort(key=lambda r: r[0])
     shown = rows[-args.last:] if args.last > 0 else rows
-    print(
-        f"Archive {root}: {counts['prices']:,} price fetches and imports, {counts['news']:,} "
-        f"news fetches, {len(retractions):,} retracted."
-    )
+    held = [
+        f"{counts[kind]:,} {what}"
+        for kind, what in (("prices", "price fetches and imports"), ("news", "news fetches"))
+        if args.kind in ("all", kind)
+    ]
+    print(f"Archive {root}: {', '.join(held)}; {len(retractions):,} retracted.")
     if not rows:
         return 0
     print(format_table(LIST_COLUMNS, shown, max_width=64))
     if len(shown) < len(rows):
         print(f"The last {len(shown):,} of {len(rows):,}, oldest first; --last 0 lists them all.")
-    if any(r[-1] == "UNREADABLE manifest" for r in rows):
+    if any(r[-1] == UNREADABLE for r in rows):
         print("Unreadable manifests: `adrpulse archive verify` says what is wrong with each.")
     return 0
 
