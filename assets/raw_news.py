@@ -11,9 +11,16 @@ asset function at runtime.
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
+from assets.archive_errors import (
+    ARCHIVE_ERRORS,
+    BAD_FILES_KEY,
+    archive_failure,
+    bad_files_metadata,
+)
 from assets.metadata import asset_table_metadata
 from assets.news.ingest import (
     FeedOutcome,
@@ -95,11 +102,25 @@ def raw_news(
         )
     except NewsConfigError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    replay_metadata: dict[str, Any] = {}
     with warehouse.connect() as con:
         if source.mode == SourceMode.live:
             outcomes = poll_feeds(con, source.archive, news_config, feeds.fetch, context.log)
         else:
-            outcomes = replay_news(con, source.archive, news_config, source.rebuild, context.log)
+            try:
+                replay = replay_news(
+                    con, source.archive, news_config, source.rebuild, context.log, source.skip_bad
+                )
+            except ARCHIVE_ERRORS as exc:
+                raise archive_failure(exc) from exc
+            outcomes = replay.outcomes
+            replay_metadata["fetches_retracted"] = dg.MetadataValue.json(replay.retracted)
+            if replay.skipped:
+                replay_metadata[BAD_FILES_KEY] = bad_files_metadata(replay.skipped)
+                context.log.warning(
+                    f"{len(replay.skipped)} bad archive file(s) skipped (--skip-bad): "
+                    + "; ".join(str(e) for e in replay.skipped)
+                )
         counts = news_counts(con)
         tables = {
             key: asset_table_metadata(con, key)
@@ -134,5 +155,6 @@ def raw_news(
             "fetches_in_run": len(outcomes),
             "fetches_failed": sum(1 for o in outcomes if o.status == "failed"),
             "fetches": _fetch_table(outcomes),
+            **replay_metadata,
         },
     )

@@ -12,6 +12,12 @@ from typing import Any
 
 import dagster as dg
 
+from assets.archive_errors import (
+    ARCHIVE_ERRORS,
+    BAD_FILES_KEY,
+    archive_failure,
+    bad_files_metadata,
+)
 from assets.calendar import NEW_YORK, previous_session_on_or_before
 from assets.metadata import asset_table_metadata
 from assets.prices.live import (
@@ -132,7 +138,7 @@ def build_raw_prices(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         backfill_policy=dg.BackfillPolicy.single_run(),
         # Yahoo has bad minutes; a whole-run retry after back-off is cheap (the archive keeps
         # what was already received, and loading skips fetches already loaded). No network at
-        # all fails at once (dg.Failure with allow_retries=False).
+        # all, and a bad archive file, fail at once (dg.Failure with allow_retries=False).
         retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
     )
     def raw_prices(
@@ -165,9 +171,15 @@ def build_raw_prices(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                     failed = outcome.failed
                     metadata.update(_live_metadata(outcome))
                 else:
-                    manifests = replay_archive(
-                        con, source.archive, source.rebuild, context.log, home=state.home
+                    replay = replay_archive(
+                        con,
+                        source.archive,
+                        source.rebuild,
+                        context.log,
+                        source.skip_bad,
+                        home=state.home,
                     )
+                    manifests = replay.loaded
                     # What the newest archived fetch could not get (imports never fail a ticker).
                     failed = {
                         t: "failed in the latest archived fetch"
@@ -175,8 +187,17 @@ def build_raw_prices(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                     }
                     metadata["fetches_in_archive"] = len(manifests)
                     metadata["tickers_failed"] = dg.MetadataValue.json(failed)
+                    metadata["fetches_retracted"] = dg.MetadataValue.json(replay.retracted)
+                    if replay.skipped:
+                        metadata[BAD_FILES_KEY] = bad_files_metadata(replay.skipped)
+                        context.log.warning(
+                            f"{len(replay.skipped)} bad archive file(s) skipped (--skip-bad): "
+                            + "; ".join(str(e) for e in replay.skipped)
+                        )
             except PriceRunError as exc:
                 raise _as_failure(exc) from exc
+            except ARCHIVE_ERRORS as exc:
+                raise archive_failure(exc) from exc
             rows, tickers_n, last_session = con.execute(
                 "select count(*), count(distinct ticker), max(session_date) from raw.daily_bars"
             ).fetchall()[0]

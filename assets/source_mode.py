@@ -18,7 +18,10 @@ from typing import Any
 
 SOURCE_TAG = "adrpulse/source"  # live | archive
 REPLAY_ARCHIVE_TAG = "adrpulse/replay_archive"  # a folder; empty = ADRPULSE_HOME/archive
-REBUILD_TAG = "adrpulse/rebuild"  # "true": empty the raw tables first, rebuild models from scratch
+REBUILD_TAG = "adrpulse/rebuild"  # "true": replay into fresh raw tables, models from scratch
+# "true": a rebuild loads the good archive files and lists the bad ones instead of failing
+# (`adrpulse rebuild --skip-bad`)
+SKIP_BAD_TAG = "adrpulse/skip_bad"
 
 
 class SourceMode(Enum):
@@ -31,15 +34,19 @@ class RunSource:
     mode: SourceMode
     archive: Path
     rebuild: bool
+    skip_bad: bool = False
 
 
-def replay_tags(replay_archive: str, rebuild: bool) -> dict[str, str]:
+def replay_tags(replay_archive: str, rebuild: bool, skip_bad: bool = False) -> dict[str, str]:
     """Run tags of a job that replays an archive."""
-    return {
+    tags = {
         SOURCE_TAG: SourceMode.archive.value,
         REPLAY_ARCHIVE_TAG: replay_archive,
         REBUILD_TAG: "true" if rebuild else "false",
     }
+    if skip_bad:
+        tags[SKIP_BAD_TAG] = "true"
+    return tags
 
 
 def run_source(tags: Mapping[str, str], home_archive: Path) -> RunSource:
@@ -55,6 +62,7 @@ def run_source(tags: Mapping[str, str], home_archive: Path) -> RunSource:
         mode=mode,
         archive=Path(folder) if folder else home_archive,
         rebuild=tags.get(REBUILD_TAG) == "true",
+        skip_bad=tags.get(SKIP_BAD_TAG) == "true",
     )
 
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from orchestration.commands import (
+    archive,
     bench,
     config,
     news,
@@ -28,7 +29,7 @@ EPILOG = (
 )
 
 # Each module adds its subcommands; the order here is the order in --help.
-COMMAND_MODULES = [pipeline, prices, news, query, report, ui, runs, bench, config]
+COMMAND_MODULES = [pipeline, prices, news, archive, query, report, ui, runs, bench, config]
 
 
 def build_parser() -> argparse.ArgumentParser:

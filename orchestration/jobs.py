@@ -78,8 +78,9 @@ rebuild_job = dg.define_asset_job(
     name="rebuild_from_archive",
     selection=EVERYTHING,
     description=(
-        "Full rebuild without the network: empty the raw tables, replay the whole raw archive in "
-        "fetch order, rebuild and publish the marts."
+        "Full rebuild without the network: replay the whole raw archive in fetch order into "
+        "fresh raw tables, swapped in only when every file loaded (retracted fetches left out), "
+        "then rebuild and publish the marts."
     ),
     tags=_archive_tags("", rebuild=True),
 )

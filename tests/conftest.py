@@ -20,6 +20,7 @@ from tests.support.dbt import SAMPLE_ARCHIVE, build_sample_warehouse
 SLOW_FIXTURES = {"demo_run", "demo_home", "sample_warehouse", "sample_dbt_warehouse"}
 # Modules whose tests run Dagster, dbt, a browser or the UI server (each test is slow on its own).
 SLOW_MODULES = {
+    "test_archive_cli",
     "test_bench",
     "test_concurrent_readers",
     "test_dbt_incremental",

@@ -23,7 +23,7 @@ from tests.support.feed_server import (
     RSS20,
     FeedServer,
 )
-from warehouse.archive import list_news_fetches, write_news_fetch
+from warehouse.archive import ArchiveFileError, list_news_fetches, write_news_fetch
 
 FETCHED_AT = datetime(2025, 2, 12, 22, 0, tzinfo=UTC)
 
@@ -383,5 +383,21 @@ def test_archived_fetch_with_a_lost_body_names_the_manifest(tmp_path: Path) -> N
     assert manifest.body_file is not None
     (tmp_path / manifest.body_file).unlink()
 
-    with pytest.raises(FileNotFoundError, match=manifest.fetch_id):
+    with pytest.raises(ArchiveFileError, match=f"{manifest.fetch_id}.xml: is missing") as exc:
         parse_archived_fetch(tmp_path, manifest)
+    assert manifest.manifest_file in str(exc.value)
+
+
+def test_archived_fetch_with_flipped_bytes_is_refused_by_name(tmp_path: Path) -> None:
+    manifest = write_news_fetch(tmp_path, feed_name="rss", url="http://example.com/rss",
+                                fetched_at=FETCHED_AT, http_status=200, body=RSS20.encode())
+    assert manifest.body_file is not None
+    body = tmp_path / manifest.body_file
+    data = bytearray(body.read_bytes())
+    data[data.index(b"<title>") + 7] ^= 0x20  # one title letter changes case: same size
+    body.write_bytes(bytes(data))
+
+    with pytest.raises(ArchiveFileError, match="SHA-256 .* differs") as exc:
+        parse_archived_fetch(tmp_path, manifest)
+    assert exc.value.path == str(body)
+    assert exc.value.fetch_id == manifest.fetch_id

@@ -2,8 +2,11 @@
 
 A fetch is loaded once: its id is recorded with its rows in the same transaction, so loading the
 same archive twice leaves the tables identical, and a failure half-way through a file leaves the
-stored data exactly as it was. `rebuild_prices_from_archive` replays the whole archive in fetch
-order into empty tables, which is how the warehouse is rebuilt without the network.
+stored data exactly as it was. Every file is checked against its manifest before a row of it is
+stored: size and SHA-256 (warehouse/archive.py), then its row count once read.
+
+A rebuild loads into staging tables (schema `raw_rebuild`, the same DDL) and `swap_in_rebuilt`
+replaces the raw tables with them in one transaction, only once every file loaded.
 """
 
 from __future__ import annotations
@@ -17,7 +20,25 @@ from typing import Protocol
 import duckdb
 import pandas as pd
 
-from warehouse.archive import PRICE_COLUMNS, NewsFetchManifest, PriceFetchManifest
+from warehouse.archive import (
+    PRICE_COLUMNS,
+    ArchiveFileError,
+    NewsFetchManifest,
+    PriceFetchManifest,
+    check_price_data,
+)
+from warehouse.schema import RAW_SCHEMA, REBUILD_SCHEMA, drop_staging_tables
+
+__all__ = [
+    "ArchiveFileError",
+    "PriceLoadStats",
+    "NewsLoadStats",
+    "load_price_fetch",
+    "load_price_fetches",
+    "load_news_fetch",
+    "stage_price_fetch",
+    "swap_in_rebuilt",
+]
 
 PRICE_COLUMN_TYPES: dict[str, str] = {
     "ticker": "VARCHAR",
@@ -34,10 +55,6 @@ PRICE_COLUMN_TYPES: dict[str, str] = {
 }
 
 
-class ArchiveFileError(ValueError):
-    """An archived file cannot be loaded; the message names it."""
-
-
 @dataclass(frozen=True)
 class PriceLoadStats:
     fetch_id: str
@@ -50,14 +67,46 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] =
     return con.execute(sql, list(params)).fetchall()[0][0]
 
 
-def loaded_price_fetch_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.execute("select fetch_id from raw.price_fetches").fetchall()}
+def _schema(schema: str) -> str:
+    # Table names cannot be bound parameters: only the two known schemas are ever spliced in.
+    if schema not in (RAW_SCHEMA, REBUILD_SCHEMA):
+        raise ValueError(f"unknown raw schema {schema!r}")
+    return schema
 
 
-def _read_price_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> None:
+def loaded_price_fetch_ids(con: duckdb.DuckDBPyConnection, schema: str = RAW_SCHEMA) -> set[str]:
+    sql = f"select fetch_id from {_schema(schema)}.price_fetches"
+    return {row[0] for row in con.execute(sql).fetchall()}
+
+
+def stage_price_fetch(
+    con: duckdb.DuckDBPyConnection, archive_root: Path, manifest: PriceFetchManifest
+) -> int:
+    """Check an archived price fetch against its manifest and stage it as the temp table
+    `staged_bars`; return its row count. Raises ArchiveFileError naming the file."""
+    path = check_price_data(archive_root, manifest)
+    _read_price_file(con, path, manifest.format, manifest.fetch_id)
+    rows = int(_scalar(con, "select count(*) from staged_bars"))
+    if rows != manifest.rows:
+        con.execute("drop table if exists staged_bars")
+        raise ArchiveFileError(
+            path,
+            f"has {rows:,} rows, its manifest {manifest.manifest_file} says {manifest.rows:,}: "
+            "the file was truncated or changed after it was archived",
+            fetch_id=manifest.fetch_id,
+            kind="prices",
+        )
+    return rows
+
+
+def _read_price_file(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, fetch_id: str
+) -> None:
     """Stage an archived price file as the temp table `staged_bars`, typed and checked."""
-    if not path.exists():
-        raise ArchiveFileError(f"archived price file {path} is missing")
+
+    def bad(problem: str) -> ArchiveFileError:
+        return ArchiveFileError(path, problem, fetch_id=fetch_id, kind="prices")
+
     con.execute("drop table if exists staged_bars")
     cols = ", ".join(f"{name}::{typ} as {name}" for name, typ in PRICE_COLUMN_TYPES.items())
     if fmt == "csv":
@@ -66,61 +115,61 @@ def _read_price_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> No
     elif fmt == "parquet":
         source = "read_parquet(?)"
     else:
-        raise ArchiveFileError(f"{path}: unknown archive format {fmt!r}")
+        raise bad(f"unknown archive format {fmt!r}")
     try:
         con.execute(
             f"create temp table staged_bars as select {cols} from {source}", [str(path)]
         ).fetchall()
     except duckdb.Error as exc:
-        raise ArchiveFileError(f"archived price file {path} cannot be read: {exc}") from exc
+        raise bad(f"cannot be read as {fmt}: {exc}") from exc
     dupes = con.execute(
         "select ticker, session_date, count(*) from staged_bars "
         "group by all having count(*) > 1 order by 1, 2 limit 5"
     ).fetchall()
     if dupes:
-        raise ArchiveFileError(
-            f"archived price file {path} repeats (ticker, session_date): {dupes}"
-        )
+        raise bad(f"repeats (ticker, session_date): {dupes}")
     nulls = _scalar(
         con, "select count(*) from staged_bars where ticker is null or session_date is null"
     )
     if nulls:
-        raise ArchiveFileError(
-            f"archived price file {path} has {nulls} rows without ticker or date"
-        )
+        raise bad(f"has {nulls} rows without ticker or date")
 
 
 def load_price_fetch(
-    con: duckdb.DuckDBPyConnection, archive_root: Path, manifest: PriceFetchManifest
+    con: duckdb.DuckDBPyConnection,
+    archive_root: Path,
+    manifest: PriceFetchManifest,
+    schema: str = RAW_SCHEMA,
 ) -> PriceLoadStats:
-    """Load one archived price fetch, unless it was loaded before."""
+    """Load one archived price fetch into `schema`'s tables, unless it was loaded before."""
+    s = _schema(schema)
     already = _scalar(
-        con, "select count(*) from raw.price_fetches where fetch_id = ?", [manifest.fetch_id]
+        con, f"select count(*) from {s}.price_fetches where fetch_id = ?", [manifest.fetch_id]
     )
     if already:
         return PriceLoadStats(manifest.fetch_id, 0, 0, skipped=True)
-    _read_price_file(con, archive_root / manifest.data_file, manifest.format)
+    stage_price_fetch(con, archive_root, manifest)
     columns = ", ".join(PRICE_COLUMNS)
     con.execute("begin transaction")
     try:
         if manifest.replaces_history_of:
             con.execute(
-                "delete from raw.daily_bars where list_contains(?, ticker)",
+                f"delete from {s}.daily_bars where list_contains(?, ticker)",
                 [list(manifest.replaces_history_of)],
             )
         # raw.daily_bars has no primary key (warehouse/schema.py says why): the rows this fetch
         # replaces are deleted first, so each (ticker, session_date) stays stored once.
         con.execute(
-            "delete from raw.daily_bars as stored using staged_bars as staged "
+            f"delete from {s}.daily_bars as stored using staged_bars as staged "
             "where stored.ticker = staged.ticker and stored.session_date = staged.session_date"
         )
         con.execute(
-            f"insert into raw.daily_bars ({columns}, fetch_id) "
+            f"insert into {s}.daily_bars ({columns}, fetch_id) "
             f"select {columns}, ? from staged_bars",
             [manifest.fetch_id],
         )
         con.execute(
-            "insert into raw.price_fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {s}.price_fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 manifest.fetch_id,
                 manifest.source,
@@ -151,15 +200,25 @@ def load_price_fetches(
     return [load_price_fetch(con, archive_root, m) for m in manifests]
 
 
-def truncate_raw(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+def swap_in_rebuilt(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[str], clear: Sequence[str] = ()
+) -> None:
+    """Replace the raw `tables` with their rebuilt copies in the staging schema, and empty the
+    raw `clear` tables, in one transaction: readers of the warehouse see the old tables or the
+    new ones, never a mix. The staging tables are dropped afterwards."""
     con.execute("begin transaction")
     try:
+        for table in (*tables, *clear):
+            con.execute(f"delete from {RAW_SCHEMA}.{table}")
         for table in tables:
-            con.execute(f"delete from raw.{table}")
+            con.execute(
+                f"insert into {RAW_SCHEMA}.{table} select * from {REBUILD_SCHEMA}.{table}"
+            )
         con.execute("commit")
-    except Exception:
+    except BaseException:
         con.execute("rollback")
         raise
+    drop_staging_tables(con, tables)
 
 
 # --- news -----------------------------------------------------------------------------------
@@ -191,8 +250,9 @@ class NewsLoadStats:
     skipped: bool
 
 
-def loaded_news_fetch_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.execute("select fetch_id from raw.news_fetches").fetchall()}
+def loaded_news_fetch_ids(con: duckdb.DuckDBPyConnection, schema: str = RAW_SCHEMA) -> set[str]:
+    sql = f"select fetch_id from {_schema(schema)}.news_fetches"
+    return {row[0] for row in con.execute(sql).fetchall()}
 
 
 def load_news_fetch(
@@ -203,14 +263,17 @@ def load_news_fetch(
     error: str | None,
     items: Sequence[NewsItemLike],
     tags: dict[str, Sequence[TagLike]],
+    schema: str = RAW_SCHEMA,
 ) -> NewsLoadStats:
-    """Record one feed fetch and upsert its items and tags in one transaction.
+    """Record one feed fetch and upsert its items and tags in one transaction, into `schema`'s
+    tables.
 
     An item seen before keeps its first-seen fields and gets the newer title, summary and date:
     a later fetch updates an item, it never duplicates it.
     """
+    s = _schema(schema)
     already = _scalar(
-        con, "select count(*) from raw.news_fetches where fetch_id = ?", [manifest.fetch_id]
+        con, f"select count(*) from {s}.news_fetches where fetch_id = ?", [manifest.fetch_id]
     )
     if already:
         return NewsLoadStats(manifest.fetch_id, 0, 0, skipped=True)
@@ -222,7 +285,7 @@ def load_news_fetch(
         existing = {
             r[0]
             for r in con.execute(
-                "select item_key from raw.news_items where list_contains(?, item_key)", [keys]
+                f"select item_key from {s}.news_items where list_contains(?, item_key)", [keys]
             ).fetchall()
         }
     fetched_at = manifest.fetched_at_dt
@@ -280,8 +343,8 @@ def load_news_fetch(
         if len(item_frame):
             con.register("incoming_items", item_frame)
             con.execute(
-                """
-                insert into raw.news_items
+                f"""
+                insert into {s}.news_items
                 select item_key, feed_name, guid, link, title, summary,
                        published_at::timestamptz, published_utc_offset, published_is_fallback,
                        first_seen_at::timestamptz, last_seen_at::timestamptz,
@@ -304,15 +367,17 @@ def load_news_fetch(
                 """
             )
             con.unregister("incoming_items")
-            con.execute("delete from raw.news_item_tags where list_contains(?, item_key)", [keys])
+            con.execute(
+                f"delete from {s}.news_item_tags where list_contains(?, item_key)", [keys]
+            )
         if len(tag_frame):
             con.register("incoming_tags", tag_frame)
-            con.execute("insert into raw.news_item_tags select * from incoming_tags")
+            con.execute(f"insert into {s}.news_item_tags select * from incoming_tags")
             con.unregister("incoming_tags")
         new_items = len(set(keys) - existing)
         updated_items = len(set(keys) & existing)
         con.execute(
-            "insert into raw.news_fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {s}.news_fetches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 manifest.fetch_id,
                 manifest.feed_name,

@@ -12,6 +12,8 @@ in the same transaction as its insert. The `bars_unique` price check verifies it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
 RAW_SCHEMA = "raw"
@@ -97,6 +99,36 @@ STATE_TABLES_DDL: dict[str, str] = {
             checked_at               timestamptz not null
         )""",
 }
+
+
+# A rebuild replays the archive into these tables first and swaps them in only when every file
+# loaded (warehouse/load.py swap_in_rebuilt), so a bad file never leaves the raw tables half full.
+REBUILD_SCHEMA = "raw_rebuild"
+PRICE_TABLES: tuple[str, ...] = ("daily_bars", "price_fetches")
+NEWS_TABLES: tuple[str, ...] = ("news_item_tags", "news_items", "news_fetches")
+
+
+def raw_table_ddl(table: str, schema: str = RAW_SCHEMA) -> str:
+    """The DDL of a raw table, in `schema` (the raw schema, or the rebuild's staging schema)."""
+    prefix = f"create table if not exists {RAW_SCHEMA}."
+    ddl = RAW_TABLES_DDL[table]
+    if prefix not in ddl:  # a DDL edited out of shape would create the table in the wrong schema
+        raise ValueError(f"the DDL of raw.{table} does not start with {prefix!r}")
+    return ddl.replace(prefix, f"create table if not exists {schema}.", 1)
+
+
+def create_staging_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    """Fresh, empty copies of the raw `tables` in the rebuild schema (a leftover of an interrupted
+    rebuild is dropped first)."""
+    con.execute(f"create schema if not exists {REBUILD_SCHEMA}")
+    for table in tables:
+        con.execute(f"drop table if exists {REBUILD_SCHEMA}.{table}")
+        con.execute(raw_table_ddl(table, REBUILD_SCHEMA))
+
+
+def drop_staging_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    for table in tables:
+        con.execute(f"drop table if exists {REBUILD_SCHEMA}.{table}")
 
 
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -2,13 +2,15 @@
 
 Each feed is isolated: whatever one feed does, the others and the stored news are untouched.
 A live poll archives the bytes as received, then parses, tags and loads them from the archive; a
-replay loads archived fetches not loaded yet, by the same path.
+replay loads archived fetches not loaded yet, by the same path. A rebuild replays into staging
+tables swapped in only when every body loaded; a body that does not match its manifest (or a
+manifest that cannot be read) raises ArchiveReplayError naming it: an archive fault, not a feed's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,12 +18,26 @@ from assets.news.feeds import Feed, read_feeds
 from assets.news.parse import parse_archived_fetch
 from assets.news.tagging import load_aliases, tag_item
 from assets.universe import universe_tickers
-from warehouse.archive import NewsFetchManifest, list_news_fetches, write_news_fetch
+from warehouse.archive import (
+    ArchiveFileError,
+    ArchiveReplayError,
+    NewsFetchManifest,
+    ReplayPlan,
+    plan_replay,
+    write_news_fetch,
+)
 from warehouse.load import (
     latest_feed_validators,
     load_news_fetch,
     loaded_news_fetch_ids,
-    truncate_raw,
+    swap_in_rebuilt,
+)
+from warehouse.schema import (
+    NEWS_TABLES,
+    RAW_SCHEMA,
+    REBUILD_SCHEMA,
+    create_staging_tables,
+    drop_staging_tables,
 )
 
 # fetch(url, etag, last_modified, *, feed_name, allow_private_network) -> FeedResponse
@@ -88,8 +104,8 @@ def _parse_and_tag(
             )
             for it in parsed.items
         }
-    except FileNotFoundError:
-        raise  # an incomplete archive is not this feed's fault: say so and stop
+    except ArchiveFileError:
+        raise  # a missing or altered archive file is not this feed's fault: say so and stop
     except Exception as exc:  # a parser or tagger bug must fail this feed only
         return "failed", f"could not parse or tag: {exc!r}", [], {}
     return parsed.status, parsed.message, parsed.items, tags
@@ -101,10 +117,13 @@ def ingest_news_fetch(
     manifest: NewsFetchManifest,
     aliases: Any,
     feed_tickers: Sequence[str],
+    schema: str = RAW_SCHEMA,
 ) -> FeedOutcome:
     """Parse, tag and load one archived fetch (the same path for live fetches and replays)."""
     status, message, items, tags = _parse_and_tag(archive, manifest, aliases, feed_tickers)
-    stats = load_news_fetch(con, manifest, status=status, error=message, items=items, tags=tags)
+    stats = load_news_fetch(
+        con, manifest, status=status, error=message, items=items, tags=tags, schema=schema
+    )
     return FeedOutcome(
         manifest.feed_name,
         status,
@@ -186,24 +205,84 @@ def poll_feeds(
     return outcomes
 
 
+@dataclass
+class NewsReplay:
+    """What a replay did: one outcome per fetch it loaded, the bad files it skipped (only with
+    skip_bad), the retracted fetches it left out."""
+
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    skipped: list[ArchiveFileError] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
+
+
 def replay_news(
-    con: Any, archive: Path, config: NewsConfig, rebuild: bool, log: Logger
-) -> list[FeedOutcome]:
-    """Load the archived fetches not loaded yet (all of them after emptying the news tables,
-    when `rebuild`)."""
+    con: Any,
+    archive: Path,
+    config: NewsConfig,
+    rebuild: bool,
+    log: Logger,
+    skip_bad: bool = False,
+) -> NewsReplay:
+    """Load the archived fetches not loaded yet; with `rebuild`, replay all of them into fresh
+    tables that replace the raw news tables only when every file loaded (with `skip_bad`: when
+    the good ones did, the bad ones listed in the outcome). Retracted fetches are left out."""
+    plan = plan_replay(archive, "news")
+    if plan.retracted:
+        log.info(f"{len(plan.retracted)} retracted fetch(es) left out: {', '.join(plan.retracted)}")
     if rebuild:
-        truncate_raw(con, ["news_item_tags", "news_items", "news_fetches"])
+        return _rebuild_news(con, archive, config, plan, log, skip_bad)
     done = loaded_news_fetch_ids(con)
-    pending = [m for m in list_news_fetches(archive) if m.fetch_id not in done]
-    tickers_by_feed = config.tickers_by_feed
-    outcomes = []
-    for i, manifest in enumerate(pending, start=1):
-        outcome = ingest_news_fetch(
-            con, archive, manifest, config.aliases, tickers_by_feed.get(manifest.feed_name, [])
-        )
-        outcomes.append(outcome)
-        log.info(f"[{i}/{len(pending)}] {describe(outcome)}")
-    return outcomes
+    pending = [item for item in plan.in_order() if item.fetch_id not in done]
+    outcome = NewsReplay(retracted=plan.retracted)
+    for i, item in enumerate(pending, start=1):
+        try:
+            if isinstance(item, ArchiveFileError):
+                raise item
+            feed = _ingest(con, archive, config, item, RAW_SCHEMA)
+        except ArchiveFileError as exc:
+            # Fetch order matters for news too (a later fetch updates an item's title): stop.
+            after = len(pending) - i
+            raise ArchiveReplayError(
+                [exc], f"the {i - 1} fetches before it are loaded, the {after} after it are not"
+            ) from exc
+        outcome.outcomes.append(feed)
+        log.info(f"[{i}/{len(pending)}] {describe(feed)}")
+    return outcome
+
+
+def _ingest(
+    con: Any, archive: Path, config: NewsConfig, manifest: NewsFetchManifest, schema: str
+) -> FeedOutcome:
+    tickers = config.tickers_by_feed.get(manifest.feed_name, [])
+    return ingest_news_fetch(con, archive, manifest, config.aliases, tickers, schema=schema)
+
+
+def _rebuild_news(
+    con: Any, archive: Path, config: NewsConfig, plan: ReplayPlan, log: Logger, skip_bad: bool
+) -> NewsReplay:
+    create_staging_tables(con, NEWS_TABLES)
+    outcome = NewsReplay(retracted=plan.retracted)
+    bad: list[ArchiveFileError] = []
+    items = plan.in_order()
+    try:
+        for i, item in enumerate(items, start=1):
+            try:
+                if isinstance(item, ArchiveFileError):
+                    raise item
+                feed = _ingest(con, archive, config, item, REBUILD_SCHEMA)
+            except ArchiveFileError as exc:
+                bad.append(exc)
+                log.warning(f"[{i}/{len(items)}] BAD {exc}")
+                continue
+            outcome.outcomes.append(feed)
+            log.info(f"[{i}/{len(items)}] {describe(feed)}")
+        if bad and not skip_bad:
+            raise ArchiveReplayError(bad, "the raw news tables were left as they were")
+        swap_in_rebuilt(con, NEWS_TABLES)
+    finally:
+        drop_staging_tables(con, NEWS_TABLES)
+    outcome.skipped = bad
+    return outcome
 
 
 @dataclass(frozen=True)

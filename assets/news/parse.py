@@ -302,13 +302,9 @@ def parse_archived_fetch(archive_root: Path, manifest: NewsFetchManifest) -> Par
     if status is not None and not 200 <= status < 300:
         return ParsedFeed(feed_name=manifest.feed_name, status="failed",
                           error=manifest.error or f"HTTP {status}")
-    try:
-        body = read_news_body(archive_root, manifest)
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(
-            f"{archive_root / manifest.manifest_file}: its body file {manifest.body_file} is "
-            "missing, so the archive is incomplete; restore the file or remove the manifest"
-        ) from exc
+    # A missing or altered body raises ArchiveFileError naming it: the archive's fault, not the
+    # feed's, so it is not turned into a failed fetch here.
+    body = read_news_body(archive_root, manifest)
     if body is None:  # unreachable with body_file set; keeps the type checker honest
         return ParsedFeed(feed_name=manifest.feed_name, status="failed", error="no body")
     return parse_feed(body, feed_name=manifest.feed_name, fetched_at=manifest.fetched_at_dt,

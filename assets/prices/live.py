@@ -12,7 +12,9 @@ fetches in a few large requests:
   the full fetch fails they keep their stored history, consistent if stale.
 
 Every fetch is archived as received, then loaded from the archive. A replay (the demo, rebuilds,
-imports) loads archived fetches and never touches the network.
+imports) loads archived fetches and never touches the network. A rebuild replays into staging
+tables and swaps them in only when every file loaded; a bad archive file raises
+ArchiveReplayError naming it (never a retryable error: reading the file again gives the same bytes).
 """
 
 from __future__ import annotations
@@ -35,8 +37,21 @@ from assets.prices.fetch import UNREACHABLE_REASON, PriceFetchResult
 from assets.prices.normalize import empty_bars
 from assets.prices.restatement import detect_restated_tickers, plan_restatement_refetch
 from assets.sessions import SessionRange
-from warehouse.archive import PriceFetchManifest, list_price_fetches, write_price_fetch
-from warehouse.load import load_price_fetch, loaded_price_fetch_ids, truncate_raw
+from warehouse.archive import (
+    ArchiveFileError,
+    ArchiveReplayError,
+    PriceFetchManifest,
+    ReplayPlan,
+    plan_replay,
+    write_price_fetch,
+)
+from warehouse.load import load_price_fetch, loaded_price_fetch_ids, swap_in_rebuilt
+from warehouse.schema import (
+    PRICE_TABLES,
+    REBUILD_SCHEMA,
+    create_staging_tables,
+    drop_staging_tables,
+)
 
 
 class Logger(Protocol):
@@ -313,31 +328,94 @@ def fetch_live(
 # --- archive replay ------------------------------------------------------------------------
 
 
+@dataclass
+class PriceReplay:
+    """What a replay did: the fetches now in the raw tables (oldest first), the bad files it
+    skipped (only with skip_bad), the retracted fetches it left out."""
+
+    loaded: list[PriceFetchManifest] = field(default_factory=list)
+    skipped: list[ArchiveFileError] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
+
+
 def replay_archive(
     con: duckdb.DuckDBPyConnection,
     archive: Path,
     rebuild: bool,
     log: Logger,
+    skip_bad: bool = False,
     *,
     home: str = "",
-) -> list[PriceFetchManifest]:
-    """Load the archived price fetches not loaded yet (all of them, after emptying the raw
-    price tables, when `rebuild`).
+) -> PriceReplay:
+    """Load the archived price fetches not loaded yet; with `rebuild`, replay all of them into
+    fresh tables that replace the raw price tables only when every file loaded (with `skip_bad`:
+    when the good ones did, the bad ones listed in the outcome). Retracted fetches are left out.
 
     Real fetches waiting in the archive are not loaded on top of the synthetic sample (`home`
     names ADRPULSE_HOME in the refusal); a rebuild replaces the warehouse, so it may."""
+    plan = plan_replay(archive, "prices")
+    if plan.retracted:
+        log.info(f"{len(plan.retracted)} retracted fetch(es) left out: {', '.join(plan.retracted)}")
     if rebuild:
+        return _rebuild_prices(con, archive, plan, log, skip_bad)
+    return _load_pending_prices(con, archive, plan, log, home)
+
+
+def _load_pending_prices(
+    con: duckdb.DuckDBPyConnection, archive: Path, plan: ReplayPlan, log: Logger, home: str
+) -> PriceReplay:
+    """Fetches load in fetch order, each in its own transaction, and the first bad file stops
+    the load: a later fetch loaded before an earlier one would lose to it for good."""
+    done = loaded_price_fetch_ids(con)
+    if any(not m.synthetic and m.fetch_id not in done for m in plan.fetches):
+        refuse_real_prices_into_synthetic_warehouse(con, home)
+    items = plan.in_order()
+    outcome = PriceReplay(retracted=plan.retracted)
+    for i, item in enumerate(items, start=1):
+        if item.fetch_id in done:
+            if isinstance(item, ArchiveFileError):
+                log.warning(f"{item} (loaded earlier; `adrpulse archive verify` lists it)")
+            else:
+                outcome.loaded.append(item)
+            continue
+        try:
+            if isinstance(item, ArchiveFileError):
+                raise item
+            stats = load_price_fetch(con, archive, item)
+        except ArchiveFileError as exc:
+            raise ArchiveReplayError(
+                [exc],
+                f"the {i - 1} fetches before it are loaded, the {len(items) - i} after it are not",
+            ) from exc
+        outcome.loaded.append(item)
+        log.info(f"[{i}/{len(items)}] {item.fetch_id}: {stats.rows} rows")
+    return outcome
+
+
+def _rebuild_prices(
+    con: duckdb.DuckDBPyConnection, archive: Path, plan: ReplayPlan, log: Logger, skip_bad: bool
+) -> PriceReplay:
+    create_staging_tables(con, PRICE_TABLES)
+    outcome = PriceReplay(retracted=plan.retracted)
+    bad: list[ArchiveFileError] = []
+    items = plan.in_order()
+    try:
+        for i, item in enumerate(items, start=1):
+            try:
+                if isinstance(item, ArchiveFileError):
+                    raise item
+                stats = load_price_fetch(con, archive, item, schema=REBUILD_SCHEMA)
+            except ArchiveFileError as exc:
+                bad.append(exc)
+                log.warning(f"[{i}/{len(items)}] BAD {exc}")
+                continue
+            outcome.loaded.append(item)
+            log.info(f"[{i}/{len(items)}] {item.fetch_id}: {stats.rows} rows")
+        if bad and not skip_bad:
+            raise ArchiveReplayError(bad, "the raw price tables were left as they were")
         # The check watermark goes too: the replayed bars have not been checked yet.
-        truncate_raw(con, ["daily_bars", "price_fetches", "price_checks_passed"])
-    manifests = list_price_fetches(archive)
-    if not rebuild:
-        loaded = loaded_price_fetch_ids(con)
-        if any(not m.synthetic and m.fetch_id not in loaded for m in manifests):
-            refuse_real_prices_into_synthetic_warehouse(con, home)
-    for i, manifest in enumerate(manifests, start=1):
-        stats = load_price_fetch(con, archive, manifest)
-        log.info(
-            f"[{i}/{len(manifests)}] {manifest.fetch_id}: "
-            + ("already loaded" if stats.skipped else f"{stats.rows} rows")
-        )
-    return manifests
+        swap_in_rebuilt(con, PRICE_TABLES, clear=("price_checks_passed",))
+    finally:
+        drop_staging_tables(con, PRICE_TABLES)
+    outcome.skipped = bad
+    return outcome

@@ -19,11 +19,13 @@ def run_job(
     job_name: str,
     run_config: dict[str, Any] | None = None,
     partition_range: tuple[date, date] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> Any:
     """Execute a job of the code location in this process, recorded on the Dagster instance
     under ADRPULSE_HOME so it appears in the UI's run history.
 
     partition_range: the XNYS sessions (first, last) of a partitioned job to run, as one run.
+    tags: run tags added to the job's own (e.g. assets/source_mode.py SKIP_BAD_TAG).
     """
     from assets.partitions import job_run_config
     from assets.sessions import partition_tags
@@ -32,7 +34,7 @@ def run_job(
 
     prepare(settings)
     job = build_definitions(settings).resolve_job_def(job_name)
-    tags = partition_tags(*partition_range) if partition_range else {}
+    tags = {**(partition_tags(*partition_range) if partition_range else {}), **(tags or {})}
     config = job_run_config(
         job, tags, {**(run_config or {}), "loggers": {"console": {"config": {"log_level": "INFO"}}}}
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import Any
 
 from assets.settings import SAMPLE_ARCHIVE_DIR, Settings
 from orchestration.commands.common import report_run, run_job
@@ -99,8 +101,55 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return report_run(run_job(settings, "build_marts", config))
 
 
+def skipped_archive_files(result: Any) -> list[dict[str, str]]:
+    """The bad archive files a `--skip-bad` rebuild left out, from its raw materializations."""
+    from assets.archive_errors import BAD_FILES_KEY
+
+    skipped: list[dict[str, str]] = []
+    for event in result.get_asset_materialization_events():
+        value = event.materialization.metadata.get(BAD_FILES_KEY)
+        if value is not None:
+            skipped += list(value.value)
+    return skipped
+
+
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    return report_run(run_job(settings, "rebuild_from_archive"))
+    """Verify the archive first: a bad file stops the rebuild before the warehouse is opened.
+    The run itself replays into staging tables and swaps them in only when every file loaded
+    (assets/prices/live.py, assets/news/ingest.py), so a file damaged in between is caught too."""
+    from assets.source_mode import SKIP_BAD_TAG
+    from orchestration.commands.archive import print_bad_files, run_verify
+    from warehouse.archive import NEXT_STEP
+
+    archive = settings.archive_dir
+    if archive.is_dir():
+        report = run_verify(archive, every=200)
+        if report.bad:
+            print(f"\n{len(report.bad):,} bad archive file(s):")
+            print_bad_files(archive, report.bad)
+            if not args.skip_bad:
+                print(
+                    "\nNothing was rebuilt: the warehouse is unchanged.\n" + NEXT_STEP,
+                    file=sys.stderr,
+                )
+                return 1
+            print("--skip-bad: rebuilding from the good files; these are left out.\n")
+    tags = {SKIP_BAD_TAG: "true"} if args.skip_bad else None
+    result = run_job(settings, "rebuild_from_archive", tags=tags)
+    status = report_run(result)
+    skipped = skipped_archive_files(result)
+    if skipped:
+        print(f"\nSkipped {len(skipped):,} bad archive file(s) (--skip-bad):", file=sys.stderr)
+        for record in skipped:
+            print(f"  {record['file']}: {record['problem']}", file=sys.stderr)
+        built = "The raw tables and the marts were" if status == 0 else "The raw tables were"
+        print(
+            f"{built} rebuilt from the other files only. Restore or retract the files above, "
+            "then run `adrpulse rebuild` again.",
+            file=sys.stderr,
+        )
+        return 1
+    return status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -134,7 +183,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "rebuild",
-        help="empty the raw tables and replay the whole raw archive",
-        description="Rebuild the warehouse from ADRPULSE_HOME/archive, offline.",
+        help="replay the whole raw archive into fresh raw tables, then the marts",
+        description="Rebuild the warehouse from ADRPULSE_HOME/archive, offline. The archive is "
+        "verified first (as `adrpulse archive verify`); the raw tables are replayed into staging "
+        "tables and replace the current ones in one transaction only when every file loaded. A "
+        "bad file fails the rebuild, names the file and leaves the warehouse unchanged. "
+        "Retracted fetches (`adrpulse archive retract`) are left out.",
+    )
+    p.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="load the good files, rebuild the marts from them, list the bad ones and exit 1",
     )
     p.set_defaults(func=cmd_rebuild)

@@ -103,7 +103,7 @@ def _read_import(path: Path, settings: Settings, universe: set[str]) -> Any:
 
 def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
     from assets.universe import UNCLASSIFIED, universe_tickers
-    from warehouse.archive import write_price_fetch
+    from warehouse.archive import write_price_import
 
     path = Path(args.path).expanduser()
     if not path.exists():
@@ -147,18 +147,21 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
             "adjusted (adj_close_source='close'), so their returns ignore dividends."
         )
     first, last = min(bars["session_date"]), max(bars["session_date"])
-    manifest = write_price_fetch(
+    # Idempotent: files the warehouse already holds stop above; the same files imported again
+    # after an import was interrupted before its load reuse the archived copy instead of adding
+    # another full copy to the archive.
+    manifest, reused = write_price_import(
         settings.archive_dir,
         bars,
-        source="import",
         fetched_at=datetime.now(UTC),
         tickers=tickers,
         start=first,
         end=last,
         note=f"imported from {path.resolve()}",
     )
+    archived = "Already archived" if reused else "Archived"
     print(
-        f"Archived {plural(len(bars), 'row')} for {plural(len(tickers), 'ticker')} "
+        f"{archived} {plural(len(bars), 'row')} for {plural(len(tickers), 'ticker')} "
         f"({first}..{last}) as "
         f"{manifest.manifest_file}; loading through Dagster."
     )
