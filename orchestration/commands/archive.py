@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from assets.settings import Settings
 from orchestration.commands.common import CliError
-from orchestration.tables import format_table
+from orchestration.tables import format_table, plural
 
 if TYPE_CHECKING:  # the warehouse modules load when a command runs, not at import
     from warehouse.archive import (
@@ -76,7 +76,7 @@ def _price_row(m: PriceFetchManifest, retractions: dict[str, Retraction]) -> tup
     else:
         parts = []
         if m.failed_tickers:
-            parts.append(f"{len(m.failed_tickers)} tickers failed")
+            parts.append(f"{plural(len(m.failed_tickers), 'ticker')} failed")
         if m.replaces_history_of:
             parts.append("replaces the history of " + _tickers(m.replaces_history_of))
         if m.synthetic:
