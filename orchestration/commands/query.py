@@ -11,6 +11,7 @@ import re
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from assets.settings import REPO_ROOT, Settings
@@ -85,25 +86,39 @@ def resolve_query_file(name_or_path: str, directory: Path = QUERIES_DIR) -> Path
     )
 
 
-def list_published(settings: Settings) -> tuple[str, list[tuple[str, int, list[str]]]]:
-    """The current build id and, per published table, its row count and 'column type' list."""
-    columns_sql = (
-        "select table_schema || '.' || table_name, column_name || ' ' || lower(data_type) "
-        "from information_schema.columns where table_schema in ('marts', 'reference') "
-        "order by table_schema, table_name, ordinal_position"
-    )
+@dataclass(frozen=True)
+class ListedTable:
+    name: str  # schema.table
+    rows: int
+    columns: list[tuple[str, str, str | None, str | None]]  # name, type, unit, description
+
+
+def list_published(settings: Settings) -> tuple[str, list[ListedTable]]:
+    """The current build id and its tables: row counts, and each column's type, unit and meaning
+    (main.published_columns, from dbt's manifest when the build was published)."""
     from warehouse.publish import current_build
 
     try:
         build = current_build(settings.published_dir)
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
-    _, column_rows = query_published(settings, columns_sql)
-    by_table: dict[str, list[str]] = {}
-    for table, column in column_rows:
-        by_table.setdefault(table, []).append(column)
+    by_table: dict[str, list[tuple[str, str, str | None, str | None]]] = {}
+    for column in sorted(build.columns, key=lambda c: (c.schema, c.table, c.position)):
+        by_table.setdefault(f"{column.schema}.{column.table}", []).append(
+            (column.name, column.data_type, column.unit, column.description)
+        )
+    if not build.columns:
+        # a build published before its columns were documented: names and types from the views
+        _, column_rows = query_published(
+            settings,
+            "select table_schema || '.' || table_name, column_name, lower(data_type) "
+            "from information_schema.columns where table_catalog = current_database() "
+            "order by table_schema, table_name, ordinal_position",
+        )
+        for table, name, type_ in column_rows:
+            by_table.setdefault(table, []).append((name, type_, None, None))
     tables = [
-        (f"{t.schema}.{t.name}", t.rows, by_table.get(f"{t.schema}.{t.name}", []))
+        ListedTable(f"{t.schema}.{t.name}", t.rows, by_table.get(f"{t.schema}.{t.name}", []))
         for t in build.tables
     ]
     return build.build_id, tables
@@ -112,16 +127,29 @@ def list_published(settings: Settings) -> tuple[str, list[tuple[str, int, list[s
 def print_listing(settings: Settings, fmt: str) -> None:
     build_id, tables = list_published(settings)
     if fmt != "table":
-        rows = [(name, rows, ", ".join(cols)) for name, rows, cols in tables]
-        print_result(["table", "rows", "columns"], rows, fmt, footer=False)
+        # one record per column, so that scripts get the unit and description of each
+        rows = [
+            (table.name, table.rows, name, type_, unit, description)
+            for table in tables
+            for name, type_, unit, description in table.columns
+        ]
+        print_result(
+            ["table", "rows", "column", "type", "unit", "description"], rows, fmt, footer=False
+        )
         return
     print(f"Published build {build_id}\n")
-    print(format_table(["table", "rows", "columns"], [(n, r, len(c)) for n, r, c in tables]))
-    for name, _, cols in tables:
-        print(f"\n{name}")
-        print(
-            textwrap.fill(", ".join(cols), width=100, initial_indent="  ", subsequent_indent="  ")
+    counts = [(t.name, t.rows, len(t.columns)) for t in tables]
+    print(format_table(["table", "rows", "columns"], counts))
+    for table in tables:
+        print(f"\n{table.name}")
+        listing = format_table(
+            ["column", "type", "unit", "description"], table.columns, max_width=60
         )
+        print(textwrap.indent(listing, "  "))
+    print(
+        "\nUnits: dbt_project/README.md, \"Units of the mart columns\". Full descriptions: "
+        "adrpulse sql \"select * from published_columns\""
+    )
     queries = named_queries()
     if queries:
         print("\nNamed queries (adrpulse sql --file NAME [--set NAME=VALUE]):")

@@ -4,6 +4,7 @@ own loader, then `dbt build` run in-process (dbtRunner) with its artifacts in a 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,7 @@ DBT_DIR = DBT_PROJECT_DIR
 SAMPLE_ARCHIVE = SAMPLE_ARCHIVE_DIR
 __all__ = [
     "DBT_DIR", "SAMPLE_ARCHIVE", "SEEDS_DIR", "build_sample_warehouse", "invoke_dbt",
-    "run_dbt_build",
+    "run_dbt_build", "unit_vocabulary",
 ]
 
 
@@ -91,3 +92,10 @@ def build_sample_warehouse(
         con.close()
     run_dbt_build(warehouse, workdir)
     return warehouse
+
+
+def unit_vocabulary() -> set[str]:
+    """The units listed in dbt_project/README.md, section "Units of the mart columns"."""
+    readme = (DBT_DIR / "README.md").read_text()
+    section = readme.split("## Units of the mart columns", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE))
