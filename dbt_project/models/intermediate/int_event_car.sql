@@ -29,12 +29,18 @@ summary_windows as (
     {{ summary_windows_relation() }}
 ),
 
+-- The rows the summary windows can reach (each from the session before it) and day 0; the rest
+-- of the estimation window is not read.
+{%- set first_read = [var('summary_windows') | map('first') | min - 1, 0] | min %}
+{%- set last_read = [var('summary_windows') | map('last') | max, 0] | max %}
 window_rows as (
     select event_id, ticker, relative_day, session_date, has_bar, benchmark_has_bar
     from {{ ref('int_event_windows') }}
+    where relative_day between {{ first_read }} and {{ last_read }}
 ),
 
--- Rows exist for every session up to the last stored one, whatever the bars.
+-- Rows exist for every session up to the last stored one, whatever the bars; a pair without any
+-- here has no row on day 0, i.e. day 0 is not stored.
 pair_last_stored as (
     select event_id, ticker, max(relative_day) as last_stored_relative_day
     from window_rows
