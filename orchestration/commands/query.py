@@ -147,8 +147,8 @@ def print_listing(settings: Settings, fmt: str) -> None:
         )
         print(textwrap.indent(listing, "  "))
     print(
-        "\nUnits: dbt_project/README.md, \"Units of the mart columns\". Full descriptions: "
-        "adrpulse sql \"select * from published_columns\""
+        "\nUnits: dbt_project/README.md, \"Units of the mart columns\".\n"
+        "Full descriptions: adrpulse sql \"select * from published_columns\""
     )
     queries = named_queries()
     if queries:
@@ -230,7 +230,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--list",
         action="store_true",
-        help="list the published tables, their row counts and columns, and the named queries",
+        help="list the published tables, their row counts, each column's type, unit and "
+        "meaning, and the named queries",
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--csv", action="store_true", help="print CSV")
