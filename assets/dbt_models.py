@@ -3,8 +3,13 @@
 dbt sources carry `meta.dagster.asset_key` (models/staging/<source>/_<source>__sources.yml), so
 lineage runs from the Python raw assets through staging and intermediate models to the marts. dbt
 data tests become asset checks; ERROR-severity tests fail the run, WARN ones only report.
+
+Every column's description and unit (`config.meta.unit`, required on every mart column) reach the
+Dagster column schema: in the asset definitions (the translator) and in each materialization's
+metadata, where the schema is read from the built table.
 """
 
+import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,10 +18,17 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
 from assets.dbt_project import PIPELINE_BUILD_EXCLUDES, AdrPulseDbtCliResource
-from assets.metadata import table_metadata
+from assets.metadata import table_column, table_metadata
 from assets.resources import WarehouseResource
 from assets.source_mode import REBUILD_TAG, tags_of
-from warehouse.introspect import TableDescription, describe_table
+from warehouse.introspect import (
+    ColumnDoc,
+    ColumnDocs,
+    TableDescription,
+    column_docs_from_manifest,
+    describe_table,
+    node_column_docs,
+)
 
 # Folder under models/ -> Dagster group; seeds are reference data.
 _GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -43,6 +55,30 @@ class AdrPulseTranslator(DagsterDbtTranslator):
                 return _GROUPS[part]
         return super().get_group_name(dbt_resource_props)
 
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        """dagster-dbt's metadata, with each column's unit added to the column schema."""
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        schema = metadata.get("dagster/column_schema")
+        if isinstance(schema, dg.TableSchema):
+            docs = node_column_docs(dbt_resource_props)
+            metadata["dagster/column_schema"] = dg.TableSchema(
+                columns=[
+                    _with_doc(column, docs.get(column.name.lower())) for column in schema.columns
+                ]
+            )
+        return metadata
+
+
+def _with_doc(column: dg.TableColumn, doc: ColumnDoc | None) -> dg.TableColumn:
+    documented = table_column(column.name, column.type, doc)
+    return dg.TableColumn(
+        column.name,
+        column.type,
+        description=documented.description or column.description,
+        constraints=column.constraints,
+        tags={**column.tags, **documented.tags},
+    )
+
 
 TRANSLATOR = AdrPulseTranslator()
 
@@ -66,6 +102,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             f"the dbt manifest {manifest} does not exist yet: run `make setup` (or any adrpulse "
             "command), which runs `dbt parse`"
         )
+    column_docs = column_docs_from_manifest(json.loads(manifest.read_text(encoding="utf-8")))
 
     @dbt_assets(
         manifest=manifest,
@@ -81,7 +118,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     ):
         """`dbt build` of the selected models: seeds, models, unit tests and data tests in DAG
         order."""
-        yield from run_dbt_build(context, config, dbt, warehouse)
+        yield from run_dbt_build(context, config, dbt, warehouse, column_docs)
 
     return adrpulse_dbt_models
 
@@ -91,6 +128,7 @@ def run_dbt_build(
     config: DbtBuildConfig,
     dbt: AdrPulseDbtCliResource,
     warehouse: WarehouseResource,
+    column_docs: ColumnDocs | None = None,
 ) -> Iterator[Any]:
     # dagster-dbt's fetch_row_counts() queries the warehouse while the dbt process still holds
     # DuckDB's single-writer lock, so we buffer dbt's events, describe each built table once dbt
@@ -116,9 +154,9 @@ def run_dbt_build(
                     described[event.output_name] = desc
     for event in events:
         if isinstance(event, dg.Output) and event.output_name in described:
-            yield event.with_metadata(
-                {**event.metadata, **table_metadata(described[event.output_name])}
-            )
+            desc = described[event.output_name]
+            docs = (column_docs or {}).get((desc.schema, desc.name))
+            yield event.with_metadata({**event.metadata, **table_metadata(desc, docs)})
         else:
             yield event
     if not invocation.is_successful():

@@ -2,7 +2,9 @@
 -- Equal-weight baskets (fct_sector_relative_performance, pair china_adr_vs_us_megacap), measured
 -- from the close of the last session before the event's day 0 (so the shock day itself counts)
 -- to the latest session. spread = R_A - R_B (arithmetic); relative_strength = (1+R_A)/(1+R_B).
--- Buy-and-hold and daily-rebalanced baskets are both shown.
+-- Buy-and-hold and daily-rebalanced baskets are both shown. Only sessions where both baskets are
+-- published count (enough members with a bar: var basket_min_coverage), so a session with a
+-- basket short of prices is skipped at either end.
 -- Another event: adrpulse sql --file china_adr_vs_megacap_since_deepseek --set event_id=xi_symposium
 with params as (
     select coalesce(getvariable('event_id'), 'deepseek_shock') as event_id
@@ -18,6 +20,8 @@ pair as (
     select *
     from marts.fct_sector_relative_performance
     where basket_pair = 'china_adr_vs_us_megacap'
+        and index_buy_hold_a is not null
+        and index_buy_hold_b is not null
 ),
 
 start_row as (

@@ -6,13 +6,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.support.dbt import DBT_DIR, invoke_dbt
+from tests.support.dbt import DBT_DIR, invoke_dbt, unit_vocabulary
 from warehouse.schema import RAW_TABLES_DDL, create_raw_schema
 
 
@@ -144,16 +143,9 @@ def test_normal_cdf_macro_matches_erfc(sample_dbt_warehouse: Path,
     assert worst_phi < 1e-7 and worst_p < 1e-7, (worst_phi, worst_p)
 
 
-def _unit_vocabulary() -> set[str]:
-    """The units listed in dbt_project/README.md, section "Units of the mart columns"."""
-    readme = (DBT_DIR / "README.md").read_text()
-    section = readme.split("## Units of the mart columns", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE))
-
-
 def test_every_mart_column_has_a_unit_from_the_vocabulary(docs_artifacts) -> None:
     manifest, _ = docs_artifacts
-    vocabulary = _unit_vocabulary()
+    vocabulary = unit_vocabulary()
     assert {"fraction", "index_points_base_100", "annualised_fraction"} <= vocabulary
     marts = [n for n in manifest["nodes"].values()
              if n["resource_type"] == "model" and n["fqn"][1] == "marts"]

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.support.cli import REPO, isolated_env
+from tests.support.dbt import unit_vocabulary
 
 # The layers of the pipeline, in the order data flows through them (asset groups).
 LAYER_ORDER = {
@@ -55,7 +56,12 @@ graph = defs.resolve_asset_graph()
 assets = {}
 for key in graph.get_all_asset_keys():
     node = graph.get(key)
+    schema = node.metadata.get("dagster/column_schema")
+    schema = getattr(schema, "schema", schema)
     assets[key.to_user_string()] = {
+        "columns": [
+            [c.name, c.description, (c.tags or {}).get("unit")] for c in schema.columns
+        ] if schema is not None else [],
         "group": node.group_name,
         "description": node.description or "",
         "materializable": node.is_materializable,
@@ -192,6 +198,23 @@ def test_every_dbt_data_test_is_an_asset_check(summary: dict[str, Any]) -> None:
     missing = sorted(dbt_tests - checks)
     assert not missing, f"dbt tests without an asset check: {missing}"
     assert summary["assets"]["marts/fct_event_car"]["checks"]
+
+
+def test_mart_columns_carry_their_description_and_unit(summary: dict[str, Any]) -> None:
+    """The column schema the UI shows on each mart: dbt's description and `config.meta.unit`
+    (the `unit` tag), one of the units dbt_project/README.md lists."""
+    vocabulary = unit_vocabulary()
+    marts = {k: a for k, a in summary["assets"].items() if k.startswith("marts/")}
+    assert len(marts) >= 5
+    problems = []
+    for key, asset in marts.items():
+        assert asset["columns"], key
+        for name, description, unit in asset["columns"]:
+            if not description or unit not in vocabulary:
+                problems.append(f"{key}.{name}: unit {unit!r}, description {description!r}")
+    assert not problems, "\n".join(problems)
+    car = dict((n, u) for n, _, u in marts["marts/fct_event_car"]["columns"])
+    assert car["car"] == "fraction" and car["p_value"] == "p_value"
 
 
 def test_raw_prices_are_checked(summary: dict[str, Any]) -> None:

@@ -83,6 +83,52 @@ def test_the_runs_are_in_the_dagster_instance(demo_home) -> None:
     assert all(r.status == DagsterRunStatus.SUCCESS for r in runs)
 
 
+def test_published_mart_columns_say_what_they_mean_and_their_unit(demo_home) -> None:
+    from tests.support.dbt import unit_vocabulary
+
+    con = open_published(demo_home / "published")
+    try:
+        documented = con.execute(
+            "select table_name, column_name, unit, description from published_columns "
+            "where schema_name = 'marts'"
+        ).fetchall()
+        in_views = con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'marts'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert len(documented) == in_views  # every published mart column has a row
+    vocabulary = unit_vocabulary()
+    bad = [(t, c, u) for t, c, u, d in documented if u not in vocabulary or not d]
+    assert not bad, bad
+    units = {(t, c): u for t, c, u, _ in documented}
+    assert units["fct_ticker_performance", "volatility_annualized"] == "annualised_fraction"
+    assert units["fct_sector_relative_performance", "index_buy_hold_a"] == "index_points_base_100"
+
+
+def test_dagster_materializations_carry_column_units(demo_home) -> None:
+    from dagster import AssetKey, DagsterInstance
+
+    from tests.support.dbt import unit_vocabulary
+
+    instance = DagsterInstance.from_config(str(demo_home / "dagster"))
+    try:
+        events = {
+            mart: instance.get_latest_materialization_event(AssetKey(["marts", mart]))
+            for mart in MARTS
+        }
+    finally:
+        instance.dispose()
+    vocabulary = unit_vocabulary()
+    for mart, event in events.items():
+        assert event is not None, mart
+        schema = event.asset_materialization.metadata["dagster/column_schema"].value
+        assert schema.columns, mart
+        bad = [c.name for c in schema.columns
+               if c.tags.get("unit") not in vocabulary or not c.description]
+        assert not bad, (mart, bad)
+
+
 def test_sql_reads_the_published_marts(demo_home) -> None:
     from tests.support.cli import run_cli
 

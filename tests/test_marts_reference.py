@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from assets.calendar import sessions_between, us_day_zero
-from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE, SEEDS_DIR
+from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE, SEEDS_DIR, build_sample_warehouse
 
 TOLERANCE = 1e-9
 
@@ -183,6 +183,10 @@ def _p_two_sided(z: float) -> float:
     return 2.0 * _phi(-abs(z)) if np.isfinite(z) else math.nan
 
 
+def _dates(days: list[date]) -> str:
+    return ", ".join(d.isoformat() for d in days)
+
+
 def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) -> EventStudy:
     all_sessions = sessions_between(date(2000, 1, 3), date(2027, 12, 31))
     global_position = {d: i for i, d in enumerate(all_sessions)}
@@ -202,14 +206,78 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         pairs = [(k, d) for k, d in pairs if d <= prices.last_session]
         return [k for k, _ in pairs], [d for _, d in pairs]
 
+    def bars(ticker: str, days: list[date]) -> np.ndarray:
+        if ticker not in prices.adj.columns:
+            return np.zeros(len(days), dtype=bool)
+        return prices.adj[ticker].reindex(days).notna().to_numpy()
+
+    def bar_span(ticker: str) -> str:
+        stored = prices.adj[ticker].dropna()
+        return f"its bars run from {stored.index[0]} to {stored.index[-1]}"
+
+    est_length = est_end - est_start + 1
+
+    def pair_reason(ticker: str, est_days: list[date], m: int, beta: float, s: float) -> str | None:
+        """Why the pair's market model is not used, the first that applies (None: it is)."""
+        if ticker == benchmark:
+            return "ticker is the benchmark"
+        if ticker not in prices.adj.columns:
+            return "no prices for this ticker"
+        if benchmark not in prices.adj.columns:
+            return f"no prices for the benchmark {benchmark}"
+        if len(est_days) < est_length:
+            return "event after the last stored session"
+        if not bars(ticker, est_days).any():
+            return f"no prices for this ticker in the estimation window ({bar_span(ticker)})"
+        if not bars(benchmark, est_days).any():
+            return (f"no prices for the benchmark {benchmark} in the estimation window "
+                    f"({bar_span(benchmark)})")
+        if m < VARS["min_estimation_obs"]:
+            return f"{m} of {est_length} estimation returns, minimum {VARS['min_estimation_obs']}"
+        if not np.isfinite(beta):
+            return "market model could not be fitted (constant benchmark return)"
+        if not np.isfinite(s) or s == 0:
+            return "zero residual variance"
+        return None
+
+    # Relative days with a row of int_event_windows: the estimation and the event window.
+    window_days = set(range(est_start, est_end + 1)) | set(range(ev_start, ev_end + 1))
+
+    def window_reason(ticker: str, day0: date, start: int, end: int, w: pd.DataFrame) -> str:
+        """What an incomplete window of a pair with a market model lacks."""
+        length = end - start + 1
+        if day0 > prices.last_session:
+            return "event after the last stored session"
+        if len(w) < length:
+            return (f"window ends after the last stored session ({len(w)} of {length} "
+                    "sessions stored)")
+        if start <= 0 <= end and not bars(ticker, [day0])[0]:
+            return "day 0 falls on a missing bar"
+        if start <= 0 <= end and not bars(benchmark, [day0])[0]:
+            return f"day 0 falls on a missing bar of the benchmark {benchmark}"
+        # the bars the window's returns need: the session before it to its end
+        needed_ks, needed = days_at(day0, range(start - 1, end + 1))
+        needed = [d for k, d in zip(needed_ks, needed, strict=True) if k in window_days]
+        missing = [d for d, ok in zip(needed, bars(ticker, needed), strict=True) if not ok]
+        missing_benchmark = [
+            d for d, ok in zip(needed, bars(benchmark, needed), strict=True) if not ok
+        ]
+        parts = []
+        if missing:
+            parts.append(f"no bar on {_dates(missing)}")
+        if missing_benchmark:
+            parts.append(f"no {benchmark} bar on {_dates(missing_benchmark)}")
+        reason = f"{int(w['ar_mm'].notna().sum())} of {length} abnormal returns"
+        return reason + (": " + "; ".join(parts) if parts else "")
+
     daily_rows, car_rows, residuals = [], [], {}
     for ev in events.itertuples():
         _, est_days = days_at(ev.day0, range(est_start, est_end + 1))
         est_ks, _ = days_at(ev.day0, range(est_start, est_end + 1))
         r_est, rm_est = series(ev.ticker, est_days), series(benchmark, est_days)
         m, alpha, beta, s = _market_model(r_est, rm_est)
-        included = ev.ticker != benchmark and m >= VARS["min_estimation_obs"] and np.isfinite(
-            beta) and np.isfinite(s) and s > 0
+        reason = pair_reason(ev.ticker, est_days, m, beta, s)
+        included = reason is None
         if included:
             residuals[(ev.event_id, ev.ticker)] = pd.Series(
                 r_est - (alpha + beta * rm_est), index=est_ks
@@ -237,6 +305,7 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                 "car_ma": np.cumsum(ar_ma),
                 "is_other_event_day": [d in other_days for d in days],
                 "has_confounding_event": window_confounded,
+                "exclusion_reason": reason,
             }
         )
         daily_rows.append(frame)
@@ -252,6 +321,12 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
             )
             scar = car / (s * math.sqrt(length)) if complete else math.nan
             w_days = list(w["session_date"])
+            if not included:
+                row_reason = reason
+            elif complete:
+                row_reason = None
+            else:
+                row_reason = window_reason(ev.ticker, ev.day0, start, end, w)
             car_rows.append(
                 {
                     "event_id": ev.event_id,
@@ -265,6 +340,8 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                     "t_statistic": scar,
                     "p_value": _p_two_sided(scar),
                     "is_included": bool(included and complete),
+                    "exclusion_reason": row_reason,
+                    "has_prices": ev.ticker in prices.adj.columns,
                     "has_confounding_event": bool(w_days)
                     and any(w_days[0] <= d <= w_days[-1] for d in other_days),
                 }
@@ -310,6 +387,8 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                 "event_id": event_id,
                 "summary_group": group,
                 "window_label": label,
+                "pairs_in_scope": len(g),
+                "pairs_with_prices": int(g["has_prices"].sum()),
                 "pairs_included": n,
                 "caar": caar,
                 "mean_residual_correlation": r_bar,
@@ -326,9 +405,20 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
 
 
 def reference_baskets(prices: Prices) -> pd.DataFrame:
+    """The basket indices by the conventions of fct_sector_relative_performance's YAML.
+
+    Constituents have a close on or before the base within the sessions the model reads; one
+    without a bar on a session is held at its last close (flat), and its move since that close
+    counts when it trades again; both indices and the daily return are published only where the
+    share of members with a bar reaches basket_min_coverage.
+    """
     universe = _read_seed("universe")
     base = max(d for d in prices.sessions if d <= date.fromisoformat(VARS["basket_base_date"]))
     base_pos = prices.sessions.index(base)
+    first_read = max(base_pos - (max(VARS["rolling_windows"]) - 1), 0)
+    # the last close at or before each session, and before it, over the whole stored history
+    last_close = prices.adj.ffill()
+    previous_close = last_close.shift(1)
 
     def members(basket: str) -> list[str]:
         return sorted(
@@ -339,16 +429,24 @@ def reference_baskets(prices: Prices) -> pd.DataFrame:
     def basket(name: str) -> pd.DataFrame:
         tickers = members(name)
         adj = prices.adj.reindex(columns=tickers)
-        rets = prices.returns.reindex(columns=tickers)
-        rebased = adj / adj.iloc[base_pos]
-        buy_hold = 100 * rebased.mean(axis=1).where(rebased.notna().all(axis=1))
-        daily = rets.mean(axis=1)  # members with a return that session; NaN if none
+        base_close = adj.iloc[first_read: base_pos + 1].ffill().iloc[-1]
+        constituents = [t for t in tickers if np.isfinite(base_close[t]) and base_close[t] > 0]
+        adj = adj[constituents]
+        has_bar = adj.notna()
+        previous = previous_close.reindex(columns=constituents)
+        held = previous.notna()
+        move = (adj / previous - 1).where(has_bar, 0.0).where(held)
+        daily = move.mean(axis=1)  # over the held constituents; NaN when none is held
+        covered = has_bar.sum(axis=1) / len(tickers) >= VARS["basket_min_coverage"]
+        rebased = last_close.reindex(columns=constituents) / base_close[constituents]
+        buy_hold = 100 * rebased.mean(axis=1)
         steps = daily.copy()
         steps.iloc[: base_pos + 1] = 0.0
-        rebalanced = 100 * np.cumprod(1 + steps.to_numpy())  # NaN sticks once it appears
+        rebalanced = pd.Series(100 * np.cumprod(1 + steps.to_numpy()), index=prices.sessions)
         return pd.DataFrame(
-            {"daily": daily, "buy_hold": buy_hold, "rebalanced": rebalanced,
-             "priced": adj.notna().sum(axis=1)},
+            {"daily": daily.where(covered), "buy_hold": buy_hold.where(covered),
+             "rebalanced": rebalanced.where(covered), "priced": has_bar.sum(axis=1),
+             "in_index": len(constituents), "coverage": has_bar.sum(axis=1) / len(tickers)},
             index=prices.sessions,
         )
 
@@ -363,9 +461,12 @@ def reference_baskets(prices: Prices) -> pd.DataFrame:
                 "daily_return_b": b["daily"].to_numpy(),
                 "index_buy_hold_a": a["buy_hold"].to_numpy(),
                 "index_buy_hold_b": b["buy_hold"].to_numpy(),
-                "index_daily_rebalanced_a": a["rebalanced"],
-                "index_daily_rebalanced_b": b["rebalanced"],
+                "index_daily_rebalanced_a": a["rebalanced"].to_numpy(),
+                "index_daily_rebalanced_b": b["rebalanced"].to_numpy(),
                 "members_priced_a": a["priced"].to_numpy(),
+                "members_priced_b": b["priced"].to_numpy(),
+                "members_in_index_a": a["in_index"].to_numpy(),
+                "coverage_a": a["coverage"].to_numpy(),
             }
         )
         frame["spread_buy_hold"] = (frame["index_buy_hold_a"] - frame["index_buy_hold_b"]) / 100
@@ -469,6 +570,17 @@ def assert_frames_match(mart: pd.DataFrame, reference: pd.DataFrame, keys: list[
         )
 
 
+def assert_same_text(merged: pd.DataFrame, column: str, what: str) -> None:
+    """`column` equal on both sides of a merge (suffixes _x: mart, _y: reference), nulls too."""
+    got, want = merged[f"{column}_x"], merged[f"{column}_y"]
+    bad = ~((got.isna() & want.isna()) | (got == want))
+    assert not bad.any(), (
+        f"{what}.{column}: {int(bad.sum())} of {len(bad)} differ, e.g.\n"
+        + "\n".join(f"  mart {g!r}\n  reference {w!r}" for g, w in
+                    list(zip(got[bad], want[bad], strict=True))[:5])
+    )
+
+
 # --- fixtures of the reference -----------------------------------------------------------------
 
 
@@ -512,6 +624,7 @@ def test_event_window_returns_match_reference(warehouse: Warehouse, study: Event
     flags = mart.merge(study.daily, on=["event_id", "ticker", "relative_day"])
     assert (flags["is_other_event_day_x"] == flags["is_other_event_day_y"]).all()
     assert (flags["has_confounding_event_x"] == flags["has_confounding_event_y"]).all()
+    assert_same_text(flags, "exclusion_reason", "fct_event_window_returns")
 
 
 def test_event_car_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
@@ -524,10 +637,13 @@ def test_event_car_matches_reference(warehouse: Warehouse, study: EventStudy) ->
     assert (flags["is_included_x"] == flags["is_included_y"]).all()
     assert (flags["has_confounding_event_x"] == flags["has_confounding_event_y"]).all()
     assert flags["is_included_x"].any(), "no included pair: nothing was compared"
+    assert_same_text(flags, "exclusion_reason", "fct_event_car")
+    assert (flags["exclusion_reason_x"].isna() == flags["is_included_x"]).all()
 
 
 def test_event_study_summary_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
-    columns = ["pairs_included", "caar", "mean_residual_correlation", "t_cross_sectional",
+    columns = ["pairs_in_scope", "pairs_with_prices", "pairs_included", "caar",
+               "mean_residual_correlation", "t_cross_sectional",
                "t_bmp", "p_bmp", "t_kolari_pynnonen", "p_kolari_pynnonen", "sign_test_z",
                "p_sign_test"]
     assert_frames_match(
@@ -679,6 +795,12 @@ def test_pipeline_warehouse_marts_match_reference(sample_warehouse: Path) -> Non
     """The same comparisons on the warehouse the whole pipeline builds (`adrpulse demo`), where
     news items are loaded too, so news-derived events go through the reference as well."""
     built = read_warehouse(sample_warehouse, read_only=True)
+    assert_marts_match_reference(built)
+    test_injected_shocks_land_on_day_zero(built)
+
+
+def assert_marts_match_reference(built: Warehouse) -> None:
+    """Every mart of `built` against the reference recomputed from its own raw tables."""
     built_prices = reference_prices(built.bars)
     built_study = reference_event_study(
         built_prices, reference_events(built.news_items, built.news_tags),
@@ -690,4 +812,141 @@ def test_pipeline_warehouse_marts_match_reference(sample_warehouse: Path) -> Non
     test_event_study_summary_matches_reference(built, built_study)
     test_sector_relative_performance_matches_reference(built, built_prices)
     test_ticker_performance_matches_reference(built, built_prices)
-    test_injected_shocks_land_on_day_zero(built)
+
+
+# --- missing prices: the sample with bars deleted --------------------------------------------
+# The sample has a bar for every ticker and session, so the gaps are made here: one bar of a
+# member of the first basket (the one whose move over it and the next session is largest), the
+# day-0 bar of a single-ticker catalogued event, and every bar of one universe ticker that
+# catalogued events name.
+
+GAP_BASKET = VARS["basket_pairs"][0][0]
+DAY_ZERO_EVENT = "byd_gods_eye"
+UNPRICED_TICKER = "TSLA"
+
+
+@dataclass
+class Gaps:
+    member: str  # the basket member whose bar is deleted
+    session: date  # the session of that bar
+    day_zero_ticker: str
+    day_zero: date
+    built: Warehouse
+
+
+def _basket_members(basket: str) -> list[str]:
+    universe = _read_seed("universe")
+    return sorted(universe.loc[universe["group_name"] == basket, "ticker"])
+
+
+@pytest.fixture(scope="session")
+def gaps(warehouse: Warehouse, prices: Prices, tmp_path_factory: pytest.TempPathFactory) -> Gaps:
+    base = max(d for d in prices.sessions if d <= date.fromisoformat(VARS["basket_base_date"]))
+    after = [d for d in prices.sessions if d > base][:-1]  # the next session must exist
+    members = _basket_members(GAP_BASKET)
+    returns = prices.returns.loc[:, members]
+    two_day = ((1 + returns) * (1 + returns.shift(-1)) - 1).loc[after]
+    session, member = two_day.abs().stack().idxmax()
+    events = reference_events(warehouse.news_items, warehouse.news_tags)
+    [(day_zero_ticker, day_zero)] = {
+        (e.ticker, e.day0) for e in events.itertuples() if e.event_id == DAY_ZERO_EVENT
+    }
+    assert UNPRICED_TICKER in set(events["ticker"]), "pick a ticker that events name"
+    assert UNPRICED_TICKER not in members and day_zero_ticker not in members
+
+    def delete_bars(con: duckdb.DuckDBPyConnection) -> None:
+        deleted = con.execute(
+            "delete from raw.daily_bars where (ticker = ? and session_date = ?) "
+            "or (ticker = ? and session_date = ?) or ticker = ?",
+            [member, session, day_zero_ticker, day_zero, UNPRICED_TICKER],
+        ).fetchall()[0][0]
+        assert deleted == 2 + int(prices.adj[UNPRICED_TICKER].notna().sum())
+
+    workdir = tmp_path_factory.mktemp("sample_with_gaps")
+    built = read_warehouse(build_sample_warehouse(workdir, edit_raw=delete_bars))
+    return Gaps(member, session, day_zero_ticker, day_zero, built)
+
+
+def test_marts_with_missing_prices_match_reference(gaps: Gaps) -> None:
+    assert_marts_match_reference(gaps.built)
+
+
+def test_a_deleted_bar_defers_the_members_move_instead_of_dropping_it(
+    warehouse: Warehouse, prices: Prices, gaps: Gaps
+) -> None:
+    """The basket's daily-rebalanced index rejoins the full-data index after the gap, within
+    that one session's rebalancing; the buy-and-hold index is exact again from the next session.
+
+    With the member held at its last close on the gap session (return a = r1 / n less for the
+    basket) and its two-session move counted on the next one, the level after it differs from
+    the full data's by the factor (1 + F1 - a)(1 + F2 + a (1 + r2)) / ((1 + F1)(1 + F2)), F the
+    full basket returns, r1, r2 the member's: second order in the returns. Dropping the member's
+    move (the old convention) shifted the index by about (r1 + r2) / n for good.
+    """
+    def china(frame: pd.DataFrame) -> pd.DataFrame:
+        pair = f"{GAP_BASKET}_vs_{VARS['basket_pairs'][0][1]}"
+        rows = frame[frame["basket_pair"] == pair].copy()
+        rows["session_date"] = pd.to_datetime(rows["session_date"]).dt.date
+        return rows.set_index("session_date").sort_index()
+
+    full, gapped = china(warehouse.sector), china(gaps.built.sector)
+    after = full.index[full.index > gaps.session]
+    following = after[0]
+    n = int(full.loc[gaps.session, "members_in_index_a"])
+    r1 = float(prices.returns.loc[gaps.session, gaps.member])
+    r2 = float(prices.returns.loc[following, gaps.member])
+    f1 = float(full.loc[gaps.session, "daily_return_a"])
+    f2 = float(full.loc[following, "daily_return_a"])
+
+    # on the gap session: one member short, still covered, the member held at its last close
+    assert gapped.loc[gaps.session, "members_priced_a"] == n - 1
+    assert gapped.loc[gaps.session, "coverage_a"] >= VARS["basket_min_coverage"]
+    assert gapped.loc[gaps.session, "daily_return_a"] == pytest.approx(f1 - r1 / n, abs=1e-12)
+    base = _as_date(full["base_date"].iloc[0])
+    member = prices.adj[gaps.member]
+    previous = prices.sessions[prices.sessions.index(gaps.session) - 1]
+    unseen_move = 100 * (member[gaps.session] - member[previous]) / member[base] / n
+    assert gapped.loc[gaps.session, "index_buy_hold_a"] == pytest.approx(
+        full.loc[gaps.session, "index_buy_hold_a"] - unseen_move, rel=1e-12
+    )
+
+    rebalanced = "index_daily_rebalanced_a"
+    ratio = gapped.loc[after, rebalanced] / full.loc[after, rebalanced]
+    a = r1 / n
+    expected = (1 + f1 - a) * (1 + f2 + a * (1 + r2)) / ((1 + f1) * (1 + f2))
+    assert np.allclose(ratio.to_numpy(), expected, rtol=0, atol=1e-12), ratio.describe()
+    old_shift = abs((1 + r1) * (1 + r2) - 1) / n
+    assert abs(expected - 1) < old_shift / 5, (expected - 1, old_shift)
+    assert np.allclose(
+        gapped.loc[after, "index_buy_hold_a"], full.loc[after, "index_buy_hold_a"],
+        rtol=1e-12, atol=0,
+    )
+    # the other sessions before the gap are untouched
+    before = full.index[full.index < gaps.session]
+    assert np.allclose(gapped.loc[before, "index_daily_rebalanced_a"],
+                       full.loc[before, "index_daily_rebalanced_a"], rtol=1e-12, atol=0)
+
+
+def test_exclusion_reasons_say_what_is_missing(gaps: Gaps) -> None:
+    cars = gaps.built.event_car.set_index(["event_id", "ticker", "window_label"])
+    reasons = cars["exclusion_reason"]
+    # a ticker without any stored price
+    unpriced = reasons.xs(UNPRICED_TICKER, level="ticker")
+    assert len(unpriced) and (unpriced == "no prices for this ticker").all()
+    # the day-0 bar of the event's only ticker
+    day_zero = cars.xs((DAY_ZERO_EVENT, gaps.day_zero_ticker), level=["event_id", "ticker"])
+    assert (day_zero["exclusion_reason"] == "day 0 falls on a missing bar").all()
+    # a window of another event that holds that session lists it
+    listed = reasons[reasons.str.contains(f"no bar on {gaps.day_zero}", na=False, regex=False)]
+    assert len(listed) and listed.str.match(r"^\d+ of \d+ abnormal returns: no bar on ").all()
+    # the events before the sample's first bar
+    earliest = reasons[reasons.str.startswith("no prices for this ticker in the estimation window",
+                                              na=False)]
+    first = min(pd.to_datetime(gaps.built.bars["session_date"])).date()
+    assert len(earliest) and earliest.str.contains(f"its bars run from {first}").all()
+    # the summaries tell tickers in scope from tickers with prices
+    summary = gaps.built.summary
+    named = summary[summary["event_id"].isin(unpriced.index.get_level_values("event_id"))
+                    & (summary["summary_group"] == "all")]
+    assert len(named) and (named["pairs_with_prices"] == named["pairs_in_scope"] - 1).all()
+    assert (named["pairs_included"] <= named["pairs_with_prices"]).all()

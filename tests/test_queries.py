@@ -10,9 +10,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from assets.settings import Settings
 from orchestration.commands.query import QUERIES_DIR, query_published
+from tests.support.dbt import DBT_DIR
 from warehouse.publish import open_published
 
 QUERY_FILES = sorted(QUERIES_DIR.glob("*.sql"))
@@ -93,8 +95,17 @@ def check_latest_basket_spread(result: pd.DataFrame, con: duckdb.DuckDBPyConnect
     pairs = run(con, "select distinct basket_pair from marts.fct_sector_relative_performance")
     assert sorted(result["basket_pair"]) == sorted(pairs["basket_pair"])
     assert "china_adr_vs_us_megacap" in set(result["basket_pair"])
-    latest = run(con, "select max(session_date) as d from marts.fct_sector_relative_performance")
-    assert (result["session_date"] == latest.iloc[0]["d"]).all()
+    latest = run(
+        con,
+        "select basket_pair, max(session_date) as d from marts.fct_sector_relative_performance "
+        "where spread_buy_hold is not null group by basket_pair",
+    )
+    merged = result.merge(latest, on="basket_pair")
+    assert len(merged) == len(result) and (merged["session_date"] == merged["d"]).all()
+    threshold = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"][
+        "basket_min_coverage"
+    ]
+    assert result["coverage_a"].ge(threshold).all() and result["coverage_b"].ge(threshold).all()
     assert result["spread_buy_hold"].to_numpy() == pytest.approx(
         (result["index_buy_hold_a"] / 100 - result["index_buy_hold_b"] / 100).to_numpy()
     )

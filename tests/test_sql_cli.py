@@ -70,16 +70,32 @@ def test_list_shows_tables_row_counts_columns_and_named_queries(demo_home: Path)
             assert line.split()[1] == str(rows), line
     finally:
         con.close()
-    assert "abnormal_return_market_model double" in result.stdout
+    # every column with its type and unit, in aligned columns under each table
+    columns = {
+        line.split()[0]: line.split()[1:3]
+        for line in result.stdout.splitlines()
+        if line.startswith("  ") and len(line.split()) >= 3
+    }
+    assert columns["abnormal_return_market_model"] == ["double", "fraction"]
+    assert columns["index_buy_hold_a"] == ["double", "index_points_base_100"]
+    assert columns["p_bmp"] == ["double", "p_value"]
+    lines = result.stdout.splitlines()
+    header = next(x for x in lines if x.split()[:3] == ["column", "type", "unit"])
+    assert header.index("type") < header.index("unit") < header.index("description")
     assert "xi_symposium_movers" in result.stdout
 
 
 def test_list_as_json(demo_home: Path) -> None:
     result = run_cli(demo_home, "sql", "--list", "--json")
     assert result.returncode == 0, result.stderr
-    tables = {r["table"]: r for r in json.loads(result.stdout)}
-    assert "marts.fct_event_car" in tables
-    assert "car double" in tables["marts.fct_event_car"]["columns"]
+    records = json.loads(result.stdout)
+    by_column = {(r["table"], r["column"]): r for r in records}
+    car = by_column["marts.fct_event_car", "car"]
+    assert (car["type"], car["unit"]) == ("double", "fraction")
+    assert car["description"] == "Cumulative market-model abnormal return."
+    assert car["rows"] > 0
+    marts = [r for r in records if r["table"].startswith("marts.")]
+    assert marts and all(r["unit"] and r["description"] for r in marts)
 
 
 def test_named_query_by_file_with_a_variable(demo_home: Path) -> None:

@@ -6,7 +6,8 @@ point at that folder, and swaps it into place with an atomic rename:
 
     published/builds/<build_id>/<schema>.<table>.parquet
     published/catalog.duckdb        views marts.<table>, reference.<table> over one build folder,
-                                    plus main.published_build and main.published_tables
+                                    plus main.published_build, main.published_tables and
+                                    main.published_columns (type, unit, description)
 
 A reader sees one complete build: the build that was current when it opened the catalog. The
 writer never opens the catalog in place, so a reader never sees a lock error or a half-written
@@ -21,6 +22,12 @@ Holes this closes (see docs/querying.md):
   `open_published` does not use them: it rebuilds the views from the relative paths in
   main.published_tables, so adrpulse keeps working if ADRPULSE_HOME is moved or copied.
 - The catalog is written in DuckDB's v1.4 storage format so that DuckDB 1.4+ clients can open it.
+
+What each column means travels with it: main.published_columns has one row per published column
+with its type, its unit (the vocabulary of dbt_project/README.md) and its description, read from
+dbt's manifest when the build is published (the project's own manifest, the one the Dagster
+assets are built from, unless the caller passes the docs); each view's columns carry the same as
+a comment, which the DuckDB CLI and BI tools show.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.introspect import ColumnDocs, read_column_docs
+
 CATALOG_NAME = "catalog.duckdb"
 BUILDS_DIR_NAME = "builds"
 KEEP_BUILDS = 3
@@ -46,6 +55,10 @@ PROVENANCE_TABLES = (("raw", "price_fetches"), ("raw", "news_fetches"))
 BUILD_ID_FORMAT = "%Y%m%dT%H%M%S%fZ"
 # Older DuckDB clients (CLI, DBeaver's JDBC driver) cannot open a file in 2.0's storage format.
 CATALOG_STORAGE_VERSION = "v1.4.0"
+# dbt's manifest of the project beside this package (dagster-dbt's DbtProject keeps it current:
+# every adrpulse command runs `dbt parse` when a model is newer). The repository layout is the only
+# thing warehouse/ knows of the dbt project; it reads the file as JSON and imports no dbt.
+DBT_MANIFEST = Path(__file__).resolve().parent.parent / "dbt_project" / "target" / "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -57,11 +70,23 @@ class PublishedTable:
 
 
 @dataclass(frozen=True)
+class PublishedColumn:
+    schema: str
+    table: str
+    name: str
+    position: int
+    data_type: str
+    unit: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
 class PublishResult:
     build_id: str
     build_dir: Path
     catalog_path: Path
     tables: list[PublishedTable]
+    columns: list[PublishedColumn]
 
 
 def tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -91,8 +116,13 @@ def publish(
     now: datetime | None = None,
     keep_builds: int = KEEP_BUILDS,
     prune_grace: timedelta = PRUNE_GRACE,
+    column_docs: ColumnDocs | None = None,
 ) -> PublishResult:
-    """Export the tables to a new build folder and atomically swap the catalog to it."""
+    """Export the tables to a new build folder and atomically swap the catalog to it.
+
+    `column_docs` gives each column's unit and description; by default they are read from the
+    project's dbt manifest (DBT_MANIFEST). A column without docs is published with nulls.
+    """
     published_dir = Path(published_dir).resolve()
     now = now or datetime.now(UTC)
     build_id = now.astimezone(UTC).strftime(BUILD_ID_FORMAT)
@@ -103,18 +133,19 @@ def publish(
     tmp_dir = builds / f".{build_id}.tmp"
     tmp_dir.mkdir(exist_ok=False)
     selected = list(tables) if tables is not None else tables_to_publish(con)
-    exported = _export(con, selected, tmp_dir, build_dir)
+    docs = read_column_docs(DBT_MANIFEST) if column_docs is None else column_docs
+    exported, columns = _export(con, selected, tmp_dir, build_dir, docs)
     _fsync_dir(tmp_dir)
     os.replace(tmp_dir, build_dir)
     _fsync_dir(builds)
 
     catalog_tmp = published_dir / f".{CATALOG_NAME}.{build_id}.tmp"
-    _write_catalog(catalog_tmp, build_id, now, exported, published_dir)
+    _write_catalog(catalog_tmp, build_id, now, exported, columns, published_dir)
     catalog_path = published_dir / CATALOG_NAME
     os.replace(catalog_tmp, catalog_path)
     _fsync_dir(published_dir)
     prune_builds(builds, current=build_id, now=now, keep=keep_builds, grace=prune_grace)
-    return PublishResult(build_id, build_dir, catalog_path, exported)
+    return PublishResult(build_id, build_dir, catalog_path, exported, columns)
 
 
 def _export(
@@ -122,8 +153,10 @@ def _export(
     selected: Sequence[tuple[str, str]],
     tmp_dir: Path,
     build_dir: Path,
-) -> list[PublishedTable]:
+    docs: ColumnDocs,
+) -> tuple[list[PublishedTable], list[PublishedColumn]]:
     exported: list[PublishedTable] = []
+    columns: list[PublishedColumn] = []
     # One transaction: every table of the build comes from the same snapshot of the warehouse.
     con.execute("begin transaction").fetchall()
     try:
@@ -136,11 +169,38 @@ def _export(
             ).fetchall()
             rows = con.execute(f"select count(*) from {source}").fetchall()[0][0]
             exported.append(PublishedTable(schema, name, int(rows), build_dir / target.name))
+            table_docs = docs.get((schema, name), {})
+            for column_name, data_type, position in con.execute(
+                "select column_name, data_type, ordinal_position from information_schema.columns "
+                "where table_catalog = current_database() and table_schema = ? "
+                "and table_name = ? order by ordinal_position",
+                [schema, name],
+            ).fetchall():
+                doc = table_docs.get(column_name.lower())
+                columns.append(
+                    PublishedColumn(
+                        schema, name, column_name, int(position), data_type.lower(),
+                        doc.unit if doc else None, doc.description if doc else None,
+                    )
+                )
     except BaseException:
         con.execute("rollback").fetchall()
         raise
     con.execute("commit").fetchall()
-    return exported
+    return exported, columns
+
+
+PUBLISHED_COLUMNS_DDL = (
+    "create table main.published_columns (schema_name varchar, table_name varchar, "
+    "column_name varchar, ordinal_position integer, data_type varchar, unit varchar, "
+    "description varchar)"
+)
+
+
+def _column_comment(column: PublishedColumn) -> str | None:
+    if column.description and column.unit:
+        return f"{column.description} (unit: {column.unit})"
+    return column.description or (f"unit: {column.unit}" if column.unit else None)
 
 
 def _write_catalog(
@@ -148,6 +208,7 @@ def _write_catalog(
     build_id: str,
     now: datetime,
     exported: Sequence[PublishedTable],
+    columns: Sequence[PublishedColumn],
     published_dir: Path,
 ) -> None:
     cat = duckdb.connect(
@@ -180,6 +241,19 @@ def _write_catalog(
                     table.path.relative_to(published_dir).as_posix(),
                 ],
             ).fetchall()
+        cat.execute(PUBLISHED_COLUMNS_DDL).fetchall()
+        cat.executemany(
+            "insert into main.published_columns values (?, ?, ?, ?, ?, ?, ?)",
+            [[c.schema, c.table, c.name, c.position, c.data_type, c.unit, c.description]
+             for c in columns],
+        )
+        for column in columns:
+            comment = _column_comment(column)
+            if comment:
+                cat.execute(
+                    f"comment on column {_quote(column.schema)}.{_quote(column.table)}."
+                    f"{_quote(column.name)} is {_literal(comment)}"
+                ).fetchall()
     finally:
         cat.close()
 
@@ -248,10 +322,12 @@ class PublishedBuild:
     build_id: str
     published_at: datetime
     tables: list[PublishedTable]
+    columns: list[PublishedColumn]
 
 
 def open_published(published_dir: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory connection with views marts.*, reference.* over the current published build.
+    """An in-memory connection with views marts.*, reference.* over the current published build,
+    and main.published_columns (each column's type, unit and description).
 
     The catalog is attached only to read which build is current, then detached: the views are
     created here from the build's relative paths, so the published folder can move. Attaching
@@ -281,6 +357,13 @@ def open_published_build(
             "select ? as build_id, ?::timestamptz as published_at",
             [build.build_id, build.published_at],
         ).fetchall()
+        con.execute(PUBLISHED_COLUMNS_DDL).fetchall()
+        if build.columns:
+            con.executemany(
+                "insert into main.published_columns values (?, ?, ?, ?, ?, ?, ?)",
+                [[c.schema, c.table, c.name, c.position, c.data_type, c.unit, c.description]
+                 for c in build.columns],
+            )
     except BaseException:
         con.close()
         raise
@@ -305,6 +388,16 @@ def _read_current_build(con: duckdb.DuckDBPyConnection, published_dir: Path) -> 
             "select schema_name, table_name, row_count, relative_path "
             "from published_catalog.main.published_tables order by 1, 2"
         ).fetchall()
+        try:
+            column_rows = con.execute(
+                "select schema_name, table_name, column_name, ordinal_position, data_type, "
+                "unit, description from published_catalog.main.published_columns "
+                "order by 1, 2, 4"
+            ).fetchall()
+        except duckdb.CatalogException:
+            # published before columns were documented: readable, just without units (the
+            # next publish adds them)
+            column_rows = []
     except duckdb.CatalogException as exc:
         raise FileNotFoundError(
             f"{catalog} was written by an older version of ADR Pulse (no published_tables): "
@@ -316,7 +409,8 @@ def _read_current_build(con: duckdb.DuckDBPyConnection, published_dir: Path) -> 
         PublishedTable(schema, name, int(count), published_dir / relative)
         for schema, name, count, relative in rows
     ]
-    return PublishedBuild(build_id, published_at, tables)
+    columns = [PublishedColumn(*row) for row in column_rows]
+    return PublishedBuild(build_id, published_at, tables, columns)
 
 
 def current_build(published_dir: Path) -> PublishedBuild:

@@ -199,58 +199,70 @@ def resolve_query_file(name_or_path: str, directory: Path = QUERIES_DIR) -> Path
     )
 
 
-Column = tuple[str, str]  # name, type
+@dataclass(frozen=True)
+class ListedTable:
+    name: str  # schema.table
+    rows: int
+    columns: list[tuple[str, str, str | None, str | None]]  # name, type, unit, description
 
 
-def list_published(settings: Settings) -> tuple[str, list[tuple[str, int, list[Column]]]]:
-    """The current build id and, per published table, its row count and (column, type) list."""
-    import duckdb
-
-    from warehouse.publish import open_published_build
+def list_published(settings: Settings) -> tuple[str, list[ListedTable]]:
+    """The current build id and its tables: row counts, and each column's type, unit and meaning
+    (main.published_columns, from dbt's manifest when the build was published)."""
+    from warehouse.publish import current_build
 
     try:
-        con, build = open_published_build(settings.published_dir)
+        build = current_build(settings.published_dir)
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
-    try:
-        column_rows = con.execute(
+    by_table: dict[str, list[tuple[str, str, str | None, str | None]]] = {}
+    for column in sorted(build.columns, key=lambda c: (c.schema, c.table, c.position)):
+        by_table.setdefault(f"{column.schema}.{column.table}", []).append(
+            (column.name, column.data_type, column.unit, column.description)
+        )
+    if not build.columns:
+        # a build published before its columns were documented: names and types from the views
+        _, column_rows = query_published(
+            settings,
             "select table_schema || '.' || table_name, column_name, lower(data_type) "
             "from information_schema.columns where table_catalog = current_database() "
-            "order by table_schema, table_name, ordinal_position"
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise CliError(f"could not list the published tables: {exc}") from exc
-    finally:
-        con.close()
-    by_table: dict[str, list[Column]] = {}
-    for table, column, data_type in column_rows:
-        by_table.setdefault(table, []).append((column, data_type))
+            "order by table_schema, table_name, ordinal_position",
+        )
+        for table, name, type_ in column_rows:
+            by_table.setdefault(table, []).append((name, type_, None, None))
     tables = [
-        (f"{t.schema}.{t.name}", t.rows, by_table.get(f"{t.schema}.{t.name}", []))
+        ListedTable(f"{t.schema}.{t.name}", t.rows, by_table.get(f"{t.schema}.{t.name}", []))
         for t in build.tables
     ]
     return build.build_id, tables
 
 
-def _column_list(columns: Sequence[Column]) -> str:
-    return ", ".join(f"{name} {data_type}" for name, data_type in columns)
-
-
 def print_listing(settings: Settings, fmt: str) -> None:
     build_id, tables = list_published(settings)
     if fmt != "table":
-        rows = [(name, rows, _column_list(cols)) for name, rows, cols in tables]
-        print_result(["table", "rows", "columns"], rows, fmt, footer=False)
+        # one record per column, so that scripts get the unit and description of each
+        rows = [
+            (table.name, table.rows, name, type_, unit, description)
+            for table in tables
+            for name, type_, unit, description in table.columns
+        ]
+        print_result(
+            ["table", "rows", "column", "type", "unit", "description"], rows, fmt, footer=False
+        )
         return
     print(f"Published build {build_id}\n")
-    print(format_table(["table", "rows", "columns"], [(n, r, len(c)) for n, r, c in tables]))
-    for name, _, cols in tables:
-        print(f"\n{name}")
-        print(
-            textwrap.fill(
-                _column_list(cols), width=100, initial_indent="  ", subsequent_indent="  "
-            )
+    counts = [(t.name, t.rows, len(t.columns)) for t in tables]
+    print(format_table(["table", "rows", "columns"], counts))
+    for table in tables:
+        print(f"\n{table.name}")
+        listing = format_table(
+            ["column", "type", "unit", "description"], table.columns, max_width=60
         )
+        print(textwrap.indent(listing, "  "))
+    print(
+        "\nUnits: dbt_project/README.md, \"Units of the mart columns\".\n"
+        "Full descriptions: adrpulse sql \"select * from published_columns\""
+    )
     queries = named_queries()
     if queries:
         print("\nNamed queries (adrpulse sql --file NAME [--set NAME=VALUE]):")
@@ -399,7 +411,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--list",
         action="store_true",
-        help="list the published tables, their row counts and columns, and the named queries",
+        help="list the published tables, their row counts, each column's type, unit and "
+        "meaning, and the named queries",
     )
     group = p.add_mutually_exclusive_group()
     group.add_argument("--csv", action="store_true", help="print CSV")

@@ -4,6 +4,8 @@ own loader, then `dbt build` run in-process (dbtRunner) with its artifacts in a 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -18,7 +20,10 @@ from warehouse.schema import create_raw_schema
 
 DBT_DIR = DBT_PROJECT_DIR
 SAMPLE_ARCHIVE = SAMPLE_ARCHIVE_DIR
-__all__ = ["DBT_DIR", "SAMPLE_ARCHIVE", "SEEDS_DIR", "invoke_dbt", "run_dbt_build"]
+__all__ = [
+    "DBT_DIR", "SAMPLE_ARCHIVE", "SEEDS_DIR", "build_sample_warehouse", "invoke_dbt",
+    "run_dbt_build", "unit_vocabulary",
+]
 
 
 def load_archive_prices(con: duckdb.DuckDBPyConnection, archive_root: Path) -> int:
@@ -69,13 +74,28 @@ def run_dbt_build(warehouse: Path, workdir: Path, extra: list[str] | None = None
         pytest.fail(f"dbt build failed: {result.exception}\n" + "\n".join(failures))
 
 
-def build_sample_warehouse(workdir: Path) -> Path:
-    """Raw tables from the sample archive's price fetches, then `dbt build` (news tables empty)."""
+def build_sample_warehouse(
+    workdir: Path,
+    edit_raw: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> Path:
+    """Raw tables from the sample archive's price fetches, then `dbt build` (news tables empty).
+
+    `edit_raw`, when given, changes the loaded raw tables before the build (e.g. deletes bars to
+    see what the marts make of a gap)."""
     warehouse = workdir / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     try:
         assert load_archive_prices(con, SAMPLE_ARCHIVE) > 0
+        if edit_raw is not None:
+            edit_raw(con)
     finally:
         con.close()
     run_dbt_build(warehouse, workdir)
     return warehouse
+
+
+def unit_vocabulary() -> set[str]:
+    """The units listed in dbt_project/README.md, section "Units of the mart columns"."""
+    readme = (DBT_DIR / "README.md").read_text()
+    section = readme.split("## Units of the mart columns", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE))

@@ -2,7 +2,9 @@
 -- fct_ticker_performance.
 -- One row per ticker and XNYS session between the ticker's first and last bar, including sessions
 -- with no bar: a missing bar stays a row with null prices, and both its return and the next
--- session's return are null (never forward-filled into a zero return).
+-- session's return are null (never forward-filled into a zero return). return_since_previous_close
+-- spans such a gap instead: the move from the last close before the session to its close, on the
+-- session the ticker trades again (the basket indices count a missing member's move there).
 -- Incremental runs (macros/incremental_prices.sql) recompute, for each ticker with bars from a
 -- fetch newer than the table's largest fetch_id, every session after its last unchanged bar before
 -- the earliest changed one: that bar is the only history a return needs, and starting right after
@@ -154,10 +156,16 @@ ticker_sessions as (
 with_previous as (
     select
         *,
-        lag(adj_close_price) over (
-            partition by ticker order by session_index
-        )                                           as previous_adj_close_price
+        lag(adj_close_price) over by_ticker         as previous_adj_close_price,
+        -- The last close before this session, however many sessions back (one sort with the lag
+        -- above). In an incremental run the first rewritten row's is prior_bar_date's bar, which
+        -- is read, so it matches a full build.
+        lag(adj_close_price ignore nulls) over by_ticker
+                                                    as previous_close_price,
+        lag(case when adj_close_price is not null then session_index end ignore nulls)
+            over by_ticker                          as previous_close_session_index
     from ticker_sessions
+    window by_ticker as (partition by ticker order by session_index)
 ),
 
 final as (
@@ -176,6 +184,12 @@ final as (
             when previous_adj_close_price > 0 and adj_close_price is not null
                 then adj_close_price / previous_adj_close_price - 1
         end                                         as daily_return,
+        session_index - previous_close_session_index
+                                                    as sessions_since_previous_close,
+        case
+            when previous_close_price > 0 and adj_close_price is not null
+                then adj_close_price / previous_close_price - 1
+        end                                         as return_since_previous_close,
         fetch_id,
         {{ built_at() }}                            as built_at
     from with_previous

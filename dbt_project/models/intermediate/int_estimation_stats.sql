@@ -1,15 +1,55 @@
 -- One row per event-ticker pair: the market model fitted by OLS over the estimation window.
 -- r_i = alpha + beta * r_m + e on the sessions where both returns exist; residual_sd is
 -- sqrt(SSR / (M - 2)) with M = estimation_obs. A pair with fewer than var('min_estimation_obs')
--- observations (or a degenerate fit) is kept, flagged not included, with the reason.
+-- observations (or a degenerate fit) is kept, flagged not included, with the reason, which says
+-- exactly what is missing (the first that applies):
+--   'ticker is the benchmark'
+--   'no prices for this ticker' / 'no prices for the benchmark SPY': nothing stored at all
+--   'event after the last stored session': the estimation window is not stored yet
+--   'no prices for this ticker in the estimation window (its bars run from D1 to D2)', and the
+--     same for the benchmark: the window lies outside the stored bars, or inside a gap
+--   'N of M estimation returns, minimum M0': M = sessions of the window, N = those with both
+--     returns (a return needs the session's bar and the one before, for the ticker and the
+--     benchmark)
+--   'market model could not be fitted (constant benchmark return)', 'zero residual variance'
+{%- set window_length = var('estimation_window_end') - var('estimation_window_start') + 1 %}
 with events as (
     select event_id, ticker from {{ ref('int_events') }}
 ),
 
 estimation_rows as (
-    select event_id, ticker, relative_day, session_date, stock_return, benchmark_return
+    select event_id, ticker, relative_day, session_date, has_bar, stock_return,
+           benchmark_has_bar, benchmark_return
     from {{ ref('int_event_windows') }}
     where window_part = 'estimation'
+),
+
+tickers as (
+    select ticker, has_prices, first_bar_date, last_bar_date
+    from {{ ref('int_ticker_groups') }}
+),
+
+benchmark as (
+    select
+        coalesce(bool_or(has_prices), false)  as has_prices,
+        min(first_bar_date)                   as first_bar_date,
+        max(last_bar_date)                    as last_bar_date
+    from tickers
+    where ticker = '{{ var("benchmark_ticker") }}'
+),
+
+-- What the stored rows of each pair's estimation window hold. Rows exist for every session up to
+-- the last stored one, whatever the ticker's bars, so a window whose last relative day has no row
+-- ends after the last stored session.
+coverage as (
+    select
+        event_id,
+        ticker,
+        max(relative_day)                     as last_stored_relative_day,
+        count(*) filter (where has_bar)       as ticker_bars,
+        count(*) filter (where benchmark_has_bar) as benchmark_bars
+    from estimation_rows
+    group by event_id, ticker
 ),
 
 fits as (
@@ -54,6 +94,15 @@ combined as (
         events.event_id,
         events.ticker,
         '{{ var("benchmark_ticker") }}'                       as benchmark_ticker,
+        coalesce(tickers.has_prices, false)                   as has_prices,
+        tickers.first_bar_date,
+        tickers.last_bar_date,
+        benchmark.has_prices                                  as benchmark_has_prices,
+        benchmark.first_bar_date                              as benchmark_first_bar_date,
+        benchmark.last_bar_date                               as benchmark_last_bar_date,
+        coverage.last_stored_relative_day,
+        coalesce(coverage.ticker_bars, 0)                     as ticker_bars,
+        coalesce(coverage.benchmark_bars, 0)                  as benchmark_bars,
         fits.estimation_start_date,
         fits.estimation_end_date,
         coalesce(fits.estimation_sessions, 0)                 as estimation_sessions,
@@ -71,17 +120,49 @@ combined as (
     left join residual_sums
         on residual_sums.event_id = events.event_id
         and residual_sums.ticker = events.ticker
+    left join tickers
+        on tickers.ticker = events.ticker
+    left join coverage
+        on coverage.event_id = events.event_id
+        and coverage.ticker = events.ticker
+    cross join benchmark
 ),
 
 final as (
     select
-        *,
+        event_id,
+        ticker,
+        benchmark_ticker,
+        has_prices,
+        estimation_start_date,
+        estimation_end_date,
+        estimation_sessions,
+        estimation_obs,
+        alpha,
+        beta,
+        sum_squared_residuals,
+        residual_sd,
         case
             when ticker = benchmark_ticker
                 then 'ticker is the benchmark'
+            when not has_prices
+                then 'no prices for this ticker'
+            when not benchmark_has_prices
+                then 'no prices for the benchmark ' || benchmark_ticker
+            when coalesce(last_stored_relative_day < {{ var('estimation_window_end') }}, true)
+                then 'event after the last stored session'
+            when ticker_bars = 0
+                then 'no prices for this ticker in the estimation window (its bars run from '
+                    || cast(first_bar_date as varchar) || ' to '
+                    || cast(last_bar_date as varchar) || ')'
+            when benchmark_bars = 0
+                then 'no prices for the benchmark ' || benchmark_ticker
+                    || ' in the estimation window (its bars run from '
+                    || cast(benchmark_first_bar_date as varchar) || ' to '
+                    || cast(benchmark_last_bar_date as varchar) || ')'
             when estimation_obs < {{ var('min_estimation_obs') }}
-                then 'only ' || estimation_obs || ' estimation returns (minimum '
-                    || {{ var('min_estimation_obs') }} || ')'
+                then estimation_obs || ' of {{ window_length }} estimation returns, minimum '
+                    || {{ var('min_estimation_obs') }}
             when beta is null
                 then 'market model could not be fitted (constant benchmark return)'
             when residual_sd is null or residual_sd = 0

@@ -6,6 +6,13 @@
 --   t_statistic = car / (residual_sd * sqrt(L)), the single-pair test; it equals scar by
 --   construction, kept as its own column so each use reads by its name. p_value: two-sided, normal.
 -- A window statistic needs every one of its L returns: otherwise it is null and the row excluded.
+-- exclusion_reason: the pair's own (int_estimation_stats) when its market model is not used, else
+-- what the window lacks, the first that applies:
+--   'event after the last stored session': day 0 is not stored yet
+--   'window ends after the last stored session (k of L sessions stored)'
+--   'day 0 falls on a missing bar', 'day 0 falls on a missing bar of the benchmark SPY'
+--   'k of L abnormal returns: no bar on D1, D2; no SPY bar on D3': the missing bars from the
+--     session before the window (whose close the first return needs) to its end
 with window_returns as (
     select * from {{ ref('int_event_window_returns') }}
 ),
@@ -20,6 +27,24 @@ events as (
 
 summary_windows as (
     {{ summary_windows_relation() }}
+),
+
+-- The rows the summary windows can reach (each from the session before it) and day 0; the rest
+-- of the estimation window is not read.
+{%- set first_read = [var('summary_windows') | map('first') | min - 1, 0] | min %}
+{%- set last_read = [var('summary_windows') | map('last') | max, 0] | max %}
+window_rows as (
+    select event_id, ticker, relative_day, session_date, has_bar, benchmark_has_bar
+    from {{ ref('int_event_windows') }}
+    where relative_day between {{ first_read }} and {{ last_read }}
+),
+
+-- Rows exist for every session up to the last stored one, whatever the bars; a pair without any
+-- here has no row on day 0, i.e. day 0 is not stored.
+pair_last_stored as (
+    select event_id, ticker, max(relative_day) as last_stored_relative_day
+    from window_rows
+    group by event_id, ticker
 ),
 
 pair_windows as (
@@ -58,6 +83,29 @@ window_sums as (
         and window_returns.ticker = pair_windows.ticker
         and window_returns.relative_day
             between pair_windows.window_start and pair_windows.window_end
+    group by pair_windows.event_id, pair_windows.ticker, pair_windows.window_label
+),
+
+-- The bars a window's returns need, from the session before it to its end, that are missing.
+window_bars as (
+    select
+        pair_windows.event_id,
+        pair_windows.ticker,
+        pair_windows.window_label,
+        bool_or(window_rows.relative_day = 0 and not window_rows.has_bar)
+                                                            as day_zero_bar_missing,
+        bool_or(window_rows.relative_day = 0 and not window_rows.benchmark_has_bar)
+                                                            as day_zero_benchmark_bar_missing,
+        list(window_rows.session_date order by window_rows.relative_day)
+            filter (where not window_rows.has_bar)          as missing_bar_dates,
+        list(window_rows.session_date order by window_rows.relative_day)
+            filter (where not window_rows.benchmark_has_bar) as missing_benchmark_bar_dates
+    from pair_windows
+    inner join window_rows
+        on window_rows.event_id = pair_windows.event_id
+        and window_rows.ticker = pair_windows.ticker
+        and window_rows.relative_day
+            between pair_windows.window_start - 1 and pair_windows.window_end
     group by pair_windows.event_id, pair_windows.ticker, pair_windows.window_label
 ),
 
@@ -108,9 +156,32 @@ final as (
         coalesce(window_confounders.confounding_event_ids, []) as confounding_event_ids,
         case
             when not stats.is_included then stats.exclusion_reason
-            when coalesce(window_sums.returns_market_model, 0) < pair_windows.window_length
-                then 'window incomplete: ' || coalesce(window_sums.returns_market_model, 0)
-                    || ' of ' || pair_windows.window_length || ' abnormal returns'
+            when coalesce(window_sums.returns_market_model, 0) = pair_windows.window_length
+                then null
+            when coalesce(pair_last_stored.last_stored_relative_day < 0, true)
+                then 'event after the last stored session'
+            when pair_last_stored.last_stored_relative_day < pair_windows.window_end
+                then 'window ends after the last stored session ('
+                    || coalesce(window_sums.window_sessions, 0) || ' of '
+                    || pair_windows.window_length || ' sessions stored)'
+            when pair_windows.window_start <= 0 and pair_windows.window_end >= 0
+                and window_bars.day_zero_bar_missing
+                then 'day 0 falls on a missing bar'
+            when pair_windows.window_start <= 0 and pair_windows.window_end >= 0
+                and window_bars.day_zero_benchmark_bar_missing
+                then 'day 0 falls on a missing bar of the benchmark ' || stats.benchmark_ticker
+            else coalesce(window_sums.returns_market_model, 0) || ' of '
+                || pair_windows.window_length || ' abnormal returns'
+                || case when len(window_bars.missing_bar_dates) > 0
+                    then ': no bar on '
+                        || array_to_string(cast(window_bars.missing_bar_dates as varchar[]), ', ')
+                    else '' end
+                || case when len(window_bars.missing_benchmark_bar_dates) > 0
+                    then case when len(window_bars.missing_bar_dates) > 0 then '; ' else ': ' end
+                        || 'no ' || stats.benchmark_ticker || ' bar on '
+                        || array_to_string(
+                            cast(window_bars.missing_benchmark_bar_dates as varchar[]), ', ')
+                    else '' end
         end                                                   as exclusion_reason
     from pair_windows
     inner join stats
@@ -124,6 +195,13 @@ final as (
         on window_confounders.event_id = pair_windows.event_id
         and window_confounders.ticker = pair_windows.ticker
         and window_confounders.window_label = pair_windows.window_label
+    left join window_bars
+        on window_bars.event_id = pair_windows.event_id
+        and window_bars.ticker = pair_windows.ticker
+        and window_bars.window_label = pair_windows.window_label
+    left join pair_last_stored
+        on pair_last_stored.event_id = pair_windows.event_id
+        and pair_last_stored.ticker = pair_windows.ticker
 )
 
 select

@@ -11,7 +11,8 @@
 -- [var estimation_window_start, var estimation_window_end] and the event window
 -- [var event_window_start, var event_window_end]. Relative days count XNYS sessions. Sessions after
 -- the last loaded session (the future, for recent events) have no row yet. The ticker's and the
--- benchmark's returns are joined as they are: a missing return stays null.
+-- benchmark's returns are joined as they are: a missing return stays null, and has_bar /
+-- benchmark_has_bar say which bar is missing (int_event_car names them in its exclusion reasons).
 -- Incremental runs rewrite whole pairs (delete+insert on event_id, ticker), only those whose rows
 -- can differ: a pair that is new or whose day 0 moved; a pair whose window reaches a session of
 -- its ticker or of the benchmark at or after that ticker's earliest bar from a fetch newer than
@@ -142,14 +143,14 @@ windows as (
 
 -- Only the tickers and sessions of the pairs rewritten are read.
 returns as (
-    select ticker, session_date, daily_return, fetch_id
+    select ticker, session_date, has_bar, daily_return, fetch_id
     from {{ ref('int_daily_returns') }}
     where ticker in (select ticker from pairs)
         and session_date >= (select min(session_date) from windows)
 ),
 
 benchmark_returns as (
-    select session_date, daily_return, fetch_id
+    select session_date, has_bar, daily_return, fetch_id
     from {{ ref('int_daily_returns') }}
     where ticker = '{{ var("benchmark_ticker") }}'
 ),
@@ -161,8 +162,11 @@ final as (
         windows.relative_day,
         windows.session_date,
         windows.window_part,
+        -- no row: the session lies outside the ticker's stored bars
+        coalesce(returns.has_bar, false)      as has_bar,
         returns.daily_return                  as stock_return,
         '{{ var("benchmark_ticker") }}'       as benchmark_ticker,
+        coalesce(benchmark_returns.has_bar, false) as benchmark_has_bar,
         benchmark_returns.daily_return        as benchmark_return,
         greatest(returns.fetch_id, benchmark_returns.fetch_id) as fetch_id
     from windows

@@ -1,5 +1,7 @@
 -- One row per event, group and summary window: the cross-section of the event's included pairs.
 -- Groups: each ticker's universe group, plus 'all' (every ticker of the event).
+-- Counts: pairs_in_scope = the event's tickers in the group (universe tickers without any stored
+-- price included); pairs_with_prices = those with stored prices; pairs_included = N.
 -- Conventions (N = included pairs; sd = sample standard deviation, N - 1):
 --   caar = mean CAR (market model); t_cross_sectional = sqrt(N) * caar / sd(CAR)
 --   t_bmp = sqrt(N) * mean(SCAR) / sd(SCAR)  (Boehmer-Musumeci-Poulsen 1991)
@@ -18,19 +20,31 @@ windows as (
     where window_part = 'estimation'
 ),
 
-stats as (
+all_stats as (
     select * from {{ ref('int_estimation_stats') }}
+),
+
+stats as (
+    select * from all_stats
     where is_included
+),
+
+priced_cars as (
+    select cars.*, all_stats.has_prices
+    from cars
+    inner join all_stats
+        on all_stats.event_id = cars.event_id
+        and all_stats.ticker = cars.ticker
 ),
 
 pair_groups as (
     select event_id, ticker, group_name as summary_group, window_label, window_start, window_end,
-           car, car_market_adjusted, bhar, scar, is_included, has_confounding_event
-    from cars
+           car, car_market_adjusted, bhar, scar, is_included, has_confounding_event, has_prices
+    from priced_cars
     union all
     select event_id, ticker, 'all' as summary_group, window_label, window_start, window_end,
-           car, car_market_adjusted, bhar, scar, is_included, has_confounding_event
-    from cars
+           car, car_market_adjusted, bhar, scar, is_included, has_confounding_event, has_prices
+    from priced_cars
 ),
 
 estimation_residuals as (
@@ -90,7 +104,8 @@ aggregated as (
         window_label,
         min(window_start)                                          as window_start,
         min(window_end)                                            as window_end,
-        count(*)                                                   as pairs_total,
+        count(*)                                                   as pairs_in_scope,
+        count(*) filter (where has_prices)                         as pairs_with_prices,
         count(*) filter (where is_included)                        as pairs_included,
         count(*) filter (where is_included and has_confounding_event) as pairs_confounded,
         count(*) filter (where is_included and car > 0)            as pairs_positive,
@@ -140,7 +155,8 @@ final as (
         window_label,
         window_start,
         window_end,
-        pairs_total,
+        pairs_in_scope,
+        pairs_with_prices,
         pairs_included,
         pairs_confounded,
         pairs_positive,

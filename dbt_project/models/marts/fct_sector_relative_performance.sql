@@ -6,18 +6,27 @@
 -- One row per session on or after the base date and basket pair (var basket_pairs: A vs B).
 -- A basket is a group of int_ticker_groups (equal weight over its members; priced tickers outside
 -- the universe form 'unclassified') or a single ticker.
--- Conventions, both indices 100 at the base session (the last session on or before
--- var basket_base_date), built on adjusted closes:
---   index_buy_hold = 100 * mean over members of P_t / P_base: buy-and-hold from the base date.
---     Null on a session where any member lacks a price (no silent change of composition).
---   index_daily_rebalanced = 100 * prod over sessions after the base of (1 + mean member return):
---     equal weights restored every session. The mean uses the members with a return that session
---     (see members_with_return_*); null from the first session where no member has one.
+-- Both indices describe the same basket, 100 at the base session (the last session on or before
+-- var basket_base_date), on adjusted closes:
+--   constituents: the members with a close on or before the base session (the base close is the
+--     last one; looked up over the sessions this model reads, below). A member without one (no
+--     prices, or a first bar after the base) is in neither index.
+--   a constituent without a bar on a session is held at its last close: flat that session, and
+--     its move from that close to its next one counts on the session it trades again
+--     (int_daily_returns.return_since_previous_close). A deleted bar therefore changes the indices
+--     only by that one session's rebalancing, not for good.
+--   index_buy_hold = 100 * mean over constituents of (last close on or before t) / base close.
+--   index_daily_rebalanced = 100 * prod over sessions after the base of (1 + R), R = mean over
+--     the constituents held that session (with a close before it) of their move that session.
+--   coverage = constituents with a bar this session / members: one rule for both indices. Below
+--     var basket_min_coverage both indices, the basket's daily return and everything built on
+--     them (spreads, relative strengths, rolling windows containing the session) are null; the
+--     indices continue underneath, so the next covered session shows the right level.
 --   spread_* = R_A - R_B with R = index / 100 - 1: the arithmetic spread of returns since base.
 --   relative_strength_* = (1 + R_A) / (1 + R_B) = index_A / index_B: the geometric comparison.
 --   rolling_beta_N = cov(r_A, r_B) / var(r_B) and rolling_correlation_N over the last N sessions of
---     daily-rebalanced basket returns (history before the base date included); null unless all N
---     sessions have both returns.
+--     daily basket returns (history before the base date included); null unless all N sessions
+--     have both (covered) returns.
 -- Only the sessions the output needs are read: from the base session on, plus the longest
 -- rolling window's sessions before it. The rest of the history cannot change a row, and reading it
 -- made the daily run grow with history (int_daily_returns is stored in session order, so the
@@ -39,7 +48,14 @@ first_needed_session as (
 ),
 
 returns as (
-    select *
+    select
+        ticker,
+        session_date,
+        session_index,
+        has_bar,
+        adj_close_price,
+        sessions_since_previous_close,
+        return_since_previous_close
     from {{ ref('int_daily_returns') }}
     where session_date >= (select session_date from first_needed_session)
 ),
@@ -80,12 +96,25 @@ base_session as (
     where session_date <= date '{{ var("basket_base_date") }}'
 ),
 
-base_prices as (
-    select returns.ticker, returns.adj_close_price as base_price
-    from returns
+-- The constituents and their base closes: each member's last close on or before the base.
+constituents as (
+    select
+        basket_members.basket,
+        basket_members.ticker,
+        arg_max(returns.adj_close_price, returns.session_index) as base_price
+    from basket_members
+    inner join returns
+        on returns.ticker = basket_members.ticker
     cross join base_session
-    where returns.session_date = base_session.base_date
+    where returns.session_date <= base_session.base_date
         and returns.adj_close_price > 0
+    group by basket_members.basket, basket_members.ticker
+),
+
+constituent_counts as (
+    select basket, count(*) as members_in_index
+    from constituents
+    group by basket
 ),
 
 span as (
@@ -93,29 +122,62 @@ span as (
     from returns
 ),
 
-spine as (
-    select basket_names.basket, calendar.session_date, calendar.session_index
-    from basket_names
+sessions as (
+    select calendar.session_date, calendar.session_index
+    from calendar
     cross join span
-    inner join calendar
-        on calendar.session_index between span.first_index and span.last_index
+    where calendar.session_index between span.first_index and span.last_index
+),
+
+-- Every constituent on every session read, with or without a row in int_daily_returns (before a
+-- first bar or after a last one there is none).
+constituent_sessions as (
+    select
+        constituents.basket,
+        constituents.ticker,
+        constituents.base_price,
+        sessions.session_date,
+        sessions.session_index,
+        coalesce(returns.has_bar, false)        as has_bar,
+        returns.adj_close_price,
+        returns.sessions_since_previous_close,
+        returns.return_since_previous_close
+    from constituents
+    cross join sessions
+    left join returns
+        on returns.ticker = constituents.ticker
+        and returns.session_index = sessions.session_index
+),
+
+held as (
+    select
+        *,
+        -- Held: a close precedes this session (int_daily_returns knows one before the sessions
+        -- read; after a last bar there is no row, but an earlier close in the grid).
+        sessions_since_previous_close is not null
+            or count(adj_close_price) over (
+                by_member rows between unbounded preceding and 1 preceding
+            ) > 0                                       as is_held,
+        last_value(adj_close_price ignore nulls) over (
+            by_member rows between unbounded preceding and current row
+        )                                               as last_close
+    from constituent_sessions
+    window by_member as (partition by basket, ticker order by session_index)
 ),
 
 member_days as (
     select
-        basket_members.basket,
-        returns.session_date,
-        count(returns.adj_close_price)                          as members_priced,
-        count(returns.daily_return)                             as members_with_return,
-        avg(returns.daily_return)                               as basket_return,
-        count(returns.adj_close_price / base_prices.base_price) as members_rebased,
-        avg(returns.adj_close_price / base_prices.base_price)   as mean_rebased_price
-    from basket_members
-    inner join returns
-        on returns.ticker = basket_members.ticker
-    left join base_prices
-        on base_prices.ticker = basket_members.ticker
-    group by basket_members.basket, returns.session_date
+        basket,
+        session_date,
+        count(*) filter (where has_bar)                          as members_priced,
+        count(*) filter (where has_bar and is_held)              as members_with_return,
+        -- held members without a bar are flat: they count in the mean with a zero move
+        sum(case when has_bar and is_held then return_since_previous_close else 0 end)
+            filter (where is_held)
+            / nullif(count(*) filter (where is_held), 0)         as basket_return,
+        avg(last_close / base_price)                             as mean_rebased_price
+    from held
+    group by basket, session_date
 ),
 
 basket_days as (
@@ -124,15 +186,23 @@ basket_days as (
         spine.session_date,
         spine.session_index,
         member_counts.members_total,
-        coalesce(member_days.members_priced, 0)       as members_priced,
-        coalesce(member_days.members_with_return, 0)  as members_with_return,
+        coalesce(constituent_counts.members_in_index, 0)  as members_in_index,
+        coalesce(member_days.members_priced, 0)           as members_priced,
+        coalesce(member_days.members_with_return, 0)      as members_with_return,
+        coalesce(member_days.members_priced, 0) / member_counts.members_total as coverage,
+        coalesce(member_days.members_priced, 0) / member_counts.members_total
+            >= {{ var('basket_min_coverage') }}           as is_covered,
         member_days.basket_return,
-        case when member_days.members_rebased = member_counts.members_total
-            then 100 * member_days.mean_rebased_price
-        end                                           as index_buy_hold
-    from spine
+        100 * member_days.mean_rebased_price              as index_buy_hold
+    from (
+        select basket_names.basket, sessions.session_date, sessions.session_index
+        from basket_names
+        cross join sessions
+    ) as spine
     inner join member_counts
         on member_counts.basket = spine.basket
+    left join constituent_counts
+        on constituent_counts.basket = spine.basket
     left join member_days
         on member_days.basket = spine.basket
         and member_days.session_date = spine.session_date
@@ -155,13 +225,17 @@ compounded as (
         session_date,
         session_index,
         members_total,
+        members_in_index,
         members_priced,
         members_with_return,
-        basket_return,
-        index_buy_hold,
-        case when count(return_since_base_step) over running = count(*) over running
+        coverage,
+        is_covered,
+        case when is_covered then basket_return end   as basket_return,
+        case when is_covered then index_buy_hold end  as index_buy_hold,
+        case when is_covered
+                and count(return_since_base_step) over running = count(*) over running
             then 100 * product(1 + return_since_base_step) over running
-        end as index_daily_rebalanced
+        end                                           as index_daily_rebalanced
     from since_base
     window running as (
         partition by basket order by session_index
@@ -175,8 +249,8 @@ pair_days as (
         basket_pairs.basket_b,
         a.session_date,
         a.session_index,
-        a.basket_return as basket_return_a,
-        b.basket_return as basket_return_b
+        case when a.is_covered then a.basket_return end as basket_return_a,
+        case when b.is_covered then b.basket_return end as basket_return_b
     from basket_pairs
     inner join basket_days as a
         on a.basket = basket_pairs.basket_a
@@ -216,13 +290,15 @@ final as (
         basket_pairs.basket_a || '_vs_' || basket_pairs.basket_b   as basket_pair,
         base_session.base_date,
         a.members_total                                             as members_total_a,
+        a.members_in_index                                          as members_in_index_a,
         a.members_priced                                            as members_priced_a,
         a.members_with_return                                       as members_with_return_a,
         b.members_total                                             as members_total_b,
+        b.members_in_index                                          as members_in_index_b,
         b.members_priced                                            as members_priced_b,
         b.members_with_return                                       as members_with_return_b,
-        a.members_priced / a.members_total                          as coverage_a,
-        b.members_priced / b.members_total                          as coverage_b,
+        a.coverage                                                  as coverage_a,
+        b.coverage                                                  as coverage_b,
         a.basket_return                                             as daily_return_a,
         b.basket_return                                             as daily_return_b,
         a.index_buy_hold                                            as index_buy_hold_a,
