@@ -26,6 +26,8 @@ class ReportData:
     event_summary: pd.DataFrame  # event_id, summary_group, pairs, caar, ci, t_kp, p_kp
     ticker_performance: pd.DataFrame  # latest row per ticker with its name and group
     synthetic: bool = False  # built (at least partly) from the synthetic sample archive
+    forced: bool = False  # built past failed blocking checks (adrpulse build --force)
+    failed_checks: tuple[str, ...] = ()
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -44,6 +46,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "select build_id, published_at from main.published_build"
     ).fetchall()[0]
     synthetic = _built_from_synthetic_data(con)
+    forced, failed_checks = _forced(con)
     relative = _frame(
         con,
         "select session_date, base_date, index_buy_hold_a as index_a, "
@@ -100,8 +103,28 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "order by universe.group_name, perf.ticker",
     )
     return ReportData(
-        build_id, published_at, relative, events, car_paths, summary, tickers, synthetic
+        build_id,
+        published_at,
+        relative,
+        events,
+        car_paths,
+        summary,
+        tickers,
+        synthetic,
+        forced,
+        failed_checks,
     )
+
+
+def _forced(con: duckdb.DuckDBPyConnection) -> tuple[bool, tuple[str, ...]]:
+    """Whether the build was published past failed blocking checks, and which."""
+    try:
+        forced, failed = con.execute(
+            "select forced, failed_checks from main.published_build"
+        ).fetchall()[0]
+    except duckdb.BinderException:  # a connection without the provenance columns
+        return False, ()
+    return bool(forced), tuple(failed or ())
 
 
 def _built_from_synthetic_data(con: duckdb.DuckDBPyConnection) -> bool:
