@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from assets.settings import REPO_ROOT, Settings
 from orchestration.commands.common import CliError
@@ -85,8 +86,9 @@ def resolve_query_file(name_or_path: str, directory: Path = QUERIES_DIR) -> Path
     )
 
 
-def list_published(settings: Settings) -> tuple[str, list[tuple[str, int, list[str]]]]:
-    """The current build id and, per published table, its row count and 'column type' list."""
+def list_published(settings: Settings) -> tuple[Any, list[tuple[str, int, list[str]]]]:
+    """The current build (warehouse.publish.PublishedBuild) and, per published table, its row
+    count and 'column type' list."""
     columns_sql = (
         "select table_schema || '.' || table_name, column_name || ' ' || lower(data_type) "
         "from information_schema.columns where table_schema in ('marts', 'reference') "
@@ -106,16 +108,31 @@ def list_published(settings: Settings) -> tuple[str, list[tuple[str, int, list[s
         (f"{t.schema}.{t.name}", t.rows, by_table.get(f"{t.schema}.{t.name}", []))
         for t in build.tables
     ]
-    return build.build_id, tables
+    return build, tables
+
+
+def forced_warning(build: Any) -> str:
+    """The line that says a build was published past failed blocking checks ('' if it was not)."""
+    if not build.forced:
+        return ""
+    return (
+        "WARNING: this build was forced (adrpulse build --force) past failed blocking checks: "
+        + (", ".join(build.failed_checks) or "(not recorded)")
+    )
 
 
 def print_listing(settings: Settings, fmt: str) -> None:
-    build_id, tables = list_published(settings)
+    build, tables = list_published(settings)
+    warning = forced_warning(build)
     if fmt != "table":
+        if warning:
+            print(warning, file=sys.stderr)  # stdout stays machine-readable
         rows = [(name, rows, ", ".join(cols)) for name, rows, cols in tables]
         print_result(["table", "rows", "columns"], rows, fmt, footer=False)
         return
-    print(f"Published build {build_id}\n")
+    print(f"Published build {build.build_id} ({build.published_at:%Y-%m-%d %H:%M:%S %Z})")
+    print(warning or "Built with every blocking check passing.")
+    print("(provenance: select * from published_build)\n")
     print(format_table(["table", "rows", "columns"], [(n, r, len(c)) for n, r, c in tables]))
     for name, _, cols in tables:
         print(f"\n{name}")
