@@ -21,6 +21,7 @@ SLOW_FIXTURES = {"demo_run", "demo_home", "sample_warehouse", "sample_dbt_wareho
 # Modules whose tests run Dagster, dbt, a browser or the UI server (each test is slow on its own).
 SLOW_MODULES = {
     "test_bench",
+    "test_build_cli",
     "test_concurrent_readers",
     "test_dbt_incremental",
     "test_dbt_project",
