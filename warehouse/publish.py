@@ -1,6 +1,6 @@
 """Publishing the marts for SQL readers, so that reading never touches the writer's file.
 
-After each successful dbt build the pipeline copies the marts (and the reference seeds readers
+After each successful dbt build the pipeline copies the marts (and the reference tables readers
 join to) into a new build folder of Parquet files, then writes a small catalog database whose views
 point at that folder, and swaps it into place with an atomic rename:
 
