@@ -21,7 +21,7 @@ from orchestration.tables import format_table
 
 ROWS_SHOWN = 5
 # "dagster._core.errors.DagsterAssetCheckFailedError: ..." -> "..."
-_CLASS_PREFIX = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Failure):\s*")
+_CLASS_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)*\w*(?:Error|Exception|Failure):\s*")
 # Errors whose message only says that user code raised: the cause holds the real one.
 _WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
 
@@ -155,6 +155,9 @@ def error_line(error: Any) -> str:
         if getattr(candidate, "cls_name", None) not in _WRAPPERS:
             break
     message = (getattr(chosen, "message", None) or str(chosen)).strip()
+    cls_name = getattr(chosen, "cls_name", None)
+    if cls_name:
+        message = re.sub(rf"^(?:[A-Za-z_]\w*\.)*{re.escape(cls_name)}:\s*", "", message)
     message = _CLASS_PREFIX.sub("", message)
     lines = [part.strip() for part in message.splitlines() if part.strip()]
     if getattr(chosen, "cls_name", None) == "DagsterAssetCheckFailedError" and len(lines) > 1:
