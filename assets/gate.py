@@ -150,11 +150,11 @@ def check_stored_data(
 ) -> GateResult:
     """Every blocking check over the stored data, as a marts build must see it.
 
-    Freshness is judged as for an unpartitioned run: against the end of the newest stored fetch.
-    When every price check passes, the price checks' watermark moves, as after any run.
+    Freshness is judged as for any run without a partition (assets/prices/checks.py). When every
+    price check passes, the price checks' watermark moves, as after any run.
     """
-    as_of = expected_session({}, con)
-    run = run_price_checks(con, universe, as_of, max_examples=max_rows)
+    # As for any run without a partition; run.as_of is the session freshness was judged against.
+    run = run_price_checks(con, universe, expected_session({}, con), max_examples=max_rows)
     failed: list[FailedCheck] = []
     passed: list[str] = []
     for outcome in run.outcomes:
@@ -171,4 +171,4 @@ def check_stored_data(
         failed.append(
             FailedCheck(NEWS_ITEMS, "unique_item_key", news.summary, news.rows[:max_rows])
         )
-    return GateResult(as_of, failed, passed, _fetches(con, failed))
+    return GateResult(run.as_of, failed, passed, _fetches(con, failed))

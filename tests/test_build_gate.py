@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.gate import FORCE_HINT, check_stored_data
+from assets.gate import FIXES, FORCE_HINT, FailedCheck, GateResult, check_stored_data
 from assets.universe import universe_tickers
 from tests.support.dbt import SAMPLE_ARCHIVE, SEEDS_DIR, load_archive_prices
 from warehouse.archive import write_price_fetch
@@ -128,17 +128,23 @@ def test_the_gate_keeps_failing_until_the_bar_is_replaced(warehouse) -> None:
     assert check_stored_data(con, UNIVERSE).failed == []
 
 
-def test_a_stale_ticker_fails_with_the_freshness_fix(warehouse) -> None:
-    con, archive = warehouse
-    # A later session for one ticker makes the newest fetch end after every other ticker's bars.
-    later = _last_bar(con, "AAPL").assign(session_date=date(2025, 4, 1))
-    _store(con, archive, later, minute=1)
-    result = check_stored_data(con, UNIVERSE)
-    assert [f.check for f in result.failed] == ["bars_fresh"]
-    assert result.as_of == date(2025, 4, 1)
-    stale = {row["ticker"] for row in result.failed[0].rows}
-    assert stale and stale <= set(UNIVERSE) - {"AAPL"}
-    assert "adrpulse run" in result.next_steps("raw/daily_bars")
+def test_each_failure_says_how_to_fix_it() -> None:
+    result = GateResult(
+        LAST,
+        [
+            FailedCheck("raw/daily_bars", "bars_fresh", "2 of 25 tickers lack 2025-03-31"),
+            FailedCheck("raw/daily_bars", "bars_no_gaps", "1 session missing"),
+            FailedCheck("raw/news_items", "unique_item_key", "2 extra copies"),
+        ],
+        [],
+        [],
+    )
+    prices = result.next_steps("raw/daily_bars").splitlines()
+    assert prices == [FIXES["bars_fresh"], FIXES["bars_no_gaps"], FORCE_HINT]
+    assert result.next_steps("raw/news_items").splitlines() == [
+        "Rebuild the news tables from the raw archive: `adrpulse rebuild`.",
+        FORCE_HINT,
+    ]
 
 
 def test_marts_builds_follow_the_latest_build() -> None:
