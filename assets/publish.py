@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 
 from assets.resources import StateResource, WarehouseResource
+from warehouse.builds import latest_marts_build
 from warehouse.publish import publish
 
 PUBLISHED_MARTS = dg.AssetKey(["published", "marts"])
@@ -73,7 +74,9 @@ def build_published_marts(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefiniti
         kinds={"parquet", "duckdb"},
         description=(
             "The marts and reference tables as Parquet files in a new build folder, with a "
-            "read-only catalog (ADRPULSE_HOME/published/catalog.duckdb) swapped in atomically. "
+            "read-only catalog (ADRPULSE_HOME/published/catalog.duckdb) swapped in atomically; "
+            "its published_build row says whether the marts were built past failed blocking "
+            "checks (forced, failed_checks). "
             "SQL readers (adrpulse sql, the DuckDB CLI, BI tools) read this, never the "
             "warehouse file."
         ),
@@ -82,8 +85,20 @@ def build_published_marts(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefiniti
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, state: StateResource
     ) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            result = publish(con, state.published_dir)
+            # Built past failed blocking checks? Readers see it in the catalog and the report.
+            built = latest_marts_build(con)
+            result = publish(
+                con,
+                state.published_dir,
+                forced=built.forced,
+                failed_checks=built.failed_checks,
+            )
             headlines = headline_metadata(con)
+        if result.forced:
+            context.log.warning(
+                f"build {result.build_id} is published as built past failed blocking checks: "
+                + ", ".join(result.failed_checks)
+            )
         table = "\n".join(
             ["| table | rows |", "| --- | ---: |"]
             + [f"| {t.schema}.{t.name} | {t.rows:,} |" for t in result.tables]
@@ -95,6 +110,8 @@ def build_published_marts(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefiniti
                 "catalog": dg.MetadataValue.path(str(result.catalog_path)),
                 "tables": dg.MetadataValue.md(table),
                 "dagster/row_count": sum(t.rows for t in result.tables),
+                "forced": result.forced,
+                "failed_checks": dg.MetadataValue.json(list(result.failed_checks)),
                 **headlines,
             }
         )

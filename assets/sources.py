@@ -18,4 +18,15 @@ rss_feeds = dg.AssetSpec(
     kinds={"rss"},
 )
 
-SOURCE_SPECS = [yahoo_finance, rss_feeds]
+reference_files = dg.AssetSpec(
+    key=dg.AssetKey(["sources", "reference_files"]),
+    group_name="sources",
+    description=(
+        "The reference files the settings name: universe (ADRPULSE_UNIVERSE), event catalog "
+        "(ADRPULSE_EVENTS), feed list (ADRPULSE_FEEDS), alias table (ADRPULSE_ALIASES); the "
+        "defaults are the CSVs in dbt_project/seeds/."
+    ),
+    kinds={"csv"},
+)
+
+SOURCE_SPECS = [yahoo_finance, rss_feeds, reference_files]

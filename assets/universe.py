@@ -1,4 +1,6 @@
-"""The universe file (dbt seed `universe.csv`): the tickers ADR Pulse follows and their groups."""
+"""The universe file (ADRPULSE_UNIVERSE, default dbt_project/seeds/universe.csv): the tickers ADR
+Pulse follows and their groups. The marts read it too, loaded into raw.universe
+(assets/reference.py)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, job, schedule and resource, for these settings."""
     from dagster_dbt.dbt_project import using_dagster_dev
 
+    from assets.build_gate import GATE_CHECKS
     from assets.dbt_models import build_dbt_assets, mart_asset_keys
     from assets.dbt_project import dbt_project, prepare_dbt_manifest
     from assets.news_checks import NEWS_CHECKS
@@ -30,6 +31,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     from assets.publish import build_published_marts
     from assets.raw_news import raw_news
     from assets.raw_prices import build_raw_prices
+    from assets.raw_reference import raw_reference_files
     from assets.report import adrpulse_report
     from assets.resources import build_resources
     from assets.sources import SOURCE_SPECS
@@ -53,11 +55,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 *SOURCE_SPECS,
                 build_raw_prices(price_sessions(settings.price_history_start)),
                 raw_news,
+                raw_reference_files,
                 dbt_models,
                 build_published_marts(mart_asset_keys(dbt_models)),
                 adrpulse_report,
             ],
-            asset_checks=[*NEWS_CHECKS, *PRICE_CHECKS],
+            asset_checks=[*NEWS_CHECKS, *PRICE_CHECKS, *GATE_CHECKS],
             jobs=ALL_JOBS,
             schedules=ALL_SCHEDULES,
             resources=build_resources(settings),

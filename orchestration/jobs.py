@@ -7,6 +7,12 @@ raw/daily_bars is partitioned by XNYS session, so every job that selects it is p
   and their checks (`adrpulse backfill` then runs build_marts once). A range run that also
   selects the dbt models logs a "planned" event per partition for every asset of the run: about
   30 x 312 events for the sample's range, minutes on the SQLite run storage;
+- every job that builds the marts also loads the reference files the settings name
+  (raw/universe, raw/event_catalog, raw/news_feeds, raw/news_aliases; assets/raw_reference.py),
+  so dbt reads the user's universe, events, feeds and aliases;
+- build_marts runs the build gate (assets/build_gate.py) before dbt: the blocking checks re-run
+  over the stored data, and a failure stops the build unless its run config says force. The jobs
+  that load raw data run the checks with the load instead, and those block the models already;
 - demo_sample_replay, load_archive and rebuild_from_archive replay the archive without a
   partition: the asset loads the whole archive and freshness is judged at the end of the newest
   loaded fetch (2025-03-31 for the sample). Their partitions stay unmarked in the UI. They
@@ -18,14 +24,20 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.build_gate import GATE_SPECS
 from assets.raw_news import NEWS_ITEMS
 from assets.raw_prices import DAILY_BARS
+from assets.raw_reference import REFERENCE_KEYS
 from assets.settings import SAMPLE_ARCHIVE_DIR
 from assets.source_mode import replay_tags
 
-RAW_PRICES = dg.AssetSelection.assets(DAILY_BARS).required_multi_asset_neighbors()
-RAW_NEWS = dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors()
-MODELS_AND_PUBLISH = dg.AssetSelection.groups(
+# The gate is a check on the raw assets: selecting them would select it too, so it is taken out
+# of every selection but build_marts'.
+GATE = dg.AssetSelection.checks(*(spec.key for spec in GATE_SPECS))
+RAW_PRICES = dg.AssetSelection.assets(DAILY_BARS).required_multi_asset_neighbors() - GATE
+RAW_NEWS = dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors() - GATE
+REFERENCE_FILES = dg.AssetSelection.assets(*REFERENCE_KEYS.values())
+MODELS_AND_PUBLISH = REFERENCE_FILES | dg.AssetSelection.groups(
     "reference", "staging", "intermediate", "marts", "publish"
 )
 EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
@@ -60,8 +72,13 @@ news_job = dg.define_asset_job(
 
 build_job = dg.define_asset_job(
     name="build_marts",
-    selection=MODELS_AND_PUBLISH,
-    description="Rebuild every dbt model from what is stored, then publish the marts. No network.",
+    selection=GATE | MODELS_AND_PUBLISH,
+    description=(
+        "Re-run the blocking checks over what is stored (build_gate), then rebuild every dbt "
+        "model and publish the marts. No network. A failed blocking check stops the build and "
+        "leaves the published marts unchanged; config ops.build_gate.config.force: true builds "
+        "past it and the published build records the failed checks."
+    ),
 )
 
 load_archive_job = dg.define_asset_job(

@@ -22,6 +22,7 @@ SLOW_FIXTURES = {"demo_run", "demo_home", "sample_warehouse", "sample_dbt_wareho
 SLOW_MODULES = {
     "test_archive_cli",
     "test_bench",
+    "test_build_cli",
     "test_concurrent_readers",
     "test_dbt_incremental",
     "test_dbt_project",

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.support.dbt import SAMPLE_ARCHIVE, invoke_dbt
+from tests.support.dbt import SAMPLE_ARCHIVE, invoke_dbt, load_reference_files
 from warehouse.archive import list_price_fetches, write_price_fetch
 from warehouse.load import load_price_fetch
 from warehouse.schema import create_raw_schema
@@ -65,6 +65,7 @@ def _load(warehouse: Path, archive: Path, manifests) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         create_raw_schema(con)
+        load_reference_files(con)
         for manifest in manifests:
             assert not load_price_fetch(con, archive, manifest).skipped
     finally:

@@ -161,7 +161,8 @@ def test_every_mart_column_has_a_unit_from_the_vocabulary(docs_artifacts) -> Non
 
 
 def test_marts_are_contracted_and_read_only_intermediate_and_staging(docs_artifacts) -> None:
-    """The layering: a seed is read only by staging, a mart only from int_ and stg_ models."""
+    """The layering: a seed is read only by staging, a mart only from int_ and stg_ models, a
+    published reference table only from its raw source, and no model reads one."""
     manifest, _ = docs_artifacts
     nodes = manifest["nodes"]
     problems = []
@@ -169,6 +170,16 @@ def test_marts_are_contracted_and_read_only_intermediate_and_staging(docs_artifa
         if node["resource_type"] != "model":
             continue
         layer = node["fqn"][1]
+        if layer == "reference":
+            sources = node["depends_on"]["nodes"]
+            if sources != [f"source.adrpulse.raw.{node['name']}"]:
+                problems.append(f"reference.{node['name']} reads {sources}")
+        for parent_id in node["depends_on"]["nodes"]:
+            parent = nodes.get(parent_id)
+            if parent is not None and parent["fqn"][1] == "reference" and (
+                parent["resource_type"] == "model"
+            ):
+                problems.append(f"{node['name']} reads the published {parent['name']}")
         for parent_id in node["depends_on"]["nodes"]:
             parent = nodes.get(parent_id)
             if parent is None:

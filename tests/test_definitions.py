@@ -68,10 +68,26 @@ for key in graph.get_all_asset_keys():
         "parents": sorted(p.to_user_string() for p in node.parent_keys),
         "checks": sorted(c.name for c in node.check_keys),
     }
+# op name -> {config field: default} of the job's run config (what the launchpad shows)
+def _ops_config(job):
+    ops = job.run_config_schema.config_type.fields["ops"].config_type.fields
+    found = {}
+    for op, field in ops.items():
+        config = field.config_type.fields.get("config")
+        if config is not None and hasattr(config.config_type, "fields"):
+            found[op] = {
+                name: (f.default_value if f.default_provided else None)
+                for name, f in config.config_type.fields.items()
+            }
+    return found
+
+
 jobs = {
     job.name: {
         "executor": job.executor_def.name,
         "assets": sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys),
+        "checks": sorted(k.to_user_string() for k in job.asset_layer.asset_graph.asset_check_keys),
+        "ops_config": _ops_config(job),
     }
     for job in defs.resolve_all_job_defs()
     if not job.name.startswith("__")
@@ -230,6 +246,35 @@ def test_the_operated_jobs_exist_and_run_in_one_process(summary: dict[str, Any])
     for name in ("daily_refresh", "demo_sample_replay", "rebuild_from_archive"):
         selected = set(jobs[name]["assets"])
         assert {"raw/daily_bars", "marts/fct_event_car", "published/marts"} <= selected, name
+
+
+REFERENCE_ASSETS = {"raw/universe", "raw/event_catalog", "raw/news_feeds", "raw/news_aliases"}
+GATE_CHECKS = {"raw/daily_bars:build_gate", "raw/news_items:build_gate"}
+
+
+def test_every_job_that_builds_the_marts_loads_the_reference_files(
+    summary: dict[str, Any],
+) -> None:
+    for name, job in summary["jobs"].items():
+        if "marts/fct_event_car" in job["assets"]:
+            assert set(job["assets"]) >= REFERENCE_ASSETS, name
+    for table in ("universe", "event_catalog"):
+        staging = f"staging/stg_reference__{table}"
+        assert f"raw/{table}" in summary["assets"][staging]["parents"]
+        assert f"raw/{table}" in summary["assets"][f"reference/{table}"]["parents"]
+
+
+def test_build_marts_is_gated_by_the_blocking_checks_and_force_is_off_by_default(
+    summary: dict[str, Any],
+) -> None:
+    """A launch of build_marts from the UI (default config) is gated as `adrpulse build` is."""
+    build = summary["jobs"]["build_marts"]
+    assert set(build["checks"]) >= GATE_CHECKS
+    assert build["ops_config"]["build_gate"] == {"force": False}
+    assert "raw/daily_bars" not in build["assets"]
+    for name, job in summary["jobs"].items():
+        if name != "build_marts":
+            assert not GATE_CHECKS & set(job["checks"]), f"{name} runs the build gate"
 
 
 def test_the_daily_schedule_runs_after_the_new_york_close(summary: dict[str, Any]) -> None:

@@ -90,7 +90,7 @@ def test_one_check_is_singular(capsys: pytest.CaptureFixture[str]) -> None:
         get_asset_check_evaluations=lambda: [evaluation], success=True, run_id="r1"
     )
     assert report_run(result) == 0
-    assert "1 check passed, 0 failed" in capsys.readouterr().out
+    assert "Checks: 1 passed, 0 failed, 0 warned" in capsys.readouterr().out
 
 
 def test_cli_counts_are_not_written_with_a_fixed_plural() -> None:

@@ -80,7 +80,10 @@ def test_prints_a_line_per_feed_with_new_items_or_the_reason(
     html = _table_line(stdout, "html")
     assert _cells(html)[1] == "FAILED" and "HTML page, not a feed" in html
     assert "5 feeds polled: 3 ok, 2 failed; 5 new items, 3 updated." in stdout
-    assert "unique_item_key" in stdout  # the news checks ran in the same run
+    # the four news checks ran in the same run: failed and warned ones listed, the rest counted
+    counts = re.search(r"Checks: (\d+) passed, (\d+) failed, (\d+) warned", stdout)
+    assert counts is not None, stdout
+    assert sum(int(n) for n in counts.groups()) == 4 and counts.group(2) == "0"
 
 
 def test_second_poll_reports_not_modified_for_the_conditional_feed(

@@ -412,14 +412,30 @@ NEWS_ASSETS = ("raw/news_items", "raw/news_fetches")
 
 
 @pytest.mark.e2e
-def test_the_news_checks_pass_on_the_demo_sample(demo_run: Any) -> None:
-    lines = [line.split() for line in demo_run.stdout.splitlines()
-             if line.split()[:1] and line.split()[0] in NEWS_ASSETS]
-    results = {(cells[0], cells[1]): cells[2] for cells in lines}
+def test_the_news_checks_pass_on_the_demo_sample(demo_run: Any, demo_home: Path) -> None:
+    # The demo prints only failed and warned checks: none of the news checks is listed ...
+    listed = [line for line in demo_run.stdout.splitlines()
+              if any(f" {asset} " in f" {line} " for asset in NEWS_ASSETS)]
+    assert listed == [], demo_run.stdout[-3000:]
+    # ... and the run recorded each of them, passed.
+    instance = dg.DagsterInstance.from_config(str(demo_home / "dagster"))
+    try:
+        run = next(r for r in instance.get_runs() if r.job_name == "demo_sample_replay")
+        records = instance.all_logs(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+    finally:
+        instance.dispose()
+    results = {}
+    for record in records:
+        evaluation = record.dagster_event.event_specific_data
+        results[(evaluation.asset_key.to_user_string(), evaluation.check_name)] = (
+            evaluation.passed
+        )
     expected = {(check.asset_key.to_user_string(), check.name)
                 for checks_def in NEWS_CHECKS for check in checks_def.check_specs}
-    assert set(results) == expected, demo_run.stdout[-3000:]
-    assert set(results.values()) == {"passed"}
+    assert expected <= set(results)
+    assert all(results[key] for key in expected)
 
 
 @pytest.mark.e2e

@@ -186,7 +186,7 @@ def short_history_build(demo_home: Path, out: Path) -> Path:
     from warehouse.publish import publish
 
     too_few = "least(estimation_obs, 30 + length(ticker))"
-    reason = f"'only ' || {too_few} || ' estimation returns (minimum 100)'"
+    reason = f"{too_few} || ' of 240 estimation returns, minimum 100'"
     changed = {
         "fct_event_window_returns": (
             f"* replace ({too_few} as estimation_obs, false as is_estimation_valid, "

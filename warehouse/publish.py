@@ -1,6 +1,6 @@
 """Publishing the marts for SQL readers, so that reading never touches the writer's file.
 
-After each successful dbt build the pipeline copies the marts (and the reference seeds readers
+After each successful dbt build the pipeline copies the marts (and the reference tables readers
 join to) into a new build folder of Parquet files, then writes a small catalog database whose views
 point at that folder, and swaps it into place with an atomic rename:
 
@@ -8,6 +8,10 @@ point at that folder, and swaps it into place with an atomic rename:
     published/catalog.duckdb        views marts.<table>, reference.<table> over one build folder,
                                     plus main.published_build, main.published_tables and
                                     main.published_columns (type, unit, description)
+
+main.published_build is the build's provenance: its id, when it was published, and whether the
+marts were built past failed blocking checks (`forced`, with the `failed_checks`, from
+raw.marts_builds: warehouse/builds.py).
 
 A reader sees one complete build: the build that was current when it opened the catalog. The
 writer never opens the catalog in place, so a reader never sees a lock error or a half-written
@@ -87,6 +91,8 @@ class PublishResult:
     catalog_path: Path
     tables: list[PublishedTable]
     columns: list[PublishedColumn]
+    forced: bool = False
+    failed_checks: tuple[str, ...] = ()
 
 
 def tables_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -117,11 +123,15 @@ def publish(
     keep_builds: int = KEEP_BUILDS,
     prune_grace: timedelta = PRUNE_GRACE,
     column_docs: ColumnDocs | None = None,
+    forced: bool = False,
+    failed_checks: Sequence[str] = (),
 ) -> PublishResult:
     """Export the tables to a new build folder and atomically swap the catalog to it.
 
     `column_docs` gives each column's unit and description; by default they are read from the
     project's dbt manifest (DBT_MANIFEST). A column without docs is published with nulls.
+    forced / failed_checks: the marts were built past these failed blocking checks (recorded in
+    the catalog's published_build for every reader to see).
     """
     published_dir = Path(published_dir).resolve()
     now = now or datetime.now(UTC)
@@ -140,12 +150,15 @@ def publish(
     _fsync_dir(builds)
 
     catalog_tmp = published_dir / f".{CATALOG_NAME}.{build_id}.tmp"
-    _write_catalog(catalog_tmp, build_id, now, exported, columns, published_dir)
+    failed = tuple(failed_checks)
+    _write_catalog(
+        catalog_tmp, build_id, now, exported, columns, published_dir, forced, failed
+    )
     catalog_path = published_dir / CATALOG_NAME
     os.replace(catalog_tmp, catalog_path)
     _fsync_dir(published_dir)
     prune_builds(builds, current=build_id, now=now, keep=keep_builds, grace=prune_grace)
-    return PublishResult(build_id, build_dir, catalog_path, exported, columns)
+    return PublishResult(build_id, build_dir, catalog_path, exported, columns, forced, failed)
 
 
 def _export(
@@ -210,6 +223,8 @@ def _write_catalog(
     exported: Sequence[PublishedTable],
     columns: Sequence[PublishedColumn],
     published_dir: Path,
+    forced: bool,
+    failed_checks: Sequence[str],
 ) -> None:
     cat = duckdb.connect(
         str(path), config={"storage_compatibility_version": CATALOG_STORAGE_VERSION}
@@ -222,11 +237,7 @@ def _write_catalog(
                 f"create view {_quote(table.schema)}.{_quote(table.name)} as "
                 f"select * from read_parquet({_literal(table.path.as_posix())})"
             ).fetchall()
-        cat.execute(
-            "create table main.published_build as "
-            "select ? as build_id, ?::timestamptz as published_at",
-            [build_id, now],
-        ).fetchall()
+        _create_build_table(cat, build_id, now, forced, failed_checks)
         cat.execute(
             "create table main.published_tables (schema_name varchar, table_name varchar, "
             "row_count bigint, relative_path varchar)"
@@ -256,6 +267,20 @@ def _write_catalog(
                 ).fetchall()
     finally:
         cat.close()
+
+
+def _create_build_table(
+    con: duckdb.DuckDBPyConnection,
+    build_id: str,
+    published_at: datetime,
+    forced: bool,
+    failed_checks: Sequence[str],
+) -> None:
+    con.execute(
+        "create table main.published_build as select ? as build_id, "
+        "?::timestamptz as published_at, ?::boolean as forced, ?::varchar[] as failed_checks",
+        [build_id, published_at, forced, list(failed_checks)],
+    ).fetchall()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -323,6 +348,8 @@ class PublishedBuild:
     published_at: datetime
     tables: list[PublishedTable]
     columns: list[PublishedColumn]
+    forced: bool = False  # the marts were built past failed blocking checks
+    failed_checks: tuple[str, ...] = ()
 
 
 def open_published(published_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -352,11 +379,9 @@ def open_published_build(
                 f"create view {_quote(table.schema)}.{_quote(table.name)} as "
                 f"select * from read_parquet({_literal(table.path.as_posix())})"
             ).fetchall()
-        con.execute(
-            "create table main.published_build as "
-            "select ? as build_id, ?::timestamptz as published_at",
-            [build.build_id, build.published_at],
-        ).fetchall()
+        _create_build_table(
+            con, build.build_id, build.published_at, build.forced, build.failed_checks
+        )
         con.execute(PUBLISHED_COLUMNS_DDL).fetchall()
         if build.columns:
             con.executemany(
@@ -384,6 +409,7 @@ def _read_current_build(con: duckdb.DuckDBPyConnection, published_dir: Path) -> 
         build_id, published_at = con.execute(
             "select build_id, published_at from published_catalog.main.published_build"
         ).fetchall()[0]
+        forced, failed = _read_forced(con)
         rows = con.execute(
             "select schema_name, table_name, row_count, relative_path "
             "from published_catalog.main.published_tables order by 1, 2"
@@ -410,7 +436,19 @@ def _read_current_build(con: duckdb.DuckDBPyConnection, published_dir: Path) -> 
         for schema, name, count, relative in rows
     ]
     columns = [PublishedColumn(*row) for row in column_rows]
-    return PublishedBuild(build_id, published_at, tables, columns)
+    return PublishedBuild(build_id, published_at, tables, columns, forced, failed)
+
+
+def _read_forced(con: duckdb.DuckDBPyConnection) -> tuple[bool, tuple[str, ...]]:
+    """forced and failed_checks of the attached catalog (a catalog written before they existed
+    was not forced)."""
+    try:
+        forced, failed = con.execute(
+            "select forced, failed_checks from published_catalog.main.published_build"
+        ).fetchall()[0]
+    except duckdb.BinderException:
+        return False, ()
+    return bool(forced), tuple(failed or ())
 
 
 def current_build(published_dir: Path) -> PublishedBuild:

@@ -1,7 +1,8 @@
 """DDL of the raw tables: what the loaders write and dbt's sources read.
 
 The raw schema is written by Python only (fetches, imports, archive replays); everything after it
-belongs to dbt. The small tables have primary keys so a load can upsert idempotently.
+belongs to dbt. The small fetch and item tables have primary keys so a load can upsert
+idempotently; the reference tables are replaced whole (see below).
 
 raw.daily_bars, the one large table, has none: DuckDB keeps a primary key as an ART index, and
 updating that index made loading the archive several times slower than reading its files
@@ -87,7 +88,50 @@ RAW_TABLES_DDL: dict[str, str] = {
             confidence        double not null,       -- 0..1
             primary key (item_key, tag)
         )""",
+    # The reference files the user points to (ADRPULSE_UNIVERSE, ADRPULSE_EVENTS, ADRPULSE_FEEDS,
+    # ADRPULSE_ALIASES), validated and loaded whole by the raw/reference assets
+    # (assets/reference.py) in every run that builds the marts, so the marts use the files the
+    # settings name. Replaced whole in one transaction, so no primary key: the reader rejects a
+    # repeated key with its file and line, and the dbt models test the keys again.
+    "universe": """
+        create table if not exists raw.universe (
+            ticker            varchar not null,      -- Yahoo Finance symbol, upper case
+            name              varchar,
+            group_name        varchar not null,      -- blank in the file: 'unclassified'
+            exchange          varchar,
+            currency          varchar not null       -- blank in the file: 'USD'
+        )""",
+    "event_catalog": """
+        create table if not exists raw.event_catalog (
+            event_id           varchar not null,
+            title              varchar not null,
+            announced_at       timestamptz,          -- null when only the date is known
+            announced_date     date not null,        -- local date of the announcement
+            announced_timezone varchar,
+            scope              varchar not null,     -- space-separated tickers and groups
+            source             varchar,
+            approximate        boolean not null
+        )""",
+    "news_feeds": """
+        create table if not exists raw.news_feeds (
+            name                  varchar not null,
+            url                   varchar not null,
+            tickers               varchar,           -- space-separated; null for market feeds
+            allow_private_network boolean not null
+        )""",
+    "news_aliases": """
+        create table if not exists raw.news_aliases (
+            alias             varchar not null,
+            tag               varchar not null,      -- a ticker (BABA) or a theme (deepseek)
+            tag_type          varchar not null,      -- ticker | theme
+            confidence        double not null,       -- (0, 1]
+            case_sensitive    boolean not null,
+            guard             varchar                -- '|'-separated veto phrases, or null
+        )""",
 }
+
+# The raw tables filled from the reference files, in the order they are loaded.
+REFERENCE_TABLES = ("universe", "event_catalog", "news_feeds", "news_aliases")
 
 
 # The pipeline's own bookkeeping next to the raw data it describes; not a dbt source.
@@ -97,6 +141,17 @@ STATE_TABLES_DDL: dict[str, str] = {
         create table if not exists raw.price_checks_passed (
             checked_through_fetch_id varchar not null, -- every bar up to this fetch passed
             checked_at               timestamptz not null
+        )""",
+    # One row per run that re-checked the stored data (the build gate, assets/build_gate.py)
+    # and/or built the dbt models: whether the marts were built past failed blocking checks.
+    # The publish step copies the latest built row into the published catalog.
+    "marts_builds": """
+        create table if not exists raw.marts_builds (
+            run_id           varchar not null,       -- the Dagster run
+            gate_checked_at  timestamptz,            -- when the gate ran (null: no gate in the run)
+            forced           boolean not null,       -- built past failed blocking checks (--force)
+            failed_checks    varchar[],              -- 'asset:check' of each failed blocking check
+            built_at         timestamptz             -- when dbt built the models (null: not built)
         )""",
 }
 

@@ -1,4 +1,5 @@
-"""The feed list (dbt seed `news_feeds.csv`): which RSS/Atom feeds ADR Pulse reads.
+"""The feed list (ADRPULSE_FEEDS, default dbt_project/seeds/news_feeds.csv): which RSS/Atom feeds
+ADR Pulse reads. Published as reference.news_feeds (assets/reference.py loads it).
 
 Columns: `name,url,tickers,allow_private_network`; the last two are optional. `tickers` is
 space-separated: the tickers a feed is about (a per-ticker headline feed). Tagging may add them to

@@ -1,4 +1,5 @@
-"""Tag news items with tickers and themes from an alias table (dbt seed `news_aliases.csv`).
+"""Tag news items with tickers and themes from an alias table (ADRPULSE_ALIASES, default
+dbt_project/seeds/news_aliases.csv; published as reference.news_aliases).
 
 Columns: `alias,tag,tag_type,confidence,case_sensitive,guard`.
 - An alias matches as whole words only: "Nio" never inside "Antonio", "AI" never inside "OpenAI".

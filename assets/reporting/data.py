@@ -30,6 +30,8 @@ class ReportData:
     # Catalogued event-ticker pairs in the range over SUMMARY_WINDOW: reason (null when the pair
     # is included), estimation_obs. Says why the event study is empty when it is.
     event_pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    forced: bool = False  # built past failed blocking checks (adrpulse build --force)
+    failed_checks: tuple[str, ...] = ()
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -48,6 +50,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "select build_id, published_at from main.published_build"
     ).fetchall()[0]
     synthetic = _built_from_synthetic_data(con)
+    forced, failed_checks = _forced(con)
     relative = _frame(
         con,
         "select session_date, base_date, index_buy_hold_a as index_a, "
@@ -121,11 +124,15 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         tickers,
         synthetic,
         event_pairs,
+        forced,
+        failed_checks,
     )
 
 
-_TOO_FEW_ESTIMATION = re.compile(r"^only \d+ estimation returns \(minimum (\d+)\)$")
-_WINDOW_INCOMPLETE = re.compile(r"^window incomplete\b")
+# The marts' wording (int_estimation_stats, int_event_car): "N of M estimation returns, minimum
+# M0" and "window ends after the last stored session (k of L sessions stored)".
+_TOO_FEW_ESTIMATION = re.compile(r"^\d+ of \d+ estimation returns, minimum (\d+)$")
+_WINDOW_INCOMPLETE = re.compile(r"^window ends after the last stored session\b")
 
 
 def _reason_text(reason: str, rows: pd.DataFrame) -> str:
@@ -142,7 +149,7 @@ def _reason_text(reason: str, rows: pd.DataFrame) -> str:
 
 def _reason_kind(reason: str) -> str:
     if _TOO_FEW_ESTIMATION.match(reason):
-        return _TOO_FEW_ESTIMATION.sub(r"only N estimation returns (minimum \1)", reason)
+        return _TOO_FEW_ESTIMATION.sub(r"N of M estimation returns, minimum \1", reason)
     return "window incomplete" if _WINDOW_INCOMPLETE.match(reason) else reason
 
 
@@ -178,6 +185,17 @@ def why_no_event_study(data: ReportData) -> str:
         f"{share} catalogued event-ticker pairs are excluded, leaving no group with two or more "
         f"pairs: {'; '.join(parts)}"
     )
+
+
+def _forced(con: duckdb.DuckDBPyConnection) -> tuple[bool, tuple[str, ...]]:
+    """Whether the build was published past failed blocking checks, and which."""
+    try:
+        forced, failed = con.execute(
+            "select forced, failed_checks from main.published_build"
+        ).fetchall()[0]
+    except duckdb.BinderException:  # a connection without the provenance columns
+        return False, ()
+    return bool(forced), tuple(failed or ())
 
 
 def _built_from_synthetic_data(con: duckdb.DuckDBPyConnection) -> bool:

@@ -29,6 +29,7 @@ td.date { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .neg { color: #b03030; } .pos { color: #1d7a35; }
 .synthetic { background: #fff4d6; border: 1px solid #e0b44c; padding: 0.6em 0.9em; }
+.forced { background: #fde2e1; border: 1px solid #c9403a; padding: 0.6em 0.9em; }
 """
 
 
@@ -141,6 +142,19 @@ def _event_summary_section(data: ReportData) -> str:
     )
 
 
+def forced_banner(data: ReportData) -> str:
+    """The warning a reader must not miss: these marts were built past failed checks."""
+    if not data.forced:
+        return ""
+    checks = ", ".join(data.failed_checks) or "(not recorded)"
+    return (
+        '<p class="forced" id="forced-banner"><strong>BUILT PAST FAILED CHECKS.</strong> This '
+        "build was forced (<code>adrpulse build --force</code>) although these blocking data "
+        f"checks failed: {escape(checks)}. Numbers may rest on bad prices; see the checks in the "
+        "Dagster UI.</p>"
+    )
+
+
 def render_report(
     data: ReportData,
     relative_png: bytes,
@@ -164,6 +178,7 @@ def render_report(
 <body>
 <h1>ADR Pulse</h1>
 {SYNTHETIC_BANNER if data.synthetic else ""}
+{forced_banner(data)}
 <p class="meta">Published build {escape(data.build_id)} ({escape(text(data.published_at))}),
 report generated {escape(generated_at.isoformat(timespec="seconds"))}.</p>
 

@@ -7,7 +7,12 @@ from datetime import date
 from typing import Any
 
 from assets.settings import Settings
-from orchestration.tables import format_table, plural
+from orchestration.commands.run_output import (
+    check_lines,
+    cli_console_logger,
+    failed_steps,
+    format_checks,
+)
 
 
 class CliError(Exception):
@@ -33,7 +38,10 @@ def run_job(
     from orchestration.prepare import dagster_instance, prepare
 
     prepare(settings)
-    job = build_definitions(settings).resolve_job_def(job_name)
+    # Dagster's console logger, minus the stack traces of expected failures (a failed check).
+    job = build_definitions(settings).resolve_job_def(job_name).with_logger_defs(
+        {"console": cli_console_logger()}
+    )
     tags = {**(partition_tags(*partition_range) if partition_range else {}), **(tags or {})}
     config = job_run_config(
         job, tags, {**(run_config or {}), "loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -53,37 +61,18 @@ def run_job(
         )
 
 
-def check_rows(result: Any) -> list[tuple[str, str, str, str]]:
-    rows = []
-    for evaluation in result.get_asset_check_evaluations():
-        severity = getattr(evaluation.severity, "value", str(evaluation.severity))
-        rows.append(
-            (
-                evaluation.asset_key.to_user_string(),
-                evaluation.check_name,
-                "passed" if evaluation.passed else "FAILED",
-                severity if not evaluation.passed else "",
-            )
-        )
-    return sorted(rows)
-
-
 def report_run(result: Any, show_checks: bool = True) -> int:
-    """Print the checks and the run's outcome; return the exit status."""
+    """Print the checks that failed or warned (with their first offending rows), a count of the
+    others, and the run's outcome with one line per failed step; return the exit status."""
     if show_checks:
-        rows = check_rows(result)
-        if rows:
-            print("\nChecks")
-            print(format_table(["asset", "check", "result", "severity"], rows))
-            failed = sum(1 for r in rows if r[2] != "passed")
-            print(f"{plural(len(rows) - failed, 'check')} passed, {failed} failed")
+        lines = check_lines(result)
+        if lines:
+            print()
+            print(format_checks(lines))
     status = "succeeded" if result.success else "FAILED"
     print(f"\nRun {result.run_id} {status}.")
     if not result.success:
-        for event in result.all_events:
-            if event.is_failure and event.step_key:
-                error = getattr(event.event_specific_data, "error", None)
-                message = error.message.strip() if error is not None else event.message
-                print(f"  step {event.step_key}: {message}", file=sys.stderr)
+        for step, reason in failed_steps(result):
+            print(f"  step {step} failed: {reason}", file=sys.stderr)
         print("See the run in the UI (adrpulse ui) for the full log.", file=sys.stderr)
     return 0 if result.success else 1

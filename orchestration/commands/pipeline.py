@@ -97,8 +97,52 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    config = {"ops": {"adrpulse_dbt_models": {"config": {"full_refresh": args.full_refresh}}}}
-    return report_run(run_job(settings, "build_marts", config))
+    config = {
+        "ops": {
+            "adrpulse_dbt_models": {"config": {"full_refresh": args.full_refresh}},
+            "build_gate": {"config": {"force": args.force}},
+        }
+    }
+    result = run_job(settings, "build_marts", config)
+    status = report_run(result)
+    if status != 0 and gate_failed(result):
+        print(
+            "\nNothing was built or published: blocking checks fail on the stored data (above, "
+            "with the rows and the fetch that stored them, and the next step). "
+            + published_now(settings)
+            + "\nFix the data and run `adrpulse build` again, or build past the checks with "
+            "`adrpulse build --force` (the published build then records them).",
+            file=sys.stderr,
+        )
+    elif status == 0 and args.force and gate_failed(result, severity="WARN"):
+        print(
+            "\nBuilt and published PAST FAILED BLOCKING CHECKS (--force): the published build "
+            "records them (adrpulse sql --list, the report's banner)."
+        )
+    return status
+
+
+def gate_failed(result: Any, severity: str = "ERROR") -> bool:
+    """Whether the run's build gate failed (with this severity: ERROR stopped the build)."""
+    from assets.build_gate import GATE_CHECK
+
+    return any(
+        e.check_name == GATE_CHECK
+        and not e.passed
+        and getattr(e.severity, "value", e.severity) == severity
+        for e in result.get_asset_check_evaluations()
+    )
+
+
+def published_now(settings: Settings) -> str:
+    """Which build readers still see (the gate stopped this one before publishing)."""
+    from warehouse.publish import current_build
+
+    try:
+        build = current_build(settings.published_dir)
+    except FileNotFoundError:
+        return "Nothing is published yet."
+    return f"Readers still see the published build {build.build_id}, unchanged."
 
 
 def skipped_archive_files(result: Any) -> list[dict[str, str]]:
@@ -172,7 +216,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "build",
         help="rebuild the dbt models from what is stored (no network)",
-        description="Run every dbt model and test on the stored raw data, then publish.",
+        description="Re-run the blocking data checks over what is stored, then run every dbt "
+        "model and test on it and publish. A failed blocking check (its rows are printed) stops "
+        "the build: nothing is built or published, and the exit status is 1.",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="build and publish even though blocking checks fail; the published build records "
+        "the failed checks (adrpulse sql --list, the report)",
     )
     p.add_argument(
         "--full-refresh",

@@ -206,9 +206,10 @@ class ListedTable:
     columns: list[tuple[str, str, str | None, str | None]]  # name, type, unit, description
 
 
-def list_published(settings: Settings) -> tuple[str, list[ListedTable]]:
-    """The current build id and its tables: row counts, and each column's type, unit and meaning
-    (main.published_columns, from dbt's manifest when the build was published)."""
+def list_published(settings: Settings) -> tuple[Any, list[ListedTable]]:
+    """The current build (warehouse.publish.PublishedBuild) and its tables: row counts, and
+    each column's type, unit and meaning (main.published_columns, from dbt's manifest when the
+    build was published)."""
     from warehouse.publish import current_build
 
     try:
@@ -234,12 +235,25 @@ def list_published(settings: Settings) -> tuple[str, list[ListedTable]]:
         ListedTable(f"{t.schema}.{t.name}", t.rows, by_table.get(f"{t.schema}.{t.name}", []))
         for t in build.tables
     ]
-    return build.build_id, tables
+    return build, tables
+
+
+def forced_warning(build: Any) -> str:
+    """The line that says a build was published past failed blocking checks ('' if it was not)."""
+    if not build.forced:
+        return ""
+    return (
+        "WARNING: this build was forced (adrpulse build --force) past failed blocking checks: "
+        + (", ".join(build.failed_checks) or "(not recorded)")
+    )
 
 
 def print_listing(settings: Settings, fmt: str) -> None:
-    build_id, tables = list_published(settings)
+    build, tables = list_published(settings)
+    warning = forced_warning(build)
     if fmt != "table":
+        if warning:
+            print(warning, file=sys.stderr)  # stdout stays machine-readable
         # one record per column, so that scripts get the unit and description of each
         rows = [
             (table.name, table.rows, name, type_, unit, description)
@@ -250,7 +264,9 @@ def print_listing(settings: Settings, fmt: str) -> None:
             ["table", "rows", "column", "type", "unit", "description"], rows, fmt, footer=False
         )
         return
-    print(f"Published build {build_id}\n")
+    print(f"Published build {build.build_id} ({build.published_at:%Y-%m-%d %H:%M:%S %Z})")
+    print(warning or "Built with every blocking check passing.")
+    print("(provenance: select * from published_build)\n")
     counts = [(t.name, t.rows, len(t.columns)) for t in tables]
     print(format_table(["table", "rows", "columns"], counts))
     for table in tables:

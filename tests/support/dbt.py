@@ -1,5 +1,6 @@
 """Building a warehouse with dbt in the test process: the sample's prices loaded by the pipeline's
-own loader, then `dbt build` run in-process (dbtRunner) with its artifacts in a temp folder."""
+own loader, the reference files loaded into their raw tables as the pipeline loads them, then
+`dbt build` run in-process (dbtRunner) with its artifacts in a temp folder."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 import yaml
 
 from assets.dbt_project import vars_args
+from assets.reference import ReferenceFiles
+from assets.reference import load_reference_files as _load_reference_files
 from assets.settings import DBT_PROJECT_DIR, SAMPLE_ARCHIVE_DIR, SEEDS_DIR, Settings
 from warehouse.archive import list_price_fetches
 from warehouse.load import load_price_fetches
@@ -21,15 +24,46 @@ from warehouse.schema import create_raw_schema
 DBT_DIR = DBT_PROJECT_DIR
 SAMPLE_ARCHIVE = SAMPLE_ARCHIVE_DIR
 __all__ = [
-    "DBT_DIR", "SAMPLE_ARCHIVE", "SEEDS_DIR", "build_sample_warehouse", "invoke_dbt",
-    "run_dbt_build", "unit_vocabulary",
+    "DBT_DIR",
+    "SAMPLE_ARCHIVE",
+    "SEEDS_DIR",
+    "build_sample_warehouse",
+    "default_reference_files",
+    "invoke_dbt",
+    "load_reference_files",
+    "run_dbt_build",
+    "unit_vocabulary",
 ]
 
 
+def default_reference_files(**overrides: Path) -> ReferenceFiles:
+    """The reference files the settings default to (the CSVs in dbt_project/seeds), with any of
+    universe=, event_catalog=, news_feeds=, news_aliases= replaced."""
+    defaults = {
+        "universe": SEEDS_DIR / "universe.csv",
+        "event_catalog": SEEDS_DIR / "event_catalog.csv",
+        "news_feeds": SEEDS_DIR / "news_feeds.csv",
+        "news_aliases": SEEDS_DIR / "news_aliases.csv",
+    }
+    return ReferenceFiles(**{**defaults, **overrides})
+
+
+def load_reference_files(
+    con: duckdb.DuckDBPyConnection, files: ReferenceFiles | None = None
+) -> dict[str, int]:
+    """What the raw reference assets do in every marts run: validate the universe, event
+    catalog, feed list and alias table and load them into raw.universe, raw.event_catalog,
+    raw.news_feeds and raw.news_aliases, which dbt reads. Defaults: the shipped CSVs."""
+    create_raw_schema(con)
+    return _load_reference_files(con, files or default_reference_files())
+
+
 def load_archive_prices(con: duckdb.DuckDBPyConnection, archive_root: Path) -> int:
-    """Replay the archive's price fetches into raw tables with the pipeline's own loader."""
+    """Replay the archive's price fetches into raw tables with the pipeline's own loader, and
+    load the default reference files (dbt cannot build without them)."""
     create_raw_schema(con)
     load_price_fetches(con, archive_root, list_price_fetches(archive_root))
+    load_reference_files(con)
     return con.execute("select count(*) from raw.daily_bars").fetchall()[0][0]
 
 

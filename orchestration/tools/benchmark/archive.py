@@ -52,7 +52,7 @@ def history_sessions(years: int) -> list[date]:
 def generate_archive(
     paths: BenchPaths, n_tickers: int, years: int, seed: int, chunk_tickers: int = 250
 ) -> BenchSpec:
-    """Write the bench seeds, the history fetches and the held-back update bars."""
+    """Write the bench reference files, the history fetches and the held-back update bars."""
     history = history_sessions(years)
     update_session = shift_sessions(history[-1], 1)
     universe = bench_universe(n_tickers, seed)

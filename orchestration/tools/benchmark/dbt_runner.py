@@ -1,7 +1,10 @@
-"""Run the project's real dbt models at bench scale: a copy of dbt_project/ with the bench seeds.
+"""Run the project's real dbt models at bench scale: a copy of dbt_project/ against the bench
+warehouse, whose raw reference tables hold the bench universe and event catalog.
 
-The copy keeps every model, macro, test and seed of the project except universe.csv and
-event_catalog.csv, which are replaced by the bench's; dbt runs there as a subprocess exactly as the
+The copy keeps every model, macro, test and seed of the project; the bench's universe.csv and
+event_catalog.csv (with an empty feed list and alias table: the bench has no news) are validated
+and loaded into raw.universe, raw.event_catalog, raw.news_feeds and raw.news_aliases by the
+pipeline's own loader (assets/reference.py). dbt runs there as a subprocess exactly as the
 pipeline runs it (`dbt build`), against the bench warehouse.
 """
 
@@ -13,6 +16,8 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from assets.dbt_project import vars_args
 from assets.settings import Settings
@@ -38,11 +43,31 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
+def load_bench_reference(paths: BenchPaths) -> dict[str, int]:
+    """The bench universe and event catalog (no feeds, no aliases) into the raw reference
+    tables of the bench warehouse, as the pipeline's raw/reference assets load them."""
+    from assets.news.feeds import FEED_COLUMNS
+    from assets.news.tagging import ALIAS_COLUMNS
+    from assets.reference import ReferenceFiles, load_reference_files
+    from warehouse.schema import create_raw_schema
+
+    feeds = paths.universe_csv.with_name("news_feeds.csv")
+    aliases = paths.universe_csv.with_name("news_aliases.csv")
+    feeds.write_text(",".join(FEED_COLUMNS) + "\n")
+    aliases.write_text(",".join(ALIAS_COLUMNS) + "\n")
+    files = ReferenceFiles(paths.universe_csv, paths.event_catalog_csv, feeds, aliases)
+    con = duckdb.connect(str(paths.warehouse))
+    try:
+        create_raw_schema(con)
+        return load_reference_files(con, files)
+    finally:
+        con.close()
+
+
 def prepare_project(source: Path, paths: BenchPaths) -> Path:
-    """Copy the dbt project into the work folder and put the bench seeds in place."""
+    """Copy the dbt project into the work folder and load the bench reference files."""
     target = copy_project(source, paths.dbt_project)
-    shutil.copyfile(paths.universe_csv, target / "seeds" / "universe.csv")
-    shutil.copyfile(paths.event_catalog_csv, target / "seeds" / "event_catalog.csv")
+    load_bench_reference(paths)
     return target
 
 

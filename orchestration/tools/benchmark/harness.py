@@ -205,7 +205,10 @@ def _run(
     progress("[3/8] load floor: bare read_parquet of the same files")
     _child_stage(result, paths, "load floor (read_parquet)", "load_floor", progress)
 
-    progress("[4/8] dbt build of every mart from scratch (the project's models, bench seeds)")
+    progress(
+        "[4/8] dbt build of every mart from scratch (the project's models, the bench universe "
+        "and event catalog loaded as reference files)"
+    )
     prepare_project(dbt_source, paths)
     result.full_build_models = _dbt_stage(
         result, paths, "dbt build (full)", "full", spec.history_rows, progress

@@ -1,6 +1,7 @@
--- One row per curated event; the scope string is split into a list of tokens here.
+-- One row per curated event, from raw.event_catalog (the file ADRPULSE_EVENTS names, loaded by
+-- assets/reference.py); the scope string is split into a list of tokens here.
 with source as (
-    select * from {{ ref('event_catalog') }}
+    select * from {{ source('raw', 'event_catalog') }}
 ),
 
 renamed as (

@@ -1,6 +1,7 @@
--- One row per followed ticker; a blank group is 'unclassified' (as assets/universe.py reads it).
+-- One row per followed ticker, from raw.universe (the file ADRPULSE_UNIVERSE names, loaded by
+-- assets/reference.py); a blank group is 'unclassified', as the loader already writes it.
 with source as (
-    select * from {{ ref('universe') }}
+    select * from {{ source('raw', 'universe') }}
 ),
 
 renamed as (

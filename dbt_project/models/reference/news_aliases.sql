@@ -1,0 +1,3 @@
+-- reference.news_aliases: the loaded file as readers query it (published with the marts), one row per
+-- row of raw.news_aliases, columns as in the file. Models read stg_reference__* instead.
+select * from {{ source('raw', 'news_aliases') }}
