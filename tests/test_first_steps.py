@@ -85,6 +85,8 @@ def test_one_check_is_singular(capsys: pytest.CaptureFixture[str]) -> None:
         check_name="one_check",
         passed=True,
         severity=SimpleNamespace(value="ERROR"),
+        metadata={},
+        description=None,
     )
     result = SimpleNamespace(
         get_asset_check_evaluations=lambda: [evaluation], success=True, run_id="r1"
