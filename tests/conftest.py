@@ -33,7 +33,7 @@ SLOW_MODULES = {
     "test_news_dagster",
     "test_prices_cli",
     "test_prices_dagster",
-    "test_readme_walkthrough",
+    "test_readme_own_data",
     "test_report",
     "test_run_slots",
     "test_sql_cli",
