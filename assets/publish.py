@@ -84,6 +84,10 @@ def build_published_marts(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefiniti
     def published_marts(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, state: StateResource
     ) -> dg.MaterializeResult:
+        # Said before the export starts, so an operator (and the faults tier's kill points)
+        # can tell a run that died while publishing; readers keep the previous build until the
+        # catalog is swapped.
+        context.log.info(f"publishing the marts as a new build under {state.published_dir}")
         with warehouse.connect() as con:
             # Built past failed blocking checks? Readers see it in the catalog and the report.
             built = latest_marts_build(con)

@@ -20,7 +20,7 @@ from orchestration.commands import (
     runs,
     ui,
 )
-from orchestration.commands.common import CliError
+from orchestration.commands.common import CliError, full_disk_error
 from orchestration.run_slots import add_wait_timeout_option
 
 EPILOG = (
@@ -47,12 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings = None
     try:
-        status = int(args.func(args, config.load_settings()) or 0)
+        settings = config.load_settings()
+        status = int(args.func(args, settings) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return status
     except CliError as exc:
         print(f"adrpulse {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # A full disk is an expected failure: say so instead of a traceback. Anything else is
+        # a bug, and its traceback is what a report needs.
+        full = full_disk_error(exc, settings) if settings is not None else None
+        if full is None:
+            raise
+        print(f"adrpulse {args.command}: {full}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

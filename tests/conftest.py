@@ -4,7 +4,8 @@ The expensive fixtures are built once per session: `demo_run` runs the real `adr
 temporary ADRPULSE_HOME (the CLI, Dagster, dbt, the checks and publishing, all offline), and
 `sample_dbt_warehouse` loads the sample's prices and runs `dbt build` in-process. A test that
 uses either, or that lives in a module running Dagster or servers (SLOW_MODULES), is marked
-`slow` automatically: `make test-fast` runs everything else (`-m "not slow"`).
+`slow` automatically: `make test-fast` runs everything else (`-m "not slow"`). The faults tier
+(tests/test_faults_*.py, marker `faults`) is slow too; it prints one summary line at the end.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ SLOW_MODULES = {
     "test_dbt_resource",
     "test_definitions",
     "test_e2e_demo",
+    "test_faults_crash",
+    "test_faults_inputs",
     "test_news_cli",
     "test_news_dagster",
     "test_prices_cli",
@@ -40,6 +43,15 @@ SLOW_MODULES = {
     "test_ui_browser",
     "test_ui_graphql",
 }
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The faults tier's one line (tests/test_faults_*.py): kill points survived, hostile inputs
+    tried and rejected, rows lost."""
+    from tests.support.faults import TALLY
+
+    if TALLY.ran:
+        terminalreporter.write_line(TALLY.summary_line())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -28,6 +28,7 @@ own SQL (import_checks.py): the same rules live data meets, before anything is a
 
 from __future__ import annotations
 
+import codecs
 import csv
 import math
 import re
@@ -76,6 +77,16 @@ _DATE = re.compile(
 # How pandas writes a zone-aware timestamp, as in Ticker.history(...).to_csv().
 _ZONED_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2}:\d{2}$")
 _MAX_PROBLEMS = 50
+# What an import reads at most, so a hostile or broken file costs bounded memory and time: a CSV
+# is read in blocks and refused at the first line longer than _MAX_LINE_BYTES (a row of daily
+# bars is under 200 bytes; a header of a yfinance download of 500 tickers about 50 KB), and a
+# Parquet file is judged by its footer before its rows are read.
+_MAX_FILE_BYTES = 512 * 1024 * 1024
+_MAX_LINE_BYTES = 1024 * 1024
+_MAX_PARQUET_ROWS = 10_000_000
+_MAX_PARQUET_COLUMNS = 1_000
+_READ_BLOCK = 1 << 16
+_LINE_BREAKS = re.compile(rb"[\r\n]")
 
 
 @dataclass(frozen=True)
@@ -171,11 +182,17 @@ def read_price_import(
     problems = _Problems()
     tables: list[_Table] = []
     if path.is_dir():
-        files = sorted(
+        entries = [
             p for p in path.iterdir()
-            if p.is_file() and p.suffix.lower() == ".csv" and not p.name.startswith(".")
-        )
-        if not files:
+            if p.suffix.lower() == ".csv" and not p.name.startswith(".")
+        ]
+        # A link is not followed: it could point anywhere on the machine, and the refusal of a
+        # file that is not a price file quotes its first line.
+        for link in sorted(p for p in entries if p.is_symlink()):
+            problems.add(link, None, "is a symbolic link, and links in an import folder are not "
+                         "followed; copy the file itself into the folder")
+        files = sorted(p for p in entries if not p.is_symlink() and p.is_file())
+        if not files and not problems.items:
             raise PriceImportError(
                 [ImportProblem(path, None, "no <TICKER>.csv files in this directory")]
             )
@@ -324,9 +341,12 @@ def _canonical_header(
         fields[canonical] = position
     missing = [f for f in REQUIRED_FIELDS if f not in fields]
     if missing:
+        shown = ",".join(raw)
+        if len(shown) > 200:  # a hostile or binary first line is named, not echoed whole
+            shown = shown[:200] + "..."
         problems.add(
             path, line,
-            f"missing column(s) {', '.join(missing)}; header is {','.join(raw)!r}, expected "
+            f"missing column(s) {', '.join(missing)}; header is {shown!r}, expected "
             f"{','.join(REQUIRED_FIELDS)} (+ optional adj_close,dividends,splits)",
         )
         ok = False
@@ -341,11 +361,50 @@ def _ticker_from_stem(path: Path, problems: _Problems) -> str | None:
     return ticker
 
 
-def _numbered_rows(path: Path, problems: _Problems) -> list[tuple[int, list[str]]] | None:
+def _read_text(path: Path, problems: _Problems) -> str | None:
+    """The file as UTF-8 text, read in blocks; None (with a problem naming the file and line)
+    for a file larger than _MAX_FILE_BYTES, a line longer than _MAX_LINE_BYTES or bytes that
+    are not UTF-8. A 200 MB line is refused after its first MiB, not read whole."""
+    size = path.stat().st_size
+    if size > _MAX_FILE_BYTES:
+        problems.add(path, None, f"{size:,} bytes, more than the {_MAX_FILE_BYTES:,} an import "
+                     "reads; split it (one <TICKER>.csv per ticker, or one file per year)")
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    parts: list[str] = []
+    line = 1  # the line the next block starts on
+    run = 0  # bytes since the last line break
+    with open(path, "rb") as fh:
+        while block := fh.read(_READ_BLOCK):
+            pieces = _LINE_BREAKS.split(block)
+            longest = run + len(pieces[0]) if len(pieces) == 1 else max(
+                run + len(pieces[0]), *(len(p) for p in pieces[1:])
+            )
+            if longest > _MAX_LINE_BYTES:
+                at = line + (block.count(b"\n") if len(pieces) > 1 else 0)
+                problems.add(path, at, f"a line longer than {_MAX_LINE_BYTES:,} bytes (a row of "
+                             "daily bars is under 200): not a price file, or a quoted field "
+                             "that never ends")
+                return None
+            run = len(pieces[-1]) if len(pieces) > 1 else run + len(block)
+            try:
+                parts.append(decoder.decode(block))
+            except UnicodeDecodeError as exc:
+                at = line + block[: max(exc.start, 0)].count(b"\n")
+                problems.add(path, at, f"not UTF-8 text ({exc.reason}); save the file as UTF-8")
+                return None
+            line += block.count(b"\n")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        parts.append(decoder.decode(b"", final=True))
     except UnicodeDecodeError as exc:
-        problems.add(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        problems.add(path, line, f"not UTF-8 text ({exc.reason} at the end of the file)")
+        return None
+    return "".join(parts)
+
+
+def _numbered_rows(path: Path, problems: _Problems) -> list[tuple[int, list[str]]] | None:
+    text = _read_text(path, problems)
+    if text is None:
         return None
     if not text.strip():
         problems.add(path, None, "empty file")
@@ -353,12 +412,16 @@ def _numbered_rows(path: Path, problems: _Problems) -> list[tuple[int, list[str]
     reader = csv.reader(text.splitlines(keepends=True))
     numbered: list[tuple[int, list[str]]] = []
     previous_end = 0
-    for row in reader:
-        first_line = previous_end + 1
-        previous_end = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
-            continue  # blank lines carry no data
-        numbered.append((first_line, row))
+    try:
+        for row in reader:
+            first_line = previous_end + 1
+            previous_end = reader.line_num
+            if not row or all(not cell.strip() for cell in row):
+                continue  # blank lines carry no data
+            numbered.append((first_line, row))
+    except csv.Error as exc:  # e.g. a quoted field beyond csv.field_size_limit()
+        problems.add(path, previous_end + 1, f"unreadable CSV: {exc}")
+        return None
     return numbered
 
 
@@ -514,7 +577,30 @@ def _read_download(
     return tables
 
 
+def _parquet_too_large(path: Path, problems: _Problems) -> bool:
+    """Judge a Parquet file by its footer: a few KB of compressed file can hold a billion
+    rows, which the reader would expand in memory."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        problems.add(path, None, f"cannot read as Parquet: {exc}")
+        return True
+    if meta.num_columns > _MAX_PARQUET_COLUMNS:
+        problems.add(path, None, f"{meta.num_columns:,} columns, more than the "
+                     f"{_MAX_PARQUET_COLUMNS:,} an import reads; keep the bar columns only")
+        return True
+    if meta.num_rows > _MAX_PARQUET_ROWS:
+        problems.add(path, None, f"{meta.num_rows:,} rows, more than the {_MAX_PARQUET_ROWS:,} "
+                     "an import reads; split it (one file per year, say)")
+        return True
+    return False
+
+
 def _read_parquet(path: Path, problems: _Problems) -> list[_Table]:
+    if _parquet_too_large(path, problems):
+        return []
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
@@ -666,6 +752,9 @@ def _validate_rows(
             ok = False
         elif volume != int(volume):
             bad(f"volume {row[f['volume']]!r} is not a whole number")
+            ok = False
+        elif abs(volume) >= 2**63:  # the warehouse stores volume as BIGINT
+            bad(f"volume {row[f['volume']]!r} is out of range (at most {2**63 - 1:,})")
             ok = False
 
         for name in ("dividends", "splits"):

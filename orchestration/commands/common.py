@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import shutil
 import sys
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from assets.settings import Settings
@@ -17,6 +21,58 @@ from orchestration.commands.run_output import (
 
 class CliError(Exception):
     """A user-facing error: printed without a traceback, exit status 1."""
+
+
+# Below this much free space, an I/O error under ADRPULSE_HOME is taken for a full disk (SQLite
+# reports a full disk as a plain "disk I/O error" on some file systems).
+NEARLY_FULL_BYTES = 64 * 1024 * 1024
+_FULL_DISK_WORDS = ("no space left on device", "database or disk is full", "disk quota exceeded")
+_IO_ERROR_WORDS = ("disk i/o error", "i/o error", "could not write", "failed to write")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _free_bytes(path: Path) -> int | None:
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return shutil.disk_usage(folder).free
+    return None
+
+
+def full_disk_error(exc: BaseException, settings: Settings) -> CliError | None:
+    """A CliError saying the disk under ADRPULSE_HOME is full, when that is why `exc` happened
+    (ENOSPC anywhere in its chain, or an I/O error while almost no space is left); else None.
+
+    A full disk stops a run wherever it is (dbt, the warehouse, Dagster's own SQLite event log),
+    so this is judged on the exception, not on the step. Nothing a reader sees is replaced by a
+    run that did not finish: the published catalog is swapped only after a complete export."""
+    full = False
+    io_error = False
+    for link in _chain(exc):
+        text = str(link).lower()
+        no_space = isinstance(link, OSError) and link.errno in (errno.ENOSPC, errno.EDQUOT)
+        if no_space or any(words in text for words in _FULL_DISK_WORDS):
+            full = True
+        elif isinstance(link, OSError) or any(words in text for words in _IO_ERROR_WORDS):
+            io_error = True
+    free = _free_bytes(settings.home)
+    if not full and not (io_error and free is not None and free < NEARLY_FULL_BYTES):
+        return None
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    room = f"{free / 1024 / 1024:.1f} MB free" if free is not None else "no free space"
+    return CliError(
+        f"the disk holding ADRPULSE_HOME={settings.home} is full ({room}; {first_line}).\n"
+        "The run stopped there. Readers still see the last published build, and the archive "
+        "and the warehouse keep what was committed before. Free some space on that disk, then "
+        "run the same command again."
+    )
 
 
 def run_job(
@@ -72,7 +128,15 @@ def report_run(result: Any, show_checks: bool = True) -> int:
     status = "succeeded" if result.success else "FAILED"
     print(f"\nRun {result.run_id} {status}.")
     if not result.success:
+        out_of_space = False
         for step, reason in failed_steps(result):
             print(f"  step {step} failed: {reason}", file=sys.stderr)
+            out_of_space |= any(w in (reason or "").lower() for w in _FULL_DISK_WORDS)
+        if out_of_space:
+            print(
+                "The disk is full: free some space under ADRPULSE_HOME, then run the same "
+                "command again (readers still see the last published build).",
+                file=sys.stderr,
+            )
         print("See the run in the UI (adrpulse ui) for the full log.", file=sys.stderr)
     return 0 if result.success else 1

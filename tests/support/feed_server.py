@@ -9,13 +9,22 @@ document; non-UTF-8 bytes with and without a declared encoding; redirect chains 
 response headers dripped one line at a time; redirects to addresses a feed must never reach
 (a metadata address, a private address, a host name the test's resolver maps). `redirect(url)`
 builds a redirect to anywhere, e.g. to another `FeedServer` on another loopback port.
+
+`hostile_routes()` adds what the faults tier throws at the fetcher (tests/test_faults_inputs.py):
+bodies of 100 MB with and without Content-Length, a gzip bomb that inflates to 1 GB, entity bombs
+(exponential, quadratic, an external entity), a two-step redirect loop, a redirect to `file://`,
+an HTML page served as RSS and a feed of 10,000 items. Big bodies are streamed from generators
+(`Route.stream`), never held in memory.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
+import struct
 import threading
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -168,6 +177,9 @@ class Route:
     last_modified: str | None = None  # If-Modified-Since equal to this -> 304
     header_drip_delay: float = 0.0  # > 0: status line, then one header line per this many
     # seconds until the client gives up or the server stops; the headers never end
+    stream: Callable[[], Iterator[bytes]] | None = None  # the body, chunk by chunk (replaces
+    # `body`); its length is `stream_length` (sent as Content-Length when content_length)
+    stream_length: int = 0
 
 
 @dataclass(frozen=True)
@@ -249,6 +261,111 @@ def default_routes() -> dict[str, Route]:
     return routes
 
 
+# --- hostile routes (the faults tier) ----------------------------------------------------------
+
+HUGE_BODY_BYTES = 100 * 1024 * 1024
+GZIP_BOMB_INFLATED_BYTES = 1024 * 1024 * 1024
+MANY_ITEMS = 10_000
+_MIB = 1024 * 1024
+
+QUADRATIC_BLOWUP = (
+    '<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY a "' + "a" * 50_000 + '">]>\n'
+    '<rss version="2.0"><channel><title>q</title><item><title>' + "&a;" * 20_000
+    + "</title><guid>q</guid></item></channel></rss>\n"
+)
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>xxe</title>
+<item><title>&secret;</title><guid>xxe</guid></item>
+</channel></rss>
+"""
+
+
+def _rss_head() -> bytes:
+    return RSS20.split("</channel>")[0].encode() + b"<!-- "
+
+
+_RSS_TAIL = b" --></channel></rss>"
+
+
+def _padded_stream(total: int) -> Iterator[bytes]:
+    """An RSS document of exactly `total` bytes: the fixture's items, then a comment of spaces."""
+    head = _rss_head()
+    yield head
+    padding = total - len(head) - len(_RSS_TAIL)
+    block = b" " * _MIB
+    while padding > 0:
+        piece = block[: min(padding, len(block))]
+        padding -= len(piece)
+        yield piece
+    yield _RSS_TAIL
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """A gzip member (about 1 MB) that inflates to GZIP_BOMB_INFLATED_BYTES of RSS.
+
+    The padding is deflated one MiB at a time with a full flush between blocks, so every block
+    compresses to the same bytes: compress it once and repeat it, instead of deflating a GB."""
+    head, block = _rss_head(), b" " * _MIB
+    blocks = (GZIP_BOMB_INFLATED_BYTES - len(head) - len(_RSS_TAIL)) // _MIB
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    start = deflate.compress(head) + deflate.flush(zlib.Z_FULL_FLUSH)
+    middle = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    end = deflate.compress(_RSS_TAIL) + deflate.flush()
+    crc = zlib.crc32(head)
+    for _ in range(blocks):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(_RSS_TAIL, crc)
+    size = len(head) + blocks * _MIB + len(_RSS_TAIL)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, no time
+    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+    return header + start + middle * blocks + end + trailer
+
+
+@functools.cache
+def many_items_feed(items: int = MANY_ITEMS) -> bytes:
+    """A valid RSS 2.0 feed of `items` distinct items (about 2 MB for 10,000)."""
+    entries = "".join(
+        f"<item><title>Alibaba headline number {i}</title><guid>many-{i}</guid>"
+        f"<link>https://news.example.com/many/{i}</link>"
+        f"<pubDate>Wed, 12 Feb 2025 07:15:00 +0800</pubDate>"
+        f"<description>Item {i} of a very long feed.</description></item>\n"
+        for i in range(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>many</title><link>http://example.com/</link><description>d</description>\n"
+        f"{entries}</channel></rss>\n"
+    ).encode()
+
+
+def hostile_routes() -> dict[str, Route]:
+    """The routes of `default_routes()` plus the faults tier's (see the module docstring)."""
+    routes = default_routes()
+    routes.update({
+        "/huge-100mb.xml": Route(headers={"Content-Type": RSS_TYPE},
+                                 stream=lambda: _padded_stream(HUGE_BODY_BYTES),
+                                 stream_length=HUGE_BODY_BYTES),
+        "/huge-100mb-unannounced.xml": Route(headers={"Content-Type": RSS_TYPE},
+                                             stream=lambda: _padded_stream(HUGE_BODY_BYTES),
+                                             content_length=False),
+        "/gzip-bomb-1gb.xml": Route(
+            headers={"Content-Type": RSS_TYPE, "Content-Encoding": "gzip"},
+            stream=lambda: iter([gzip_bomb()]), stream_length=len(gzip_bomb())),
+        "/quadratic-blowup.xml": Route(body=QUADRATIC_BLOWUP.encode(),
+                                       headers={"Content-Type": "application/xml"}),
+        "/external-entity.xml": Route(body=EXTERNAL_ENTITY.encode(),
+                                      headers={"Content-Type": "application/xml"}),
+        "/loop-a": redirect("/loop-b"),
+        "/loop-b": redirect("/loop-a"),
+        "/to-file": redirect("file:///etc/passwd"),
+        "/html-as-rss.xml": Route(body=HTML_PAGE.encode(), headers={"Content-Type": RSS_TYPE}),
+        "/items-10000.xml": Route(body=many_items_feed(), headers={"Content-Type": RSS_TYPE}),
+    })
+    return routes
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
@@ -303,9 +420,17 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in route.headers.items():
             self.send_header(name, value)
         if route.content_length:
-            self.send_header("Content-Length", str(len(route.body)))
+            length = route.stream_length if route.stream is not None else len(route.body)
+            self.send_header("Content-Length", str(length))
+        elif route.stream is not None:
+            self.close_connection = True  # the end of the body is the end of the connection
         self.end_headers()
-        if route.drip_chunk and owner is not None:
+        if route.stream is not None:
+            for chunk in route.stream():
+                if owner is not None and owner.stopping.is_set():
+                    return
+                self.wfile.write(chunk)
+        elif route.drip_chunk and owner is not None:
             for start in range(0, len(route.body), route.drip_chunk):
                 self.wfile.write(route.body[start:start + route.drip_chunk])
                 self.wfile.flush()
