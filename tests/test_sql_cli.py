@@ -233,11 +233,13 @@ def test_reading_statements_other_than_select_run(demo_home: Path) -> None:
 def test_list_shows_the_columns_of_every_table(demo_home: Path) -> None:
     result = run_cli(demo_home, "sql", "--list", "--json")
     assert result.returncode == 0, result.stderr
-    tables = {r["table"]: r for r in json.loads(result.stdout)}
-    assert {"raw.price_fetches", "raw.news_fetches"} <= set(tables)
-    empty = [name for name, table in tables.items() if not table["columns"]]
+    columns: dict[str, dict[str, str]] = {}
+    for record in json.loads(result.stdout):  # one record per column
+        columns.setdefault(record["table"], {})[record["column"]] = record["type"]
+    assert {"raw.price_fetches", "raw.news_fetches"} <= set(columns)
+    empty = [name for name, cols in columns.items() if not cols]
     assert not empty, f"no columns listed for {empty}"
-    assert "synthetic boolean" in tables["raw.price_fetches"]["columns"]
+    assert columns["raw.price_fetches"]["synthetic"].lower() == "boolean"
 
 
 def test_an_unknown_set_name_is_an_error_listing_the_parameters(demo_home: Path) -> None:

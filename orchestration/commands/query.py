@@ -348,20 +348,23 @@ def shell_command(settings: Settings, line: str) -> bool | None:
         print(SHELL_HELP)
         return False
     if text in TABLES_COMMANDS:
-        build_id, tables = list_published(settings)
-        print(format_table(["table", "rows", "columns"], [(n, r, len(c)) for n, r, c in tables]))
-        print(f"(build {build_id}; \\d TABLE shows a table's columns)")
+        build, tables = list_published(settings)
+        counts = [(t.name, t.rows, len(t.columns)) for t in tables]
+        print(format_table(["table", "rows", "columns"], counts))
+        print(f"(build {build.build_id}; \\d TABLE shows a table's columns)")
         return False
     if word in ("\\d", ".schema", ".describe") and argument:
         _, tables = list_published(settings)
         wanted = argument.lower()
-        found = [t for t in tables if wanted in (t[0].lower(), t[0].split(".", 1)[1].lower())]
+        found = [
+            t for t in tables if wanted in (t.name.lower(), t.name.split(".", 1)[1].lower())
+        ]
         if not found:
             print(f"no published table {argument!r}: .tables lists them", file=sys.stderr)
             return False
-        for name, rows, columns in found:
-            print(f"{name} ({plural(rows, 'row')})")
-            print(format_table(["column", "type"], columns))
+        for table in found:
+            print(f"{table.name} ({plural(table.rows, 'row')})")
+            print(format_table(["column", "type", "unit", "description"], table.columns))
         return False
     if word.startswith(("\\", ".")):
         print(f"unknown command {word}: .help lists the commands", file=sys.stderr)
