@@ -56,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"adrpulse {args.command}: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`adrpulse sql --list | head`): stop quietly, as a shell tool
+        # does. Point stdout at devnull so that the exit's own flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what the shell reports for a command ended by SIGPIPE
     except Exception as exc:
         # A full disk is an expected failure: say so instead of a traceback. Anything else is
         # a bug, and its traceback is what a report needs.
@@ -67,11 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (`adrpulse sql --list | head`): stop quietly, as a shell tool
-        # does. Point stdout at devnull so that the exit's own flush cannot fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # 128 + SIGPIPE, what the shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":
