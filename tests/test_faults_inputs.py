@@ -104,6 +104,7 @@ def test_hostile_feeds_fail_by_name_within_the_memory_bound(tmp_path: Path) -> N
         assert not other.requests_to("/rss20.xml"), "the redirect to another port was followed"
 
     assert child.returncode == 0, child.stderr[-4000:]
+    TALLY.feed_peak_rss_mb = child.peak_rss_mb
     assert TRACEBACK not in child.stderr
     assert child.outcomes["control_rss"]["status"] == "ok"
     problems = []

@@ -39,13 +39,18 @@ class FaultTally:
     hostile_rejected: int = 0  # ... of which refused (or contained) with a named reason
     disk_full: int = 0  # disk-full runs that failed cleanly and succeeded once space was freed
     rows_lost: int = 0  # raw rows lost or duplicated by a crash, over every kill point
+    feed_peak_rss_mb: float | None = None  # the hostile feeds' poll, in its own process
     ran: bool = False
 
     def summary_line(self) -> str:
+        peak = (
+            f", hostile feeds polled in {self.feed_peak_rss_mb:.0f} MB peak RSS"
+            if self.feed_peak_rss_mb is not None else ""
+        )
         return (
             f"faults tier: {self.kill_points} kill points survived, "
             f"{self.disk_full} disk-full run(s) recovered, {self.hostile_tried} hostile inputs "
-            f"tried, {self.hostile_rejected} rejected or contained, "
+            f"tried, {self.hostile_rejected} rejected or contained{peak}, "
             f"rows lost: {self.rows_lost}"
         )
 
