@@ -1,11 +1,12 @@
 """Poll a feed list once, in a process of its own, through the pipeline's own code: fetch
 (assets/news/http.py), archive, parse, tag and load into a warehouse under HOME
 (assets/news/ingest.py poll_feeds). The faults tier runs it as a child and reads the child's peak
-memory from wait4(), so what a hostile feed costs is measured apart from pytest itself.
+memory from wait4() under the benchmark's launcher, so what a hostile feed costs is measured
+apart from pytest itself.
 
     python -m tests.support.feed_poll FEEDS_CSV HOME [--total-timeout S] [--read-timeout S]
 
-Prints one JSON line per feed: {"feed", "status", "new", "error", "seconds"}.
+Prints one JSON line per feed: {"feed", "status", "new", "error", "seconds", "peak_rss_mb"}.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import resource
 import sys
 import time
 from pathlib import Path
@@ -55,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                 "new": outcome.new_items,
                 "error": outcome.error,
                 "seconds": round(time.monotonic() - started, 2),
+                # Peak so far (KiB on Linux), so a breach of the bound names the feed behind it.
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             }), flush=True)
     return 0
 

@@ -1,13 +1,17 @@
 """Run one stage in a child process and measure its wall time and peak RSS.
 
-The child is reaped with os.wait4, whose rusage is that child's own (and that of the children it
-reaped), so each stage's peak RSS is its own, not the harness's nor an earlier stage's.
+The stage runs under a small launcher (own_peak.py) that reaps it with os.wait4 and reports its
+rusage. Reaping it from here would not do: a child's peak RSS on Linux starts from the high-water
+mark of the process it was forked from, so every stage would report at least the harness's peak.
+Through the launcher each stage's peak is its own (and that of the children it reaped).
 """
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,11 +39,26 @@ def run_measured(
 ) -> Measured:
     """Run argv to completion, output to log_path; wall seconds and peak RSS (MB) of the child."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    with tempfile.TemporaryDirectory(prefix="adrpulse-peak-") as scratch:
+        report = Path(scratch) / "peak.json"
+        with open(log_path, "wb") as log:
+            start = time.perf_counter()
+            returncode = subprocess.call(
+                own_peak_command(report, argv), stdout=log, stderr=subprocess.STDOUT,
+                env=env, cwd=cwd,
+            )
+            wall = time.perf_counter() - start
+        if not report.exists():  # the launcher itself failed; its error is in the log
+            return Measured(wall, float("nan"), returncode or 1, log_path)
+        measured = json.loads(report.read_text())
     # ru_maxrss is in kilobytes on Linux.
-    return Measured(wall, usage.ru_maxrss / 1024.0, proc.returncode, log_path)
+    return Measured(wall, measured["peak_rss_kb"] / 1024.0, measured["returncode"], log_path)
+
+
+OWN_PEAK = Path(__file__).with_name("own_peak.py")
+
+
+def own_peak_command(report: Path, argv: Sequence[str]) -> list[str]:
+    """argv wrapped in the launcher that measures its own peak RSS (see own_peak.py).
+    `-I` keeps the launcher a bare interpreter: no site-packages, no user environment."""
+    return [sys.executable, "-I", str(OWN_PEAK), str(report), "--", *argv]

@@ -1,0 +1,40 @@
+"""Run a command and report the peak RSS of that command alone: stdlib only, run by file path.
+
+    python -I own_peak.py REPORT_JSON -- COMMAND [ARG ...]
+
+Why a launcher at all: on Linux a child's `ru_maxrss` survives `execve` and starts from the
+high-water mark of the memory it was forked (or vforked) from, so a command spawned straight from
+a big process (pytest late in a suite, the harness after a stage) reports the parent's peak when
+its own is smaller. This launcher is a fresh, small interpreter: the command forked from it starts
+from this launcher's few MB, and `wait4` then reads the command's own peak (and that of the
+children it reaped). The exit status is the command's; the report holds
+{"returncode": N, "peak_rss_kb": K}.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 3 or argv[1] != "--":
+        print("usage: own_peak.py REPORT_JSON -- COMMAND [ARG ...]", file=sys.stderr)
+        return 2
+    report, command = argv[0], argv[2:]
+    try:
+        process = subprocess.Popen(command)
+    except OSError as exc:
+        print(f"own_peak: cannot start {command[0]}: {exc}", file=sys.stderr)
+        returncode, peak_kb = 127, 0
+    else:
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = returncode = os.waitstatus_to_exitcode(status)  # reaped here
+        peak_kb = usage.ru_maxrss
+    with open(report, "w") as out:
+        json.dump({"returncode": returncode, "peak_rss_kb": peak_kb}, out)
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
