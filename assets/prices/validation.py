@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from assets.calendar import sessions_between
 
@@ -112,32 +111,6 @@ def check_unique(
         con, "bars_unique", sql, "ticker, session_date", max_examples=max_examples,
         ok_text="every (ticker, session_date) appears once",
         fail_text="{n} (ticker, session_date) keys appear more than once",
-    )
-
-
-def check_frame_unique(
-    bars: pd.DataFrame, *, max_examples: int = DEFAULT_MAX_EXAMPLES
-) -> CheckResult:
-    """Uniqueness of (ticker, session_date) in a frame about to be loaded.
-
-    warehouse.load rejects a file that repeats a key, so duplicates cannot reach raw.daily_bars
-    through it; checking the frame first names the offending rows before anything is archived.
-    """
-    if not len(bars):
-        return CheckResult("frame_unique", True, 0, [], "no rows to check")
-    keys = bars.loc[:, ["ticker", "session_date"]].copy()
-    keys["session_date"] = pd.to_datetime(keys["session_date"]).dt.date
-    counts = keys.groupby(["ticker", "session_date"]).size().rename("copies").reset_index()
-    dupes = counts.loc[counts["copies"] > 1].sort_values(["ticker", "session_date"])
-    examples = [
-        {k: _plain(v) for k, v in row.items()}
-        for row in dupes.head(max_examples).to_dict("records")
-    ]
-    n = len(dupes)
-    return CheckResult(
-        "frame_unique", n == 0, n, examples,
-        "every (ticker, session_date) appears once" if n == 0
-        else f"{n} (ticker, session_date) keys appear more than once in the frame",
     )
 
 
