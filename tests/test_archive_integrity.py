@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from assets.news.ingest import read_news_config, replay_news
@@ -29,6 +28,7 @@ from orchestration.tools.sample_data.locations import (
     DEFAULT_FEEDS_PATH,
     DEFAULT_UNIVERSE_PATH,
 )
+from tests.support.bars import flat_bars
 from warehouse.archive import (
     ORPHAN_GRACE_SECONDS,
     RETRACTIONS_DIR,
@@ -56,28 +56,10 @@ LOG = logging.getLogger("test_archive_integrity")
 NEWS_ALIASES = DEFAULT_UNIVERSE_PATH.parent / "news_aliases.csv"
 
 
-def bars(ticker: str, days: list[date], close: float) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "ticker": ticker,
-            "session_date": days,
-            "open": close,
-            "high": close + 1,
-            "low": close - 1,
-            "close": close,
-            "adj_close": close,
-            "volume": 1000,
-            "dividends": 0.0,
-            "stock_splits": 0.0,
-            "adj_close_source": "provider",
-        }
-    )
-
-
 def archive_fetch(root: Path, ticker: str, close: float, hours: int, fmt: str = "parquet"):
     return write_price_fetch(
         root,
-        bars(ticker, DAYS, close),
+        flat_bars(ticker, DAYS, close),
         source="test",
         fetched_at=T0 + timedelta(hours=hours),
         tickers=[ticker],
@@ -414,7 +396,7 @@ def test_an_interrupted_atomic_write_leaves_no_temporary_file(
 
 
 def test_importing_the_same_bars_again_reuses_the_archived_copy(tmp_path: Path) -> None:
-    frame = bars("BABA", DAYS, 100.0)
+    frame = flat_bars("BABA", DAYS, 100.0)
     kw = {"tickers": ["BABA"], "start": DAYS[0], "end": DAYS[-1]}
     first, reused = write_price_import(tmp_path, frame, fetched_at=T0, **kw)
     assert not reused

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
+from tests.support.bars import flat_bars
 from warehouse.archive import list_price_fetches, write_price_fetch
 from warehouse.connection import WarehouseBusyError, warehouse_connection
 from warehouse.load import ArchiveFileError, load_price_fetch, load_price_fetches
@@ -17,31 +17,13 @@ from warehouse.schema import RAW_TABLES_DDL
 T0 = datetime(2025, 3, 3, 23, 0, tzinfo=UTC)
 
 
-def bars(ticker: str, days: list[date], close: float, adj_factor: float = 1.0) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "ticker": ticker,
-            "session_date": days,
-            "open": close,
-            "high": close + 1,
-            "low": close - 1,
-            "close": close,
-            "adj_close": close * adj_factor,
-            "volume": 1000,
-            "dividends": 0.0,
-            "stock_splits": 0.0,
-            "adj_close_source": "provider",
-        }
-    )
-
-
 DAYS = [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
 
 
 def archive_two_fetches(root: Path) -> None:
     write_price_fetch(
         root,
-        bars("BABA", DAYS, 100.0),
+        flat_bars("BABA", DAYS, 100.0),
         source="test",
         fetched_at=T0,
         tickers=["BABA"],
@@ -51,7 +33,7 @@ def archive_two_fetches(root: Path) -> None:
     )
     write_price_fetch(
         root,
-        bars("BABA", DAYS[1:], 101.0),
+        flat_bars("BABA", DAYS[1:], 101.0),
         source="test",
         fetched_at=T0 + timedelta(days=1),
         tickers=["BABA"],
@@ -131,7 +113,7 @@ def test_restated_history_replaces_the_whole_ticker(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     write_price_fetch(
         archive,
-        bars("AAPL", DAYS, 200.0),
+        flat_bars("AAPL", DAYS, 200.0),
         source="test",
         fetched_at=T0,
         tickers=["AAPL"],
@@ -140,7 +122,7 @@ def test_restated_history_replaces_the_whole_ticker(tmp_path: Path) -> None:
     )
     write_price_fetch(
         archive,
-        bars("MSFT", DAYS, 400.0),
+        flat_bars("MSFT", DAYS, 400.0),
         source="test",
         fetched_at=T0,
         tickers=["MSFT"],
@@ -150,7 +132,7 @@ def test_restated_history_replaces_the_whole_ticker(tmp_path: Path) -> None:
     # A dividend restates AAPL's adjusted series, and the refetch starts a day later than before.
     write_price_fetch(
         archive,
-        bars("AAPL", DAYS[1:], 200.0, adj_factor=0.99),
+        flat_bars("AAPL", DAYS[1:], 200.0, adj_factor=0.99),
         source="test",
         fetched_at=T0 + timedelta(days=1),
         tickers=["AAPL"],
@@ -172,7 +154,7 @@ def test_a_broken_archive_file_changes_nothing(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     good = write_price_fetch(
         archive,
-        bars("BABA", DAYS, 100.0),
+        flat_bars("BABA", DAYS, 100.0),
         source="test",
         fetched_at=T0,
         tickers=["BABA"],
@@ -182,7 +164,7 @@ def test_a_broken_archive_file_changes_nothing(tmp_path: Path) -> None:
     )
     bad = write_price_fetch(
         archive,
-        bars("BABA", DAYS, 555.0),
+        flat_bars("BABA", DAYS, 555.0),
         source="test",
         fetched_at=T0 + timedelta(days=1),
         tickers=["BABA"],
