@@ -18,6 +18,7 @@ import pytest
 from orchestration.tools.benchmark.archive import generate_archive
 from orchestration.tools.benchmark.dbt_runner import prepare_project, run_dbt
 from orchestration.tools.benchmark.floor_sql import run_floor
+from orchestration.tools.benchmark.harness import DBT_STARTUP_STAGE
 from orchestration.tools.benchmark.pandas_baseline import run_pandas_baseline
 from orchestration.tools.benchmark.report import update_document
 from orchestration.tools.benchmark.spec import BenchSpec
@@ -252,6 +253,7 @@ def test_bench_end_to_end_tiny(tmp_path: Path) -> None:
     assert _table_row(result.stdout, "load archive")[0] == 5 * 252
     assert _table_row(result.stdout, "update: load")[0] == 5
     assert "dbt build / floor SQL (wall)" in result.stdout
+    assert _table_row(result.stdout, DBT_STARTUP_STAGE)[1] > 0  # measured, in seconds
     assert not work.exists()  # cleaned without --keep
     text = doc.read_text()
     assert "### 5 tickers x 1 years" in text and "dbt build (full)" in text

@@ -24,6 +24,8 @@ from assets.settings import Settings
 from orchestration.tools.benchmark.measure import Measured, run_measured
 from orchestration.tools.benchmark.workdir import BenchPaths
 
+# A selector that matches no node: dbt starts, parses, connects and has nothing to run.
+NOTHING_SELECTOR = "tag:bench_selects_nothing"
 # Build artefacts of the source project that must not leak into the bench copy.
 _SKIP = ("target", "logs", "dbt_packages", ".user.yml")
 

@@ -13,11 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.tools.benchmark.dbt_runner import copy_project, dbt_argv, dbt_env
+from orchestration.tools.benchmark.dbt_runner import (
+    NOTHING_SELECTOR,
+    copy_project,
+    dbt_argv,
+    dbt_env,
+)
 from orchestration.tools.benchmark.measure import Measured, run_measured
-
-# A selector that matches no node: dbt starts, parses, connects and has nothing to run.
-NOTHING_SELECTOR = "tag:bench_selects_nothing"
 
 
 @dataclass(frozen=True)
