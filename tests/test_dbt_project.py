@@ -208,3 +208,76 @@ def test_the_unit_tests_run_in_the_suite_and_pass(sample_dbt_warehouse: Path) ->
     assert {r["status"] for r in unit} == {"pass"}, [
         (r["unique_id"], r["status"]) for r in unit if r["status"] != "pass"
     ]
+
+
+def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
+    sample_dbt_warehouse: Path, tmp_path: Path
+) -> None:
+    """One column_rules test per model replaces the per-column not_null / value_between /
+    accepted_values tests. On a copy of the sample's warehouse with two nulls, an out-of-range
+    value, a NaN and a value outside an accepted list, the model's test fails, names each rule,
+    and counts the offending rows; the untouched copy passes."""
+    warehouse = tmp_path / sample_dbt_warehouse.name
+    with duckdb.connect(str(sample_dbt_warehouse)) as source:  # dbt in-process holds it open
+        source.execute(f"attach '{warehouse}' as copy")
+        source.execute(f"copy from database {sample_dbt_warehouse.stem} to copy")
+    workdir = tmp_path / "dbt"
+    clean = invoke_dbt(["test", "--select", "int_events__column_rules"], warehouse, workdir)
+    assert clean.success, clean.exception
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        keys = con.execute(
+            "select event_id, ticker from intermediate.int_events order by event_id, ticker limit 3"
+        ).fetchall()
+        con.execute(
+            "update intermediate.int_events set group_name = null where event_id = ? and ticker = ?",
+            list(keys[0]),
+        )
+        con.execute(
+            "update intermediate.int_events set day_zero_date = null "
+            "where event_id = ? and ticker = ?",
+            list(keys[1]),
+        )
+        con.execute(
+            "update intermediate.int_events set event_origin = 'rumour' "
+            "where event_id = ? and ticker = ?",
+            list(keys[2]),
+        )
+        con.execute(
+            "update intermediate.int_daily_returns set daily_return = 'nan'::double "
+            "where built_at = (select max(built_at) from intermediate.int_daily_returns) "
+            "and daily_return is not null and ticker = "
+            "(select min(ticker) from intermediate.int_daily_returns)"
+            " and session_date = (select max(session_date) from intermediate.int_daily_returns)"
+        )
+        nan_rows = con.execute(
+            "select count(*) from intermediate.int_daily_returns where isnan(daily_return)"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert nan_rows == 1
+
+    broken = invoke_dbt(
+        ["test", "--select", "int_events__column_rules int_daily_returns__column_rules"],
+        warehouse,
+        workdir,
+    )
+    assert not broken.success
+    results = {r.node.name: r for r in broken.result.results}
+    events = results["int_events__column_rules"]
+    assert events.status == "fail" and events.failures == 3  # three rows, three rules
+    returns = results["int_daily_returns__column_rules"]
+    assert returns.status == "fail" and returns.failures == 1
+
+    con = duckdb.connect(str(warehouse))  # as dbt in-process opened it (not read-only)
+    try:
+        sql = (workdir / "target" / "compiled").rglob("int_events__column_rules.sql")
+        rows = dict(con.execute(next(sql).read_text()).fetchall())
+    finally:
+        con.close()
+    assert rows == {
+        "group_name is not null": 1,
+        "day_zero_date is not null": 1,
+        "event_origin in (catalog, news)": 1,
+    }

@@ -168,7 +168,7 @@ def test_the_checks_are_served(repository: dict[str, Any]) -> None:
         return [c["name"] for c in assets[key]["assetChecksOrError"]["checks"]]
 
     assert checks("raw/daily_bars"), "no price check on raw/daily_bars"
-    assert any(name.startswith("not_null_") for name in checks("marts/fct_event_car"))
+    assert "fct_event_car__column_rules" in checks("marts/fct_event_car")
 
 
 def test_the_jobs_and_schedules_are_served(repository: dict[str, Any]) -> None:
