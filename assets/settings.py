@@ -12,8 +12,9 @@ no variable is set here (orchestration/prepare.py does that, when a command runs
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class Setting:
     field: str
     env: str
     default: str
-    kind: str  # path | int | float | text
+    kind: str  # path | int | float | text | postgres_url (a secret: never printed in full)
     doc: str
     group: str
 
@@ -59,7 +60,30 @@ class Setting:
                 return float(text)
             except ValueError as exc:
                 raise SettingError(f"{self.env}={text!r} is not a number") from exc
+        if self.kind == "postgres_url" and text and not text.startswith(POSTGRES_SCHEME):
+            # SQLAlchemy 2.1 reads a bare postgresql:// as the psycopg 3 driver, which Dagster's
+            # PostgreSQL storage does not support: the driver is named, not guessed.
+            scheme = text.split("://", 1)[0] if "://" in text else text[:20]
+            raise SettingError(
+                f"{self.env} must start with {POSTGRES_SCHEME} (the driver Dagster's PostgreSQL "
+                f"storage uses), not {scheme}://; e.g. "
+                f"{POSTGRES_SCHEME}user:password@127.0.0.1:5432/dagster"
+            )
         return text
+
+    def shown(self, value: Any) -> str:
+        """The value as printed for a person: a secret's password is masked."""
+        if self.kind == "postgres_url":
+            return mask_password(str(value))
+        return str(value)
+
+
+POSTGRES_SCHEME = "postgresql+psycopg2://"
+
+
+def mask_password(url: str) -> str:
+    """postgresql://user:secret@host/db -> postgresql://user:***@host/db (anything else as is)."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -108,6 +132,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("pool_wait_timeout_seconds", "ADRPULSE_POOL_WAIT_TIMEOUT", "600", "float",
             "Seconds a command or run waits for a pool slot held by another run (0: no limit).",
             "runs"),
+    Setting("dagster_postgres_url", "ADRPULSE_DAGSTER_POSTGRES_URL", "", "postgres_url",
+            "PostgreSQL for Dagster's runs, schedules and event logs, with the queued run "
+            "coordinator: `postgresql+psycopg2://user:password@host:5432/db` (empty: SQLite "
+            "files under DAGSTER_HOME).", "runs"),
+    Setting("max_concurrent_runs", "ADRPULSE_MAX_CONCURRENT_RUNS", "4", "int",
+            "Runs the queued run coordinator starts at once on PostgreSQL (warehouse writers: one "
+            "at a time whatever this says).", "runs"),
     # --- dbt
     Setting("duckdb_memory_limit", "ADRPULSE_DUCKDB_MEMORY_LIMIT", "3GB", "text",
             "DuckDB memory cap of the dbt build (it spills to disk beyond it).", "dbt"),
@@ -137,6 +168,8 @@ class Settings:
     feed_total_timeout_seconds: float
     feed_max_bytes: int
     pool_wait_timeout_seconds: float
+    dagster_postgres_url: str = field(repr=False)  # may hold a password
+    max_concurrent_runs: int
     duckdb_memory_limit: str
 
     @classmethod

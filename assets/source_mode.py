@@ -22,6 +22,10 @@ REBUILD_TAG = "adrpulse/rebuild"  # "true": replay into fresh raw tables, models
 # "true": a rebuild loads the good archive files and lists the bad ones instead of failing
 # (`adrpulse rebuild --skip-bad`)
 SKIP_BAD_TAG = "adrpulse/skip_bad"
+# Every job writes the DuckDB warehouse, which takes one writer process at a time: each run carries
+# this tag, and the queued run coordinator (PostgreSQL instances, orchestration/prepare.py) starts
+# one run with it at a time. Within a run, steps share the `warehouse` pool the same way.
+WAREHOUSE_WRITER_TAG = ("adrpulse/warehouse", "write")
 
 
 class SourceMode(Enum):

@@ -29,7 +29,7 @@ from assets.raw_news import NEWS_ITEMS
 from assets.raw_prices import DAILY_BARS
 from assets.raw_reference import REFERENCE_KEYS
 from assets.settings import SAMPLE_ARCHIVE_DIR
-from assets.source_mode import replay_tags
+from assets.source_mode import WAREHOUSE_WRITER_TAG, replay_tags
 
 # The gate is a check on the raw assets: selecting them would select it too, so it is taken out
 # of every selection but build_marts'.
@@ -43,15 +43,20 @@ MODELS_AND_PUBLISH = REFERENCE_FILES | dg.AssetSelection.groups(
 EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
 
 
+# Every job writes the warehouse (assets/source_mode.py WAREHOUSE_WRITER_TAG).
+WRITER_TAGS = dict([WAREHOUSE_WRITER_TAG])
+
+
 def _archive_tags(root: str, rebuild: bool) -> dict[str, str]:
     # Tags, not config: see assets/source_mode.py for why a replay must not depend on run config.
-    return replay_tags(root, rebuild)
+    return {**replay_tags(root, rebuild), **WRITER_TAGS}
 
 
 daily_job = dg.define_asset_job(
     name="daily_refresh",
     selection=EVERYTHING,
     description="Live run: fetch the latest prices and news, rebuild the marts, publish them.",
+    tags=WRITER_TAGS,
 )
 
 backfill_job = dg.define_asset_job(
@@ -62,12 +67,14 @@ backfill_job = dg.define_asset_job(
         "requests, then run the price checks. Launch with a partition range (adrpulse backfill "
         "START END, which then runs build_marts)."
     ),
+    tags=WRITER_TAGS,
 )
 
 news_job = dg.define_asset_job(
     name="poll_news",
     selection=RAW_NEWS,
     description="Poll every news feed once (live).",
+    tags=WRITER_TAGS,
 )
 
 build_job = dg.define_asset_job(
@@ -79,6 +86,7 @@ build_job = dg.define_asset_job(
         "leaves the published marts unchanged; config ops.build_gate.config.force: true builds "
         "past it and the published build records the failed checks."
     ),
+    tags=WRITER_TAGS,
 )
 
 load_archive_job = dg.define_asset_job(

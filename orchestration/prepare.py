@@ -14,10 +14,12 @@ from pathlib import Path
 from dagster import DagsterInstance
 
 from assets.dbt_project import prepare_dbt_manifest
-from assets.settings import Settings
+from assets.settings import Settings, setting
+from assets.source_mode import WAREHOUSE_WRITER_TAG
 
-DAGSTER_YAML = """\
-# Written by ADR Pulse (orchestration/prepare.py). Runs, schedules and event logs live here.
+DAGSTER_YAML_HEADER = "# Written by ADR Pulse (orchestration/prepare.py)."
+DAGSTER_YAML = f"""\
+{DAGSTER_YAML_HEADER} Runs, schedules and event logs live here.
 telemetry:
   enabled: false
 # One step at a time may write the DuckDB warehouse (assets declare pool="warehouse").
@@ -27,13 +29,58 @@ concurrency:
 """
 
 
+# With ADRPULSE_DAGSTER_POSTGRES_URL: runs, event logs and schedules in PostgreSQL, and the queued
+# run coordinator. The URL stays in the environment ({env: ...}), never in the file.
+POSTGRES_YAML = """\
+{header} ADRPULSE_DAGSTER_POSTGRES_URL is set: runs, schedules and event logs live in PostgreSQL.
+telemetry:
+  enabled: false
+storage:
+  postgres:
+    postgres_url:
+      env: {env}
+# Runs wait in a queue (the daemon starts them; `adrpulse ui` runs it).
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+concurrency:
+  # One step at a time may write the DuckDB warehouse (assets declare pool="warehouse").
+  pools:
+    default_limit: 1
+  # At most ADRPULSE_MAX_CONCURRENT_RUNS runs at once, and one run that writes the warehouse.
+  runs:
+    max_concurrent_runs: {max_runs}
+    tag_concurrency_limits:
+      - key: "{tag_key}"
+        value: "{tag_value}"
+        limit: 1
+"""
+
+
+def dagster_yaml(settings: Settings) -> str:
+    """The dagster.yaml ADR Pulse writes for these settings."""
+    if not settings.dagster_postgres_url:
+        return DAGSTER_YAML
+    return POSTGRES_YAML.format(
+        header=DAGSTER_YAML_HEADER,
+        env=setting("dagster_postgres_url").env,
+        max_runs=settings.max_concurrent_runs,
+        tag_key=WAREHOUSE_WRITER_TAG[0],
+        tag_value=WAREHOUSE_WRITER_TAG[1],
+    )
+
+
 def prepare_home(settings: Settings) -> Path:
-    """Create the state folders and DAGSTER_HOME with its dagster.yaml (kept if present)."""
+    """Create the state folders and DAGSTER_HOME with its dagster.yaml. A dagster.yaml that ADR
+    Pulse wrote follows the settings (PostgreSQL or not); one a user wrote is kept as it is."""
     for path in settings.state_dirs():
         path.mkdir(parents=True, exist_ok=True)
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    wanted = dagster_yaml(settings)
+    if not config.exists() or (
+        config.read_text().startswith(DAGSTER_YAML_HEADER) and config.read_text() != wanted
+    ):
+        config.write_text(wanted)
     return settings.dagster_home
 
 

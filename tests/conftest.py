@@ -25,6 +25,7 @@ SLOW_MODULES = {
     "test_bench",
     "test_build_cli",
     "test_concurrent_readers",
+    "test_dagster_postgres",
     "test_dbt_incremental",
     "test_dbt_project",
     "test_dbt_resource",

@@ -20,7 +20,12 @@ from assets.settings import (
 )
 
 # A value for each kind of setting that differs from every default.
-SAMPLE_VALUES = {"path": "/tmp/adrpulse-settings-test/x", "int": "17", "float": "2.5"}
+SAMPLE_VALUES = {
+    "path": "/tmp/adrpulse-settings-test/x",
+    "int": "17",
+    "float": "2.5",
+    "postgres_url": "postgresql+psycopg2://u@127.0.0.1:5432/d",
+}
 
 
 def test_the_declaration_and_the_settings_fields_are_the_same_list() -> None:

@@ -32,7 +32,7 @@ def cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
         print("--vars '" + json.dumps(settings.dbt_vars(), sort_keys=True) + "'")
         return 0
     rows = [
-        (s.env, str(value), source, s.doc)
+        (s.env, s.shown(value), source, s.doc)
         for s, value, source in settings.describe()
     ]
     print(format_table(["variable", "value", "from", "what it sets"], rows, max_width=70))

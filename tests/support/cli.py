@@ -39,7 +39,7 @@ def isolated_env(home: Path, dagster_home: Path | None = None) -> dict[str, str]
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE"):
+    for name in ("DAGSTER_HOME", "ADRPULSE_WAREHOUSE", "ADRPULSE_DAGSTER_POSTGRES_URL"):
         env.pop(name, None)
     if dagster_home is not None:
         env["DAGSTER_HOME"] = str(dagster_home)
