@@ -94,6 +94,23 @@ def test_binomial_p_value_matches_scipy_binomtest() -> None:
         _assert_close(p, want, f"k={k}, n={n}")
 
 
+def test_binomial_p_value_is_exact_for_small_n() -> None:
+    # 2 * (C(9,0) + C(9,1) + C(9,2)) / 2^9 = 92 / 512, and 2 / 2^3 for 3 of 3: exact in binary.
+    got = _run(_macros().binomial_two_sided_p_value("k", "n"), [(2, 9), (3, 3), (7, 9)],
+               "k integer, n integer")
+    assert got == [92 / 512, 0.25, 92 / 512]
+
+
+def test_p_values_accept_expressions() -> None:
+    # arguments are parenthesised: "n - 1" must not bind into "% 2" or "2 * k"
+    sql = (f"{_macros().student_t_two_sided_p_value('t', 'n - 1')}, "
+           f"{_macros().binomial_two_sided_p_value('k + 0', 'n - 1')}")
+    con = duckdb.connect()
+    p_t, p_b = con.execute(f"select {sql} from (select 1.0 as t, 3 as n, 2 as k)").fetchone()
+    assert p_t == 1 - 1 / math.sqrt(3)
+    assert p_b == 0.5  # 2 of 2: 2 * (1/4)
+
+
 def test_binomial_p_value_nulls() -> None:
     rows = [(None, 5), (1, None), (0, 0), (6, 5), (-1, 5)]
     got = _run(_macros().binomial_two_sided_p_value("k", "n"), rows, "k integer, n integer")

@@ -22,6 +22,8 @@
     relative error below 1e-12); a smaller p comes from the tail, summed by Horner's rule until
     x^K < exp(-40), with its leading coefficient from lgamma. Both sums run over positive terms. -#}
 {% macro student_t_two_sided_p_value(t, df) -%}
+    {%- set t = '(' ~ t ~ ')' -%}
+    {%- set df = '(' ~ df ~ ')' -%}
     (case
         when {{ t }} is null or isnan({{ t }}) or {{ df }} is null or {{ df }} < 1 then null
         when isinf({{ t }}) then 0.0
@@ -90,12 +92,20 @@
 {#- Two-sided exact binomial p-value of k successes in n trials with success probability 1/2:
     min(1, 2 * P(X <= min(k, n - k))), the sum of the probabilities of every outcome no more
     likely than k (scipy.stats.binomtest's default for p = 1/2, where the distribution is
-    symmetric). Each term C(n, i) / 2^n from lgamma. -#}
+    symmetric). Up to n = 50 the binomial coefficients are integers below 2^53, recovered exactly
+    by rounding exp(lgamma(...)), and scaled by 2^-n: the p-value is exact to the last bit. Above
+    that each term C(n, i) / 2^n comes from lgamma (relative error about 1e-13). -#}
 {% macro binomial_two_sided_p_value(k, n) -%}
+    {%- set k = '(' ~ k ~ ')' -%}
+    {%- set n = '(' ~ n ~ ')' -%}
     (case
         when {{ k }} is null or {{ n }} is null or {{ n }} < 1 or {{ k }} < 0 or {{ k }} > {{ n }}
             then null
         when 2 * {{ k }} = {{ n }} then 1.0
+        when {{ n }} <= 50 then least(1.0, 2.0 * pow(2.0, -{{ n }}) * list_sum(list_transform(
+            range(0, least({{ k }}, {{ n }} - {{ k }}) + 1),
+            lambda i: round(exp(lgamma({{ n }} + 1.0) - lgamma(i + 1.0)
+                                - lgamma({{ n }} - i + 1.0))))))
         else least(1.0, 2.0 * list_sum(list_transform(
             range(0, least({{ k }}, {{ n }} - {{ k }}) + 1),
             lambda i: exp(lgamma({{ n }} + 1.0) - lgamma(i + 1.0) - lgamma({{ n }} - i + 1.0)
