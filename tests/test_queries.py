@@ -89,6 +89,11 @@ def check_xi_symposium_movers(result: pd.DataFrame, con: duckdb.DuckDBPyConnecti
     china = result[result["group_name"] == "china_adr"]
     assert (china["group_n"] == len(china)).all()
     assert china["group_p_kp"].between(0, 1).all()
+    assert (result["group_is_small_sample"] == (result["group_n"] < 5)).all()
+    small = result[result["group_is_small_sample"]]
+    assert small["group_significant_5pct"].isna().all()
+    large = result[~result["group_is_small_sample"]]
+    assert (large["group_significant_5pct"] == (large["group_p_kp"] < 0.05)).all()
 
 
 def check_latest_basket_spread(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
@@ -123,6 +128,7 @@ def check_event_study_summary(result: pd.DataFrame, con: duckdb.DuckDBPyConnecti
     assert set(result["event_id"]) == {"deepseek_shock"}
     assert {"china_adr", "us_megacap", "all"} <= set(result["summary_group"])
     assert (result["pairs_included"] >= 1).all()
+    assert (result["is_small_sample"] == (result["pairs_included"] < 5)).all()
     for column in ("p_cross_sectional", "p_bmp", "p_kolari_pynnonen", "p_sign_test"):
         assert result[column].dropna().between(0, 1).all()
     # Kolari-Pynnonen shrinks the BMP statistic when residuals are positively correlated.

@@ -4,12 +4,17 @@
 -- price included); pairs_with_prices = those with stored prices; pairs_included = N.
 -- Conventions (N = included pairs; sd = sample standard deviation, N - 1):
 --   caar = mean CAR (market model); t_cross_sectional = sqrt(N) * caar / sd(CAR)
---   t_bmp = sqrt(N) * mean(SCAR) / sd(SCAR)  (Boehmer-Musumeci-Poulsen 1991)
+--   t_bmp = sqrt(N) * mean(SCAR) / sd(SCAR)  (Boehmer-Musumeci-Poulsen 1991; SCAR standardised by
+--     the CAR's standard error with the market model's prediction-error term, int_event_car)
 --   t_kolari_pynnonen = t_bmp * sqrt((1 - r) / (1 + (N - 1) r)), r = mean pairwise Pearson
 --     correlation of the pairs' market-model residuals over the estimation window (aligned on
 --     relative day; the pairs of one event share their calendar dates)
 --   sign_test_z = (N_positive - N / 2) / (sqrt(N) / 2), N_positive = pairs with CAR > 0
---   p-values: two-sided, standard normal approximation for every statistic (macro normal_cdf).
+--   p-values, two-sided: the three t statistics from Student t with N - 1 degrees of freedom
+--     (macro student_t_two_sided_p_value); the sign test from the exact binomial(N, 1/2)
+--     distribution of N_positive (macro binomial_two_sided_p_value), not from sign_test_z.
+--   is_small_sample: N < var('event_study_min_pairs') (default 5): too few pairs for any of these
+--     tests to be read as significant; the p-values are still published, exact for their model.
 -- A t statistic needs N >= 2 and a positive dispersion, else null.
 with cars as (
     select * from {{ ref('int_event_car') }}
@@ -167,14 +172,21 @@ final as (
         mean_scar,
         scar_sd,
         mean_residual_correlation,
+        pairs_included < {{ var('event_study_min_pairs') }}          as is_small_sample,
+        case when t_cross_sectional is not null then pairs_included - 1 end
+                                                                    as degrees_of_freedom,
         t_cross_sectional,
-        {{ two_sided_normal_p_value('t_cross_sectional') }} as p_cross_sectional,
+        {{ student_t_two_sided_p_value('t_cross_sectional', 'pairs_included - 1') }}
+                                                                    as p_cross_sectional,
         t_bmp,
-        {{ two_sided_normal_p_value('t_bmp') }}             as p_bmp,
+        {{ student_t_two_sided_p_value('t_bmp', 'pairs_included - 1') }}
+                                                                    as p_bmp,
         t_kolari_pynnonen,
-        {{ two_sided_normal_p_value('t_kolari_pynnonen') }} as p_kolari_pynnonen,
+        {{ student_t_two_sided_p_value('t_kolari_pynnonen', 'pairs_included - 1') }}
+                                                                    as p_kolari_pynnonen,
         sign_test_z,
-        {{ two_sided_normal_p_value('sign_test_z') }}       as p_sign_test
+        {{ binomial_two_sided_p_value('pairs_positive', 'pairs_included') }}
+                                                                    as p_sign_test
     from adjusted
 )
 
