@@ -15,12 +15,14 @@ from scipy import stats
 from tests.support.dbt import DBT_DIR
 
 MACROS = DBT_DIR / "macros" / "exact_p_values.sql"
+NORMAL_MACROS = DBT_DIR / "macros" / "normal_cdf.sql"
 RELATIVE_TOLERANCE = 1e-9
 
 
 def _macros():
-    """The macro file as a Jinja module: its macros are plain Jinja (no dbt context)."""
-    return jinja2.Environment().from_string(MACROS.read_text()).module
+    """The macro files as one Jinja module: their macros are plain Jinja (no dbt context)."""
+    source = NORMAL_MACROS.read_text() + "\n" + MACROS.read_text()
+    return jinja2.Environment().from_string(source).module
 
 
 def _t_grid() -> list[tuple[float, int]]:
@@ -115,3 +117,43 @@ def test_binomial_p_value_nulls() -> None:
     rows = [(None, 5), (1, None), (0, 0), (6, 5), (-1, 5)]
     got = _run(_macros().binomial_two_sided_p_value("k", "n"), rows, "k integer, n integer")
     assert got == [None] * 5
+
+
+def _signed_rank(x: np.ndarray) -> tuple[float, int, float]:
+    """W+ (average ranks, zeros dropped), n and the tie sum, as the model computes them."""
+    x = x[x != 0]
+    ranks = stats.rankdata(np.abs(x))
+    _, counts = np.unique(np.abs(x), return_counts=True)
+    return float(ranks[x > 0].sum()), len(x), float((counts**3 - counts).sum())
+
+
+def test_wilcoxon_p_value_matches_scipy() -> None:
+    rng = np.random.default_rng(1945)
+    samples = [rng.normal(shift, 1.0, n) for n in range(1, 81) for shift in (0.0, 0.4, -1.0)]
+    samples += [np.arange(1.0, n + 1) for n in (5, 20, 50, 51)]  # every value positive
+    # ties among |x| beyond n = 50, where scipy's default is the normal approximation
+    samples += [np.round(rng.normal(0.3, 1.0, n), 1) for n in (60, 120)]
+    rows = [_signed_rank(x) for x in samples]
+    got = _run(_macros().wilcoxon_two_sided_p_value("w", "n", "ties"), rows,
+               "w double, n integer, ties double")
+    for x, p, row in zip(samples, got, rows, strict=True):
+        want = float(stats.wilcoxon(x).pvalue)
+        # the normal branch is the normal_cdf macro, 1e-14 absolute
+        tolerance = RELATIVE_TOLERANCE * want if row[1] <= 50 else 1e-13
+        assert abs(p - want) <= tolerance, (row, p, want)
+
+
+def test_wilcoxon_exact_p_value_with_ties_rounds_like_scipy_exact() -> None:
+    # a tied W+ of 3.5 (ranks 1.5, 1.5, 3, ...): conservative rounding as scipy's exact method
+    x = np.array([0.1, -0.1, 0.3, -0.4, 0.5, 0.6, -0.7])
+    row = _signed_rank(x)
+    (p,) = _run(_macros().wilcoxon_two_sided_p_value("w", "n", "ties"), [row],
+                "w double, n integer, ties double")
+    assert p == pytest.approx(float(stats.wilcoxon(x, method="exact").pvalue), rel=1e-12)
+
+
+def test_wilcoxon_p_value_small_exact_values() -> None:
+    # n = 3, W+ = 6 (all positive): P(W >= 6) = 1/8, p = 0.25; W+ = 3 is the centre: p = 1
+    got = _run(_macros().wilcoxon_two_sided_p_value("w", "n", "ties"),
+               [(6.0, 3, 0.0), (3.0, 3, 0.0), (None, 3, 0.0)], "w double, n integer, ties double")
+    assert got == [0.25, 1.0, None]

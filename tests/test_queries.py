@@ -137,6 +137,24 @@ def check_event_study_summary(result: pd.DataFrame, con: duckdb.DuckDBPyConnecti
     assert (both["t_kolari_pynnonen"].abs() <= both["t_bmp"].abs() + 1e-12).all()
 
 
+def check_china_adr_rank_tests(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert set(result["summary_group"]) == {"china_adr"}
+    assert set(result["window_label"]) == {"[-1,+1]"}
+    assert (result["pairs_included"] >= 1).all()
+    assert result["p_wilcoxon"].between(0, 1).all()
+    small = result[result["is_small_sample"]]
+    assert small["significant_5pct"].isna().all()
+    large = result[~result["is_small_sample"]]
+    assert (large["significant_5pct"] == (large["p_wilcoxon"] < 0.05)).all()
+    # W+ lies between 0 and n(n + 1)/2; significant events come first
+    n = result["wilcoxon_pairs"]
+    assert result["wilcoxon_w_plus"].between(0, n * (n + 1) / 2).all()
+    flags = result["significant_5pct"].fillna(False).astype(bool).tolist()
+    assert flags == sorted(flags, reverse=True)
+    # the sample's injected shocks move the ADRs on the Xi symposium
+    assert "xi_symposium" in set(result.loc[result["significant_5pct"].fillna(False), "event_id"])
+
+
 def check_ticker_news_events(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
     assert set(result["ticker"]) == {"BABA"}
     news = result[result["event_origin"] == "news"]
@@ -167,6 +185,7 @@ CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
     "latest_basket_spread": check_latest_basket_spread,
     "biggest_drawdowns": check_biggest_drawdowns,
     "event_study_summary": check_event_study_summary,
+    "china_adr_rank_tests": check_china_adr_rank_tests,
     "ticker_news_events": check_ticker_news_events,
     "latest_ticker_performance": check_latest_ticker_performance,
 }

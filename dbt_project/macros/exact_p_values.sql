@@ -112,3 +112,34 @@
                           - {{ n }} * ln(2.0)))))
     end)
 {%- endmacro %}
+
+{#- Two-sided p-value of the Wilcoxon signed-rank statistic W+ (sum of the ranks of |x| over the
+    positive x; zeros dropped, ties given average ranks) for n non-zero values, tie_sum = sum of
+    (t^3 - t) over groups of tied |x|.
+    n <= 50: the exact null distribution, the number of subsets of {1..n} with each rank sum
+    (the coefficients of prod_k (1 + z^k), built by list_reduce; at most 1276 integers, exact in
+    bigint), p = min(1, 2 * min(P(W >= floor W+), P(W <= ceil W+))) (scipy.stats.wilcoxon's exact
+    method, which rounds a tied, non-integral W+ the conservative way).
+    n > 50: the normal approximation z = (W+ - n(n+1)/4) / sqrt((n(n+1)(2n+1) - tie_sum/2) / 24)
+    without continuity correction (scipy's asymptotic method). -#}
+{% macro wilcoxon_two_sided_p_value(w_plus, n, tie_sum) -%}
+    {%- set w = '(' ~ w_plus ~ ')' -%}
+    {%- set n = '(' ~ n ~ ')' -%}
+    {%- set ts = '(' ~ tie_sum ~ ')' -%}
+    {%- set counts = 'list_reduce(list_transform(range(1, ' ~ n ~ ' + 1), lambda k: [k]),
+            lambda acc, e: list_transform(range(0, len(acc) + e[1]),
+                lambda i: coalesce(acc[i + 1], 0)
+                    + case when i >= e[1] then acc[i - e[1] + 1] else 0 end),
+            [1]::bigint[])' -%}
+    (case
+        when {{ w }} is null or {{ n }} is null or {{ n }} < 1 then null
+        when {{ n }} <= 50 then least(1.0, 2.0 * least(
+            list_sum(list_slice({{ counts }}, cast(floor({{ w }}) as bigint) + 1,
+                                {{ n }} * ({{ n }} + 1) // 2 + 1)),
+            list_sum(list_slice({{ counts }}, 1, cast(ceil({{ w }}) as bigint) + 1)))
+            / pow(2.0, {{ n }}))
+        else {{ two_sided_normal_p_value(
+            '((' ~ w ~ ' - ' ~ n ~ ' * (' ~ n ~ ' + 1) / 4.0) / sqrt((' ~ n ~ ' * (' ~ n ~ ' + 1.0) * (2 * '
+            ~ n ~ ' + 1) - ' ~ ts ~ ' / 2.0) / 24.0))') }}
+    end)
+{%- endmacro %}

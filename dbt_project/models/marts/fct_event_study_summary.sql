@@ -13,6 +13,16 @@
 --   p-values, two-sided: the three t statistics from Student t with N - 1 degrees of freedom
 --     (macro student_t_two_sided_p_value); the sign test from the exact binomial(N, 1/2)
 --     distribution of N_positive (macro binomial_two_sided_p_value), not from sign_test_z.
+--   patell_z = sum(SCAR) / sqrt(sum((M - 2) / (M - 4))) (Patell 1976; each SCAR ~ t(M - 2), whose
+--     variance is (M - 2) / (M - 4)); adjusted_patell_z = patell_z * sqrt((1 - r) / (1 + (N - 1) r))
+--     (Kolari and Pynnonen 2010, the same r); both p-values from the standard normal
+--   generalized_sign_z = (N_positive - N p) / sqrt(N p (1 - p)), p = expected_positive_share, the
+--     mean over the pairs of each pair's share of positive estimation-window residuals (Cowan
+--     1992); p-value from the standard normal
+--   wilcoxon_w_plus = sum of the ranks of |CAR| over the pairs with CAR > 0 (Wilcoxon 1945
+--     signed-rank; CAR = 0 dropped, ties given average ranks; wilcoxon_pairs = the pairs ranked);
+--     p_wilcoxon exact for up to 50 pairs, normal with tie correction above (macro
+--     wilcoxon_two_sided_p_value)
 --   is_small_sample: N < var('event_study_min_pairs') (default 5): too few pairs for any of these
 --     tests to be read as significant; the p-values are still published, exact for their model.
 -- A t statistic needs N >= 2 and a positive dispersion, else null.
@@ -44,11 +54,13 @@ priced_cars as (
 
 pair_groups as (
     select event_id, ticker, group_name as summary_group, window_label, window_start, window_end,
-           car, car_market_adjusted, bhar, scar, is_included, has_confounding_event, has_prices
+           car, car_market_adjusted, bhar, scar, estimation_obs, is_included,
+           has_confounding_event, has_prices
     from priced_cars
     union all
     select event_id, ticker, 'all' as summary_group, window_label, window_start, window_end,
-           car, car_market_adjusted, bhar, scar, is_included, has_confounding_event, has_prices
+           car, car_market_adjusted, bhar, scar, estimation_obs, is_included,
+           has_confounding_event, has_prices
     from priced_cars
 ),
 
@@ -64,6 +76,16 @@ estimation_residuals as (
         and stats.ticker = windows.ticker
     where windows.stock_return is not null
         and windows.benchmark_return is not null
+),
+
+-- Cowan's generalized sign test: each pair's share of positive estimation-window residuals.
+pair_positive_shares as (
+    select
+        event_id                                            as share_event_id,
+        ticker                                              as share_ticker,
+        avg(case when residual > 0 then 1.0 else 0.0 end) as positive_share
+    from estimation_residuals
+    group by event_id, ticker
 ),
 
 pair_correlations as (
@@ -119,8 +141,48 @@ aggregated as (
         avg(car_market_adjusted) filter (where is_included)        as caar_market_adjusted,
         avg(bhar) filter (where is_included)                       as mean_bhar,
         avg(scar) filter (where is_included)                       as mean_scar,
-        stddev_samp(scar) filter (where is_included)               as scar_sd
+        stddev_samp(scar) filter (where is_included)               as scar_sd,
+        sum(scar) filter (where is_included)                       as sum_scar,
+        -- variance of a t(M - 2) variable; Patell needs M > 4 for every pair
+        sum((estimation_obs - 2.0) / (estimation_obs - 4.0)) filter (where is_included)
+                                                                   as sum_scar_variance,
+        bool_and(estimation_obs > 4) filter (where is_included)    as all_patell_defined,
+        avg(pair_positive_shares.positive_share) filter (where is_included)
+                                                                   as expected_positive_share
     from pair_groups
+    left join pair_positive_shares
+        on pair_positive_shares.share_event_id = pair_groups.event_id
+        and pair_positive_shares.share_ticker = pair_groups.ticker
+    group by event_id, summary_group, window_label
+),
+
+-- Wilcoxon signed-rank over the included pairs' CARs: zeros dropped, average ranks of |CAR|.
+signed_ranks as (
+    select
+        event_id,
+        summary_group,
+        window_label,
+        car,
+        rank() over by_size
+            + (count(*) over (partition by event_id, summary_group, window_label, abs(car)) - 1)
+            / 2.0                                                  as abs_car_rank,
+        count(*) over (partition by event_id, summary_group, window_label, abs(car))
+                                                                   as tied_count
+    from pair_groups
+    where is_included and car <> 0
+    window by_size as (partition by event_id, summary_group, window_label order by abs(car))
+),
+
+signed_rank_sums as (
+    select
+        event_id                                                   as rank_event_id,
+        summary_group                                              as rank_summary_group,
+        window_label                                               as rank_window_label,
+        count(*)                                                   as wilcoxon_pairs,
+        coalesce(sum(abs_car_rank) filter (where car > 0), 0)      as wilcoxon_w_plus,
+        -- sum over tie groups of (t^3 - t): each member of a group of t adds (t^2 - 1)
+        sum(tied_count * tied_count - 1)                           as wilcoxon_tie_sum
+    from signed_ranks
     group by event_id, summary_group, window_label
 ),
 
@@ -128,14 +190,28 @@ tested as (
     select
         aggregated.*,
         group_correlations.mean_residual_correlation,
+        signed_rank_sums.wilcoxon_pairs,
+        signed_rank_sums.wilcoxon_w_plus,
+        signed_rank_sums.wilcoxon_tie_sum,
         case when pairs_included >= 2 and car_sd > 0
             then sqrt(pairs_included) * caar / car_sd end          as t_cross_sectional,
         case when pairs_included >= 2 and scar_sd > 0
             then sqrt(pairs_included) * mean_scar / scar_sd end    as t_bmp,
         case when pairs_included >= 1
             then (pairs_positive - 0.5 * pairs_included) / (0.5 * sqrt(pairs_included))
-        end                                                        as sign_test_z
+        end                                                        as sign_test_z,
+        case when pairs_included >= 1 and all_patell_defined
+            then sum_scar / sqrt(sum_scar_variance) end            as patell_z,
+        case when pairs_included >= 1 and expected_positive_share > 0
+                and expected_positive_share < 1
+            then (pairs_positive - pairs_included * expected_positive_share)
+                / sqrt(pairs_included * expected_positive_share * (1 - expected_positive_share))
+        end                                                        as generalized_sign_z
     from aggregated
+    left join signed_rank_sums
+        on signed_rank_sums.rank_event_id = aggregated.event_id
+        and signed_rank_sums.rank_summary_group = aggregated.summary_group
+        and signed_rank_sums.rank_window_label = aggregated.window_label
     left join group_correlations
         on group_correlations.event_id = aggregated.event_id
         and group_correlations.summary_group = aggregated.summary_group
@@ -149,7 +225,12 @@ adjusted as (
                 and mean_residual_correlation < 1
             then t_bmp * sqrt((1 - mean_residual_correlation)
                 / (1 + (pairs_included - 1) * mean_residual_correlation))
-        end as t_kolari_pynnonen
+        end as t_kolari_pynnonen,
+        case when 1 + (pairs_included - 1) * mean_residual_correlation > 0
+                and mean_residual_correlation < 1
+            then patell_z * sqrt((1 - mean_residual_correlation)
+                / (1 + (pairs_included - 1) * mean_residual_correlation))
+        end as adjusted_patell_z
     from tested
 ),
 
@@ -186,7 +267,18 @@ final as (
                                                                     as p_kolari_pynnonen,
         sign_test_z,
         {{ binomial_two_sided_p_value('pairs_positive', 'pairs_included') }}
-                                                                    as p_sign_test
+                                                                    as p_sign_test,
+        patell_z,
+        {{ two_sided_normal_p_value('patell_z') }}                  as p_patell,
+        adjusted_patell_z,
+        {{ two_sided_normal_p_value('adjusted_patell_z') }}         as p_adjusted_patell,
+        expected_positive_share,
+        generalized_sign_z,
+        {{ two_sided_normal_p_value('generalized_sign_z') }}        as p_generalized_sign,
+        coalesce(wilcoxon_pairs, 0)                                 as wilcoxon_pairs,
+        wilcoxon_w_plus,
+        {{ wilcoxon_two_sided_p_value('wilcoxon_w_plus', 'wilcoxon_pairs', 'wilcoxon_tie_sum') }}
+                                                                    as p_wilcoxon
     from adjusted
 )
 
