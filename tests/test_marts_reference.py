@@ -306,7 +306,7 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         reason = f"{int(w['ar_mm'].notna().sum())} of {length} abnormal returns"
         return reason + (": " + "; ".join(parts) if parts else "")
 
-    daily_rows, car_rows, residuals = [], [], {}
+    daily_rows, car_rows, residuals, ranks = [], [], {}, {}
     for ev in events.itertuples():
         _, est_days = days_at(ev.day0, range(est_start, est_end + 1))
         est_ks, _ = days_at(ev.day0, range(est_start, est_end + 1))
@@ -349,6 +349,16 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
             }
         )
         daily_rows.append(frame)
+        if included:
+            # Corrado: ranks of the pair's ARs over its estimation and event windows, scaled to
+            # rank / (T + 1) - 1/2
+            combined = pd.concat(
+                [residuals[(ev.event_id, ev.ticker)], pd.Series(ar_mm, index=ks)]
+            ).dropna()
+            ranks[(ev.event_id, ev.ticker)] = pd.Series(
+                stats.rankdata(combined.to_numpy()) / (len(combined) + 1) - 0.5,
+                index=combined.index,
+            )
         for start, end in windows:
             length = end - start + 1
             w = frame[(frame["relative_day"] >= start) & (frame["relative_day"] <= end)]
@@ -408,6 +418,7 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         return correlation_cache[event_id]
 
     summary_rows = []
+    label_bounds = {_window_label(start, end): (start, end) for start, end in windows}
     grouped = pd.concat([cars, cars.assign(group_name="all")], ignore_index=True)
     for (event_id, group, label), g in grouped.groupby(["event_id", "group_name", "window_label"]):
         inc = g[g["is_included"]]
@@ -442,6 +453,19 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         # Cowan: the expected share of positive returns from each pair's estimation residuals
         shares = [float((residuals[(event_id, t)].dropna() > 0).mean()) for t in inc["ticker"]]
         p_hat = float(np.mean(shares)) if shares else math.nan
+        # Corrado rank test over the group's included pairs (Cowan's multi-day form)
+        start, end = label_bounds[label]
+        if n:
+            u = pd.DataFrame({t: ranks[(event_id, t)] for t in inc["ticker"]})
+            u_t, n_t = u.mean(axis=1), u.count(axis=1)
+            s_u = math.sqrt(float(((n_t / n) * u_t**2).mean()))
+            in_window = u_t[(u_t.index >= start) & (u_t.index <= end)]
+            corrado = (
+                float(in_window.sum()) / (math.sqrt(end - start + 1) * s_u)
+                if s_u > 0 and len(in_window) == end - start + 1 else math.nan
+            )
+        else:
+            corrado = math.nan
         # Wilcoxon signed-rank of the CARs (scipy), W+ from scipy's average ranks
         nonzero = inc["car"][inc["car"] != 0].to_numpy()
         w_plus = (
@@ -482,6 +506,8 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                 "wilcoxon_pairs": len(nonzero),
                 "wilcoxon_w_plus": w_plus,
                 "p_wilcoxon": p_wilcoxon,
+                "corrado_rank_z": corrado,
+                "p_corrado_rank": _p_normal(corrado),
             }
         )
     return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals)
@@ -760,7 +786,8 @@ def test_event_study_summary_matches_reference(warehouse: Warehouse, study: Even
                "p_cross_sectional", "t_bmp", "p_bmp", "t_kolari_pynnonen", "p_kolari_pynnonen",
                "sign_test_z", "p_sign_test", "patell_z", "p_patell", "adjusted_patell_z",
                "p_adjusted_patell", "expected_positive_share", "generalized_sign_z",
-               "p_generalized_sign", "wilcoxon_pairs", "wilcoxon_w_plus", "p_wilcoxon"]
+               "p_generalized_sign", "wilcoxon_pairs", "wilcoxon_w_plus", "p_wilcoxon",
+               "corrado_rank_z", "p_corrado_rank"]
     assert_frames_match(
         warehouse.summary, study.summary, ["event_id", "summary_group", "window_label"], columns,
         "fct_event_study_summary",

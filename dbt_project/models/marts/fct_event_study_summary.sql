@@ -23,6 +23,10 @@
 --     signed-rank; CAR = 0 dropped, ties given average ranks; wilcoxon_pairs = the pairs ranked);
 --     p_wilcoxon exact for up to 50 pairs, normal with tie correction above (macro
 --     wilcoxon_two_sided_p_value)
+--   corrado_rank_z = sum_{t in window} U_t / (sqrt(L) * S_U), U_t = mean standardised rank of the
+--     group's included pairs on day t (int_event_abnormal_ranks), S_U^2 = (1/T) sum over the T
+--     days of the estimation and event windows of (N_t / N) U_t^2 (Corrado 1989 with Corrado and
+--     Zivney's standardised ranks; Cowan 1992 for multi-day windows); p from the standard normal
 --   is_small_sample: N < var('event_study_min_pairs') (default 5): too few pairs for any of these
 --     tests to be read as significant; the p-values are still published, exact for their model.
 -- A t statistic needs N >= 2 and a positive dispersion, else null.
@@ -62,6 +66,11 @@ pair_groups as (
            car, car_market_adjusted, bhar, scar, estimation_obs, is_included,
            has_confounding_event, has_prices
     from priced_cars
+),
+
+abnormal_ranks as (
+    select event_id, ticker, relative_day, standardized_rank
+    from {{ ref('int_event_abnormal_ranks') }}
 ),
 
 estimation_residuals as (
@@ -156,6 +165,42 @@ aggregated as (
     group by event_id, summary_group, window_label
 ),
 
+-- Corrado rank test: the mean standardised rank of the group's included pairs on every day of
+-- the estimation and event windows (N_t pairs on day t).
+rank_days as (
+    select
+        pair_groups.event_id,
+        pair_groups.summary_group,
+        pair_groups.window_label,
+        abnormal_ranks.relative_day,
+        min(pair_groups.window_start)             as window_start,
+        min(pair_groups.window_end)               as window_end,
+        count(*)                                  as day_pairs,
+        avg(abnormal_ranks.standardized_rank)     as mean_rank
+    from pair_groups
+    inner join abnormal_ranks
+        on abnormal_ranks.event_id = pair_groups.event_id
+        and abnormal_ranks.ticker = pair_groups.ticker
+    where pair_groups.is_included
+    group by pair_groups.event_id, pair_groups.summary_group, pair_groups.window_label,
+        abnormal_ranks.relative_day
+),
+
+rank_sums as (
+    select
+        event_id                                                   as corrado_event_id,
+        summary_group                                              as corrado_summary_group,
+        window_label                                               as corrado_window_label,
+        count(*)                                                   as rank_days,
+        sum(day_pairs * mean_rank * mean_rank)                     as weighted_rank_squares,
+        sum(mean_rank) filter (where relative_day between window_start and window_end)
+                                                                   as window_rank_sum,
+        count(*) filter (where relative_day between window_start and window_end)
+                                                                   as window_rank_days
+    from rank_days
+    group by event_id, summary_group, window_label
+),
+
 -- Wilcoxon signed-rank over the included pairs' CARs: zeros dropped, average ranks of |CAR|.
 signed_ranks as (
     select
@@ -193,6 +238,15 @@ tested as (
         signed_rank_sums.wilcoxon_pairs,
         signed_rank_sums.wilcoxon_w_plus,
         signed_rank_sums.wilcoxon_tie_sum,
+        -- S_U^2 = (1/T) sum_t (N_t / N) mean_rank_t^2; z = sum over the window of mean_rank_t /
+        -- (sqrt(L) S_U)
+        case when pairs_included >= 1 and rank_sums.weighted_rank_squares > 0
+                and rank_sums.window_rank_days = window_end - window_start + 1
+            then rank_sums.window_rank_sum
+                / (sqrt(rank_sums.window_rank_days)
+                   * sqrt(rank_sums.weighted_rank_squares
+                          / (rank_sums.rank_days * pairs_included)))
+        end                                                        as corrado_rank_z,
         case when pairs_included >= 2 and car_sd > 0
             then sqrt(pairs_included) * caar / car_sd end          as t_cross_sectional,
         case when pairs_included >= 2 and scar_sd > 0
@@ -208,6 +262,10 @@ tested as (
                 / sqrt(pairs_included * expected_positive_share * (1 - expected_positive_share))
         end                                                        as generalized_sign_z
     from aggregated
+    left join rank_sums
+        on rank_sums.corrado_event_id = aggregated.event_id
+        and rank_sums.corrado_summary_group = aggregated.summary_group
+        and rank_sums.corrado_window_label = aggregated.window_label
     left join signed_rank_sums
         on signed_rank_sums.rank_event_id = aggregated.event_id
         and signed_rank_sums.rank_summary_group = aggregated.summary_group
@@ -278,7 +336,9 @@ final as (
         coalesce(wilcoxon_pairs, 0)                                 as wilcoxon_pairs,
         wilcoxon_w_plus,
         {{ wilcoxon_two_sided_p_value('wilcoxon_w_plus', 'wilcoxon_pairs', 'wilcoxon_tie_sum') }}
-                                                                    as p_wilcoxon
+                                                                    as p_wilcoxon,
+        corrado_rank_z,
+        {{ two_sided_normal_p_value('corrado_rank_z') }}            as p_corrado_rank
     from adjusted
 )
 
