@@ -1,6 +1,8 @@
 -- How did each group react to one event? (default: the DeepSeek shock, deepseek_shock)
 -- Every summary group and window of fct_event_study_summary: N included pairs, CAAR, the
--- cross-sectional, BMP and Kolari-Pynnonen t statistics with two-sided p-values, and the sign test.
+-- cross-sectional, BMP and Kolari-Pynnonen t statistics with two-sided p-values from t(N - 1), and
+-- the exact binomial sign test; is_small_sample marks rows with fewer than 5 pairs (read none of
+-- their tests as significant).
 -- The catalogued events: adrpulse sql "select * from reference.event_catalog"
 -- Another event: adrpulse sql --file event_study_summary --set event_id=xi_symposium
 with params as (
@@ -13,6 +15,7 @@ select
     summary.window_label,
     summary.pairs_included,
     summary.pairs_positive,
+    summary.is_small_sample,
     summary.caar,
     summary.t_cross_sectional,
     summary.p_cross_sectional,

@@ -3,7 +3,9 @@
 -- Per ticker: the market-model CAR over [-1,+1] with its single-pair t and p (fct_event_car),
 -- largest absolute move first; group columns repeat the cross-sectional test of the ticker's group
 -- (fct_event_study_summary): N, CAAR and the Kolari-Pynnonen t and p, which allow for the pairs
--- sharing the event date. significant_5pct: two-sided p < 0.05.
+-- sharing the event date. significant_5pct: two-sided p < 0.05 (the single-pair p from t(M - 2));
+-- group_significant_5pct is null when the group has fewer than 5 included pairs
+-- (group_is_small_sample), where no cross-sectional test is read as significant.
 -- Another event or window:
 --   adrpulse sql --file xi_symposium_movers --set event_id=deepseek_shock --set window_label='[0,+1]'
 with params as (
@@ -28,7 +30,9 @@ select
     summary.caar as group_caar,
     summary.t_kolari_pynnonen as group_t_kp,
     summary.p_kolari_pynnonen as group_p_kp,
-    summary.p_kolari_pynnonen < 0.05 as group_significant_5pct
+    summary.is_small_sample as group_is_small_sample,
+    case when not summary.is_small_sample
+        then summary.p_kolari_pynnonen < 0.05 end as group_significant_5pct
 from marts.fct_event_car as car
 inner join params
     on car.event_id = params.event_id and car.window_label = params.window_label

@@ -16,6 +16,7 @@ MARTS = {
     "fct_event_window_returns",
     "fct_event_car",
     "fct_event_study_summary",
+    "fct_event_study_daily",
     "fct_sector_relative_performance",
     "fct_ticker_performance",
 }

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy import stats
 
 from assets.calendar import sessions_between, us_day_zero
 from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE, SEEDS_DIR, build_sample_warehouse
@@ -40,6 +41,7 @@ class Warehouse:
     window_returns: pd.DataFrame
     event_car: pd.DataFrame
     summary: pd.DataFrame
+    daily: pd.DataFrame
     sector: pd.DataFrame
     performance: pd.DataFrame
 
@@ -61,6 +63,7 @@ def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
             window_returns=table("select * from marts.fct_event_window_returns"),
             event_car=table("select * from marts.fct_event_car"),
             summary=table("select * from marts.fct_event_study_summary"),
+            daily=table("select * from marts.fct_event_study_daily"),
             sector=table("select * from marts.fct_sector_relative_performance"),
             performance=table("select * from marts.fct_ticker_performance"),
         )
@@ -163,24 +166,57 @@ class EventStudy:
 
 
 def _market_model(r: np.ndarray, rm: np.ndarray) -> tuple[int, float, float, float]:
-    ok = np.isfinite(r) & np.isfinite(rm)
-    m = int(ok.sum())
-    if m < 2 or np.var(rm[ok]) == 0:
-        return m, math.nan, math.nan, math.nan
-    x, y = rm[ok], r[ok]
-    beta = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
-    alpha = y.mean() - beta * x.mean()
-    ssr = float(((y - alpha - beta * x) ** 2).sum())
-    s = math.sqrt(ssr / (m - 2)) if m > 2 else math.nan
+    m, alpha, beta, s, _, _ = _market_model_fit(r, rm)
     return m, alpha, beta, s
 
 
-def _phi(x: float) -> float:
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+def _market_model_fit(
+    r: np.ndarray, rm: np.ndarray
+) -> tuple[int, float, float, float, float, float]:
+    """M, alpha, beta, s and the benchmark's estimation mean and Sxx (the CAR variance needs
+    them)."""
+    ok = np.isfinite(r) & np.isfinite(rm)
+    m = int(ok.sum())
+    if m < 2 or np.var(rm[ok]) == 0:
+        return m, math.nan, math.nan, math.nan, math.nan, math.nan
+    x, y = rm[ok], r[ok]
+    sxx = float(((x - x.mean()) ** 2).sum())
+    beta = ((x - x.mean()) * (y - y.mean())).sum() / sxx
+    alpha = y.mean() - beta * x.mean()
+    ssr = float(((y - alpha - beta * x) ** 2).sum())
+    s = math.sqrt(ssr / (m - 2)) if m > 2 else math.nan
+    return m, alpha, beta, s, float(x.mean()), sxx
 
 
-def _p_two_sided(z: float) -> float:
-    return 2.0 * _phi(-abs(z)) if np.isfinite(z) else math.nan
+def _car_standard_error(s: float, length: int, m: int, window_rm: np.ndarray, rm_mean: float,
+                        sxx: float) -> float:
+    """sd of the market-model CAR with the estimation error of alpha and beta: the covariance
+    of the L prediction errors is s^2 (I + X* (X'X)^-1 X*'), X* = [1, r_m] over the window and X
+    over the estimation window (Campbell, Lo and MacKinlay 1997, eq. 4.4.8); summed over the
+    window. Computed here from the matrices, not from the closed form the SQL uses."""
+    ones = np.ones(length)
+    window_x = np.column_stack([ones, window_rm])
+    # (X'X) from the estimation moments: [[M, M mean], [M mean, Sxx + M mean^2]]
+    xtx = np.array([[m, m * rm_mean], [m * rm_mean, sxx + m * rm_mean**2]])
+    cov = s**2 * (np.eye(length) + window_x @ np.linalg.solve(xtx, window_x.T))
+    return math.sqrt(float(ones @ cov @ ones))
+
+
+def _p_t(t: float, df: float) -> float:
+    """Two-sided Student t p-value (scipy)."""
+    return float(2.0 * stats.t.sf(abs(t), df)) if np.isfinite(t) and df >= 1 else math.nan
+
+
+def _p_normal(z: float) -> float:
+    """Two-sided standard normal p-value (scipy)."""
+    return float(2.0 * stats.norm.sf(abs(z))) if np.isfinite(z) else math.nan
+
+
+def _p_sign(k: int, n: int) -> float:
+    """Two-sided exact binomial p-value of k of n with p = 1/2 (scipy)."""
+    return float(stats.binomtest(k, n, 0.5).pvalue) if n >= 1 else math.nan
+
+
 
 
 def _dates(days: list[date]) -> str:
@@ -270,12 +306,12 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         reason = f"{int(w['ar_mm'].notna().sum())} of {length} abnormal returns"
         return reason + (": " + "; ".join(parts) if parts else "")
 
-    daily_rows, car_rows, residuals = [], [], {}
+    daily_rows, car_rows, residuals, ranks = [], [], {}, {}
     for ev in events.itertuples():
         _, est_days = days_at(ev.day0, range(est_start, est_end + 1))
         est_ks, _ = days_at(ev.day0, range(est_start, est_end + 1))
         r_est, rm_est = series(ev.ticker, est_days), series(benchmark, est_days)
-        m, alpha, beta, s = _market_model(r_est, rm_est)
+        m, alpha, beta, s, rm_mean, sxx = _market_model_fit(r_est, rm_est)
         reason = pair_reason(ev.ticker, est_days, m, beta, s)
         included = reason is None
         if included:
@@ -302,6 +338,10 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                 "ar_ma": ar_ma,
                 "ar_mm": ar_mm,
                 "car_mm": np.cumsum(ar_mm),  # NaN from the first missing AR on
+                # the AR over its prediction-error-corrected standard error (L = 1)
+                "sar_mm": ar_mm / (s * np.sqrt(1 + 1 / m + (rm - rm_mean) ** 2 / sxx))
+                if included else np.full(len(days), np.nan),
+                "group_name": ev.group_name,
                 "car_ma": np.cumsum(ar_ma),
                 "is_other_event_day": [d in other_days for d in days],
                 "has_confounding_event": window_confounded,
@@ -309,6 +349,16 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
             }
         )
         daily_rows.append(frame)
+        if included:
+            # Corrado: ranks of the pair's ARs over its estimation and event windows, scaled to
+            # rank / (T + 1) - 1/2
+            combined = pd.concat(
+                [residuals[(ev.event_id, ev.ticker)], pd.Series(ar_mm, index=ks)]
+            ).dropna()
+            ranks[(ev.event_id, ev.ticker)] = pd.Series(
+                stats.rankdata(combined.to_numpy()) / (len(combined) + 1) - 0.5,
+                index=combined.index,
+            )
         for start, end in windows:
             length = end - start + 1
             w = frame[(frame["relative_day"] >= start) & (frame["relative_day"] <= end)]
@@ -319,7 +369,11 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                 float(np.prod(1 + w["stock_return"]) - np.prod(1 + expected))
                 if complete else math.nan
             )
-            scar = car / (s * math.sqrt(length)) if complete else math.nan
+            se = (
+                _car_standard_error(s, length, m, w["benchmark_return"].to_numpy(), rm_mean, sxx)
+                if complete else math.nan
+            )
+            scar = car / se if complete else math.nan
             w_days = list(w["session_date"])
             if not included:
                 row_reason = reason
@@ -335,10 +389,13 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                     "window_label": _window_label(start, end),
                     "car": car,
                     "bhar": bhar,
+                    "car_standard_error": se,
                     "scar": scar,
-                    # the single-pair t statistic: CAR / (s * sqrt(L)), which is SCAR itself
+                    # the single-pair t statistic: CAR / its standard error, which is SCAR itself
                     "t_statistic": scar,
-                    "p_value": _p_two_sided(scar),
+                    "degrees_of_freedom": m - 2 if complete else math.nan,
+                    "estimation_obs": m,
+                    "p_value": _p_t(scar, m - 2),
                     "is_included": bool(included and complete),
                     "exclusion_reason": row_reason,
                     "has_prices": ev.ticker in prices.adj.columns,
@@ -361,6 +418,7 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         return correlation_cache[event_id]
 
     summary_rows = []
+    label_bounds = {_window_label(start, end): (start, end) for start, end in windows}
     grouped = pd.concat([cars, cars.assign(group_name="all")], ignore_index=True)
     for (event_id, group, label), g in grouped.groupby(["event_id", "group_name", "window_label"]):
         inc = g[g["is_included"]]
@@ -382,6 +440,42 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         )
         n_pos = int((inc["car"] > 0).sum())
         sign_z = (n_pos - 0.5 * n) / (0.5 * math.sqrt(n)) if n else math.nan
+        # Patell: each SCAR is t(M - 2), variance (M - 2) / (M - 4)
+        m_i = inc["estimation_obs"].to_numpy(dtype=float)
+        patell = (
+            inc["scar"].sum() / math.sqrt(((m_i - 2) / (m_i - 4)).sum())
+            if n and (m_i > 4).all() else math.nan
+        )
+        kp_factor = (
+            math.sqrt((1 - r_bar) / (1 + (n - 1) * r_bar))
+            if np.isfinite(r_bar) and 1 + (n - 1) * r_bar > 0 and r_bar < 1 else math.nan
+        )
+        # Cowan: the expected share of positive returns from each pair's estimation residuals
+        shares = [float((residuals[(event_id, t)].dropna() > 0).mean()) for t in inc["ticker"]]
+        p_hat = float(np.mean(shares)) if shares else math.nan
+        # Corrado rank test over the group's included pairs (Cowan's multi-day form)
+        start, end = label_bounds[label]
+        if n:
+            u = pd.DataFrame({t: ranks[(event_id, t)] for t in inc["ticker"]})
+            u_t, n_t = u.mean(axis=1), u.count(axis=1)
+            s_u = math.sqrt(float(((n_t / n) * u_t**2).mean()))
+            in_window = u_t[(u_t.index >= start) & (u_t.index <= end)]
+            corrado = (
+                float(in_window.sum()) / (math.sqrt(end - start + 1) * s_u)
+                if s_u > 0 and len(in_window) == end - start + 1 else math.nan
+            )
+        else:
+            corrado = math.nan
+        # Wilcoxon signed-rank of the CARs (scipy), W+ from scipy's average ranks
+        nonzero = inc["car"][inc["car"] != 0].to_numpy()
+        w_plus = (
+            float(stats.rankdata(np.abs(nonzero))[nonzero > 0].sum()) if len(nonzero) else math.nan
+        )
+        p_wilcoxon = float(stats.wilcoxon(nonzero).pvalue) if len(nonzero) else math.nan
+        gen_sign = (
+            (n_pos - n * p_hat) / math.sqrt(n * p_hat * (1 - p_hat))
+            if n and 0 < p_hat < 1 else math.nan
+        )
         summary_rows.append(
             {
                 "event_id": event_id,
@@ -393,15 +487,59 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                 "caar": caar,
                 "mean_residual_correlation": r_bar,
                 "t_cross_sectional": t_cs,
+                "is_small_sample": n < VARS["event_study_min_pairs"],
+                "degrees_of_freedom": n - 1 if np.isfinite(t_cs) else math.nan,
+                "p_cross_sectional": _p_t(t_cs, n - 1),
                 "t_bmp": t_bmp,
-                "p_bmp": _p_two_sided(t_bmp),
+                "p_bmp": _p_t(t_bmp, n - 1),
                 "t_kolari_pynnonen": t_kp,
-                "p_kolari_pynnonen": _p_two_sided(t_kp),
+                "p_kolari_pynnonen": _p_t(t_kp, n - 1),
                 "sign_test_z": sign_z,
-                "p_sign_test": _p_two_sided(sign_z),
+                "p_sign_test": _p_sign(n_pos, n),
+                "patell_z": patell,
+                "p_patell": _p_normal(patell),
+                "adjusted_patell_z": patell * kp_factor,
+                "p_adjusted_patell": _p_normal(patell * kp_factor),
+                "expected_positive_share": p_hat,
+                "generalized_sign_z": gen_sign,
+                "p_generalized_sign": _p_normal(gen_sign),
+                "wilcoxon_pairs": len(nonzero),
+                "wilcoxon_w_plus": w_plus,
+                "p_wilcoxon": p_wilcoxon,
+                "corrado_rank_z": corrado,
+                "p_corrado_rank": _p_normal(corrado),
             }
         )
     return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals)
+
+
+def reference_daily_summary(daily: pd.DataFrame) -> pd.DataFrame:
+    """fct_event_study_daily by its YAML: per event, group and relative day, AAR / CAAR and the
+    cross-sectional and BMP t with p-values from scipy's t(N - 1)."""
+    rows = []
+    grouped = pd.concat([daily, daily.assign(group_name="all")], ignore_index=True)
+    for (event_id, group, day), g in grouped.groupby(["event_id", "group_name", "relative_day"]):
+        ar, sar, car = g["ar_mm"].dropna(), g["sar_mm"].dropna(), g["car_mm"].dropna()
+        n, k = len(ar), len(car)
+
+        def t(x: pd.Series) -> float:
+            sd = x.std(ddof=1) if len(x) >= 2 else math.nan
+            return math.sqrt(len(x)) * x.mean() / sd if len(x) >= 2 and sd > 0 else math.nan
+
+        t_cs, t_bmp, t_caar = t(ar), t(sar), t(car)
+        rows.append({
+            "event_id": event_id, "summary_group": group, "relative_day": day,
+            "pairs_in_scope": len(g), "pairs_included": n,
+            "pairs_positive": int((ar > 0).sum()),
+            "is_small_sample": n < VARS["event_study_min_pairs"],
+            "aar": ar.mean() if n else math.nan,
+            "t_cross_sectional": t_cs, "p_cross_sectional": _p_t(t_cs, n - 1),
+            "mean_sar": sar.mean() if n else math.nan,
+            "t_bmp": t_bmp, "p_bmp": _p_t(t_bmp, n - 1),
+            "pairs_with_car": k, "caar": car.mean() if k else math.nan,
+            "t_caar_cross_sectional": t_caar, "p_caar_cross_sectional": _p_t(t_caar, k - 1),
+        })
+    return pd.DataFrame(rows)
 
 
 def reference_baskets(prices: Prices) -> pd.DataFrame:
@@ -630,7 +768,8 @@ def test_event_window_returns_match_reference(warehouse: Warehouse, study: Event
 def test_event_car_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
     assert_frames_match(
         warehouse.event_car, study.cars, ["event_id", "ticker", "window_label"],
-        ["car", "bhar", "scar", "t_statistic", "p_value"],
+        ["car", "bhar", "car_standard_error", "scar", "t_statistic", "degrees_of_freedom",
+         "p_value"],
         "fct_event_car",
     )
     flags = warehouse.event_car.merge(study.cars, on=["event_id", "ticker", "window_label"])
@@ -643,14 +782,29 @@ def test_event_car_matches_reference(warehouse: Warehouse, study: EventStudy) ->
 
 def test_event_study_summary_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
     columns = ["pairs_in_scope", "pairs_with_prices", "pairs_included", "caar",
-               "mean_residual_correlation", "t_cross_sectional",
-               "t_bmp", "p_bmp", "t_kolari_pynnonen", "p_kolari_pynnonen", "sign_test_z",
-               "p_sign_test"]
+               "mean_residual_correlation", "degrees_of_freedom", "t_cross_sectional",
+               "p_cross_sectional", "t_bmp", "p_bmp", "t_kolari_pynnonen", "p_kolari_pynnonen",
+               "sign_test_z", "p_sign_test", "patell_z", "p_patell", "adjusted_patell_z",
+               "p_adjusted_patell", "expected_positive_share", "generalized_sign_z",
+               "p_generalized_sign", "wilcoxon_pairs", "wilcoxon_w_plus", "p_wilcoxon",
+               "corrado_rank_z", "p_corrado_rank"]
     assert_frames_match(
         warehouse.summary, study.summary, ["event_id", "summary_group", "window_label"], columns,
         "fct_event_study_summary",
     )
+    flags = warehouse.summary.merge(study.summary, on=["event_id", "summary_group", "window_label"])
+    assert (flags["is_small_sample_x"] == flags["is_small_sample_y"]).all()
     assert warehouse.summary["t_kolari_pynnonen"].notna().any()
+
+
+def test_event_study_daily_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
+    reference = reference_daily_summary(study.daily)
+    columns = [c for c in reference.columns
+               if c not in ("event_id", "summary_group", "relative_day", "is_small_sample")]
+    keys = ["event_id", "summary_group", "relative_day"]
+    assert_frames_match(warehouse.daily, reference, keys, columns, "fct_event_study_daily")
+    flags = warehouse.daily.merge(reference, on=keys)
+    assert (flags["is_small_sample_x"] == flags["is_small_sample_y"]).all()
 
 
 def test_sector_relative_performance_matches_reference(warehouse: Warehouse,
@@ -784,10 +938,23 @@ def test_kolari_pynnonen_restores_the_nominal_rate_that_bmp_misses(
     assert bmp_rate > kp_rate + 0.05, (bmp_rate, kp_rate)
 
 
-def test_reference_phi_matches_known_quantiles() -> None:
-    assert abs(_phi(1.959963984540054) - 0.975) < 1e-12
-    assert abs(_p_two_sided(-2.5758293035489) - 0.01) < 1e-12
-    assert _phi(0.0) == 0.5
+def test_reference_car_standard_error_is_the_textbook_closed_form() -> None:
+    """The reference's matrix form against MacKinlay's closed form s^2 [L + L^2/M + (sum of
+    (r_m - mean))^2 / Sxx], on made-up numbers, and the naive s^2 L it corrects."""
+    rng = np.random.default_rng(1997)
+    est = rng.normal(0.0005, 0.01, 30)
+    window = rng.normal(0.0, 0.02, 11)
+    mean, sxx = float(est.mean()), float(((est - est.mean()) ** 2).sum())
+    s, m, length = 0.015, len(est), len(window)
+    closed = s * math.sqrt(length + length**2 / m + float((window - mean).sum()) ** 2 / sxx)
+    got = _car_standard_error(s, length, m, window, mean, sxx)
+    assert abs(got - closed) <= 1e-12 * closed
+    assert got / (s * math.sqrt(length)) >= math.sqrt(1 + length / m)  # 17% at M = 30, L = 11
+
+
+def test_reference_p_values_are_scipy() -> None:
+    assert _p_t(12.706204736174707, 1) == pytest.approx(0.05, rel=1e-12)
+    assert _p_sign(3, 3) == 0.25
 
 
 @pytest.mark.e2e
@@ -810,6 +977,7 @@ def assert_marts_match_reference(built: Warehouse) -> None:
     test_event_window_returns_match_reference(built, built_study)
     test_event_car_matches_reference(built, built_study)
     test_event_study_summary_matches_reference(built, built_study)
+    test_event_study_daily_matches_reference(built, built_study)
     test_sector_relative_performance_matches_reference(built, built_prices)
     test_ticker_performance_matches_reference(built, built_prices)
 

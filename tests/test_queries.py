@@ -89,6 +89,11 @@ def check_xi_symposium_movers(result: pd.DataFrame, con: duckdb.DuckDBPyConnecti
     china = result[result["group_name"] == "china_adr"]
     assert (china["group_n"] == len(china)).all()
     assert china["group_p_kp"].between(0, 1).all()
+    assert (result["group_is_small_sample"] == (result["group_n"] < 5)).all()
+    small = result[result["group_is_small_sample"]]
+    assert small["group_significant_5pct"].isna().all()
+    large = result[~result["group_is_small_sample"]]
+    assert (large["group_significant_5pct"] == (large["group_p_kp"] < 0.05)).all()
 
 
 def check_latest_basket_spread(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
@@ -123,12 +128,33 @@ def check_event_study_summary(result: pd.DataFrame, con: duckdb.DuckDBPyConnecti
     assert set(result["event_id"]) == {"deepseek_shock"}
     assert {"china_adr", "us_megacap", "all"} <= set(result["summary_group"])
     assert (result["pairs_included"] >= 1).all()
+    assert (result["is_small_sample"] == (result["pairs_included"] < 5)).all()
     for column in ("p_cross_sectional", "p_bmp", "p_kolari_pynnonen", "p_sign_test"):
         assert result[column].dropna().between(0, 1).all()
     # Kolari-Pynnonen shrinks the BMP statistic when residuals are positively correlated.
     both = result.dropna(subset=["t_bmp", "t_kolari_pynnonen"])
     assert not both.empty
     assert (both["t_kolari_pynnonen"].abs() <= both["t_bmp"].abs() + 1e-12).all()
+
+
+def check_china_adr_rank_tests(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert set(result["summary_group"]) == {"china_adr"}
+    assert set(result["window_label"]) == {"[-1,+1]"}
+    assert (result["pairs_included"] >= 1).all()
+    assert result["p_wilcoxon"].between(0, 1).all()
+    assert result["p_corrado_rank"].between(0, 1).all()
+    small = result[result["is_small_sample"]]
+    assert small["significant_5pct"].isna().all()
+    large = result[~result["is_small_sample"]]
+    assert (large["significant_5pct"]
+            == ((large["p_wilcoxon"] < 0.05) & (large["p_corrado_rank"] < 0.05))).all()
+    # W+ lies between 0 and n(n + 1)/2; significant events come first
+    n = result["wilcoxon_pairs"]
+    assert result["wilcoxon_w_plus"].between(0, n * (n + 1) / 2).all()
+    flags = result["significant_5pct"].fillna(False).astype(bool).tolist()
+    assert flags == sorted(flags, reverse=True)
+    # the sample's injected shocks move the ADRs on the Xi symposium
+    assert "xi_symposium" in set(result.loc[result["significant_5pct"].fillna(False), "event_id"])
 
 
 def check_ticker_news_events(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
@@ -161,6 +187,7 @@ CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
     "latest_basket_spread": check_latest_basket_spread,
     "biggest_drawdowns": check_biggest_drawdowns,
     "event_study_summary": check_event_study_summary,
+    "china_adr_rank_tests": check_china_adr_rank_tests,
     "ticker_news_events": check_ticker_news_events,
     "latest_ticker_performance": check_latest_ticker_performance,
 }

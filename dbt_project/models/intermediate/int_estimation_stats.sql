@@ -1,6 +1,7 @@
 -- One row per event-ticker pair: the market model fitted by OLS over the estimation window.
 -- r_i = alpha + beta * r_m + e on the sessions where both returns exist; residual_sd is
--- sqrt(SSR / (M - 2)) with M = estimation_obs. A pair with fewer than var('min_estimation_obs')
+-- sqrt(SSR / (M - 2)) with M = estimation_obs. benchmark_estimation_mean and _sxx are the mean of r_m
+-- and sum of (r_m - mean)^2 over those M sessions, for the CAR variance of int_event_car. A pair with fewer than var('min_estimation_obs')
 -- observations (or a degenerate fit) is kept, flagged not included, with the reason, which says
 -- exactly what is missing (the first that applies):
 --   'ticker is the benchmark'
@@ -66,7 +67,11 @@ fits as (
         end                                                   as alpha,
         case when regr_count(stock_return, benchmark_return) >= 2
             then nullif(regr_slope(stock_return, benchmark_return), 'NaN'::double)
-        end                                                   as beta
+        end                                                   as beta,
+        -- mean and sum of squared deviations of r_m over the same M sessions: the prediction-error
+        -- term of the CAR variance (int_event_car)
+        regr_avgx(stock_return, benchmark_return)             as benchmark_estimation_mean,
+        regr_sxx(stock_return, benchmark_return)              as benchmark_estimation_sxx
     from estimation_rows
     group by event_id, ticker
 ),
@@ -109,6 +114,8 @@ combined as (
         coalesce(fits.estimation_obs, 0)                      as estimation_obs,
         fits.alpha,
         fits.beta,
+        fits.benchmark_estimation_mean,
+        fits.benchmark_estimation_sxx,
         residual_sums.sum_squared_residuals,
         case when fits.estimation_obs > 2
             then sqrt(residual_sums.sum_squared_residuals / (fits.estimation_obs - 2))
@@ -140,6 +147,8 @@ final as (
         estimation_obs,
         alpha,
         beta,
+        benchmark_estimation_mean,
+        benchmark_estimation_sxx,
         sum_squared_residuals,
         residual_sd,
         case

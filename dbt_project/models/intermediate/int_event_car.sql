@@ -1,10 +1,15 @@
 -- One row per event, ticker and summary window [t1, t2] (var summary_windows).
--- Conventions (market model unless named otherwise; L = t2 - t1 + 1 sessions):
+-- Conventions (market model unless named otherwise; L = t2 - t1 + 1 sessions; M = estimation_obs;
+-- s = residual_sd, sqrt(SSR / (M - 2))):
 --   car  = sum of market-model ARs over the window;  car_market_adjusted = sum of (r - r_m)
 --   bhar = prod(1 + r) - prod(1 + alpha + beta * r_m);  bhar_market_adjusted = prod(1 + r) - prod(1 + r_m)
---   scar = car / (residual_sd * sqrt(L)), the standardised CAR that BMP averages across pairs
---   t_statistic = car / (residual_sd * sqrt(L)), the single-pair test; it equals scar by
---   construction, kept as its own column so each use reads by its name. p_value: two-sided, normal.
+--   car_standard_error = s * sqrt(L + L^2 / M + (sum_window (r_m,t - mean r_m))^2 / Sxx), mean r_m
+--     and Sxx = sum (r_m - mean r_m)^2 over the estimation window: the variance of CAR including
+--     the estimation error of alpha and beta (MacKinlay 1997, eq. 13-14; Campbell, Lo and
+--     MacKinlay 1997, ch. 4.4)
+--   scar = car / car_standard_error, the standardised CAR that BMP averages across pairs
+--   t_statistic = scar, the single-pair test, kept as its own column so each use reads by its
+--   name; p_value: two-sided, Student t with M - 2 degrees of freedom (degrees_of_freedom).
 -- A window statistic needs every one of its L returns: otherwise it is null and the row excluded.
 -- exclusion_reason: the pair's own (int_estimation_stats) when its market model is not used, else
 -- what the window lacks, the first that applies:
@@ -75,6 +80,7 @@ window_sums as (
         product(1 + window_returns.stock_return)                          as gross_stock,
         product(1 + window_returns.expected_return_market_model)          as gross_expected,
         product(1 + window_returns.benchmark_return)                      as gross_benchmark,
+        sum(window_returns.benchmark_return)                              as sum_benchmark_return,
         min(window_returns.session_date)                                  as first_session_date,
         max(window_returns.session_date)                                  as last_session_date
     from pair_windows
@@ -147,9 +153,16 @@ final as (
             then window_sums.gross_stock - window_sums.gross_expected end as bhar,
         case when window_sums.returns_market_adjusted = pair_windows.window_length
             then window_sums.gross_stock - window_sums.gross_benchmark end as bhar_market_adjusted,
+        -- s * sqrt(L + L^2 / M + (sum over the window of (r_m - mean r_m))^2 / Sxx)
         case when window_sums.returns_market_model = pair_windows.window_length
-            then window_sums.sum_ar_market_model
-                / (stats.residual_sd * sqrt(pair_windows.window_length)) end as scar,
+            then stats.residual_sd * sqrt(
+                pair_windows.window_length
+                + pair_windows.window_length * pair_windows.window_length
+                    / stats.estimation_obs
+                + power(window_sums.sum_benchmark_return
+                        - pair_windows.window_length * stats.benchmark_estimation_mean, 2)
+                    / stats.benchmark_estimation_sxx)
+        end                                                   as car_standard_error,
         stats.residual_sd,
         stats.estimation_obs,
         window_confounders.event_id is not null               as has_confounding_event,
@@ -206,7 +219,10 @@ final as (
 
 select
     *,
-    scar                                          as t_statistic,
-    {{ two_sided_normal_p_value('scar') }}        as p_value,
-    exclusion_reason is null                      as is_included
+    car / car_standard_error                                          as scar,
+    car / car_standard_error                                          as t_statistic,
+    case when car is not null then cast(estimation_obs as bigint) - 2 end as degrees_of_freedom,
+    {{ student_t_two_sided_p_value('car / car_standard_error', 'cast(estimation_obs as bigint) - 2') }}
+                                                                      as p_value,
+    exclusion_reason is null                                          as is_included
 from final

@@ -4,12 +4,31 @@
 -- price included); pairs_with_prices = those with stored prices; pairs_included = N.
 -- Conventions (N = included pairs; sd = sample standard deviation, N - 1):
 --   caar = mean CAR (market model); t_cross_sectional = sqrt(N) * caar / sd(CAR)
---   t_bmp = sqrt(N) * mean(SCAR) / sd(SCAR)  (Boehmer-Musumeci-Poulsen 1991)
+--   t_bmp = sqrt(N) * mean(SCAR) / sd(SCAR)  (Boehmer-Musumeci-Poulsen 1991; SCAR standardised by
+--     the CAR's standard error with the market model's prediction-error term, int_event_car)
 --   t_kolari_pynnonen = t_bmp * sqrt((1 - r) / (1 + (N - 1) r)), r = mean pairwise Pearson
 --     correlation of the pairs' market-model residuals over the estimation window (aligned on
 --     relative day; the pairs of one event share their calendar dates)
 --   sign_test_z = (N_positive - N / 2) / (sqrt(N) / 2), N_positive = pairs with CAR > 0
---   p-values: two-sided, standard normal approximation for every statistic (macro normal_cdf).
+--   p-values, two-sided: the three t statistics from Student t with N - 1 degrees of freedom
+--     (macro student_t_two_sided_p_value); the sign test from the exact binomial(N, 1/2)
+--     distribution of N_positive (macro binomial_two_sided_p_value), not from sign_test_z.
+--   patell_z = sum(SCAR) / sqrt(sum((M - 2) / (M - 4))) (Patell 1976; each SCAR ~ t(M - 2), whose
+--     variance is (M - 2) / (M - 4)); adjusted_patell_z = patell_z * sqrt((1 - r) / (1 + (N - 1) r))
+--     (Kolari and Pynnonen 2010, the same r); both p-values from the standard normal
+--   generalized_sign_z = (N_positive - N p) / sqrt(N p (1 - p)), p = expected_positive_share, the
+--     mean over the pairs of each pair's share of positive estimation-window residuals (Cowan
+--     1992); p-value from the standard normal
+--   wilcoxon_w_plus = sum of the ranks of |CAR| over the pairs with CAR > 0 (Wilcoxon 1945
+--     signed-rank; CAR = 0 dropped, ties given average ranks; wilcoxon_pairs = the pairs ranked);
+--     p_wilcoxon exact for up to 50 pairs, normal with tie correction above (macro
+--     wilcoxon_two_sided_p_value)
+--   corrado_rank_z = sum_{t in window} U_t / (sqrt(L) * S_U), U_t = mean standardised rank of the
+--     group's included pairs on day t (int_event_abnormal_ranks), S_U^2 = (1/T) sum over the T
+--     days of the estimation and event windows of (N_t / N) U_t^2 (Corrado 1989 with Corrado and
+--     Zivney's standardised ranks; Cowan 1992 for multi-day windows); p from the standard normal
+--   is_small_sample: N < var('event_study_min_pairs') (default 5): too few pairs for any of these
+--     tests to be read as significant; the p-values are still published, exact for their model.
 -- A t statistic needs N >= 2 and a positive dispersion, else null.
 with cars as (
     select * from {{ ref('int_event_car') }}
@@ -39,12 +58,19 @@ priced_cars as (
 
 pair_groups as (
     select event_id, ticker, group_name as summary_group, window_label, window_start, window_end,
-           car, car_market_adjusted, bhar, scar, is_included, has_confounding_event, has_prices
+           car, car_market_adjusted, bhar, scar, estimation_obs, is_included,
+           has_confounding_event, has_prices
     from priced_cars
     union all
     select event_id, ticker, 'all' as summary_group, window_label, window_start, window_end,
-           car, car_market_adjusted, bhar, scar, is_included, has_confounding_event, has_prices
+           car, car_market_adjusted, bhar, scar, estimation_obs, is_included,
+           has_confounding_event, has_prices
     from priced_cars
+),
+
+abnormal_ranks as (
+    select event_id, ticker, relative_day, standardized_rank
+    from {{ ref('int_event_abnormal_ranks') }}
 ),
 
 estimation_residuals as (
@@ -59,6 +85,16 @@ estimation_residuals as (
         and stats.ticker = windows.ticker
     where windows.stock_return is not null
         and windows.benchmark_return is not null
+),
+
+-- Cowan's generalized sign test: each pair's share of positive estimation-window residuals.
+pair_positive_shares as (
+    select
+        event_id                                            as share_event_id,
+        ticker                                              as share_ticker,
+        avg(case when residual > 0 then 1.0 else 0.0 end) as positive_share
+    from estimation_residuals
+    group by event_id, ticker
 ),
 
 pair_correlations as (
@@ -114,8 +150,84 @@ aggregated as (
         avg(car_market_adjusted) filter (where is_included)        as caar_market_adjusted,
         avg(bhar) filter (where is_included)                       as mean_bhar,
         avg(scar) filter (where is_included)                       as mean_scar,
-        stddev_samp(scar) filter (where is_included)               as scar_sd
+        stddev_samp(scar) filter (where is_included)               as scar_sd,
+        sum(scar) filter (where is_included)                       as sum_scar,
+        -- variance of a t(M - 2) variable; Patell needs M > 4 for every pair
+        sum((estimation_obs - 2.0) / (estimation_obs - 4.0)) filter (where is_included)
+                                                                   as sum_scar_variance,
+        bool_and(estimation_obs > 4) filter (where is_included)    as all_patell_defined,
+        avg(pair_positive_shares.positive_share) filter (where is_included)
+                                                                   as expected_positive_share
     from pair_groups
+    left join pair_positive_shares
+        on pair_positive_shares.share_event_id = pair_groups.event_id
+        and pair_positive_shares.share_ticker = pair_groups.ticker
+    group by event_id, summary_group, window_label
+),
+
+-- Corrado rank test: the mean standardised rank of the group's included pairs on every day of
+-- the estimation and event windows (N_t pairs on day t).
+rank_days as (
+    select
+        pair_groups.event_id,
+        pair_groups.summary_group,
+        pair_groups.window_label,
+        abnormal_ranks.relative_day,
+        min(pair_groups.window_start)             as window_start,
+        min(pair_groups.window_end)               as window_end,
+        count(*)                                  as day_pairs,
+        avg(abnormal_ranks.standardized_rank)     as mean_rank
+    from pair_groups
+    inner join abnormal_ranks
+        on abnormal_ranks.event_id = pair_groups.event_id
+        and abnormal_ranks.ticker = pair_groups.ticker
+    where pair_groups.is_included
+    group by pair_groups.event_id, pair_groups.summary_group, pair_groups.window_label,
+        abnormal_ranks.relative_day
+),
+
+rank_sums as (
+    select
+        event_id                                                   as corrado_event_id,
+        summary_group                                              as corrado_summary_group,
+        window_label                                               as corrado_window_label,
+        count(*)                                                   as rank_days,
+        sum(day_pairs * mean_rank * mean_rank)                     as weighted_rank_squares,
+        sum(mean_rank) filter (where relative_day between window_start and window_end)
+                                                                   as window_rank_sum,
+        count(*) filter (where relative_day between window_start and window_end)
+                                                                   as window_rank_days
+    from rank_days
+    group by event_id, summary_group, window_label
+),
+
+-- Wilcoxon signed-rank over the included pairs' CARs: zeros dropped, average ranks of |CAR|.
+signed_ranks as (
+    select
+        event_id,
+        summary_group,
+        window_label,
+        car,
+        rank() over by_size
+            + (count(*) over (partition by event_id, summary_group, window_label, abs(car)) - 1)
+            / 2.0                                                  as abs_car_rank,
+        count(*) over (partition by event_id, summary_group, window_label, abs(car))
+                                                                   as tied_count
+    from pair_groups
+    where is_included and car <> 0
+    window by_size as (partition by event_id, summary_group, window_label order by abs(car))
+),
+
+signed_rank_sums as (
+    select
+        event_id                                                   as rank_event_id,
+        summary_group                                              as rank_summary_group,
+        window_label                                               as rank_window_label,
+        count(*)                                                   as wilcoxon_pairs,
+        coalesce(sum(abs_car_rank) filter (where car > 0), 0)      as wilcoxon_w_plus,
+        -- sum over tie groups of (t^3 - t): each member of a group of t adds (t^2 - 1)
+        sum(tied_count * tied_count - 1)                           as wilcoxon_tie_sum
+    from signed_ranks
     group by event_id, summary_group, window_label
 ),
 
@@ -123,14 +235,41 @@ tested as (
     select
         aggregated.*,
         group_correlations.mean_residual_correlation,
+        signed_rank_sums.wilcoxon_pairs,
+        signed_rank_sums.wilcoxon_w_plus,
+        signed_rank_sums.wilcoxon_tie_sum,
+        -- S_U^2 = (1/T) sum_t (N_t / N) mean_rank_t^2; z = sum over the window of mean_rank_t /
+        -- (sqrt(L) S_U)
+        case when pairs_included >= 1 and rank_sums.weighted_rank_squares > 0
+                and rank_sums.window_rank_days = window_end - window_start + 1
+            then rank_sums.window_rank_sum
+                / (sqrt(rank_sums.window_rank_days)
+                   * sqrt(rank_sums.weighted_rank_squares
+                          / (rank_sums.rank_days * pairs_included)))
+        end                                                        as corrado_rank_z,
         case when pairs_included >= 2 and car_sd > 0
             then sqrt(pairs_included) * caar / car_sd end          as t_cross_sectional,
         case when pairs_included >= 2 and scar_sd > 0
             then sqrt(pairs_included) * mean_scar / scar_sd end    as t_bmp,
         case when pairs_included >= 1
             then (pairs_positive - 0.5 * pairs_included) / (0.5 * sqrt(pairs_included))
-        end                                                        as sign_test_z
+        end                                                        as sign_test_z,
+        case when pairs_included >= 1 and all_patell_defined
+            then sum_scar / sqrt(sum_scar_variance) end            as patell_z,
+        case when pairs_included >= 1 and expected_positive_share > 0
+                and expected_positive_share < 1
+            then (pairs_positive - pairs_included * expected_positive_share)
+                / sqrt(pairs_included * expected_positive_share * (1 - expected_positive_share))
+        end                                                        as generalized_sign_z
     from aggregated
+    left join rank_sums
+        on rank_sums.corrado_event_id = aggregated.event_id
+        and rank_sums.corrado_summary_group = aggregated.summary_group
+        and rank_sums.corrado_window_label = aggregated.window_label
+    left join signed_rank_sums
+        on signed_rank_sums.rank_event_id = aggregated.event_id
+        and signed_rank_sums.rank_summary_group = aggregated.summary_group
+        and signed_rank_sums.rank_window_label = aggregated.window_label
     left join group_correlations
         on group_correlations.event_id = aggregated.event_id
         and group_correlations.summary_group = aggregated.summary_group
@@ -144,7 +283,12 @@ adjusted as (
                 and mean_residual_correlation < 1
             then t_bmp * sqrt((1 - mean_residual_correlation)
                 / (1 + (pairs_included - 1) * mean_residual_correlation))
-        end as t_kolari_pynnonen
+        end as t_kolari_pynnonen,
+        case when 1 + (pairs_included - 1) * mean_residual_correlation > 0
+                and mean_residual_correlation < 1
+            then patell_z * sqrt((1 - mean_residual_correlation)
+                / (1 + (pairs_included - 1) * mean_residual_correlation))
+        end as adjusted_patell_z
     from tested
 ),
 
@@ -167,14 +311,34 @@ final as (
         mean_scar,
         scar_sd,
         mean_residual_correlation,
+        pairs_included < {{ var('event_study_min_pairs') }}          as is_small_sample,
+        case when t_cross_sectional is not null then pairs_included - 1 end
+                                                                    as degrees_of_freedom,
         t_cross_sectional,
-        {{ two_sided_normal_p_value('t_cross_sectional') }} as p_cross_sectional,
+        {{ student_t_two_sided_p_value('t_cross_sectional', 'pairs_included - 1') }}
+                                                                    as p_cross_sectional,
         t_bmp,
-        {{ two_sided_normal_p_value('t_bmp') }}             as p_bmp,
+        {{ student_t_two_sided_p_value('t_bmp', 'pairs_included - 1') }}
+                                                                    as p_bmp,
         t_kolari_pynnonen,
-        {{ two_sided_normal_p_value('t_kolari_pynnonen') }} as p_kolari_pynnonen,
+        {{ student_t_two_sided_p_value('t_kolari_pynnonen', 'pairs_included - 1') }}
+                                                                    as p_kolari_pynnonen,
         sign_test_z,
-        {{ two_sided_normal_p_value('sign_test_z') }}       as p_sign_test
+        {{ binomial_two_sided_p_value('pairs_positive', 'pairs_included') }}
+                                                                    as p_sign_test,
+        patell_z,
+        {{ two_sided_normal_p_value('patell_z') }}                  as p_patell,
+        adjusted_patell_z,
+        {{ two_sided_normal_p_value('adjusted_patell_z') }}         as p_adjusted_patell,
+        expected_positive_share,
+        generalized_sign_z,
+        {{ two_sided_normal_p_value('generalized_sign_z') }}        as p_generalized_sign,
+        coalesce(wilcoxon_pairs, 0)                                 as wilcoxon_pairs,
+        wilcoxon_w_plus,
+        {{ wilcoxon_two_sided_p_value('wilcoxon_w_plus', 'wilcoxon_pairs', 'wilcoxon_tie_sum') }}
+                                                                    as p_wilcoxon,
+        corrado_rank_z,
+        {{ two_sided_normal_p_value('corrado_rank_z') }}            as p_corrado_rank
     from adjusted
 )
 

@@ -1,0 +1,117 @@
+-- One row per event, group and relative day of the event window: the average abnormal return of
+-- the day and the cumulative average from the window start, what EventStudyTools' ARC and WRDS
+-- print first. Groups: each ticker's universe group, plus 'all'. Market model throughout.
+-- Conventions (on each day t; sd = sample standard deviation, N - 1):
+--   pairs_included = N_t: pairs with a usable market model and an abnormal return on day t
+--   aar = mean AR_t over them; t_cross_sectional = sqrt(N_t) * aar / sd(AR_t)
+--   sar = AR_t / (s * sqrt(1 + 1/M + (r_m,t - mean r_m)^2 / Sxx)), the AR standardised by its
+--     standard error with the market model's prediction-error term (the CAR variance of
+--     int_event_car with L = 1); t_bmp = sqrt(N_t) * mean(SAR) / sd(SAR) (Boehmer, Musumeci and
+--     Poulsen 1991)
+--   caar = mean over the pairs with a complete CAR from the window start to t (pairs_with_car) of
+--     that CAR; equal to the sum of the AARs when the same pairs have every day, else not.
+--     t_caar_cross_sectional = sqrt(K) * caar / sd(CAR), K = pairs_with_car
+--   p-values: two-sided, Student t with N - 1 (K - 1) degrees of freedom; is_small_sample: N_t <
+--     var('event_study_min_pairs').
+-- A t statistic needs at least 2 pairs and a positive dispersion, else null.
+with window_returns as (
+    select * from {{ ref('int_event_window_returns') }}
+),
+
+stats as (
+    select * from {{ ref('int_estimation_stats') }}
+),
+
+pair_days as (
+    select
+        window_returns.event_id,
+        window_returns.ticker,
+        window_returns.group_name,
+        window_returns.relative_day,
+        window_returns.session_date,
+        window_returns.abnormal_return_market_model as abnormal_return,
+        window_returns.car_market_model as car,
+        window_returns.abnormal_return_market_model
+            / (stats.residual_sd * sqrt(
+                1.0 + 1.0 / stats.estimation_obs
+                + power(window_returns.benchmark_return - stats.benchmark_estimation_mean, 2)
+                    / stats.benchmark_estimation_sxx))   as standardized_abnormal_return
+    from window_returns
+    inner join stats
+        on stats.event_id = window_returns.event_id
+        and stats.ticker = window_returns.ticker
+),
+
+grouped as (
+    select event_id, ticker, group_name as summary_group, relative_day, session_date,
+           abnormal_return, car, standardized_abnormal_return
+    from pair_days
+    union all
+    select event_id, ticker, 'all' as summary_group, relative_day, session_date,
+           abnormal_return, car, standardized_abnormal_return
+    from pair_days
+),
+
+aggregated as (
+    select
+        event_id,
+        summary_group,
+        relative_day,
+        -- the pairs of one event share their sessions
+        min(session_date)                                                as session_date,
+        count(*)                                                         as pairs_in_scope,
+        count(abnormal_return)                                           as pairs_included,
+        count(abnormal_return) filter (where abnormal_return > 0)        as pairs_positive,
+        avg(abnormal_return)                                             as aar,
+        stddev_samp(abnormal_return)                                     as ar_sd,
+        avg(standardized_abnormal_return)                                as mean_sar,
+        stddev_samp(standardized_abnormal_return)                        as sar_sd,
+        count(car)                                                       as pairs_with_car,
+        avg(car)                                                         as caar,
+        stddev_samp(car)                                                 as car_sd
+    from grouped
+    group by event_id, summary_group, relative_day
+),
+
+tested as (
+    select
+        *,
+        case when pairs_included >= 2 and ar_sd > 0
+            then sqrt(pairs_included) * aar / ar_sd end                  as t_cross_sectional,
+        case when pairs_included >= 2 and sar_sd > 0
+            then sqrt(pairs_included) * mean_sar / sar_sd end            as t_bmp,
+        case when pairs_with_car >= 2 and car_sd > 0
+            then sqrt(pairs_with_car) * caar / car_sd end                as t_caar_cross_sectional
+    from aggregated
+),
+
+final as (
+    select
+        event_id,
+        summary_group,
+        relative_day,
+        session_date,
+        pairs_in_scope,
+        pairs_included,
+        pairs_positive,
+        pairs_included < {{ var('event_study_min_pairs') }}             as is_small_sample,
+        aar,
+        ar_sd,
+        t_cross_sectional,
+        {{ student_t_two_sided_p_value('t_cross_sectional', 'pairs_included - 1') }}
+                                                                        as p_cross_sectional,
+        mean_sar,
+        sar_sd,
+        t_bmp,
+        {{ student_t_two_sided_p_value('t_bmp', 'pairs_included - 1') }}
+                                                                        as p_bmp,
+        pairs_with_car,
+        caar,
+        car_sd,
+        t_caar_cross_sectional,
+        {{ student_t_two_sided_p_value('t_caar_cross_sectional', 'pairs_with_car - 1') }}
+                                                                        as p_caar_cross_sectional
+    from tested
+)
+
+select * from final
