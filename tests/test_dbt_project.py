@@ -232,7 +232,8 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
             "select event_id, ticker from intermediate.int_events order by event_id, ticker limit 3"
         ).fetchall()
         con.execute(
-            "update intermediate.int_events set group_name = null where event_id = ? and ticker = ?",
+            "update intermediate.int_events set group_name = null "
+            "where event_id = ? and ticker = ?",
             list(keys[0]),
         )
         con.execute(
