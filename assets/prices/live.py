@@ -34,6 +34,7 @@ from assets.calendar import (
 from assets.prices.fetch import UNREACHABLE_REASON, PriceFetchResult
 from assets.prices.normalize import empty_bars
 from assets.prices.restatement import detect_restated_tickers, plan_restatement_refetch
+from assets.sample_home import SyntheticHomeError, refuse_live_into_sample_home
 from assets.sessions import SessionRange
 from warehouse.archive import PriceFetchManifest, list_price_fetches, write_price_fetch
 from warehouse.load import load_price_fetch, truncate_raw
@@ -70,18 +71,13 @@ class PriceRunError(Exception):
 
 def refuse_live_fetch_into_synthetic_warehouse(con: duckdb.DuckDBPyConnection, home: str) -> None:
     """Live bars must never be mixed into a warehouse built from the synthetic sample: the marts
-    would blend invented and real prices without a trace."""
-    synthetic = con.execute("select count(*) from raw.price_fetches where synthetic").fetchall()[0][
-        0
-    ]
-    if synthetic:
-        raise PriceRunError(
-            f"the warehouse under ADRPULSE_HOME={home} holds the SYNTHETIC demo sample "
-            f"({synthetic} sample fetches); live prices are not mixed into it. Set "
-            "ADRPULSE_HOME to another folder for live data (or run `adrpulse rebuild` to "
-            "replace the warehouse with your own archive), then run again.",
-            retryable=False,
+    would blend invented and real prices without a trace (the rule: assets/sample_home.py)."""
+    try:
+        refuse_live_into_sample_home(
+            con, home, "live prices are not mixed into it; nothing was fetched or stored"
         )
+    except SyntheticHomeError as exc:
+        raise PriceRunError(str(exc), retryable=False) from exc
 
 
 def fetch_window_start(sessions: SessionRange, lookback_sessions: int) -> date:

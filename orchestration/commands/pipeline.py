@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 
 from assets.settings import SAMPLE_ARCHIVE_DIR, Settings
-from orchestration.commands.common import report_run, run_job
+from orchestration.commands.common import CliError, report_run, run_job
+from orchestration.commands.live_guard import refuse_sample_home
+from orchestration.commands.prices import plan_as_of
 from orchestration.commands.query import query_published
-from orchestration.tables import format_table
+from orchestration.tables import format_table, plural
 
 # What the demo shows of each mart: a few lines a reader can check against the story.
 SUMMARY_QUERIES: list[tuple[str, str]] = [
@@ -90,7 +92,18 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    config = {"ops": {"raw_prices": {"config": {"as_of": args.as_of or ""}}}}
+    from datetime import datetime
+
+    from assets.calendar import NEW_YORK
+    from assets.sessions import first_partition_session
+
+    # Every argument and the home are checked before anything runs or is fetched.
+    today = datetime.now(NEW_YORK).date()
+    session = plan_as_of(args.as_of, today, first_partition_session(settings.price_history_start))
+    refuse_sample_home(settings)
+    latest = "" if args.as_of else f", the latest (today is {today} in New York)"
+    print(f"Live run up to the XNYS session {session}{latest}: prices, news, marts, publish.")
+    config = {"ops": {"raw_prices": {"config": {"as_of": session.isoformat()}}}}
     return report_run(run_job(settings, "daily_refresh", config))
 
 
@@ -99,8 +112,57 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return report_run(run_job(settings, "build_marts", config))
 
 
+REBUILD_JOB, SAMPLE_REPLAY_JOB = "rebuild_from_archive", "demo_sample_replay"
+
+
+def plan_rebuild(settings: Settings) -> tuple[str, str]:
+    """Which archive a rebuild replays, decided before anything is emptied: (job, what to say).
+
+    - the home's archive (ADRPULSE_HOME/archive) when it holds a price fetch (the sample in the
+      warehouse, if any, is then replaced by it);
+    - the bundled sample when the home's archive holds no price fetch and the warehouse was built
+      from the sample (a home made by `adrpulse demo`: the sample lives in the repository);
+    - otherwise nothing: CliError saying what to run. A replay without a price fetch would empty
+      raw.daily_bars and then fail the price checks, leaving the warehouse emptier than before.
+    """
+    from assets.sample_home import sample_fetches_in
+    from warehouse.archive import list_news_fetches, list_price_fetches
+
+    archive = settings.archive_dir
+    prices = list_price_fetches(archive)
+    sample = sample_fetches_in(settings.warehouse_path)
+    if prices:
+        note = (
+            f"Rebuilding from {archive}: {plural(len(prices), 'price fetch', 'price fetches')}, "
+            f"{plural(len(list_news_fetches(archive)), 'news fetch', 'news fetches')}."
+        )
+        if sample:
+            note += " The synthetic sample in the warehouse is replaced by this archive."
+        return REBUILD_JOB, note
+    if sample is None:
+        raise CliError(
+            f"the warehouse {settings.warehouse_path} is in use by a run; rebuild when it ends"
+        )
+    if sample:
+        return SAMPLE_REPLAY_JOB, (
+            f"{archive} holds no price fetch, and this warehouse was built from the bundled "
+            f"SYNTHETIC sample: rebuilding from the sample ({SAMPLE_ARCHIVE_DIR}), as "
+            "`adrpulse demo` does (job demo_sample_replay)."
+        )
+    news = len(list_news_fetches(archive))
+    held = f" (only {plural(news, 'news fetch', 'news fetches')})" if news else ""
+    raise CliError(
+        f"nothing to rebuild from: {archive} holds no price fetch{held}, and a rebuild would "
+        "empty the raw tables and then fail its price checks. Nothing was changed. Fetch or "
+        "import prices first (`adrpulse backfill START END`, `adrpulse import-prices PATH`), or "
+        "run `adrpulse demo` for the synthetic sample."
+    )
+
+
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    return report_run(run_job(settings, "rebuild_from_archive"))
+    job, note = plan_rebuild(settings)
+    print(note, flush=True)
+    return report_run(run_job(settings, job))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -115,9 +177,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="the live daily run (Yahoo prices, RSS news, marts)",
-        description="Fetch the latest prices and news, rebuild the marts and publish them.",
+        description="Fetch the latest prices and news, rebuild the marts and publish them. "
+        "Refuses a home that holds the synthetic demo sample (keep live data in its own "
+        "ADRPULSE_HOME) before fetching anything.",
     )
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="last session to fetch (default: today)")
+    p.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="last session to fetch: an XNYS session, today or earlier (default: the latest "
+        "session); a weekend or holiday is refused, naming the previous session",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -135,6 +204,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "rebuild",
         help="empty the raw tables and replay the whole raw archive",
-        description="Rebuild the warehouse from ADRPULSE_HOME/archive, offline.",
+        description="Rebuild the warehouse from ADRPULSE_HOME/archive, offline. On a home made "
+        "by `adrpulse demo` whose archive holds no price fetch, the bundled synthetic sample is "
+        "replayed instead. With no price fetch to replay at all, nothing is emptied: the command "
+        "says what to run first.",
     )
     p.set_defaults(func=cmd_rebuild)
