@@ -17,6 +17,7 @@ from orchestration.commands import (
     query,
     report,
     runs,
+    schedules,
     ui,
 )
 from orchestration.commands.common import CliError
@@ -28,7 +29,7 @@ EPILOG = (
 )
 
 # Each module adds its subcommands; the order here is the order in --help.
-COMMAND_MODULES = [pipeline, prices, news, query, report, ui, runs, bench, config]
+COMMAND_MODULES = [pipeline, prices, news, query, report, ui, schedules, runs, bench, config]
 
 
 def build_parser() -> argparse.ArgumentParser:
