@@ -5,6 +5,7 @@ lineage runs from the Python raw assets through staging and intermediate models 
 data tests become asset checks; ERROR-severity tests fail the run, WARN ones only report.
 """
 
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,10 @@ def run_dbt_build(
     # sample in tests/ includes them), not in every pipeline run, as dbt's own guidance says.
     # Data tests (the asset checks) still run on every build.
     args += ["--exclude-resource-type", "unit_test"]
+    if not sys.stdout.isatty():
+        # dbt's log lines reach the terminal through this process: no colour codes in a file or
+        # a pipe (dbt itself only sees its own pipe, so it cannot tell).
+        args.append("--no-use-colors")
     invocation = dbt.cli(
         dbt.with_vars(args),
         context=context,
@@ -110,6 +115,12 @@ def run_dbt_build(
     events = list(invocation.stream())
     described: dict[str, TableDescription] = {}
     outputs = [e for e in events if isinstance(e, dg.Output)]
+    # What follows dbt's last line takes a while on a small machine (each result is a few writes
+    # to the run storage): say what it is, and how far it got.
+    context.log.info(
+        f"dbt exited: describing the {len(outputs)} tables and views it built, then recording "
+        f"{len(events)} results (materializations, checks) in the run's event log"
+    )
     if outputs:
         with warehouse.connect() as con:
             for event in outputs:
@@ -117,13 +128,16 @@ def run_dbt_build(
                 desc = describe_table(con, key.path[0], key.path[-1])
                 if desc is not None:
                     described[event.output_name] = desc
-    for event in events:
+    every = max(len(events) // 4, 1)
+    for i, event in enumerate(events, start=1):
         if isinstance(event, dg.Output) and event.output_name in described:
             yield event.with_metadata(
                 {**event.metadata, **table_metadata(described[event.output_name])}
             )
         else:
             yield event
+        if i % every == 0 and i < len(events):
+            context.log.info(f"recorded {i} of {len(events)} dbt results")
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed; see the run log")
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,8 +91,10 @@ def publish(
     now: datetime | None = None,
     keep_builds: int = KEEP_BUILDS,
     prune_grace: timedelta = PRUNE_GRACE,
+    progress: Callable[[str], object] | None = None,
 ) -> PublishResult:
-    """Export the tables to a new build folder and atomically swap the catalog to it."""
+    """Export the tables to a new build folder and atomically swap the catalog to it.
+    `progress` gets a line per table exported."""
     published_dir = Path(published_dir).resolve()
     now = now or datetime.now(UTC)
     build_id = now.astimezone(UTC).strftime(BUILD_ID_FORMAT)
@@ -103,7 +105,7 @@ def publish(
     tmp_dir = builds / f".{build_id}.tmp"
     tmp_dir.mkdir(exist_ok=False)
     selected = list(tables) if tables is not None else tables_to_publish(con)
-    exported = _export(con, selected, tmp_dir, build_dir)
+    exported = _export(con, selected, tmp_dir, build_dir, progress)
     _fsync_dir(tmp_dir)
     os.replace(tmp_dir, build_dir)
     _fsync_dir(builds)
@@ -122,6 +124,7 @@ def _export(
     selected: Sequence[tuple[str, str]],
     tmp_dir: Path,
     build_dir: Path,
+    progress: Callable[[str], object] | None = None,
 ) -> list[PublishedTable]:
     exported: list[PublishedTable] = []
     # One transaction: every table of the build comes from the same snapshot of the warehouse.
@@ -136,6 +139,8 @@ def _export(
             ).fetchall()
             rows = con.execute(f"select count(*) from {source}").fetchall()[0][0]
             exported.append(PublishedTable(schema, name, int(rows), build_dir / target.name))
+            if progress is not None:
+                progress(f"exported {schema}.{name}: {int(rows):,} rows")
     except BaseException:
         con.execute("rollback").fetchall()
         raise
