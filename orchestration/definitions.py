@@ -36,6 +36,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     from orchestration import pool_guard
     from orchestration.freshness import with_session_freshness
     from orchestration.jobs import ALL_JOBS
+    from orchestration.run_logging import console_logger
     from orchestration.schedules import ALL_SCHEDULES
 
     if using_dagster_dev():
@@ -61,6 +62,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             jobs=ALL_JOBS,
             schedules=ALL_SCHEDULES,
             resources=build_resources(settings),
+            # Every job's console logger: INFO, plain lines, one stack trace at most (also for
+            # runs the daemon launches, which Dagster would otherwise log at DEBUG).
+            loggers={"console": console_logger},
             # Every job runs its steps in one process: they share the warehouse file, which only
             # one process may write, and a step process costs seconds to start on a small machine.
             executor=dg.in_process_executor,
