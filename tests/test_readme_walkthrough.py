@@ -49,7 +49,7 @@ class Step:
 
 def test_make_demo_is_adrpulse_demo() -> None:
     makefile = (REPO_ROOT / "Makefile").read_text()
-    recipe = makefile[makefile.index("\ndemo:") :].split("\n")[1]
+    recipe = makefile[makefile.index("\ndemo:") + 1 :].split("\n")[1]
     assert recipe.strip() == "$(BIN)/adrpulse demo"
 
 
@@ -97,7 +97,9 @@ def test_the_readme_walkthrough_runs_as_written(demo_home: Path, tmp_path: Path)
 
     # The demo home refuses the live run, with the README's words, before anything runs.
     assert demo_run.home == repo_home and demo_run.returncode == 1, explain(demo_run)
-    documented = re.sub(r"ADRPULSE_HOME=\S+", f"ADRPULSE_HOME={repo_home.resolve()}", refusal)
+    documented = re.sub(
+        r"ADRPULSE_HOME=\S+", f"ADRPULSE_HOME={repo_home.resolve()}", refusal, count=1
+    )
     assert documented in demo_run.stderr, explain(demo_run)
     assert "Dagster run" not in demo_run.stderr
     assert not any((repo_home / "archive").rglob("*.json")), "the refused run archived a fetch"
