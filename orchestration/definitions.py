@@ -62,8 +62,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             jobs=ALL_JOBS,
             schedules=ALL_SCHEDULES,
             resources=build_resources(settings),
-            # Every job's console logger: INFO, plain lines, one stack trace at most (also for
-            # runs the daemon launches, which Dagster would otherwise log at DEBUG).
+            # Every job's console logger: INFO, plain lines, one stack trace at most. Runs that
+            # name it in their run config use it (the CLI's); runs the daemon or the UI launch
+            # get Dagster's own, at the level dagster.yaml sets (INFO, orchestration/prepare.py).
             loggers={"console": console_logger},
             # Every job runs its steps in one process: they share the warehouse file, which only
             # one process may write, and a step process costs seconds to start on a small machine.

@@ -4,7 +4,10 @@ Dagster's default console logger prints at DEBUG under the daemon (every step ev
 in the `make ui` terminal), colours its lines, carries the run id and pid on each, and prints a
 failure's whole stack trace twice: on the step's failure and again on the run's. This one:
 
-- is INFO by default (the definitions make it every job's default logger);
+- is INFO by default; the definitions make it every job's logger, and the CLI's runs (which name
+  it in their run config) use it. Runs the daemon or the UI launch carry no logger config, and
+  Dagster then uses its own console logger: dagster.yaml (orchestration/prepare.py) sets that one
+  to INFO too;
 - prints `time - LEVEL - job - step - message`, without colours (the output is often redirected);
 - shows an expected failure (`dg.Failure`: a refused home, no network, a bad argument) as its
   message only, an unexpected error with its stack trace once, on the step that failed, and the
