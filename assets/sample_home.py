@@ -19,6 +19,7 @@ import duckdb
 
 from warehouse.connection import WarehouseBusyError, warehouse_connection
 
+LIVE_DATA_REFUSED = "live prices and news are not mixed into it; nothing was fetched or stored"
 SAMPLE_HOME_HINT = (
     "Keep live data in a folder of its own, e.g. `export ADRPULSE_HOME=~/adrpulse-live`, then "
     "run the command again there"
@@ -38,9 +39,6 @@ def synthetic_fetch_count(con: duckdb.DuckDBPyConnection) -> int:
         )
     except duckdb.CatalogException:
         return 0
-
-
-LIVE_DATA_REFUSED = "live prices and news are not mixed into it; nothing was fetched or stored"
 
 
 def synthetic_home_message(home: Any, sample_fetches: int, refused: str) -> str:
