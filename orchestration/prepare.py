@@ -14,17 +14,26 @@ from pathlib import Path
 from dagster import DagsterInstance
 
 from assets.dbt_project import prepare_dbt_manifest
-from assets.settings import Settings
+from assets.settings import REPO_ROOT, Settings
 
-DAGSTER_YAML = """\
-# Written by ADR Pulse (orchestration/prepare.py). Runs, schedules and event logs live here.
+DAGSTER_YAML_HEADER = "# Written by ADR Pulse (orchestration/prepare.py)."
+# Runs launched by the daemon or the UI get no logger config, so Dagster gives them its own console
+# logger at this level (DEBUG by default: every step event in the `make ui` terminal). The CLI's
+# runs use orchestration/run_logging.py.
+PYTHON_LOGS = """\
+# Runs launched by the daemon or the UI log at INFO (Dagster's default is DEBUG).
+python_logs:
+  python_log_level: INFO
+"""
+DAGSTER_YAML = f"""\
+{DAGSTER_YAML_HEADER} Runs, schedules and event logs live here.
 telemetry:
   enabled: false
 # One step at a time may write the DuckDB warehouse (assets declare pool="warehouse").
 concurrency:
   pools:
     default_limit: 1
-"""
+{PYTHON_LOGS}"""
 
 
 def prepare_home(settings: Settings) -> Path:
@@ -34,6 +43,11 @@ def prepare_home(settings: Settings) -> Path:
     config = settings.dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
+    else:
+        text = config.read_text()
+        # A file ADR Pulse wrote before python_logs existed gets it; any other file is the user's.
+        if text.startswith(DAGSTER_YAML_HEADER) and "python_logs:" not in text:
+            config.write_text(text.rstrip("\n") + "\n" + PYTHON_LOGS)
     return settings.dagster_home
 
 
@@ -49,9 +63,15 @@ def dagster_instance(settings: Settings) -> DagsterInstance:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    """The environment of a child process (dagster dev) that must see the same state."""
+    """The environment of a child process (dagster dev) that must see the same state, and the
+    same code: the repository this command runs from comes first on the children's path (the code
+    server and run workers would otherwise import whatever checkout the venv was installed from)."""
+    python_path = os.pathsep.join(
+        p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+    )
     return {
         **os.environ,
+        "PYTHONPATH": python_path,
         "ADRPULSE_HOME": str(settings.home),
         "DAGSTER_HOME": str(settings.dagster_home),
         "DO_NOT_TRACK": "1",

@@ -18,6 +18,7 @@ MARTS = {
     "fct_event_study_summary",
     "fct_sector_relative_performance",
     "fct_ticker_performance",
+    "fct_news_items",
 }
 
 
