@@ -17,7 +17,7 @@ from assets.publish import PUBLISHED_MARTS
 from assets.resources import FeedClientResource, YahooPricesResource
 from orchestration.definitions import build_definitions
 from tests.support.cli import run_cli
-from tests.support.resources import settings_for
+from tests.support.resources import settings_for, step_failures
 from warehouse.publish import current_build
 
 REFUSAL = "holds the SYNTHETIC demo sample"
@@ -120,11 +120,7 @@ def test_a_live_run_launched_anyway_fetches_nothing_and_tells_what_readers_see(
         instance.dispose()
 
     assert not result.success
-    failures = {
-        e.step_key: e.event_specific_data.error.message
-        for e in result.all_events
-        if e.is_step_failure
-    }
+    failures = step_failures(result)
     assert set(failures) == {"raw_news", "raw_prices"}
     assert REFUSAL in failures["raw_news"] and "no feed was polled" in failures["raw_news"]
     assert REFUSAL in failures["raw_prices"]
