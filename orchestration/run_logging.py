@@ -9,9 +9,13 @@ failure's whole stack trace twice: on the step's failure and again on the run's.
   Dagster then uses its own console logger: dagster.yaml (orchestration/prepare.py) sets that one
   to INFO too;
 - prints `time - LEVEL - job - step - message`, without colours (the output is often redirected);
-- shows an expected failure (`dg.Failure`: a refused home, no network, a bad argument) as its
-  message only, an unexpected error with its stack trace once, on the step that failed, and the
-  run's failure without the error again (the CLI then names the failed step and its message).
+- shows an expected failure (`dg.Failure`: a refused home, no network, a bad argument; a failed
+  blocking check) as its message only, an unexpected error with its stack trace once, on the step
+  that failed, and the run's failure without the error again;
+- for the CLI's runs (config `stack_traces: false`, set by orchestration/commands/common.py),
+  every failure as one line without a stack trace (error_line): the CLI then names each failed
+  step with the same line, and an expected outcome (a full disk, a failed check) never looks like
+  a crash.
 """
 
 from __future__ import annotations
@@ -23,8 +27,15 @@ from typing import Any
 
 import dagster as dg
 
+from orchestration.commands.run_output import error_line
+
 # Errors raised on purpose, with a message written for the user: their stack says nothing more.
-EXPECTED_ERRORS = {"Failure", "DagsterExecutionInterruptedError", "RetryRequested"}
+EXPECTED_ERRORS = {
+    "Failure",
+    "DagsterExecutionInterruptedError",
+    "RetryRequested",
+    "DagsterAssetCheckFailedError",  # its checks' rows are in the run's check results
+}
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 
 
@@ -41,8 +52,9 @@ def describe_error(error: Any) -> str:
 
 
 class RunConsoleFormatter(logging.Formatter):
-    def __init__(self) -> None:
+    def __init__(self, stack_traces: bool = True) -> None:
         super().__init__(datefmt=DATE_FORMAT)
+        self.stack_traces = stack_traces
 
     def format(self, record: logging.LogRecord) -> str:
         meta = getattr(record, "dagster_meta", None)
@@ -61,7 +73,7 @@ class RunConsoleFormatter(logging.Formatter):
         line = " - ".join(str(p) for p in parts if p)
         error = getattr(getattr(event, "event_specific_data", None), "error", None)
         if error is not None and event_type != dg.DagsterEventType.RUN_FAILURE.value:
-            line += "\n" + describe_error(error)
+            line += "\n" + (describe_error(error) if self.stack_traces else error_line(error))
         return f"{self.formatTime(record, DATE_FORMAT)} - {record.levelname} - {line}"
 
     converter = time.gmtime  # times in UTC, as Dagster prints them (+0000)
@@ -75,6 +87,13 @@ class RunConsoleFormatter(logging.Formatter):
         "name": dg.Field(
             str, is_required=False, default_value="dagster", description="The logger's name."
         ),
+        "stack_traces": dg.Field(
+            bool,
+            is_required=False,
+            default_value=True,
+            description="Show an unexpected error's stack trace once; false: every failure as "
+            "one line (the CLI's runs).",
+        ),
     },
     description="ADR Pulse's console logger: INFO, plain lines, one stack trace at most.",
 )
@@ -82,6 +101,6 @@ def console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     config = init_context.logger_config
     logger = logging.Logger(config["name"], level=config["log_level"].upper())
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RunConsoleFormatter())
+    handler.setFormatter(RunConsoleFormatter(config["stack_traces"]))
     logger.addHandler(handler)
     return logger

@@ -198,6 +198,21 @@ def test_an_unexpected_error_shows_its_stack_once_and_the_run_failure_none() -> 
     assert "Stack Trace" not in run and "ZeroDivisionError" not in run
 
 
+def test_the_cli_runs_show_every_failure_as_one_line_without_a_stack() -> None:
+    # A full disk inside a step is an OSError, not a dg.Failure: the UI's log shows its stack,
+    # the CLI's (stack_traces off) one line, the one the run's summary names the step with.
+    error = _error(OSError(28, "No space left on device"))
+    cli = RunConsoleFormatter(stack_traces=False).format(
+        _record("STEP_FAILURE", 'Execution of step "raw_prices" failed.', error, logging.ERROR)
+    )
+    assert cli.rstrip().endswith("[Errno 28] No space left on device")
+    assert "Stack Trace" not in cli and "OSError" not in cli
+    ui = RunConsoleFormatter().format(
+        _record("STEP_FAILURE", 'Execution of step "raw_prices" failed.', error, logging.ERROR)
+    )
+    assert "Stack Trace" in ui
+
+
 # --- yfinance's Pandas4Warning blocks stay out of the user's terminal -----------------------
 
 
