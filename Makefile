@@ -39,7 +39,7 @@ UI_PORT ?= 3000
 ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000 (another port: make ui UI_PORT=3001); Ctrl-C stops it
 	$(BIN)/adrpulse ui --port $(UI_PORT)
 
-bench: setup  ## benchmark harness at the default size (500 tickers x 10 years); see docs/BENCHMARKS.md
+bench: setup  ## benchmark harness (500 tickers x 10 years): results in ADRPULSE_HOME/bench; BENCH_ARGS=--write-docs updates docs/BENCHMARKS.md
 	$(BIN)/adrpulse bench $(BENCH_ARGS)
 
 lock: setup  ## re-pin requirements.lock from the current environment

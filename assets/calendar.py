@@ -34,6 +34,11 @@ MARKET_CLOSE = time(16, 0)
 log = logging.getLogger(__name__)
 
 
+class CalendarError(ValueError):
+    """A day the XNYS calendar cannot answer for (outside its range, or not a session where one
+    is required). Retrying cannot help: the raw assets fail such a run without retries."""
+
+
 class CalendarRunway(NamedTuple):
     end: date  # CALENDAR_END, the last day the calendar knows
     days_left: int  # calendar days from today to that end (negative once it has passed)
@@ -80,7 +85,7 @@ def _all_sessions() -> tuple[date, ...]:
 
 def _check_range(day: date) -> None:
     if not CALENDAR_START <= day <= CALENDAR_END:
-        raise ValueError(
+        raise CalendarError(
             f"{day} is outside the XNYS calendar range {CALENDAR_START}..{CALENDAR_END}"
         )
 
@@ -110,7 +115,7 @@ def next_session_on_or_after(day: date) -> date:
     sessions = _all_sessions()
     i = bisect.bisect_left(sessions, day)
     if i >= len(sessions):
-        raise ValueError(f"no XNYS session on or after {day} within the calendar range")
+        raise CalendarError(f"no XNYS session on or after {day} within the calendar range")
     return sessions[i]
 
 
@@ -120,7 +125,7 @@ def previous_session_on_or_before(day: date) -> date:
     sessions = _all_sessions()
     i = bisect.bisect_right(sessions, day) - 1
     if i < 0:
-        raise ValueError(f"no XNYS session on or before {day} within the calendar range")
+        raise CalendarError(f"no XNYS session on or before {day} within the calendar range")
     return sessions[i]
 
 
@@ -130,10 +135,10 @@ def shift_sessions(day: date, n: int) -> date:
     sessions = _all_sessions()
     i = bisect.bisect_left(sessions, day)
     if i >= len(sessions) or sessions[i] != day:
-        raise ValueError(f"{day} is not an XNYS session")
+        raise CalendarError(f"{day} is not an XNYS session")
     j = i + n
     if not 0 <= j < len(sessions):
-        raise ValueError(f"{n} sessions from {day} is outside the calendar range")
+        raise CalendarError(f"{n} sessions from {day} is outside the calendar range")
     return sessions[j]
 
 

@@ -10,6 +10,7 @@ metadata, where the schema is read from the built table.
 """
 
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,10 @@ def run_dbt_build(
     full_refresh = config.full_refresh or tags_of(context).get(REBUILD_TAG) == "true"
     args = ["build", "--full-refresh"] if full_refresh else ["build"]
     args += PIPELINE_BUILD_EXCLUDES  # unit tests run in `make test`, not in production
+    if not sys.stdout.isatty():
+        # dbt's log lines reach the terminal through this process: no colour codes in a file or
+        # a pipe (dbt itself only sees its own pipe, so it cannot tell).
+        args.append("--no-use-colors")
     invocation = dbt.cli(
         dbt.with_vars(args),
         context=context,
@@ -152,6 +157,12 @@ def run_dbt_build(
     events = list(invocation.stream())
     described: dict[str, TableDescription] = {}
     outputs = [e for e in events if isinstance(e, dg.Output)]
+    # What follows dbt's last line takes a while on a small machine (each result is a few writes
+    # to the run storage): say what it is, and how far it got.
+    context.log.info(
+        f"dbt exited: describing the {len(outputs)} tables and views it built, then recording "
+        f"{len(events)} results (materializations, checks) in the run's event log"
+    )
     with warehouse.connect() as con:
         # Whether this run built past failed blocking checks (the gate's record, if it ran)
         # follows the marts to the published catalog (warehouse/builds.py).
@@ -161,13 +172,16 @@ def run_dbt_build(
             desc = describe_table(con, key.path[0], key.path[-1])
             if desc is not None:
                 described[event.output_name] = desc
-    for event in events:
+    every = max(len(events) // 4, 1)
+    for i, event in enumerate(events, start=1):
         if isinstance(event, dg.Output) and event.output_name in described:
             desc = described[event.output_name]
             docs = (column_docs or {}).get((desc.schema, desc.name))
             yield event.with_metadata({**event.metadata, **table_metadata(desc, docs)})
         else:
             yield event
+        if i % every == 0 and i < len(events):
+            context.log.info(f"recorded {i} of {len(events)} dbt results")
     if not invocation.is_successful():
         raise invocation.get_error() or dg.Failure("dbt build failed; see the run log")
 

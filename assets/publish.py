@@ -8,7 +8,7 @@ import duckdb
 
 from assets.resources import StateResource, WarehouseResource
 from warehouse.builds import latest_marts_build
-from warehouse.publish import publish
+from warehouse.publish import current_build, publish
 
 PUBLISHED_MARTS = dg.AssetKey(["published", "marts"])
 
@@ -86,7 +86,7 @@ def build_published_marts(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefiniti
     ) -> dg.MaterializeResult:
         # Said before the export starts, so an operator (and the faults tier's kill points)
         # can tell a run that died while publishing; readers keep the previous build until the
-        # catalog is swapped.
+        # catalog is swapped. Then a line per table exported, so the wait after dbt is not silent.
         context.log.info(f"publishing the marts as a new build under {state.published_dir}")
         with warehouse.connect() as con:
             # Built past failed blocking checks? Readers see it in the catalog and the report.
@@ -96,6 +96,7 @@ def build_published_marts(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefiniti
                 state.published_dir,
                 forced=built.forced,
                 failed_checks=built.failed_checks,
+                progress=context.log.info,
             )
             headlines = headline_metadata(con)
         if result.forced:
@@ -121,3 +122,45 @@ def build_published_marts(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefiniti
         )
 
     return published_marts
+
+
+def readers_see_metadata(published_dir: Any, run_id: str, step_key: str) -> dict[str, Any]:
+    """What readers see after a failed run: the build still published, its time, and the run and
+    step that failed (nothing of that run was published)."""
+    try:
+        build = current_build(published_dir)
+    except FileNotFoundError:
+        return {
+            "readers_see": "nothing: no build has been published yet",
+            "failed_run": run_id,
+            "failed_step": step_key,
+        }
+    return {
+        "readers_see": (
+            f"build {build.build_id}, published {build.published_at:%Y-%m-%d %H:%M:%S %Z}: the "
+            "last good build; nothing of the failed run was published"
+        ),
+        "readers_see_build_id": build.build_id,
+        "readers_see_published_at": dg.MetadataValue.timestamp(build.published_at),
+        "failed_run": run_id,
+        "failed_step": step_key,
+    }
+
+
+@dg.failure_hook(required_resource_keys={"state"})
+def readers_see_last_good_build(context: dg.HookContext) -> None:
+    """After a step of a marts job fails, record on published/marts (an asset observation) which
+    build SQL readers still see. The UI then shows the marts as failed (their last attempt) and,
+    on published/marts, that readers are served the last good build, and since when."""
+    metadata = readers_see_metadata(
+        context.resources.state.published_dir, context.run_id, context.step_key
+    )
+    context.instance.report_runless_asset_event(
+        dg.AssetObservation(
+            asset_key=PUBLISHED_MARTS,
+            description=f"run {context.run_id} failed at step {context.step_key}; readers see "
+            f"{metadata['readers_see']}",
+            metadata=metadata,
+        )
+    )
+    context.log.warning(f"step {context.step_key} failed: readers see {metadata['readers_see']}")

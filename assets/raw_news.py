@@ -31,6 +31,7 @@ from assets.news.ingest import (
     replay_news,
 )
 from assets.resources import FeedClientResource, StateResource, WarehouseResource
+from assets.sample_home import SyntheticHomeError, refuse_live_into_sample_home
 from assets.source_mode import SourceMode, run_source, tags_of
 from assets.sources import rss_feeds
 
@@ -105,6 +106,13 @@ def raw_news(
     replay_metadata: dict[str, Any] = {}
     with warehouse.connect() as con:
         if source.mode == SourceMode.live:
+            try:
+                # Before any feed is asked: news polled into a sample home would be stored there.
+                refuse_live_into_sample_home(
+                    con, state.home, "live news is not mixed into it; no feed was polled"
+                )
+            except SyntheticHomeError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from exc
             outcomes = poll_feeds(con, source.archive, news_config, feeds.fetch, context.log)
         else:
             try:

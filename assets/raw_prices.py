@@ -18,7 +18,7 @@ from assets.archive_errors import (
     archive_failure,
     bad_files_metadata,
 )
-from assets.calendar import NEW_YORK, previous_session_on_or_before
+from assets.calendar import NEW_YORK, CalendarError, previous_session_on_or_before
 from assets.metadata import asset_table_metadata
 from assets.prices.live import (
     LiveOutcome,
@@ -28,7 +28,13 @@ from assets.prices.live import (
     replay_archive,
 )
 from assets.resources import StateResource, WarehouseResource, YahooPricesResource
-from assets.sessions import NotASessionError, SessionRange, session_range_for_keys
+from assets.sessions import (
+    AsOfError,
+    NotASessionError,
+    SessionRange,
+    session_for_as_of,
+    session_range_for_keys,
+)
 from assets.source_mode import SourceMode, run_source, tags_of
 from assets.sources import yahoo_finance
 from assets.universe import universe_tickers
@@ -43,8 +49,9 @@ class RawPricesConfig(dg.Config):
     """Run configuration, editable in the UI's launchpad."""
 
     as_of: str = ""
-    """live runs without a partition only: the last session to fetch, YYYY-MM-DD (default:
-    today in New York). A partitioned run fetches its partition(s)."""
+    """live runs without a partition only: the last session to fetch, YYYY-MM-DD, an XNYS
+    session no later than today in New York (a weekend or holiday is refused, naming the previous
+    session). Default: the latest session. A partitioned run fetches its partition(s)."""
 
 
 def _is_partitioned_run(context: dg.AssetExecutionContext) -> bool:
@@ -61,13 +68,25 @@ def requested_sessions(context: dg.AssetExecutionContext, as_of: str) -> Session
             return session_range_for_keys(keys.start, keys.end)
         except NotASessionError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    today = datetime.now(NEW_YORK).date()
+    if not as_of:
+        try:
+            last = previous_session_on_or_before(today)  # the latest: Friday on a Sunday
+        except CalendarError as exc:
+            raise dg.Failure(description=f"XNYS calendar: {exc}", allow_retries=False) from exc
+        return SessionRange(last, last)
     try:
-        day = date.fromisoformat(as_of) if as_of else datetime.now(NEW_YORK).date()
+        day = date.fromisoformat(as_of)
     except ValueError as exc:
         raise dg.Failure(
             description=f"as_of {as_of!r} is not a date; give YYYY-MM-DD", allow_retries=False
         ) from exc
-    last = previous_session_on_or_before(day)
+    try:
+        # A weekend, a holiday or a future day is refused, not moved: the run would otherwise
+        # load another session than the one asked for.
+        last = session_for_as_of(day, today)
+    except AsOfError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
     return SessionRange(last, last)
 
 
@@ -137,8 +156,10 @@ def build_raw_prices(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         # Yahoo has bad minutes; a whole-run retry after back-off is cheap (the archive keeps
-        # what was already received, and loading skips fetches already loaded). No network at
-        # all, and a bad archive file, fail at once (dg.Failure with allow_retries=False).
+        # what was already received, and loading skips fetches already loaded). What a retry
+        # cannot fix fails at once (dg.Failure with allow_retries=False): no network at all, a
+        # bad archive file, a sample home, an as_of or partition that is not a session, a
+        # calendar error.
         retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
     )
     def raw_prices(
@@ -198,6 +219,11 @@ def build_raw_prices(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
                 raise _as_failure(exc) from exc
             except ARCHIVE_ERRORS as exc:
                 raise archive_failure(exc) from exc
+            except (CalendarError, NotASessionError) as exc:
+                # A day the calendar cannot answer for gives the same answer on every retry.
+                raise dg.Failure(
+                    description=f"XNYS calendar: {exc}", allow_retries=False
+                ) from exc
             rows, tickers_n, last_session = con.execute(
                 "select count(*), count(distinct ticker), max(session_date) from raw.daily_bars"
             ).fetchall()[0]

@@ -58,6 +58,50 @@ def require_session(key: str) -> date:
     return day
 
 
+class AsOfError(ValueError):
+    """A last session asked for (`--as-of`, the run config `as_of`) that a live run cannot fetch;
+    the message names the day, why, and the session to give instead."""
+
+
+def day_kind(day: date) -> str:
+    """What a day that is not an XNYS session is: "a Saturday", "a Sunday", "an XNYS holiday"."""
+    if day.weekday() >= 5:
+        return "a Saturday" if day.weekday() == 5 else "a Sunday"
+    return "an XNYS holiday"
+
+
+def session_for_as_of(
+    day: date, today: date, first_session: date | None = None, name: str = "as_of"
+) -> date:
+    """The session a live run "as of `day`" fetches up to: `day` itself, which must be an XNYS
+    session no later than `today` (New York) and, if given, no earlier than the first price
+    partition. A weekend or holiday is refused, naming the previous session, rather than moved
+    silently. `name` is how the caller's user wrote the input (`--as-of`, `as_of`)."""
+    if not CALENDAR_START <= day <= CALENDAR_END:
+        raise AsOfError(
+            f"{name} {day} is outside the XNYS calendar range {CALENDAR_START}..{CALENDAR_END}; "
+            "give a session inside it"
+        )
+    latest = previous_session_on_or_before(max(min(today, CALENDAR_END), CALENDAR_START))
+    if day > today:
+        raise AsOfError(
+            f"{name} {day} is after the latest session {latest} (today is {today} in New York): "
+            f"nothing to fetch yet; give {name} {latest} or an earlier session"
+        )
+    if not is_session(day):
+        previous = previous_session_on_or_before(day)
+        raise AsOfError(
+            f"{name} {day} is {day_kind(day)}: XNYS does not trade that day, so it is not a "
+            f"session. Give a session, e.g. the previous one: {name} {previous}"
+        )
+    if first_session is not None and day < first_session:
+        raise AsOfError(
+            f"{name} {day} is before the first price partition {first_session} "
+            "(ADRPULSE_PRICE_HISTORY_START); move the day or that setting"
+        )
+    return day
+
+
 @dataclass(frozen=True)
 class SessionRange:
     """The sessions a run was asked to load, first..last (both inclusive)."""

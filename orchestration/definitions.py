@@ -38,6 +38,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     from orchestration import pool_guard
     from orchestration.freshness import with_session_freshness
     from orchestration.jobs import ALL_JOBS
+    from orchestration.run_logging import console_logger
     from orchestration.schedules import ALL_SCHEDULES
 
     if using_dagster_dev():
@@ -64,6 +65,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             jobs=ALL_JOBS,
             schedules=ALL_SCHEDULES,
             resources=build_resources(settings),
+            # Every job's console logger: INFO, plain lines, one stack trace at most. Runs that
+            # name it in their run config use it (the CLI's); runs the daemon or the UI launch
+            # get Dagster's own, at the level dagster.yaml sets (INFO, orchestration/prepare.py).
+            loggers={"console": console_logger},
             # Every job runs its steps in one process: they share the warehouse file, which only
             # one process may write, and a step process costs seconds to start on a small machine.
             executor=dg.in_process_executor,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.build_gate import GATE_SPECS
+from assets.publish import readers_see_last_good_build
 from assets.raw_news import NEWS_ITEMS
 from assets.raw_prices import DAILY_BARS
 from assets.raw_reference import REFERENCE_KEYS
@@ -45,6 +46,9 @@ EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
 
 # Every job writes the warehouse (assets/source_mode.py WAREHOUSE_WRITER_TAG).
 WRITER_TAGS = dict([WAREHOUSE_WRITER_TAG])
+# Jobs that build and publish the marts: when one of their steps fails, published/marts records
+# which build readers still see (assets/publish.py), since the UI then shows the marts as failed.
+MARTS_HOOKS = {readers_see_last_good_build}
 
 
 def _archive_tags(root: str, rebuild: bool) -> dict[str, str]:
@@ -57,6 +61,7 @@ daily_job = dg.define_asset_job(
     selection=EVERYTHING,
     description="Live run: fetch the latest prices and news, rebuild the marts, publish them.",
     tags=WRITER_TAGS,
+    hooks=MARTS_HOOKS,
 )
 
 backfill_job = dg.define_asset_job(
@@ -87,6 +92,7 @@ build_job = dg.define_asset_job(
         "past it and the published build records the failed checks."
     ),
     tags=WRITER_TAGS,
+    hooks=MARTS_HOOKS,
 )
 
 load_archive_job = dg.define_asset_job(
@@ -97,6 +103,7 @@ load_archive_job = dg.define_asset_job(
         "and publish the marts. No network."
     ),
     tags=_archive_tags("", rebuild=False),
+    hooks=MARTS_HOOKS,
 )
 
 rebuild_job = dg.define_asset_job(
@@ -108,6 +115,7 @@ rebuild_job = dg.define_asset_job(
         "then rebuild and publish the marts."
     ),
     tags=_archive_tags("", rebuild=True),
+    hooks=MARTS_HOOKS,
 )
 
 demo_job = dg.define_asset_job(
@@ -118,6 +126,7 @@ demo_job = dg.define_asset_job(
         "runs). Offline."
     ),
     tags=_archive_tags(str(SAMPLE_ARCHIVE_DIR), rebuild=True),
+    hooks=MARTS_HOOKS,
 )
 
 ALL_JOBS = [daily_job, backfill_job, news_job, build_job, load_archive_job, rebuild_job, demo_job]

@@ -14,10 +14,18 @@ from pathlib import Path
 from dagster import DagsterInstance
 
 from assets.dbt_project import prepare_dbt_manifest
-from assets.settings import Settings, setting
+from assets.settings import REPO_ROOT, Settings, setting
 from assets.source_mode import WAREHOUSE_WRITER_TAG
 
 DAGSTER_YAML_HEADER = "# Written by ADR Pulse (orchestration/prepare.py)."
+# Runs launched by the daemon or the UI get no logger config, so Dagster gives them its own console
+# logger at this level (DEBUG by default: every step event in the `make ui` terminal). The CLI's
+# runs use orchestration/run_logging.py.
+PYTHON_LOGS = """\
+# Runs launched by the daemon or the UI log at INFO (Dagster's default is DEBUG).
+python_logs:
+  python_log_level: INFO
+"""
 DAGSTER_YAML = f"""\
 {DAGSTER_YAML_HEADER} Runs, schedules and event logs live here.
 telemetry:
@@ -26,7 +34,7 @@ telemetry:
 concurrency:
   pools:
     default_limit: 1
-"""
+{PYTHON_LOGS}"""
 
 
 # With ADRPULSE_DAGSTER_POSTGRES_URL: runs, event logs and schedules in PostgreSQL, and the queued
@@ -67,7 +75,7 @@ def dagster_yaml(settings: Settings) -> str:
         max_runs=settings.max_concurrent_runs,
         tag_key=WAREHOUSE_WRITER_TAG[0],
         tag_value=WAREHOUSE_WRITER_TAG[1],
-    )
+    ) + PYTHON_LOGS
 
 
 def prepare_home(settings: Settings) -> Path:
@@ -77,6 +85,7 @@ def prepare_home(settings: Settings) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     config = settings.dagster_home / "dagster.yaml"
     wanted = dagster_yaml(settings)
+    # Also brings a file written by an older ADR Pulse (before python_logs) up to date.
     if not config.exists() or (
         config.read_text().startswith(DAGSTER_YAML_HEADER) and config.read_text() != wanted
     ):
@@ -96,9 +105,15 @@ def dagster_instance(settings: Settings) -> DagsterInstance:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    """The environment of a child process (dagster dev) that must see the same state."""
+    """The environment of a child process (dagster dev) that must see the same state, and the
+    same code: the repository this command runs from comes first on the children's path (the code
+    server and run workers would otherwise import whatever checkout the venv was installed from)."""
+    python_path = os.pathsep.join(
+        p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+    )
     return {
         **os.environ,
+        "PYTHONPATH": python_path,
         "ADRPULSE_HOME": str(settings.home),
         "DAGSTER_HOME": str(settings.dagster_home),
         "DO_NOT_TRACK": "1",

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import httpx
 
@@ -34,12 +36,19 @@ _POLL_SECONDS = 0.5
 
 
 CODE_LOCATION_MODULE = "orchestration.definitions"
+# Dagster 1.13 marks `dagster dev` superseded by `dg dev` (from a package this project does not
+# install) and says so with a SupersessionWarning on every start, in the user's terminal. The
+# filter is given to that one process (-W), not to the environment its children inherit.
+DEV_SUPERSESSION_FILTER = "ignore:Function `dev_command` is superseded:FutureWarning"
 
 
 def dagster_dev_command(host: str, port: int, module: str = CODE_LOCATION_MODULE) -> list[str]:
-    dagster = Path(sys.executable).with_name("dagster")
     return [
-        str(dagster) if dagster.exists() else "dagster",
+        sys.executable,
+        "-W",
+        DEV_SUPERSESSION_FILTER,
+        "-m",
+        "dagster",
         "dev",
         "-m",
         module,
@@ -110,6 +119,8 @@ def start_process_group(
     command: Sequence[str],
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    stdout: int | None = None,
+    stderr: int | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start `command` as the leader of a new process group, with SIGINT and SIGTERM at their
     defaults even if this process inherited them ignored."""
@@ -122,9 +133,33 @@ def start_process_group(
         list(command),
         env=dict(env) if env is not None else None,
         cwd=cwd,
+        stdout=stdout,
+        stderr=stderr,
         process_group=0,
         preexec_fn=_restore_default_signals,
     )
+
+
+# CSI sequences (colours, cursor moves): what Dagster's services and dbt write to a terminal.
+ANSI_ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def forward_without_colours(source: IO[bytes], sink: IO[bytes]) -> None:
+    """Copy `source` to `sink` line by line, without ANSI escape sequences, until end of file."""
+    for line in iter(source.readline, b""):
+        try:
+            sink.write(ANSI_ESCAPE.sub(b"", line))
+            sink.flush()
+        except (BrokenPipeError, ValueError):  # our own reader went away: keep draining
+            pass
+
+
+def _plain_pipe(stream: IO[str]) -> bool:
+    """True when `stream` is redirected (a file, a pipe, the journal): its copy gets no colours."""
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _wait_for_leader_and_group(process: subprocess.Popen[bytes], timeout: float) -> bool:
@@ -196,13 +231,35 @@ class ManagedDagsterDev:
         for sig in FORWARDED_SIGNALS:
             signal.signal(sig, self._on_signal)
         try:
-            process = start_process_group(dagster_dev_command(self.host, self.port), self.env)
+            # Dagster's services colour their log lines whatever their output is: when ours is
+            # redirected (a file, `| tee`, systemd's journal), their output passes through here
+            # and loses the escape codes. On a terminal it goes straight through.
+            pipes = {name: _plain_pipe(getattr(sys, name)) for name in ("stdout", "stderr")}
+            process = start_process_group(
+                dagster_dev_command(self.host, self.port),
+                self.env,
+                stdout=subprocess.PIPE if pipes["stdout"] else None,
+                stderr=subprocess.PIPE if pipes["stderr"] else None,
+            )
+            forwarders = [
+                threading.Thread(
+                    target=forward_without_colours,
+                    args=(getattr(process, name), getattr(sys, name).buffer),
+                    daemon=True,
+                )
+                for name, piped in pipes.items()
+                if piped
+            ]
+            for forwarder in forwarders:
+                forwarder.start()
             try:
                 return self._supervise(process)
             finally:
                 if process.poll() is None or group_members(process.pid):
                     print("Stopping the Dagster UI ...", file=sys.stderr, flush=True)
                     stop_process_group(process)
+                for forwarder in forwarders:
+                    forwarder.join(timeout=KILL_GRACE_SECONDS)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -28,7 +28,7 @@ from assets.settings import SAMPLE_ARCHIVE_DIR, Settings
 from assets.source_mode import replay_tags
 from orchestration.tools.sample_data.locations import DEFAULT_FEEDS_PATH
 from tests.support.cli import run_cli
-from tests.support.resources import pipeline_resources
+from tests.support.resources import pipeline_resources, step_failures
 from warehouse.archive import (
     list_news_fetches,
     list_price_fetches,
@@ -254,11 +254,7 @@ def test_the_raw_assets_fail_by_name_without_retrying_and_change_nothing(
     result = _replay(loaded_home, loaded_home / "archive")
 
     assert not result.success
-    failures = {
-        e.step_key: e.event_specific_data.error.message
-        for e in result.all_events
-        if e.is_step_failure
-    }
+    failures = step_failures(result)
     assert set(failures) == {"raw_prices", "raw_news"}
     for name in (damage.truncated_prices, damage.missing_data, damage.bad_json):
         assert name in failures["raw_prices"]

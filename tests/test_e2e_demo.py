@@ -19,6 +19,7 @@ MARTS = {
     "fct_event_study_daily",
     "fct_sector_relative_performance",
     "fct_ticker_performance",
+    "fct_news_items",
 }
 
 

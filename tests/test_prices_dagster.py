@@ -417,6 +417,28 @@ def test_a_non_session_partition_key_is_refused(home: Home, tags: dict[str, str]
     assert not home.warehouse.exists(), "refused before anything was opened or stored"
 
 
+@pytest.mark.parametrize(
+    ("as_of", "why"),
+    [
+        ("2025-03-01", "is a Saturday: XNYS does not trade that day"),  # once moved to Friday
+        ("2025-02-17", "is an XNYS holiday"),
+        ("2030-01-02", "is after the latest session"),  # once retried twice with back-off
+        ("garbage", "is not a date"),
+    ],
+)
+def test_an_as_of_that_is_not_a_past_session_fails_at_once_without_retries(
+    home: Home, as_of: str, why: str
+) -> None:
+    fake = FakeYahoo(script=full_script())
+    result = home.run(fake, config={"as_of": as_of})
+
+    assert not result.success
+    assert why in step_failure_message(result)
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in result.all_events)
+    assert fake.calls == []
+    assert not home.warehouse.exists(), "refused before anything was opened or stored"
+
+
 def test_dagster_does_not_list_weekends_or_holidays_as_partitions() -> None:
     keys = set(PRICE_SESSIONS.get_partition_keys())
     assert "2025-03-14" in keys

@@ -166,6 +166,18 @@ def check_ticker_news_events(result: pd.DataFrame, con: duckdb.DuckDBPyConnectio
     assert catalog["title"].notna().all()
     assert "xi_symposium" in set(catalog["event_id"])
     assert result["day_zero_date"].is_monotonic_increasing
+    # A news event's title is made of the headlines that made it (marts.fct_news_items).
+    assert news["title"].notna().all() and (news["headline_count"] >= 1).all()
+    for row in news.itertuples():
+        items = run(
+            con,
+            "select title from marts.fct_news_items "
+            f"where list_contains(news_event_ids, '{row.event_id}') "
+            "and list_contains(tickers, 'BABA') "
+            f"and day_zero_date = date '{pd.Timestamp(row.day_zero_date).date()}'",
+        )
+        assert len(items) == row.headline_count, row.event_id
+        assert all(title in row.title for title in items["title"]), row.event_id
 
 
 def check_latest_ticker_performance(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:

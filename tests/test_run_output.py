@@ -3,16 +3,12 @@ on real Dagster check evaluations and error infos."""
 
 from __future__ import annotations
 
-import logging
-from types import SimpleNamespace
-
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 from dagster._utils.error import SerializableErrorInfo
 
 from orchestration.commands.run_output import (
     ROWS_SHOWN,
-    _WithoutStackTrace,
     check_lines,
     error_line,
     format_checks,
@@ -137,23 +133,4 @@ def test_a_blocking_check_failure_points_at_the_checks() -> None:
     assert error_line(error) == (
         "blocking check failed (raw/daily_bars: prices_positive, ohlc_consistent); its rows "
         "are listed with the checks above"
-    )
-
-
-def test_the_console_log_drops_the_stack_trace() -> None:
-    error = _error("Failure", "dagster._core.definitions.events.Failure: bad file\n")
-    record = logging.LogRecord(
-        "dagster",
-        logging.ERROR,
-        __file__,
-        1,
-        'build_marts - run - step - STEP_FAILURE - Execution of step "x" failed.\n\n'
-        "dagster._core.definitions.events.Failure: bad file\n\nStack Trace:\n  File x, line 1\n",
-        (),
-        None,
-    )
-    record.dagster_event = SimpleNamespace(event_specific_data=SimpleNamespace(error=error))
-    assert _WithoutStackTrace().filter(record)
-    assert record.getMessage() == (
-        'build_marts - run - step - STEP_FAILURE - Execution of step "x" failed. bad file'
     )

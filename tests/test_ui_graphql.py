@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.ui_helpers import (
     GraphQLClient,
     UiProcess,
@@ -178,7 +179,30 @@ def test_the_jobs_and_schedules_are_served(repository: dict[str, Any]) -> None:
     assert daily["cronSchedule"] == "0 18 * * 1-5"
     assert daily["executionTimezone"] == "America/New_York"
     assert daily["pipelineName"] == "daily_refresh"
-    assert daily["scheduleState"]["status"] == "RUNNING"
+    # Stopped until someone starts them: the daemon fetches nothing on its own.
+    assert {s["scheduleState"]["status"] for s in schedules.values()} == {"STOPPED"}
+
+
+def test_adrpulse_schedules_start_and_stop_what_the_daemon_sees(
+    ui_server: UiProcess, graphql: GraphQLClient
+) -> None:
+    """The state `adrpulse schedules` records is the one the UI and the daemon read (same code
+    location name), while they run."""
+
+    def statuses() -> dict[str, str]:
+        result = graphql.query(REPOSITORY_QUERY)["repositoriesOrError"]
+        (repo,) = result["nodes"]
+        return {s["name"]: s["scheduleState"]["status"] for s in repo["schedules"]}
+
+    home = ui_server.log_path.parent  # the fixture's ADRPULSE_HOME
+    started = run_cli(home, "schedules", "start", "daily_after_close", timeout=300)
+    assert started.returncode == 0, started.stderr[-3000:]
+    assert "Started daily_after_close" in started.stdout
+    assert statuses() == {"daily_after_close": "RUNNING", "news_every_two_hours": "STOPPED"}
+
+    stopped = run_cli(home, "schedules", "stop", timeout=300)
+    assert stopped.returncode == 0, stopped.stderr[-3000:]
+    assert statuses() == {"daily_after_close": "STOPPED", "news_every_two_hours": "STOPPED"}
 
 
 def run_failure_messages(graphql: GraphQLClient, run_id: str) -> list[str]:
@@ -223,6 +247,17 @@ def test_a_demo_run_launched_from_the_ui_succeeds(
     ]
     assert executions and all(e and e["runId"] == run_id for e in executions)
     assert {e["status"] for e in executions} == {"SUCCEEDED"}
+
+
+def test_the_terminal_shows_no_debug_lines_warnings_or_colour_codes(ui_server: UiProcess) -> None:
+    """After a run launched from the UI (the previous test), what `make ui` printed to its
+    redirected output: INFO lines without escape codes, no superseded-command warning."""
+    log = Path(ui_server.log_path).read_text(errors="replace")
+    assert "demo_sample_replay" in log  # the run's own lines are there ...
+    assert " - DEBUG - " not in log  # ... at INFO
+    assert "\x1b[" not in log
+    assert "SupersessionWarning" not in log
+    assert "Logging an `AssetObservation`" not in log
 
 
 def test_sigterm_stops_every_process(ui_server: UiProcess) -> None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,6 +125,7 @@ def publish(
     column_docs: ColumnDocs | None = None,
     forced: bool = False,
     failed_checks: Sequence[str] = (),
+    progress: Callable[[str], object] | None = None,
 ) -> PublishResult:
     """Export the tables to a new build folder and atomically swap the catalog to it.
 
@@ -132,6 +133,7 @@ def publish(
     project's dbt manifest (DBT_MANIFEST). A column without docs is published with nulls.
     forced / failed_checks: the marts were built past these failed blocking checks (recorded in
     the catalog's published_build for every reader to see).
+    `progress` gets a line per table exported.
     """
     published_dir = Path(published_dir).resolve()
     now = now or datetime.now(UTC)
@@ -144,7 +146,7 @@ def publish(
     tmp_dir.mkdir(exist_ok=False)
     selected = list(tables) if tables is not None else tables_to_publish(con)
     docs = read_column_docs(DBT_MANIFEST) if column_docs is None else column_docs
-    exported, columns = _export(con, selected, tmp_dir, build_dir, docs)
+    exported, columns = _export(con, selected, tmp_dir, build_dir, docs, progress)
     _fsync_dir(tmp_dir)
     os.replace(tmp_dir, build_dir)
     _fsync_dir(builds)
@@ -167,6 +169,7 @@ def _export(
     tmp_dir: Path,
     build_dir: Path,
     docs: ColumnDocs,
+    progress: Callable[[str], object] | None = None,
 ) -> tuple[list[PublishedTable], list[PublishedColumn]]:
     exported: list[PublishedTable] = []
     columns: list[PublishedColumn] = []
@@ -196,6 +199,8 @@ def _export(
                         doc.unit if doc else None, doc.description if doc else None,
                     )
                 )
+            if progress is not None:
+                progress(f"exported {schema}.{name}: {int(rows):,} rows")
     except BaseException:
         con.execute("rollback").fetchall()
         raise

@@ -21,6 +21,7 @@ import ast
 import logging
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -138,7 +139,11 @@ def _download_batch(
     timeout: float,
 ) -> _BatchOutcome:
     """One yf.download call for `batch`; never raises for a provider failure."""
-    with _capture_yfinance_log() as log:
+    with _capture_yfinance_log() as log, warnings.catch_warnings():
+        # yfinance turns DeprecationWarnings raised in its own code back on when imported, and
+        # pandas 3 raises a block of them (Pandas4Warning) on every request: library noise the
+        # user can do nothing about. Other warnings still show.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"yfinance(\.|$)")
         try:
             frame = download(
                 batch,

@@ -36,6 +36,7 @@ from assets.calendar import (
 from assets.prices.fetch import UNREACHABLE_REASON, PriceFetchResult
 from assets.prices.normalize import empty_bars
 from assets.prices.restatement import detect_restated_tickers, plan_restatement_refetch
+from assets.sample_home import SyntheticHomeError, refuse_live_into_sample_home
 from assets.sessions import SessionRange
 from warehouse.archive import (
     ArchiveFileError,
@@ -88,20 +89,17 @@ def refuse_real_prices_into_synthetic_warehouse(
 ) -> None:
     """Real bars (a live fetch, an import, an archive of either) must never be mixed into a
     warehouse built from the synthetic sample: the marts would blend invented and real prices
-    without a trace. The live run and `adrpulse import-prices` both call this, so they refuse
-    with the same words."""
-    synthetic = con.execute("select count(*) from raw.price_fetches where synthetic").fetchall()[0][
-        0
-    ]
-    if synthetic:
-        raise PriceRunError(
-            f"the warehouse under ADRPULSE_HOME={home} holds the SYNTHETIC demo sample "
-            f"({synthetic} sample fetches); real prices (live fetches and imports) are not mixed "
-            "into it, and nothing was stored. Set ADRPULSE_HOME to another folder for real data "
-            "(or run `adrpulse rebuild` to replace the warehouse with your own archive), then "
-            "run again.",
-            retryable=False,
+    without a trace. The live run, `adrpulse import-prices` and archive replays all call this, so
+    they refuse with the same words (the rule and its wording: assets/sample_home.py)."""
+    try:
+        refuse_live_into_sample_home(
+            con,
+            home,
+            "real prices (live fetches, imports and their archive) are not mixed into it; "
+            "nothing was stored",
         )
+    except SyntheticHomeError as exc:
+        raise PriceRunError(str(exc), retryable=False) from exc
 
 
 def fetch_window_start(sessions: SessionRange, lookback_sessions: int) -> date:

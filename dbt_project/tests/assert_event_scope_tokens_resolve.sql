@@ -1,7 +1,8 @@
 -- Every token of a catalogued event's scope names a group or ticker of int_ticker_groups (the
 -- universe plus priced tickers outside it); an unknown token (a typo, or a ticker with neither a
 -- universe row nor bars) would silently drop tickers from the event.
-{{ config(severity='warn') }}
+-- An asset check on staging/stg_reference__event_catalog (meta.dagster.ref: it reads two models).
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'stg_reference__event_catalog'}}}) }}
 
 with catalog as (
     select * from {{ ref('stg_reference__event_catalog') }}

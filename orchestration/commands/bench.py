@@ -17,7 +17,9 @@ from orchestration.tools.benchmark import DEFAULT_SEED
 if TYPE_CHECKING:
     from orchestration.tools.benchmark.harness import BenchResult
 
-DEFAULT_DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
+# The tracked document: updated only when asked (--write-docs), so a bench leaves the tree clean.
+TRACKED_DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
+RESULTS_NAME = "BENCHMARKS.md"  # under ADRPULSE_HOME/bench unless --doc says otherwise
 MAX_TICKERS, MAX_YEARS = 5_000, 20
 
 
@@ -56,7 +58,25 @@ def _empty_job_argv(load_definitions: bool) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def cmd_demo_cost(args: argparse.Namespace, command: str) -> int:
+def result_documents(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    """Where a bench writes its section: --doc (default ADRPULSE_HOME/bench/BENCHMARKS.md; '-':
+    nowhere), plus docs/BENCHMARKS.md with --write-docs."""
+    docs = [] if args.doc == "-" else [
+        Path(args.doc).expanduser() if args.doc else settings.home / "bench" / RESULTS_NAME
+    ]
+    if args.write_docs and TRACKED_DOC.resolve() not in {d.resolve() for d in docs}:
+        docs.append(TRACKED_DOC)
+    return docs
+
+
+def _wrote(section: str, docs: list[Path]) -> None:
+    for doc in docs:
+        print(f"\nWrote the {section} section of {doc}")
+    if TRACKED_DOC.resolve() not in {d.resolve() for d in docs}:
+        print(f"({TRACKED_DOC.relative_to(REPO_ROOT)} is updated only with --write-docs.)")
+
+
+def cmd_demo_cost(args: argparse.Namespace, settings: Settings, command: str) -> int:
     import tempfile
 
     from orchestration.tools.benchmark.machine import machine_facts
@@ -68,11 +88,12 @@ def cmd_demo_cost(args: argparse.Namespace, command: str) -> int:
         result = measure_startup(Path(tmp), REPO_ROOT, DBT_PROJECT_DIR, _empty_job_argv, _progress)
     print()
     print(startup_table(result))
-    if args.doc != "-":
-        doc = Path(args.doc)
+    docs = result_documents(args, settings)
+    if docs:
         section = startup_section(result, command, date.today().isoformat(), machine_facts())
-        update_document(doc, "startup", section)
-        print(f"\nWrote the startup section of {doc}")
+        for doc in docs:
+            update_document(doc, "startup", section)
+        _wrote("startup", docs)
     return 0
 
 
@@ -81,7 +102,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
     command = ("adrpulse bench " + shlex.join(sys.argv[2:])).strip()
     if args.demo_cost:
-        return cmd_demo_cost(args, command)
+        return cmd_demo_cost(args, settings, command)
     if not 4 <= args.tickers <= MAX_TICKERS:
         raise CliError(f"--tickers must be between 4 and {MAX_TICKERS}")
     if not 1 <= args.years <= MAX_YEARS:
@@ -100,13 +121,19 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         if exc.result is None or not exc.result.stages:
             raise CliError(str(exc)) from exc
         print(f"\nINCOMPLETE: {exc}\n\nStages measured before the failure:")
-        _report(args, exc.result, command, failure=str(exc).splitlines()[0])
+        _report(args, settings, exc.result, command, failure=str(exc).splitlines()[0])
         return 1
-    _report(args, result, command)
+    _report(args, settings, result, command)
     return 0
 
 
-def _report(args: argparse.Namespace, result: BenchResult, command: str, failure: str = "") -> None:
+def _report(
+    args: argparse.Namespace,
+    settings: Settings,
+    result: BenchResult,
+    command: str,
+    failure: str = "",
+) -> None:
     from orchestration.tools.benchmark.machine import machine_facts
     from orchestration.tools.benchmark.report import (
         markdown_section,
@@ -116,13 +143,14 @@ def _report(args: argparse.Namespace, result: BenchResult, command: str, failure
     )
 
     print(text_report(result))
-    if args.doc != "-":
-        doc = Path(args.doc)
+    docs = result_documents(args, settings)
+    if docs:
         section = markdown_section(
             result, command, date.today().isoformat(), machine_facts(), failure
         )
-        update_document(doc, size_key(result), section)
-        print(f"\nWrote the {size_key(result)} section of {doc}")
+        for doc in docs:
+            update_document(doc, size_key(result), section)
+        _wrote(size_key(result), docs)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -132,7 +160,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Generate a synthetic raw archive (TICKERS x YEARS of XNYS sessions), then "
         "time each stage in its own process: loading the archive, the dbt build of every mart "
         "from scratch, the price checks and one daily update; against a hand-written DuckDB "
-        "floor and a pandas baseline. Prints a table and writes it to docs/BENCHMARKS.md.",
+        "floor and a pandas baseline. Prints a table and writes its section of "
+        "ADRPULSE_HOME/bench/BENCHMARKS.md (or --doc FILE); the tracked docs/BENCHMARKS.md "
+        "only with --write-docs.",
     )
     p.add_argument("--tickers", type=int, default=500, help="tickers (default 500, max 5000)")
     p.add_argument("--years", type=int, default=10, help="years of sessions (default 10, max 20)")
@@ -141,9 +171,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
     p.add_argument(
         "--doc",
-        default=str(DEFAULT_DOC),
+        default="",
         metavar="FILE",
-        help="markdown file whose section for this size is updated ('-': none)",
+        help="markdown file whose section for this size is updated (default: "
+        "ADRPULSE_HOME/bench/BENCHMARKS.md; '-': none)",
+    )
+    p.add_argument(
+        "--write-docs",
+        action="store_true",
+        help="also update this size's section of the tracked docs/BENCHMARKS.md",
     )
     p.add_argument(
         "--demo-cost",

@@ -8,6 +8,7 @@ from typing import Any
 
 from assets.settings import Settings
 from orchestration.commands.common import report_run, run_job
+from orchestration.commands.live_guard import refuse_sample_home
 from orchestration.tables import format_table, plural
 
 FEED_TABLE_COLUMNS = ["feed", "result", "new", "updated", "http", "reason"]
@@ -56,7 +57,17 @@ def summary_line(outcomes: Sequence[dict[str, Any]]) -> str:
             f"{plural(new, 'new item')}, {updated} updated.")
 
 
+def every_feed_failed_line(outcomes: Sequence[dict[str, Any]]) -> str:
+    """What follows "Run ... succeeded." when no feed answered: the run did its job (each failure
+    is recorded with its reason), but there is no news, so the command exits 1."""
+    return (
+        f"The run succeeded, but every feed failed ({len(outcomes)} of {len(outcomes)}): no news "
+        "was fetched. Check the network and the reasons above (exit status 1)."
+    )
+
+
 def cmd_fetch_news(args: argparse.Namespace, settings: Settings) -> int:
+    refuse_sample_home(settings)
     print(f"Polling every feed in {settings.feeds_path} once (job poll_news).")
     result = run_job(settings, "poll_news")
     outcomes = fetch_outcomes(result)
@@ -66,7 +77,7 @@ def cmd_fetch_news(args: argparse.Namespace, settings: Settings) -> int:
         print(summary_line(outcomes))
     status = report_run(result)
     if status == 0 and outcomes and all(o["status"] == "failed" for o in outcomes):
-        print("Every feed failed: check the network and the reasons above.")
+        print(every_feed_failed_line(outcomes))
         return 1
     return status
 
@@ -81,8 +92,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "shows in the UI. Each response is archived under ADRPULSE_HOME/archive, parsed, "
             "tagged and loaded into the raw news tables; a feed that fails (timeout, HTTP error, "
             "not a feed, malformed XML) is recorded with its reason and the others carry on. "
-            "Prints one line per feed, then the news checks. Exit status 1 when the run failed "
-            "or every feed failed."
+            "Prints one line per feed, then the news checks. Exit status 1 when the run failed, "
+            "or when it succeeded but every feed failed (no news: the network?). Refuses a home "
+            "that holds the synthetic demo sample before polling anything."
         ),
     )
     p.set_defaults(func=cmd_fetch_news)

@@ -7,9 +7,11 @@ import sys
 from typing import Any
 
 from assets.settings import SAMPLE_ARCHIVE_DIR, Settings
-from orchestration.commands.common import report_run, run_job
+from orchestration.commands.common import CliError, report_run, run_job
+from orchestration.commands.live_guard import refuse_sample_home
+from orchestration.commands.prices import plan_as_of
 from orchestration.commands.query import query_published
-from orchestration.tables import format_table
+from orchestration.tables import format_table, plural
 
 # What the demo shows of each mart: a few lines a reader can check against the story.
 SUMMARY_QUERIES: list[tuple[str, str]] = [
@@ -92,7 +94,18 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    config = {"ops": {"raw_prices": {"config": {"as_of": args.as_of or ""}}}}
+    from datetime import datetime
+
+    from assets.calendar import NEW_YORK
+    from assets.sessions import first_partition_session
+
+    # Every argument and the home are checked before anything runs or is fetched.
+    today = datetime.now(NEW_YORK).date()
+    session = plan_as_of(args.as_of, today, first_partition_session(settings.price_history_start))
+    refuse_sample_home(settings)
+    latest = "" if args.as_of else f", the latest (today is {today} in New York)"
+    print(f"Live run up to the XNYS session {session}{latest}: prices, news, marts, publish.")
+    config = {"ops": {"raw_prices": {"config": {"as_of": session.isoformat()}}}}
     return report_run(run_job(settings, "daily_refresh", config))
 
 
@@ -157,15 +170,68 @@ def skipped_archive_files(result: Any) -> list[dict[str, str]]:
     return skipped
 
 
+REBUILD_JOB, SAMPLE_REPLAY_JOB = "rebuild_from_archive", "demo_sample_replay"
+
+
+def plan_rebuild(settings: Settings) -> tuple[str, str]:
+    """Which archive a rebuild replays, decided before anything is emptied: (job, what to say).
+
+    - the home's archive (ADRPULSE_HOME/archive) when it holds a price fetch (the sample in the
+      warehouse, if any, is then replaced by it);
+    - the bundled sample when the home's archive holds no price fetch and the warehouse was built
+      from the sample (a home made by `adrpulse demo`: the sample lives in the repository);
+    - otherwise nothing: CliError saying what to run. A replay without a price fetch would empty
+      raw.daily_bars and then fail the price checks, leaving the warehouse emptier than before.
+    """
+    from assets.sample_home import sample_fetches_in
+    from warehouse.archive import plan_replay
+
+    archive = settings.archive_dir
+    # Retracted fetches are left out; an unreadable manifest still counts (the verify that
+    # follows names it, and --skip-bad decides).
+    price_plan, news_plan = plan_replay(archive, "prices"), plan_replay(archive, "news")
+    prices = len(price_plan.fetches) + len(price_plan.problems)
+    news = len(news_plan.fetches) + len(news_plan.problems)
+    sample = sample_fetches_in(settings.warehouse_path)
+    if prices:
+        note = (
+            f"Rebuilding from {archive}: {plural(prices, 'price fetch', 'price fetches')}, "
+            f"{plural(news, 'news fetch', 'news fetches')}."
+        )
+        if sample:
+            note += " The synthetic sample in the warehouse is replaced by this archive."
+        return REBUILD_JOB, note
+    if sample is None:
+        raise CliError(
+            f"the warehouse {settings.warehouse_path} is in use by a run; rebuild when it ends"
+        )
+    if sample:
+        return SAMPLE_REPLAY_JOB, (
+            f"{archive} holds no price fetch, and this warehouse was built from the bundled "
+            f"SYNTHETIC sample: rebuilding from the sample ({SAMPLE_ARCHIVE_DIR}), as "
+            "`adrpulse demo` does (job demo_sample_replay)."
+        )
+    held = f" (only {plural(news, 'news fetch', 'news fetches')})" if news else ""
+    raise CliError(
+        f"nothing to rebuild from: {archive} holds no price fetch{held}, and a rebuild would "
+        "empty the raw tables and then fail its price checks. Nothing was changed. Fetch or "
+        "import prices first (`adrpulse backfill START END`, `adrpulse import-prices PATH`), or "
+        "run `adrpulse demo` for the synthetic sample."
+    )
+
+
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
-    """Verify the archive first: a bad file stops the rebuild before the warehouse is opened.
-    The run itself replays into staging tables and swaps them in only when every file loaded
-    (assets/prices/live.py, assets/news/ingest.py), so a file damaged in between is caught too."""
+    """Decide what to replay (plan_rebuild), then verify that archive first: a bad file stops
+    the rebuild before the warehouse is opened. The run itself replays into staging tables and
+    swaps them in only when every file loaded (assets/prices/live.py, assets/news/ingest.py), so a
+    file damaged in between is caught too."""
     from assets.source_mode import SKIP_BAD_TAG
     from orchestration.commands.archive import print_bad_files, run_verify
     from warehouse.archive import NEXT_STEP
 
-    archive = settings.archive_dir
+    job, note = plan_rebuild(settings)
+    print(note, flush=True)
+    archive = settings.archive_dir if job == REBUILD_JOB else SAMPLE_ARCHIVE_DIR
     if archive.is_dir():
         report = run_verify(archive, every=200)
         if report.bad:
@@ -179,7 +245,7 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             print("--skip-bad: rebuilding from the good files; these are left out.\n")
     tags = {SKIP_BAD_TAG: "true"} if args.skip_bad else None
-    result = run_job(settings, "rebuild_from_archive", tags=tags)
+    result = run_job(settings, job, tags=tags)
     status = report_run(result)
     skipped = skipped_archive_files(result)
     if skipped:
@@ -208,9 +274,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
         help="the live daily run (Yahoo prices, RSS news, marts)",
-        description="Fetch the latest prices and news, rebuild the marts and publish them.",
+        description="Fetch the latest prices and news, rebuild the marts and publish them. "
+        "Refuses a home that holds the synthetic demo sample (keep live data in its own "
+        "ADRPULSE_HOME) before fetching anything.",
     )
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="last session to fetch (default: today)")
+    p.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="last session to fetch: an XNYS session, today or earlier (default: the latest "
+        "session); a weekend or holiday is refused, naming the previous session",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -240,7 +313,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "verified first (as `adrpulse archive verify`); the raw tables are replayed into staging "
         "tables and replace the current ones in one transaction only when every file loaded. A "
         "bad file fails the rebuild, names the file and leaves the warehouse unchanged. "
-        "Retracted fetches (`adrpulse archive retract`) are left out.",
+        "Retracted fetches (`adrpulse archive retract`) are left out. On a home made by "
+        "`adrpulse demo` whose archive holds no price fetch, the bundled synthetic sample is "
+        "replayed instead. With no price fetch to replay at all, nothing is changed: the "
+        "command says what to run first.",
     )
     p.add_argument(
         "--skip-bad",

@@ -15,6 +15,7 @@ from typing import Any
 
 from assets.settings import Settings
 from orchestration.commands.common import CliError, report_run, run_job
+from orchestration.commands.live_guard import refuse_sample_home
 from orchestration.tables import format_table, plural
 
 
@@ -206,6 +207,21 @@ def plan_backfill(
     return sessions
 
 
+def plan_as_of(text: str | None, today: date, partitions_start: date) -> date:
+    """The session `adrpulse run --as-of TEXT` fetches up to (the latest one without TEXT);
+    CliError for anything a run could not do, before the run is launched."""
+    from assets.calendar import CALENDAR_END, previous_session_on_or_before
+    from assets.sessions import AsOfError, session_for_as_of
+
+    if not text:
+        return previous_session_on_or_before(min(today, CALENDAR_END))
+    day = _session_date(text, "--as-of")
+    try:
+        return session_for_as_of(day, today, partitions_start, name="--as-of")
+    except AsOfError as exc:
+        raise CliError(str(exc)) from exc
+
+
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     from assets.calendar import NEW_YORK, sessions_between
     from assets.sessions import first_partition_session
@@ -219,6 +235,7 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
         datetime.now(NEW_YORK).date(),
         first_partition_session(settings.price_history_start),
     )
+    refuse_sample_home(settings)
     n_sessions = len(sessions_between(first, last))
     tickers = universe_tickers(settings.universe_path)
     batches = math.ceil(len(tickers) / max(settings.price_chunk_size, 1))

@@ -1,6 +1,6 @@
 """What a command prints about a Dagster run: the checks that failed or warned with their first
-offending rows, a count of the others, one line per failed step, and a console log without
-stack traces for expected failures.
+offending rows, a count of the others, and one line per failed step (error_line, which the console
+log of the CLI's runs uses too: orchestration/run_logging.py).
 
 A failed check is an expected outcome, not a crash: the user needs its message, the rows that
 broke it and the next step, which the checks put in their metadata (assets/price_checks.py,
@@ -11,7 +11,6 @@ starts fast.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,11 +18,12 @@ from typing import Any
 
 from orchestration.tables import format_table
 
-ROWS_SHOWN = 5
 # "dagster._core.errors.DagsterAssetCheckFailedError: ..." -> "..."
 _CLASS_PREFIX = re.compile(r"^(?:[A-Za-z_]\w*\.)*\w*(?:Error|Exception|Failure):\s*")
 # Errors whose message only says that user code raised: the cause holds the real one.
 _WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
+
+ROWS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -175,36 +175,3 @@ def failed_steps(result: Any) -> list[tuple[str, str]]:
             error = getattr(event.event_specific_data, "error", None)
             steps.append((event.step_key, error_line(error) if error else event.message or ""))
     return steps
-
-
-# --- the console log of a CLI run -----------------------------------------------------------
-
-
-class _WithoutStackTrace(logging.Filter):
-    """A failure event's log line keeps its first line and the error's message, not Dagster's
-    rendering of the error with its stack trace."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        event = getattr(record, "dagster_event", None)
-        error = getattr(getattr(event, "event_specific_data", None), "error", None)
-        if error is not None and isinstance(record.msg, str):
-            head = record.msg.split("\n\n", 1)[0]
-            record.msg = f"{head} {error_line(error)}"
-            record.args = ()
-        return True
-
-
-def cli_console_logger() -> Any:
-    """Dagster's colored console logger with `_WithoutStackTrace`, same config (log_level)."""
-    import dagster as dg
-
-    def make(init_context: Any) -> logging.Logger:
-        log = dg.colored_console_logger.logger_fn(init_context)
-        log.addFilter(_WithoutStackTrace())
-        return log
-
-    return dg.LoggerDefinition(
-        make,
-        config_schema=dg.colored_console_logger.config_schema,
-        description="Dagster's console logger, without stack traces for failed steps (adrpulse).",
-    )

@@ -18,7 +18,9 @@ def cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     free_dead_slots_at_start(settings)
     print(
         "Starting the Dagster UI (webserver and daemon), "
-        f"DAGSTER_HOME={settings.dagster_home} ...",
+        f"DAGSTER_HOME={settings.dagster_home} ...\n"
+        "The schedules run only once started (`adrpulse schedules status`, `adrpulse schedules "
+        "start`; docs/operations.md).",
         flush=True,
     )
     return ManagedDagsterDev(args.host, args.port, env=child_env(settings)).run()

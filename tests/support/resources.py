@@ -33,3 +33,12 @@ def scripted_yahoo(
 
     fields = {name: getattr(base, name) for name in YahooPricesResource.model_fields}
     return ScriptedYahoo(**{**fields, **overrides})
+
+
+def step_failures(result: Any) -> dict[str, str]:
+    """Each failed step of a run (an ExecuteInProcessResult) with its error message."""
+    return {
+        e.step_key: e.event_specific_data.error.message
+        for e in result.all_events
+        if e.is_step_failure
+    }

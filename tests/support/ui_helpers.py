@@ -21,10 +21,13 @@ from typing import Any
 
 import httpx
 
+from assets.settings import REPO_ROOT
 from orchestration.ui_server import ProcessInfo, process_table
 from tests.support.cli import isolated_env
 
-REPO = Path(__file__).resolve().parent.parent
+# The repository root (not tests/): `python -m orchestration.cli` from there runs this checkout's
+# code, not the one the venv's editable install points to.
+REPO = REPO_ROOT
 OUTPUT_DIR = Path(__file__).resolve().parent / "output"  # git-ignored
 LOOPBACK = "127.0.0.1"
 CODE_LOCATION_MODULE = "orchestration.definitions"
