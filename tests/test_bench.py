@@ -6,6 +6,7 @@ numbers."""
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from orchestration.tools.benchmark.report import update_document
 from orchestration.tools.benchmark.spec import BenchSpec
 from orchestration.tools.benchmark.stages import load_archive
 from orchestration.tools.benchmark.workdir import BenchPaths
+from tests.support.cli import isolated_env
 
 REPO = Path(__file__).resolve().parent.parent
 STAGES = (
@@ -242,11 +244,14 @@ def test_bench_end_to_end_tiny(tmp_path: Path) -> None:
             str(doc),
         ],
         cwd=REPO,
+        env=isolated_env(tmp_path / "home"),
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    saved = json.loads((tmp_path / "home" / "bench" / "bench-5x1.json").read_text())
+    assert {s["stage"] for s in saved["stages"]} >= set(STAGES)
     for stage in STAGES:
         rows, wall, rate, rss = _table_row(result.stdout, stage)
         assert rows > 0 and wall > 0 and rate > 0 and rss > 0, stage

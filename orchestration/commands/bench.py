@@ -137,16 +137,27 @@ def _report(
     from orchestration.tools.benchmark.machine import machine_facts
     from orchestration.tools.benchmark.report import (
         markdown_section,
+        save_result,
+        saved_update_seconds,
         size_key,
         text_report,
         update_document,
     )
 
-    print(text_report(result))
+    # Each complete run's figures are kept per size under ADRPULSE_HOME/bench, so a 20-year run
+    # sets its daily update against the saved 1-year run at the same tickers.
+    results = settings.home / "bench"
+    one_year = saved_update_seconds(results, result.tickers, 1) if result.years == 20 else None
+    print(text_report(result, one_year))
+    if result.years == 20 and one_year is None:
+        print(f"(no saved {result.tickers} x 1 run in {results}: run `adrpulse bench --tickers "
+              f"{result.tickers} --years 1` to set the 20-year update against it)")
+    if not failure:
+        print(f"Saved the figures to {save_result(result, results, date.today().isoformat())}")
     docs = result_documents(args, settings)
     if docs:
         section = markdown_section(
-            result, command, date.today().isoformat(), machine_facts(), failure
+            result, command, date.today().isoformat(), machine_facts(), failure, one_year
         )
         for doc in docs:
             update_document(doc, size_key(result), section)
