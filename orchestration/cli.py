@@ -18,6 +18,7 @@ from orchestration.commands import (
     query,
     report,
     runs,
+    sentiment,
     ui,
 )
 from orchestration.commands.common import CliError, full_disk_error
@@ -29,7 +30,9 @@ EPILOG = (
 )
 
 # Each module adds its subcommands; the order here is the order in --help.
-COMMAND_MODULES = [pipeline, prices, news, archive, query, report, ui, runs, bench, config]
+COMMAND_MODULES = [
+    pipeline, prices, news, sentiment, archive, query, report, ui, runs, bench, config,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
