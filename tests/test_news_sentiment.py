@@ -110,3 +110,49 @@ def test_sentiment_eval_prints_a_table_and_rejects_a_missing_file(tmp_path: Path
     missing = run_cli(tmp_path / "home", "sentiment-eval", "--file", str(tmp_path / "no.csv"))
     assert missing.returncode == 1
     assert "cannot read the labelled set" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def _item(con, key: str, title: str) -> None:
+    con.execute(
+        "insert or replace into raw.news_items (item_key, feed_name, title, published_is_fallback,"
+        " first_seen_at, last_seen_at, first_fetch_id, last_fetch_id) values "
+        "(?, 'f', ?, false, now(), now(), 'x', 'x')",
+        [key, title],
+    )
+
+
+def test_stored_items_are_scored_once_and_rescored_only_when_they_change() -> None:
+    import logging
+
+    import duckdb
+
+    from assets.news.sentiment import refresh_stored_scores
+    from warehouse.schema import create_raw_schema
+
+    log = logging.getLogger("test")
+    con = duckdb.connect()
+    create_raw_schema(con)
+    _item(con, "a", "Alibaba profit surges")
+    _item(con, "b", "Nvidia shares crash")
+    model = scorer()
+    first = refresh_stored_scores(con, model, log)
+    assert (first.scored, first.removed, first.stored) == (2, 0, 2)
+    rows = con.execute(
+        "select item_key, model, model_version, label from raw.news_sentiment order by 1"
+    ).fetchall()
+    assert rows == [("a", "vader", model.version, "positive"),
+                    ("b", "vader", model.version, "negative")]
+    again = refresh_stored_scores(con, model, log)
+    assert (again.scored, again.removed, again.stored) == (0, 0, 2)
+    # A revised headline is scored again; a deleted item loses its score; another model's
+    # rows are replaced.
+    _item(con, "a", "Alibaba shares slump on weak results")
+    con.execute("delete from raw.news_items where item_key = 'b'")
+    con.execute(
+        "insert into raw.news_sentiment values ('x', 'old', 'v0', 'h', 0, 'neutral', now())"
+    )
+    changed = refresh_stored_scores(con, model, log)
+    assert (changed.scored, changed.removed, changed.stored) == (1, 2, 1)
+    assert con.execute("select item_key, label from raw.news_sentiment").fetchall() == [
+        ("a", "negative")
+    ]

@@ -88,6 +88,21 @@ RAW_TABLES_DDL: dict[str, str] = {
             confidence        double not null,       -- 0..1
             primary key (item_key, tag)
         )""",
+    # Derived from raw.news_items by Python (assets/news/sentiment.py), not from the archive: one
+    # score per item from the one model in use (switching models replaces the rows). text_hash is
+    # what was scored, so a changed headline or another model version is scored again; items no
+    # longer stored lose their score.
+    "news_sentiment": """
+        create table if not exists raw.news_sentiment (
+            item_key          varchar not null,
+            model             varchar not null,      -- scorer name, e.g. vader
+            model_version     varchar not null,      -- its package and version
+            text_hash         varchar not null,      -- hash of the headline scored
+            score             double not null,       -- -1..1
+            label             varchar not null,      -- positive | negative | neutral
+            scored_at         timestamptz not null,
+            primary key (item_key, model)
+        )""",
     # The reference files the user points to (ADRPULSE_UNIVERSE, ADRPULSE_EVENTS, ADRPULSE_FEEDS,
     # ADRPULSE_ALIASES), validated and loaded whole by the raw/reference assets
     # (assets/reference.py) in every run that builds the marts, so the marts use the files the

@@ -24,9 +24,14 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+
+import duckdb
+
+from warehouse.sentiment import SentimentRefresh, items_to_score, store_scores
 
 LABELS = ("positive", "negative", "neutral")
 VADER_CUTOFF = 0.05
@@ -198,3 +203,19 @@ def score_items(
     if log is not None:
         log.info(f"scored {len(out)} news item(s) with {model.name} ({version})")
     return out
+
+
+def refresh_stored_scores(
+    con: duckdb.DuckDBPyConnection, model: Scorer, log: logging.Logger,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> SentimentRefresh:
+    """Score every stored item that has no current score from `model` (new items, changed
+    headlines, a new package version) and store the scores; idempotent."""
+    pending = items_to_score(con, model.name, model.version, text_hash)
+    rows = score_items(pending, model, log)
+    result = store_scores(con, model.name, rows, now())
+    log.info(
+        f"news sentiment ({model.name}, {model.version}): {result.scored} scored, "
+        f"{result.removed} removed, {result.stored} stored"
+    )
+    return result
