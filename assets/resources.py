@@ -163,6 +163,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             dbt_executable=dbt_executable(),
             warehouse_path=str(settings.warehouse_path),
             duckdb_memory_limit=settings.duckdb_memory_limit,
+            alert_sar_threshold=settings.alert_sar_threshold,
             target_root=str(settings.dbt_target_dir),
         ),
     }
