@@ -113,8 +113,8 @@ SETTINGS: tuple[Setting, ...] = (
             "DuckDB memory cap of the dbt build (it spills to disk beyond it).", "dbt"),
     # --- alerts (docs/alerts.md)
     Setting("alert_sar_threshold", "ADRPULSE_ALERT_SAR_THRESHOLD", "2.58", "float",
-            "An abnormal move on the latest session alerts when its |standardised abnormal "
-            "return| is at least this (2.58: two-sided 1% under a normal).", "alerts"),
+            "An abnormal move on the latest session alerts when its absolute standardised "
+            "abnormal return is at least this (2.58: two-sided 1% under a normal).", "alerts"),
     Setting("alert_webhook_url", "ADRPULSE_ALERT_WEBHOOK", "", "text",
             "URL each new alert is POSTed to once as JSON (Slack-compatible); empty: no delivery.",
             "alerts"),
@@ -223,7 +223,8 @@ def settings_table_markdown() -> str:
     lines = ["| variable | default | what it sets |", "| --- | --- | --- |"]
     for s in SETTINGS:
         default = s.default.replace("{repo}/", "").replace("{home}", "$ADRPULSE_HOME")
-        lines.append(f"| `{s.env}` | `{default}` | {s.doc} |")
+        shown = f"`{default}`" if default else "(empty)"
+        lines.append(f"| `{s.env}` | {shown} | {s.doc} |")
     return "\n".join(lines)
 
 

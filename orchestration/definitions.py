@@ -22,6 +22,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, job, schedule and resource, for these settings."""
     from dagster_dbt.dbt_project import using_dagster_dev
 
+    from assets.alert_log import ALERT_LOG, alert_log
     from assets.build_gate import GATE_CHECKS
     from assets.dbt_models import build_dbt_assets, mart_asset_keys
     from assets.dbt_project import dbt_project, prepare_dbt_manifest
@@ -59,7 +60,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 news_sentiment,
                 raw_reference_files,
                 dbt_models,
-                build_published_marts(mart_asset_keys(dbt_models)),
+                alert_log,
+                build_published_marts([*mart_asset_keys(dbt_models), ALERT_LOG]),
                 adrpulse_report,
             ],
             asset_checks=[*NEWS_CHECKS, *PRICE_CHECKS, *GATE_CHECKS],

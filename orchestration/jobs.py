@@ -43,7 +43,7 @@ RAW_NEWS = (dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors(
             | SENTIMENT)
 REFERENCE_FILES = dg.AssetSelection.assets(*REFERENCE_KEYS.values())
 MODELS_AND_PUBLISH = REFERENCE_FILES | SENTIMENT | dg.AssetSelection.groups(
-    "reference", "staging", "intermediate", "marts", "publish"
+    "reference", "staging", "intermediate", "marts", "alerts", "publish"
 )
 EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
 

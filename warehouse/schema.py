@@ -157,6 +157,29 @@ STATE_TABLES_DDL: dict[str, str] = {
             checked_through_fetch_id varchar not null, -- every bar up to this fetch passed
             checked_at               timestamptz not null
         )""",
+    # Every alert any build raised (fct_alerts holds the latest session's only), and what was
+    # delivered to the webhook: the history `adrpulse alerts` prints, published beside the marts,
+    # and the record that keeps a rerun from sending an alert twice (assets/alerts/deliver.py).
+    "alert_log": """
+        create table if not exists raw.alert_log (
+            alert_id          varchar primary key,   -- <ticker>_<yyyymmdd>
+            ticker            varchar not null,
+            session_date      date not null,
+            group_name        varchar,
+            abnormal_return   double,
+            standardized_abnormal_return double,
+            sar_threshold     double,
+            headline_count    integer not null,
+            headlines_json    varchar not null,      -- JSON list: headline, url, day, sentiment
+            first_raised_at   timestamptz not null,
+            last_raised_at    timestamptz not null,
+            delivery_status   varchar not null,      -- not_configured | sent | failed
+            delivery_attempts integer not null,      -- POSTs tried, over all runs
+            delivered_at      timestamptz,           -- when the webhook accepted it
+            delivery_http_status integer,
+            delivery_error    varchar,               -- the last failure, if any
+            delivered_payload varchar                -- the JSON body the webhook accepted
+        )""",
     # One row per run that re-checked the stored data (the build gate, assets/build_gate.py)
     # and/or built the dbt models: whether the marts were built past failed blocking checks.
     # The publish step copies the latest built row into the published catalog.
