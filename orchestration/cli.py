@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from orchestration.commands import (
+    alerts,
     archive,
     bench,
     config,
@@ -31,7 +32,7 @@ EPILOG = (
 
 # Each module adds its subcommands; the order here is the order in --help.
 COMMAND_MODULES = [
-    pipeline, prices, news, sentiment, archive, query, report, ui, runs, bench, config,
+    pipeline, prices, news, sentiment, alerts, archive, query, report, ui, runs, bench, config,
 ]
 
 

@@ -21,6 +21,10 @@ class Alert:
     headlines: list[dict[str, Any]]  # headline, url, relative_day, sentiment_*, published_at
 
 
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(con.execute(
         "select count(*) from information_schema.tables where table_schema = ? "
@@ -41,12 +45,13 @@ def current_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
             "order by alert_id, published_at, item_key"
         ).fetchall():
             headlines.setdefault(row[0], []).append({
-                "headline": row[1], "url": row[2], "relative_day": row[3],
-                "sentiment_score": row[4], "sentiment_label": row[5],
+                "headline": row[1], "url": row[2], "relative_day": int(row[3]),
+                "sentiment_score": _float(row[4]), "sentiment_label": row[5],
                 "published_at": row[6].isoformat() if row[6] is not None else None,
             })
     return [
-        Alert(r[0], r[1], r[2], r[3], r[4], r[5], r[6], headlines.get(r[0], []))
+        Alert(r[0], r[1], r[2], r[3], float(r[4]), float(r[5]), float(r[6]),
+              headlines.get(r[0], []))
         for r in con.execute(
             "select alert_id, ticker, session_date, group_name, abnormal_return, "
             "standardized_abnormal_return, sar_threshold from marts.fct_alerts "
