@@ -17,7 +17,8 @@ SUMMARY_QUERIES: list[tuple[str, str]] = [
         "Alerts on the latest session, with the headlines of days -1 and 0 (marts.fct_alerts; "
         "adrpulse alerts)",
         """select a.ticker, a.session_date, a.abnormal_return,
-                  a.standardized_abnormal_return as sar, h.relative_day as day, h.sentiment_label as sentiment, h.headline
+                  a.standardized_abnormal_return as sar, h.relative_day as day,
+                  h.sentiment_label as sentiment, h.headline
            from marts.fct_alerts a
            left join marts.fct_alert_headlines h using (alert_id)
            order by abs(a.standardized_abnormal_return) desc, a.ticker, h.published_at""",
