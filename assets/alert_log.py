@@ -41,27 +41,22 @@ ALERT_CHECK_SPECS = [
 ]
 
 
-def _alert_table(run) -> dg.MetadataValue:
-    schema = dg.TableSchema(columns=[
-        dg.TableColumn("ticker", "string"), dg.TableColumn("session_date", "string"),
-        dg.TableColumn("group", "string"), dg.TableColumn("abnormal_return", "float"),
-        dg.TableColumn("sar", "float"), dg.TableColumn("headlines", "string"),
-    ])
-    return dg.MetadataValue.table(
-        [
-            dg.TableRecord({
-                "ticker": a.ticker, "session_date": str(a.session_date),
-                "group": a.group_name or "", "abnormal_return": float(a.abnormal_return),
-                "sar": float(a.standardized_abnormal_return),
-                "headlines": " | ".join(
-                    f"[{h['relative_day']}] {h['headline']} ({h['sentiment_label']})"
-                    for h in a.headlines
-                ) or "(none tagged on days -1 and 0)",
-            })
-            for a in run.alerts
-        ],
-        schema=schema,
-    )
+def _alert_rows(run) -> list[dict]:
+    """One record per alert: the UI shows them as JSON, the CLI as the check's offending rows."""
+    return [
+        {
+            "ticker": a.ticker,
+            "session_date": str(a.session_date),
+            "group": a.group_name or "",
+            "abnormal_return": round(float(a.abnormal_return), 4),
+            "sar": round(float(a.standardized_abnormal_return), 2),
+            "headlines": " | ".join(
+                f"[day {h['relative_day']}] {h['headline']} ({h['sentiment_label']})"
+                for h in a.headlines
+            ) or "(none tagged on days -1 and 0)",
+        }
+        for a in run.alerts
+    ]
 
 
 @dg.asset(
@@ -102,7 +97,7 @@ def alert_log(
             f"{len(run.alerts)} significant abnormal move(s) on the latest session"
             if run.alerts else "no significant abnormal move on the latest session"
         ),
-        metadata={"alerts": _alert_table(run), "count": len(run.alerts)},
+        metadata={"alerts": dg.MetadataValue.json(_alert_rows(run)), "count": len(run.alerts)},
     )
     problems = {**run.failed, **{a: "delivery unknown (a run stopped mid-POST)"
                                  for a in run.unknown}}
@@ -117,9 +112,10 @@ def alert_log(
                   f"{len(run.sent)} sent, {len(run.already_sent)} sent by an earlier run")
         ),
         metadata={
+            "undelivered": dg.MetadataValue.json(
+                [{"alert_id": k, "error": v} for k, v in problems.items()]
+            ),
             "sent": dg.MetadataValue.json(run.sent),
             "already_sent": dg.MetadataValue.json(run.already_sent),
-            "failed": dg.MetadataValue.json(run.failed),
-            "unknown": dg.MetadataValue.json(run.unknown),
         },
     )

@@ -228,12 +228,13 @@ def test_a_second_demo_leaves_identical_marts(demo_home) -> None:
 
 
 def test_the_demo_alerts_on_the_injected_moves_with_headlines_and_delivers_each_once(
-    demo_home, alert_receiver, tmp_path
+    demo_run, demo_home, alert_receiver, tmp_path
 ) -> None:
     """The sample's uncatalogued moves on its last session (injected_moves.csv) come out as
     alerts, each with headlines, POSTed once to the webhook; `adrpulse alerts` prints them; a
     second demo (on a copy of the home) sends nothing new."""
     import csv
+    import re
     import shutil
 
     from tests.support.cli import run_cli
@@ -259,6 +260,9 @@ def test_the_demo_alerts_on_the_injected_moves_with_headlines_and_delivers_each_
         assert abs(ar - float(m["abnormal_return"])) < 0.03, (m, ar)
         assert headlines >= 1
     assert set(log.values()) == {"sent"}
+    # The WARN check of the run, and the demo's summary, show the alerts with their headlines.
+    assert re.search(r"WARN\s+alerts/alert_log\s+latest_session_alerts", demo_run.stdout)
+    assert "PDD shares tumble as EU opens investigation" in demo_run.stdout
     posted = sorted(r.body["ticker"] for r in alert_receiver.received)
     assert posted == sorted(alerts), "each alert POSTed exactly once"
     assert all(r.body["text"].startswith("*ADR Pulse alert*") for r in alert_receiver.received)
