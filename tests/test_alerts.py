@@ -158,3 +158,9 @@ def test_the_message_says_when_no_headline_explains_the_move(con) -> None:
     nio = next(a for a in run.alerts if a.ticker == "NIO")
     assert alert_text(nio).endswith("No headline tagged to NIO on days -1 and 0.")
     assert "SAR +3.23 (threshold 2.58)" in alert_text(nio)
+
+
+def test_an_unusable_webhook_url_is_a_recorded_failure(con) -> None:
+    run = process_alerts(con, "hooks.example.invalid/no-scheme", _poster(), LOG, now=lambda: NOW)
+    assert set(run.failed) == {"NIO_20250331", "PDD_20250331"}
+    assert {v[0] for v in _log(con).values()} == {"failed"}

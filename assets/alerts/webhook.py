@@ -62,6 +62,8 @@ def post_json(
             except httpx.TimeoutException:
                 status, error = None, f"timed out after {timeout_seconds:g} s"
                 continue
+            except httpx.InvalidURL as exc:  # a mistyped setting: no retry can fix it
+                return PostResult(False, attempt, None, f"invalid webhook URL: {exc}")
             except httpx.HTTPError as exc:
                 status, error = None, f"{type(exc).__name__}: {exc}"
                 continue

@@ -1,6 +1,7 @@
 -- Published: one row per stored news item with its headline's sentiment, the model and version
 -- that scored it, and the tickers it is tagged with (ticker tags at least
--- var('news_min_tag_confidence') confident, the ones the news events use).
+-- var('news_min_tag_confidence') confident, the ones the news events use). When it was scored
+-- (raw.news_sentiment.scored_at) is left out: a rebuild from the archive gives the same mart.
 with items as (
     select * from {{ ref('stg_news__items') }}
 ),
@@ -29,8 +30,7 @@ final as (
         sentiment.sentiment_score,
         sentiment.sentiment_label,
         sentiment.sentiment_model,
-        sentiment.sentiment_model_version,
-        sentiment.scored_at
+        sentiment.sentiment_model_version
     from items
     left join sentiment
         on sentiment.item_key = items.item_key
