@@ -135,12 +135,14 @@ class AdrPulseDbtCliResource(DbtCliResource):
 
     warehouse_path: str
     duckdb_memory_limit: str
+    alert_sar_threshold: float
     target_root: str
 
-    def dbt_vars(self) -> dict[str, str]:
+    def dbt_vars(self) -> dict[str, Any]:
         return {
             "adrpulse_warehouse": self.warehouse_path,
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
+            "alert_sar_threshold": self.alert_sar_threshold,
         }
 
     def with_vars(self, args: Sequence[str]) -> list[str]:

@@ -132,6 +132,20 @@ class FeedClientResource(dg.ConfigurableResource):
         )
 
 
+class AlertWebhookResource(dg.ConfigurableResource):
+    """Where new alerts are POSTed (ADRPULSE_ALERT_WEBHOOK; empty: nowhere). `post` is the
+    network seam: assets/alerts/webhook.py with this timeout and bounded retries."""
+
+    url: str
+    timeout_seconds: float
+
+    def post(self, url: str, payload: dict[str, Any], idempotency_key: str) -> Any:
+        from assets.alerts.webhook import post_json
+
+        return post_json(url, payload, timeout_seconds=self.timeout_seconds,
+                         idempotency_key=idempotency_key)
+
+
 def build_resources(settings: Settings) -> dict[str, Any]:
     """Every resource of the code location, from the one declaration of settings."""
     from assets.dbt_project import AdrPulseDbtCliResource, dbt_executable, dbt_project
@@ -163,6 +177,11 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             dbt_executable=dbt_executable(),
             warehouse_path=str(settings.warehouse_path),
             duckdb_memory_limit=settings.duckdb_memory_limit,
+            alert_sar_threshold=settings.alert_sar_threshold,
             target_root=str(settings.dbt_target_dir),
+        ),
+        "alert_webhook": AlertWebhookResource(
+            url=settings.alert_webhook_url,
+            timeout_seconds=settings.alert_webhook_timeout_seconds,
         ),
     }

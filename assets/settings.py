@@ -142,6 +142,16 @@ SETTINGS: tuple[Setting, ...] = (
     # --- dbt
     Setting("duckdb_memory_limit", "ADRPULSE_DUCKDB_MEMORY_LIMIT", "3GB", "text",
             "DuckDB memory cap of the dbt build (it spills to disk beyond it).", "dbt"),
+    # --- alerts (docs/alerts.md)
+    Setting("alert_sar_threshold", "ADRPULSE_ALERT_SAR_THRESHOLD", "2.58", "float",
+            "An abnormal move on the latest session alerts when its absolute standardised "
+            "abnormal return is at least this (2.58: two-sided 1% under a normal).", "alerts"),
+    Setting("alert_webhook_url", "ADRPULSE_ALERT_WEBHOOK", "", "text",
+            "URL each new alert is POSTed to once as JSON (Slack-compatible); empty: no delivery.",
+            "alerts"),
+    Setting("alert_webhook_timeout_seconds", "ADRPULSE_ALERT_WEBHOOK_TIMEOUT", "5", "float",
+            "Seconds one webhook POST may take (3 attempts per alert and run at most).",
+            "alerts"),
 )
 
 _BY_FIELD = {s.field: s for s in SETTINGS}
@@ -171,6 +181,9 @@ class Settings:
     dagster_postgres_url: str = field(repr=False)  # may hold a password
     max_concurrent_runs: int
     duckdb_memory_limit: str
+    alert_sar_threshold: float
+    alert_webhook_url: str
+    alert_webhook_timeout_seconds: float
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -223,12 +236,14 @@ class Settings:
             self.dbt_target_dir,
         )
 
-    def dbt_vars(self) -> dict[str, str]:
-        """The vars the dbt profile reads (dbt_project/profiles.yml): passed with --vars, so the
-        warehouse path and memory cap have no second default in the dbt project."""
+    def dbt_vars(self) -> dict[str, Any]:
+        """The vars the dbt profile and models read (dbt_project/profiles.yml, fct_alerts):
+        passed with --vars, so the warehouse path, the memory cap and the alert threshold have no
+        second default in the dbt project."""
         return {
             "adrpulse_warehouse": str(self.warehouse_path),
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
+            "alert_sar_threshold": self.alert_sar_threshold,
         }
 
 
@@ -241,7 +256,8 @@ def settings_table_markdown() -> str:
     lines = ["| variable | default | what it sets |", "| --- | --- | --- |"]
     for s in SETTINGS:
         default = s.default.replace("{repo}/", "").replace("{home}", "$ADRPULSE_HOME")
-        lines.append(f"| `{s.env}` | `{default}` | {s.doc} |")
+        shown = f"`{default}`" if default else "(empty)"
+        lines.append(f"| `{s.env}` | {shown} | {s.doc} |")
     return "\n".join(lines)
 
 

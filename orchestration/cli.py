@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from orchestration.commands import (
+    alerts,
     archive,
     bench,
     config,
@@ -19,6 +20,7 @@ from orchestration.commands import (
     report,
     runs,
     schedules,
+    sentiment,
     ui,
 )
 from orchestration.commands.common import CliError, full_disk_error
@@ -31,7 +33,8 @@ EPILOG = (
 
 # Each module adds its subcommands; the order here is the order in --help.
 COMMAND_MODULES = [
-    pipeline, prices, news, archive, query, report, ui, schedules, runs, bench, config
+    pipeline, prices, news, sentiment, alerts, archive, query, report, ui, schedules, runs, bench,
+    config,
 ]
 
 

@@ -22,10 +22,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     """Every asset, check, job, schedule and resource, for these settings."""
     from dagster_dbt.dbt_project import using_dagster_dev
 
+    from assets.alert_log import ALERT_LOG, alert_log
     from assets.build_gate import GATE_CHECKS
     from assets.dbt_models import build_dbt_assets, mart_asset_keys
     from assets.dbt_project import dbt_project, prepare_dbt_manifest
     from assets.news_checks import NEWS_CHECKS
+    from assets.news_sentiment import news_sentiment
     from assets.partitions import price_sessions
     from assets.price_checks import PRICE_CHECKS
     from assets.publish import build_published_marts
@@ -56,9 +58,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 *SOURCE_SPECS,
                 build_raw_prices(price_sessions(settings.price_history_start)),
                 raw_news,
+                news_sentiment,
                 raw_reference_files,
                 dbt_models,
-                build_published_marts(mart_asset_keys(dbt_models)),
+                alert_log,
+                build_published_marts([*mart_asset_keys(dbt_models), ALERT_LOG]),
                 adrpulse_report,
             ],
             asset_checks=[*NEWS_CHECKS, *PRICE_CHECKS, *GATE_CHECKS],

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.build_gate import GATE_SPECS
+from assets.news_sentiment import NEWS_SENTIMENT
 from assets.publish import readers_see_last_good_build
 from assets.raw_news import NEWS_ITEMS
 from assets.raw_prices import DAILY_BARS
@@ -36,10 +37,14 @@ from assets.source_mode import WAREHOUSE_WRITER_TAG, replay_tags
 # of every selection but build_marts'.
 GATE = dg.AssetSelection.checks(*(spec.key for spec in GATE_SPECS))
 RAW_PRICES = dg.AssetSelection.assets(DAILY_BARS).required_multi_asset_neighbors() - GATE
-RAW_NEWS = dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors() - GATE
+# The items' sentiment scores follow the news wherever it loads, and every build of the marts (a
+# no-op when every item is scored), so a new scorer version reaches the marts without a poll.
+SENTIMENT = dg.AssetSelection.assets(NEWS_SENTIMENT)
+RAW_NEWS = (dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors() - GATE
+            | SENTIMENT)
 REFERENCE_FILES = dg.AssetSelection.assets(*REFERENCE_KEYS.values())
-MODELS_AND_PUBLISH = REFERENCE_FILES | dg.AssetSelection.groups(
-    "reference", "staging", "intermediate", "marts", "publish"
+MODELS_AND_PUBLISH = REFERENCE_FILES | SENTIMENT | dg.AssetSelection.groups(
+    "reference", "staging", "intermediate", "marts", "alerts", "publish"
 )
 EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
 

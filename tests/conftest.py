@@ -10,17 +10,20 @@ uses either, or that lives in a module running Dagster or servers (SLOW_MODULES)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import DemoRun, run_cli
 from tests.support.dbt import SAMPLE_ARCHIVE, build_sample_warehouse
+from tests.support.webhook_server import WebhookServer
 
 # Fixtures that build a warehouse through dbt or the whole pipeline.
 SLOW_FIXTURES = {"demo_run", "demo_home", "sample_warehouse", "sample_dbt_warehouse"}
 # Modules whose tests run Dagster, dbt, a browser or the UI server (each test is slow on its own).
 SLOW_MODULES = {
+    "test_alerts_dagster",
     "test_archive_cli",
     "test_bench",
     "test_build_cli",
@@ -65,9 +68,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+def alert_receiver() -> Iterator[WebhookServer]:
+    """A loopback webhook (ADRPULSE_ALERT_WEBHOOK of the demo run) that records every alert
+    POSTed to it and answers 200."""
+    with WebhookServer([200]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory, alert_receiver: WebhookServer) -> DemoRun:
     home = tmp_path_factory.mktemp("adrpulse_home")
-    result = run_cli(home, "demo")
+    result = run_cli(home, "demo", env={"ADRPULSE_ALERT_WEBHOOK": alert_receiver.url})
     return DemoRun(home, result.returncode, result.stdout, result.stderr)
 
 

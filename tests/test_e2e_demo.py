@@ -227,3 +227,59 @@ def test_a_second_demo_leaves_identical_marts(demo_home) -> None:
     result = run_cli(demo_home, "demo")
     assert result.returncode == 0, result.stderr[-3000:]
     assert _mart_contents(demo_home / "published") == before
+
+
+def test_the_demo_alerts_on_the_injected_moves_with_headlines_and_delivers_each_once(
+    demo_run, demo_home, alert_receiver, tmp_path
+) -> None:
+    """The sample's uncatalogued moves on its last session (injected_moves.csv) come out as
+    alerts, each with headlines, POSTed once to the webhook; `adrpulse alerts` prints them; a
+    second demo (on a copy of the home) sends nothing new."""
+    import csv
+    import re
+    import shutil
+
+    from tests.support.cli import run_cli
+
+    moves = list(csv.DictReader((SAMPLE_ARCHIVE_DIR / "injected_moves.csv").open()))
+    assert len(moves) >= 2
+    con = open_published(demo_home / "published")
+    try:
+        alerts = {
+            t: (str(d), ar, n)
+            for t, d, ar, n in con.execute(
+                "select ticker, session_date, abnormal_return, headline_count "
+                "from marts.fct_alerts").fetchall()
+        }
+        log = dict(con.execute(
+            "select alert_id, delivery_status from raw.alert_log").fetchall())
+    finally:
+        con.close()
+    assert set(alerts) == {m["ticker"] for m in moves}
+    for m in moves:
+        day, ar, headlines = alerts[m["ticker"]]
+        assert day == m["session_date"]
+        assert abs(ar - float(m["abnormal_return"])) < 0.03, (m, ar)
+        assert headlines >= 1
+    assert set(log.values()) == {"sent"}
+    # The WARN check of the run, and the demo's summary, show the alerts with their headlines.
+    assert re.search(r"WARN\s+alerts/alert_log\s+latest_session_alerts", demo_run.stdout)
+    assert "PDD shares tumble as EU opens investigation" in demo_run.stdout
+    posted = sorted(r.body["ticker"] for r in alert_receiver.received)
+    assert posted == sorted(alerts), "each alert POSTed exactly once"
+    assert all(r.body["text"].startswith("*ADR Pulse alert*") for r in alert_receiver.received)
+
+    listed = run_cli(demo_home, "alerts", "--since", "2025-03-31")
+    assert listed.returncode == 0, listed.stderr
+    assert "2 alert(s) since 2025-03-31" in listed.stdout
+    assert "PDD shares tumble as EU opens investigation" in listed.stdout
+    assert "sent" in listed.stdout
+    later = run_cli(demo_home, "alerts", "--since", "2025-04-01")
+    assert later.returncode == 0 and "No alerts since 2025-04-01." in later.stdout
+
+    copy = tmp_path / "home"
+    shutil.copytree(demo_home, copy)
+    before = len(alert_receiver.received)
+    second = run_cli(copy, "demo", env={"ADRPULSE_ALERT_WEBHOOK": alert_receiver.url})
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert len(alert_receiver.received) == before, "a second demo sent an alert again"

@@ -21,6 +21,7 @@ class PageParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.references: list[str] = []
+        self.links: list[str] = []  # <a href>: navigation to an article, never loaded
         self.images: dict[str, str] = {}
         self.ticker_cells: list[str] = []
         self._table_class: str | None = None
@@ -28,6 +29,9 @@ class PageParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if tag == "a":
+            self.links.append(str(values.get("href")))
+            return
         for name in ("src", "href", "action", "data"):
             if values.get(name):
                 self.references.append(str(values[name]))
@@ -85,7 +89,9 @@ def test_report_is_self_contained(report_dir: Path) -> None:
     parsed = parse(page)
     assert parsed.references, "the page should reference its images"
     assert all(ref.startswith("data:") for ref in parsed.references), parsed.references
-    assert not re.search(r"https?://", page)
+    # The only URLs are the alert headlines' article links, which a reader may follow; nothing
+    # is loaded from them.
+    assert not re.search(r"https?://", re.sub(r'<a href="[^"]*">', "<a>", page))
     assert "<script" not in page and "<link" not in page and "@import" not in page
 
 
@@ -290,3 +296,23 @@ def test_the_car_chart_has_whole_relative_days_on_its_x_axis(demo_home: Path) ->
         low, high = axis.get_xlim()
         ticks = [t for t in axis.get_xticks() if low <= t <= high]
         assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_the_first_section_lists_the_latest_alerts_with_their_headlines(
+    report_dir: Path, demo_home: Path
+) -> None:
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    sections = re.findall(r"<h2[^>]*>([^<]+)</h2>", page)
+    assert sections[0] == "Latest alerts"
+    con = open_published(demo_home / "published")
+    try:
+        alerts = con.execute("select alert_id, ticker from marts.fct_alerts").fetchall()
+        links = con.execute("select item_url from marts.fct_alert_headlines").fetchall()
+    finally:
+        con.close()
+    assert {t for _, t in alerts} == {"NIO", "PDD"}
+    first = page[page.index("Latest alerts"):page.index("China ADRs vs US megacaps")]
+    for alert_id, _ in alerts:
+        assert f'id="alert-{alert_id}"' in first
+    assert "PDD shares tumble as EU opens investigation into Temu over illegal products" in first
+    assert sorted(parse(page).links) == sorted(url for (url,) in links)

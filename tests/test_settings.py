@@ -64,6 +64,8 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "ADRPULSE_FEED_MAX_BYTES": "1234",
         "ADRPULSE_DUCKDB_MEMORY_LIMIT": "1GB",
         "ADRPULSE_EVENTS": str(tmp_path / "events.csv"),
+        "ADRPULSE_ALERT_SAR_THRESHOLD": "3.5",
+        "ADRPULSE_ALERT_WEBHOOK": "http://127.0.0.1:9/hook",
     }
     resources = build_resources(Settings.from_env(env))
     assert resources["yahoo"].chunk_size == 3
@@ -75,7 +77,9 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
     assert resources["dbt"].dbt_vars() == {
         "adrpulse_warehouse": str(tmp_path / "warehouse.duckdb"),
         "adrpulse_duckdb_memory_limit": "1GB",
+        "alert_sar_threshold": 3.5,
     }
+    assert resources["alert_webhook"].url == "http://127.0.0.1:9/hook"
 
 
 def test_the_dbt_profile_has_no_default_of_its_own() -> None:

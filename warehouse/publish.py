@@ -54,8 +54,9 @@ KEEP_BUILDS = 3
 # started on it can finish; longer than any query we expect, short enough not to pile up builds.
 PRUNE_GRACE = timedelta(hours=1)
 PUBLISHED_SCHEMAS = ("marts", "reference")
-# Provenance published beside the marts: which fetches (and whether synthetic ones) built them.
-PROVENANCE_TABLES = (("raw", "price_fetches"), ("raw", "news_fetches"))
+# Provenance published beside the marts: which fetches (and whether synthetic ones) built them;
+# and the alert history with what was delivered (`adrpulse alerts` reads it there).
+PROVENANCE_TABLES = (("raw", "price_fetches"), ("raw", "news_fetches"), ("raw", "alert_log"))
 BUILD_ID_FORMAT = "%Y%m%dT%H%M%S%fZ"
 # Older DuckDB clients (CLI, DBeaver's JDBC driver) cannot open a file in 2.0's storage format.
 CATALOG_STORAGE_VERSION = "v1.4.0"

@@ -88,6 +88,21 @@ RAW_TABLES_DDL: dict[str, str] = {
             confidence        double not null,       -- 0..1
             primary key (item_key, tag)
         )""",
+    # Derived from raw.news_items by Python (assets/news/sentiment.py), not from the archive: one
+    # score per item from the one model in use (switching models replaces the rows). text_hash is
+    # what was scored, so a changed headline or another model version is scored again; items no
+    # longer stored lose their score.
+    "news_sentiment": """
+        create table if not exists raw.news_sentiment (
+            item_key          varchar not null,
+            model             varchar not null,      -- scorer name, e.g. vader
+            model_version     varchar not null,      -- its package and version
+            text_hash         varchar not null,      -- hash of the headline scored
+            score             double not null,       -- -1..1
+            label             varchar not null,      -- positive | negative | neutral
+            scored_at         timestamptz not null,
+            primary key (item_key, model)
+        )""",
     # The reference files the user points to (ADRPULSE_UNIVERSE, ADRPULSE_EVENTS, ADRPULSE_FEEDS,
     # ADRPULSE_ALIASES), validated and loaded whole by the raw/reference assets
     # (assets/reference.py) in every run that builds the marts, so the marts use the files the
@@ -141,6 +156,29 @@ STATE_TABLES_DDL: dict[str, str] = {
         create table if not exists raw.price_checks_passed (
             checked_through_fetch_id varchar not null, -- every bar up to this fetch passed
             checked_at               timestamptz not null
+        )""",
+    # Every alert any build raised (fct_alerts holds the latest session's only), and what was
+    # delivered to the webhook: the history `adrpulse alerts` prints, published beside the marts,
+    # and the record that keeps a rerun from sending an alert twice (assets/alerts/deliver.py).
+    "alert_log": """
+        create table if not exists raw.alert_log (
+            alert_id          varchar primary key,   -- <ticker>_<yyyymmdd>
+            ticker            varchar not null,
+            session_date      date not null,
+            group_name        varchar,
+            abnormal_return   double,
+            standardized_abnormal_return double,
+            sar_threshold     double,
+            headline_count    integer not null,
+            headlines_json    varchar not null,      -- JSON list: headline, url, day, sentiment
+            first_raised_at   timestamptz not null,
+            last_raised_at    timestamptz not null,
+            delivery_status   varchar not null,      -- not_configured | sent | failed
+            delivery_attempts integer not null,      -- POSTs tried, over all runs
+            delivered_at      timestamptz,           -- when the webhook accepted it
+            delivery_http_status integer,
+            delivery_error    varchar,               -- the last failure, if any
+            delivered_payload varchar                -- the JSON body the webhook accepted
         )""",
     # One row per run that re-checked the stored data (the build gate, assets/build_gate.py)
     # and/or built the dbt models: whether the marts were built past failed blocking checks.

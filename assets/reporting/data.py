@@ -32,6 +32,10 @@ class ReportData:
     event_pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
     forced: bool = False  # built past failed blocking checks (adrpulse build --force)
     failed_checks: tuple[str, ...] = ()
+    # The latest session's alerts (marts.fct_alerts), largest |SAR| first, and their headlines
+    # (marts.fct_alert_headlines); empty frames when there are none or the build predates them.
+    alerts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    alert_headlines: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -114,6 +118,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "qualify row_number() over (partition by perf.ticker order by perf.session_date desc) = 1 "
         "order by universe.group_name, perf.ticker",
     )
+    alerts, alert_headlines = _alerts(con)
     return ReportData(
         build_id,
         published_at,
@@ -126,7 +131,32 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         event_pairs,
         forced,
         failed_checks,
+        alerts,
+        alert_headlines,
     )
+
+
+def _alerts(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    published = {
+        r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
+    if not {"fct_alerts", "fct_alert_headlines"} <= published:
+        return pd.DataFrame(), pd.DataFrame()
+    alerts = _frame(
+        con,
+        "select alert_id, ticker, session_date, group_name, abnormal_return, "
+        "standardized_abnormal_return, sar_threshold, headline_count "
+        "from marts.fct_alerts order by abs(standardized_abnormal_return) desc, ticker",
+    )
+    headlines = _frame(
+        con,
+        "select alert_id, relative_day, published_at, headline, item_url, sentiment_score, "
+        "sentiment_label from marts.fct_alert_headlines "
+        "order by alert_id, published_at, item_key",
+    )
+    return alerts, headlines
 
 
 # The marts' wording (int_estimation_stats, int_event_car): "N of M estimation returns, minimum

@@ -142,6 +142,61 @@ def _event_summary_section(data: ReportData) -> str:
     )
 
 
+ALERT_COLUMNS: list[Column] = [
+    ("ticker", "ticker", text, False),
+    ("group", "group_name", text, False),
+    ("session", "session_date", text, False),
+    ("abnormal return", "abnormal_return", percent, True),
+    ("SAR", "standardized_abnormal_return", number, True),
+    ("headlines", "headline_count", lambda v: text(int(v)), False),
+]
+
+
+def _alerts_section(data: ReportData) -> str:
+    """The latest session's alerts, each with the headlines of days -1 and 0 (the report's first
+    section: what moved abnormally, and what may explain it)."""
+    if data.alerts.empty:
+        return (
+            '<p id="no-alerts">No significant abnormal move on the latest session '
+            "(no ticker's absolute standardised abnormal return reached the threshold).</p>"
+        )
+    threshold = number(data.alerts["sar_threshold"].iloc[0])
+    parts = [
+        f"<p>Tickers whose absolute standardised abnormal return on the latest session is at "
+        f"least {escape(threshold)} (market model; <code>adrpulse alerts</code> lists the "
+        "history):</p>",
+        html_table(data.alerts, ALERT_COLUMNS, "alerts"),
+    ]
+    for alert in data.alerts.to_dict("records"):
+        rows = (
+            data.alert_headlines[data.alert_headlines["alert_id"] == alert["alert_id"]]
+            if not data.alert_headlines.empty else data.alert_headlines
+        )
+        parts.append(
+            f'<h3 id="alert-{escape(alert["alert_id"])}">{escape(alert["ticker"])} '
+            f"{escape(text(alert['session_date']))}: {escape(percent(alert['abnormal_return']))}"
+            f" abnormal, SAR {escape(number(alert['standardized_abnormal_return']))}</h3>"
+        )
+        if rows.empty:
+            parts.append("<p>No headline tagged to it on days -1 and 0.</p>")
+            continue
+        items = []
+        for h in rows.to_dict("records"):
+            title = escape(text(h["headline"]))
+            link = (f'<a href="{escape(h["item_url"], quote=True)}">{title}</a>'
+                    if not _missing(h["item_url"]) else title)
+            sentiment = (
+                f"{text(h['sentiment_label'])} {number(h['sentiment_score'])}"
+                if not _missing(h["sentiment_score"]) else "not scored"
+            )
+            items.append(
+                f"<li>day {int(h['relative_day'])}: {link} "
+                f'<span class="sentiment">({escape(sentiment)})</span></li>'
+            )
+        parts.append('<ul class="alert-headlines">' + "".join(items) + "</ul>")
+    return "\n".join(parts)
+
+
 def forced_banner(data: ReportData) -> str:
     """The warning a reader must not miss: these marts were built past failed checks."""
     if not data.forced:
@@ -181,6 +236,9 @@ def render_report(
 {forced_banner(data)}
 <p class="meta">Published build {escape(data.build_id)} ({escape(text(data.published_at))}),
 report generated {escape(generated_at.isoformat(timespec="seconds"))}.</p>
+
+<h2 id="alerts">Latest alerts</h2>
+{_alerts_section(data)}
 
 <h2>China ADRs vs US megacaps</h2>
 <p>{escape(headline)}</p>

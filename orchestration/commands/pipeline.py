@@ -16,6 +16,16 @@ from orchestration.tables import format_table, plural
 # What the demo shows of each mart: a few lines a reader can check against the story.
 SUMMARY_QUERIES: list[tuple[str, str]] = [
     (
+        "Alerts on the latest session, with the headlines of days -1 and 0 (marts.fct_alerts; "
+        "adrpulse alerts)",
+        """select a.ticker, a.session_date, a.abnormal_return,
+                  a.standardized_abnormal_return as sar, h.relative_day as day,
+                  h.sentiment_label as sentiment, h.headline
+           from marts.fct_alerts a
+           left join marts.fct_alert_headlines h using (alert_id)
+           order by abs(a.standardized_abnormal_return) desc, a.ticker, h.published_at""",
+    ),
+    (
         "Event study, catalogued events, window [-1,+1] (marts.fct_event_study_summary)",
         """select s.event_id, s.summary_group, s.pairs_included as n, s.caar, s.t_bmp,
                   s.t_kolari_pynnonen as t_kp, s.p_kolari_pynnonen as p_kp

@@ -34,6 +34,7 @@ from orchestration.tools.sample_data.shocks import (
     SAMPLE_START,
     injected_shocks,
     shocks_csv_text,
+    unannounced_moves,
 )
 from warehouse.archive import write_news_fetch, write_price_fetch
 
@@ -48,13 +49,15 @@ LOOKBACK_SESSIONS = 5
 FAILED_TICKER_ON: dict[date, str] = {date(2025, 3, 12): "BYDDY"}
 NOTE = "SYNTHETIC sample data from orchestration/tools/sample_data/generate.py; not market data"
 SHOCKS_FILE = "injected_shocks.csv"
+MOVES_FILE = "injected_moves.csv"
 ARCHIVE_README = """# SYNTHETIC sample archive
 
 Everything under this folder is invented by `python -m orchestration.tools.sample_data.generate`:
 the prices are a random simulation and the feeds are made-up headlines. It is NOT market data and
 NOT news.
 `injected_shocks.csv` lists the abnormal returns deliberately put into the prices on the catalogued
-event days. See orchestration/tools/sample_data/README.md.
+event days; `injected_moves.csv` the uncatalogued news-driven moves on the last session (what the
+alerts catch). See orchestration/tools/sample_data/README.md.
 """
 
 
@@ -146,7 +149,10 @@ def generate(
     members = read_universe(universe_path)
     tickers = [m.ticker for m in members]
     shocks = injected_shocks(universe_path, catalog_path, SAMPLE_START, SAMPLE_END)
-    bars = simulate_bars(members, sessions_between(SAMPLE_START, SAMPLE_END), shocks, SEED)
+    moves = unannounced_moves(SAMPLE_START, SAMPLE_END)
+    bars = simulate_bars(
+        members, sessions_between(SAMPLE_START, SAMPLE_END), [*shocks, *moves], SEED
+    )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for sub in ("prices", "news"):
@@ -154,6 +160,7 @@ def generate(
     price_fetches = _write_prices(out_dir, bars, tickers)
     news_fetches = _write_news(out_dir)
     (out_dir / SHOCKS_FILE).write_bytes(shocks_csv_text(shocks).encode())
+    (out_dir / MOVES_FILE).write_bytes(shocks_csv_text(moves).encode())
     (out_dir / "README.md").write_bytes(ARCHIVE_README.encode())
     feeds_path.parent.mkdir(parents=True, exist_ok=True)
     feeds_path.write_bytes(feeds_csv_text().encode())

@@ -103,6 +103,7 @@ SAMPLE_FEEDS: tuple[SampleFeed, ...] = (
             (_utc(2025, 2, 20, 12), "ok"),
             (_utc(2025, 2, 21, 2), "ok"),
             (_utc(2025, 3, 6, 12), "ok"),
+            (_utc(2025, 3, 31, 13), "ok"),
         ),
     ),
     SampleFeed(
@@ -119,6 +120,7 @@ SAMPLE_FEEDS: tuple[SampleFeed, ...] = (
             (_utc(2025, 2, 26, 0), "ok"),
             (_utc(2025, 3, 4, 12), "ok"),
             (_utc(2025, 3, 15, 0), "ok"),
+            (_utc(2025, 3, 31, 13), "ok"),
         ),
     ),
 )

@@ -299,6 +299,22 @@ CHINA_TECH_ITEMS: tuple[SampleItem, ...] = (
         "JD.com also announced a larger share buyback.",
         datetime(2025, 3, 6, 18, 0, tzinfo=BEIJING),
     ),
+    # The uncatalogued PDD move on the sample's last session (shocks.UNANNOUNCED_MOVES): a report
+    # on day -1 (Friday, during the session) and the news on day 0 (Monday, before the open).
+    _item(
+        "tag:sample.adrpulse.invalid,2025:china-tech/0013",
+        "Temu owner PDD faces EU probe over unsafe products, people familiar say",
+        "pdd-eu-probe-report",
+        "Regulators are said to be preparing a formal investigation.",
+        datetime(2025, 3, 28, 10, 30, tzinfo=EDT),
+    ),
+    _item(
+        "tag:sample.adrpulse.invalid,2025:china-tech/0014",
+        "PDD shares tumble as EU opens investigation into Temu over illegal products",
+        "pdd-eu-investigation",
+        "The Commission said the marketplace failed to stop the sale of illegal products.",
+        datetime(2025, 3, 31, 7, 45, tzinfo=EDT),
+    ),
 )
 
 EV_ITEMS: tuple[SampleItem, ...] = (
@@ -350,5 +366,20 @@ EV_ITEMS: tuple[SampleItem, ...] = (
         "li-auto-first-bev",
         "Deliveries are expected later in the year.",
         datetime(2025, 3, 14, 20, 0, tzinfo=BEIJING),
+    ),
+    # The uncatalogued NIO move on the sample's last session (shocks.UNANNOUNCED_MOVES).
+    _item(
+        "https://sample.adrpulse.invalid/ev/2025/03/nio-funding-talks",
+        "Nio in talks with Hefei backers on new funding, report says",
+        "nio-funding-talks",
+        "The electric-car maker has burned cash for years.",
+        datetime(2025, 3, 28, 12, 0, tzinfo=BEIJING),
+    ),
+    _item(
+        "https://sample.adrpulse.invalid/ev/2025/03/nio-strategic-investment",
+        "Nio wins 10 billion yuan strategic investment, shares jump",
+        "nio-strategic-investment",
+        "The money strengthens the balance sheet and funds new models, the company said.",
+        datetime(2025, 3, 31, 19, 30, tzinfo=BEIJING),
     ),
 )

@@ -107,6 +107,21 @@ class InjectedShock:
     abnormal_return: float
 
 
+# Moves with no catalogued event: news-driven jumps on the sample's LAST session, so that the
+# alerts (which look at the latest stored session) have something to catch in `adrpulse demo`.
+# Headlines about them are in news_items.py (days -1 and 0). Written to injected_moves.csv, apart
+# from the event-study truth in injected_shocks.csv, since no event of the catalog explains them.
+UNANNOUNCED_MOVES: tuple[InjectedShock, ...] = (
+    InjectedShock(SAMPLE_END, "sample_nio_funding", "NIO", 0.120),
+    InjectedShock(SAMPLE_END, "sample_temu_probe", "PDD", -0.110),
+)
+
+
+def unannounced_moves(start: date = SAMPLE_START, end: date = SAMPLE_END) -> list[InjectedShock]:
+    """The uncatalogued moves inside [start, end], by date then id."""
+    return sorted(m for m in UNANNOUNCED_MOVES if start <= m.session_date <= end)
+
+
 @dataclass(frozen=True)
 class CatalogEvent:
     event_id: str
