@@ -216,7 +216,7 @@ def test_the_unit_tests_run_in_the_suite_and_pass(sample_dbt_warehouse: Path) ->
 def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     sample_dbt_warehouse: Path, tmp_path: Path
 ) -> None:
-    """One column_rules test per model replaces the per-column not_null / value_between /
+    """One column_rules test per model replaces per-column not_null / value-range /
     accepted_values tests. On a copy of the sample's warehouse with two nulls, an out-of-range
     value, a NaN and a value outside an accepted list, the model's test fails, names each rule,
     and counts the offending rows; the untouched copy passes."""
