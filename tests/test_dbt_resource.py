@@ -31,6 +31,7 @@ def _resource(tmp_path: Path, executable: str | None = None) -> AdrPulseDbtCliRe
         dbt_executable=executable or dbt_executable(),
         warehouse_path=str(settings.warehouse_path),
         duckdb_memory_limit=settings.duckdb_memory_limit,
+        alert_sar_threshold=settings.alert_sar_threshold,
         target_root=str(settings.dbt_target_dir),
     )
 
