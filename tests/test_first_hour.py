@@ -276,13 +276,14 @@ def test_dagster_dev_starts_without_its_supersession_warning() -> None:
 def test_runs_the_daemon_launches_log_at_info(tmp_path: Path) -> None:
     import yaml
 
-    from orchestration.prepare import DAGSTER_YAML_HEADER, prepare_home
+    from orchestration.prepare import DAGSTER_YAML, DAGSTER_YAML_HEADER, prepare_home
 
     fresh = settings_for(tmp_path / "fresh")
     config = yaml.safe_load((prepare_home(fresh) / "dagster.yaml").read_text())
     assert config["python_logs"]["python_log_level"] == "INFO"
 
-    # A file an earlier ADR Pulse wrote gets the block; a file of the user's is left alone.
+    # A file an earlier ADR Pulse wrote is brought up to date (the block included); a file of
+    # the user's is left alone.
     older, mine = settings_for(tmp_path / "older"), settings_for(tmp_path / "mine")
     for settings, text in (
         (older, f"{DAGSTER_YAML_HEADER} Runs live here.\ntelemetry:\n  enabled: false\n"),
@@ -292,8 +293,6 @@ def test_runs_the_daemon_launches_log_at_info(tmp_path: Path) -> None:
         (settings.dagster_home / "dagster.yaml").write_text(text)
         prepare_home(settings)
     older_config = yaml.safe_load((older.dagster_home / "dagster.yaml").read_text())
-    assert older_config == {
-        "telemetry": {"enabled": False},
-        "python_logs": {"python_log_level": "INFO"},
-    }
+    assert older_config == yaml.safe_load(DAGSTER_YAML)
+    assert older_config["python_logs"] == {"python_log_level": "INFO"}
     assert (mine.dagster_home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
