@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -54,6 +55,11 @@ def local_postgres(folder: Path) -> Iterator[str]:
     if os.geteuid() == 0:
         if shutil.which("runuser") is None:
             pytest.skip("running as root without runuser: initdb cannot run as root")
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and no `postgres` user (Debian's postgresql package "
+                        "creates it): initdb cannot run as root")
         as_owner = ["runuser", "-u", "postgres", "--"]
         shutil.chown(folder, "postgres", "postgres")
         folder.chmod(0o700)
