@@ -133,17 +133,24 @@ class AdrPulseDbtCliResource(DbtCliResource):
     API, so they apply only on the dagster-dbt releases they were checked against.
     """
 
-    warehouse_path: str
-    duckdb_memory_limit: str
-    alert_sar_threshold: float
+    # `Settings.dbt_vars()` as JSON: the settings declare which vars dbt gets, so a new var is
+    # added in one place (a JSON string, because Dagster resource config must be serializable).
+    dbt_vars_json: str
     target_root: str
 
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, executable: str | None = None
+    ) -> AdrPulseDbtCliResource:
+        return cls(
+            project_dir=dbt_project(),
+            dbt_executable=executable or dbt_executable(),
+            dbt_vars_json=json.dumps(settings.dbt_vars(), sort_keys=True),
+            target_root=str(settings.dbt_target_dir),
+        )
+
     def dbt_vars(self) -> dict[str, Any]:
-        return {
-            "adrpulse_warehouse": self.warehouse_path,
-            "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
-            "alert_sar_threshold": self.alert_sar_threshold,
-        }
+        return json.loads(self.dbt_vars_json)
 
     def with_vars(self, args: Sequence[str]) -> list[str]:
         return [*args, *vars_args(self.dbt_vars())]

@@ -148,7 +148,7 @@ class AlertWebhookResource(dg.ConfigurableResource):
 
 def build_resources(settings: Settings) -> dict[str, Any]:
     """Every resource of the code location, from the one declaration of settings."""
-    from assets.dbt_project import AdrPulseDbtCliResource, dbt_executable, dbt_project
+    from assets.dbt_project import AdrPulseDbtCliResource
 
     return {
         "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
@@ -172,14 +172,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             total_timeout_seconds=settings.feed_total_timeout_seconds,
             max_bytes=settings.feed_max_bytes,
         ),
-        "dbt": AdrPulseDbtCliResource(
-            project_dir=dbt_project(),
-            dbt_executable=dbt_executable(),
-            warehouse_path=str(settings.warehouse_path),
-            duckdb_memory_limit=settings.duckdb_memory_limit,
-            alert_sar_threshold=settings.alert_sar_threshold,
-            target_root=str(settings.dbt_target_dir),
-        ),
+        "dbt": AdrPulseDbtCliResource.from_settings(settings),
         "alert_webhook": AlertWebhookResource(
             url=settings.alert_webhook_url,
             timeout_seconds=settings.alert_webhook_timeout_seconds,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
-from assets.dbt_project import AdrPulseDbtCliResource, dbt_executable, dbt_project
+from assets.dbt_project import AdrPulseDbtCliResource, dbt_executable
 from assets.settings import Settings
 
 
@@ -26,14 +26,7 @@ def _version_printed_by(executable: str) -> str:
 
 def _resource(tmp_path: Path, executable: str | None = None) -> AdrPulseDbtCliResource:
     settings = Settings.from_env({"ADRPULSE_HOME": str(tmp_path / "home")})
-    return AdrPulseDbtCliResource(
-        project_dir=dbt_project(),
-        dbt_executable=executable or dbt_executable(),
-        warehouse_path=str(settings.warehouse_path),
-        duckdb_memory_limit=settings.duckdb_memory_limit,
-        alert_sar_threshold=settings.alert_sar_threshold,
-        target_root=str(settings.dbt_target_dir),
-    )
+    return AdrPulseDbtCliResource.from_settings(settings, executable)
 
 
 def test_the_private_methods_overridden_still_exist_on_dagster_dbt() -> None:
