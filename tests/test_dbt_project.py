@@ -356,3 +356,23 @@ def test_t_p_value_macro_matches_the_exact_distribution(
         band = "df<2" if df < 2 else "2<=df<3" if df < 3 else "df>=3"
         worst[band] = max(worst[band], abs(p - exact))
     assert worst["df>=3"] < 3e-5 and worst["2<=df<3"] < 5e-4 and worst["df<2"] < 3e-3, worst
+
+
+def test_column_rules_keep_an_accepted_value_with_a_quote_one_literal(tmp_path: Path) -> None:
+    """An accepted value such as O'Neil is quoted by doubling its quote: the rendered rule runs,
+    passes the listed values and counts the one row outside them."""
+    inline = (
+        "{{ test_column_rules(model='people', not_null=['name'], "
+        "accepted={'name': [\"O'Neil\", 'Smith']}) }}"
+    )
+    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
+    assert compiled.success, compiled.exception
+    sql = compiled.result.results[0].node.compiled_code
+    con = duckdb.connect()
+    try:
+        con.execute("create table people as select * from (values ('O''Neil'), ('Smith'), "
+                    "('Jones'), (null)) t(name)")
+        rows = dict(con.execute(sql).fetchall())
+    finally:
+        con.close()
+    assert rows == {"name is not null": 1, "name in (O'Neil, Smith)": 1}

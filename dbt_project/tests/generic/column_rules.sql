@@ -35,7 +35,8 @@
 {%- endfor -%}
 {%- for column, values in accepted.items() -%}
   {%- set quoted = [] -%}
-  {%- for value in values %}{% do quoted.append("'" ~ value ~ "'") %}{% endfor -%}
+  {#- a quote inside a value is doubled, so a value like O'Neil stays one SQL literal -#}
+  {%- for value in values %}{% do quoted.append("'" ~ (value | string).replace("'", "''") ~ "'") %}{% endfor -%}
   {%- do counts.append((
       "count_if(" ~ column ~ " is not null and cast(" ~ column ~ " as varchar) not in ("
       ~ quoted | join(", ") ~ "))",
@@ -45,7 +46,7 @@
 with counted as (
     select
     {%- for expression, rule in counts %}
-        {{ expression }} as "{{ rule }}"{{ "," if not loop.last }}
+        {{ expression }} as "{{ rule | replace('"', '""') }}"{{ "," if not loop.last }}
     {%- endfor %}
     from {{ model }}
 )
