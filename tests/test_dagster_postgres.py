@@ -125,3 +125,87 @@ def test_the_demo_runs_on_postgres(
         records = instance.get_run_records()
         demo = [r.dagster_run for r in records if r.dagster_run.job_name == "demo_sample_replay"]
         assert demo and demo[0].tags.get("adrpulse/warehouse") == "write"
+
+
+def test_a_schedule_tick_goes_through_postgres(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`adrpulse schedules start` records the schedule's state in PostgreSQL, and one iteration
+    of Dagster's own scheduler (the daemon's loop body, run here up to the next 18:00 New York)
+    records its tick there and hands the day's run to the queued coordinator: on an XNYS session
+    a QUEUED daily run with the warehouse-writer tag, otherwise a skipped tick that says why."""
+    import logging
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    # Private Dagster API, as Dagster's own scheduler tests drive it: the daemon runs this body.
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin
+    from dagster._core.scheduler.instigation import InstigatorType, TickStatus
+    from dagster._core.test_utils import create_test_daemon_workspace_context
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
+    from dagster._scheduler.scheduler import launch_scheduled_runs
+
+    from assets.calendar import is_session
+    from assets.settings import REPO_ROOT
+    from orchestration.commands.schedules import CODE_LOCATION_MODULE, CODE_LOCATION_NAME
+
+    home = tmp_path / "live-home"
+    env = {"ADRPULSE_DAGSTER_POSTGRES_URL": postgres_url}
+    started = run_cli(home, "schedules", "start", "daily_after_close", env=env)
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert "Started daily_after_close" in started.stdout
+
+    settings = _settings(home, postgres_url)
+    for name, value in {**env, "ADRPULSE_HOME": str(home),
+                        "DAGSTER_HOME": str(settings.dagster_home)}.items():
+        monkeypatch.setenv(name, value)
+    new_york = ZoneInfo("America/New_York")
+    now = datetime.now(new_york)
+    tick_at = now.replace(hour=18, minute=0, second=0, microsecond=0)
+    if tick_at <= now:
+        tick_at += timedelta(days=1)
+    while tick_at.weekday() >= 5:  # the cron runs Monday to Friday
+        tick_at += timedelta(days=1)
+
+    origin = InProcessCodeLocationOrigin(
+        loadable_target_origin=LoadableTargetOrigin(
+            module_name=CODE_LOCATION_MODULE, working_directory=str(REPO_ROOT)
+        ),
+        location_name=CODE_LOCATION_NAME,
+    )
+    with dagster_instance(settings) as instance:
+        assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
+        with create_test_daemon_workspace_context(
+            InProcessWorkspaceLoadTarget(origin), instance
+        ) as workspace:
+            list(launch_scheduled_runs(
+                workspace, logging.getLogger("test-scheduler"),
+                end_datetime_utc=tick_at.astimezone(UTC) + timedelta(minutes=1),
+                iteration_times={},
+            ))
+        states = [s for s in instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE)
+                  if s.instigator_name == "daily_after_close"]
+        assert len(states) == 1 and states[0].is_running
+        ticks = instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id)
+        daily_runs = [r.dagster_run for r in instance.get_run_records()
+                      if r.dagster_run.job_name == "daily_refresh"]
+
+    assert len(ticks) == 1, [(t.status, t.timestamp) for t in ticks]
+    tick = ticks[0]
+    day = tick_at.date()
+    if is_session(day):
+        assert tick.status == TickStatus.SUCCESS, tick.error
+        assert [r.status.value for r in daily_runs] == ["QUEUED"]
+        assert daily_runs[0].tags["adrpulse/warehouse"] == "write"
+        assert daily_runs[0].tags["dagster/partition"] == day.isoformat()
+    else:
+        assert tick.status == TickStatus.SKIPPED
+        assert f"{day} is not an XNYS session" in (tick.skip_reason or "")
+        assert daily_runs == []
+
+    # The tick and the run are rows in PostgreSQL, where the UI reads them.
+    plain_url = postgres_url.replace("+psycopg2", "", 1)
+    with psycopg2.connect(plain_url) as con, con.cursor() as cur:
+        cur.execute("select count(*) from job_ticks")
+        assert cur.fetchone()[0] >= 1
