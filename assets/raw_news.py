@@ -99,7 +99,8 @@ def raw_news(
     source = run_source(tags_of(context), state.archive_dir)
     try:
         news_config = read_news_config(
-            Path(state.universe_path), Path(state.aliases_path), Path(state.feeds_path)
+            Path(state.universe_path), Path(state.aliases_path), Path(state.feeds_path),
+            context.log,
         )
     except NewsConfigError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc

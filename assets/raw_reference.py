@@ -69,7 +69,7 @@ def raw_reference_files(
     files = reference_files_of(state)
     try:
         with warehouse.connect() as con:
-            counts = load_reference_files(con, files)
+            counts = load_reference_files(con, files, context.log)
             tables = {t: asset_table_metadata(con, key) for t, key in REFERENCE_KEYS.items()}
     except ReferenceFileError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc

@@ -14,6 +14,7 @@ No Dagster here: the raw/reference assets (assets/raw_reference.py), the tests' 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,11 @@ from typing import Any
 import duckdb
 
 from assets.events import read_event_catalog
-from assets.news.feeds import read_feeds
-from assets.news.tagging import load_aliases
+from assets.news.scope import aliases_for_universe, feeds_for_universe, is_bundled
 from assets.universe import read_universe
 from warehouse.reference import replace_reference_tables
+
+log = logging.getLogger(__name__)
 
 
 class ReferenceFileError(ValueError):
@@ -64,11 +66,14 @@ def _fail(table: str, path: Path, exc: Exception) -> ReferenceFileError:
     )
 
 
-def read_reference_rows(files: ReferenceFiles) -> dict[str, list[tuple[Any, ...]]]:
+def read_reference_rows(
+    files: ReferenceFiles, logger: logging.Logger = log
+) -> dict[str, list[tuple[Any, ...]]]:
     """Every file read and validated, as rows of its raw table (warehouse/schema.py).
 
     The feed list and alias table are checked against the universe, as the news ingest checks
-    them: a ticker nobody follows is a typo to fix, not a tag to keep.
+    them: in a file of the user's, a ticker nobody follows is a typo to fix, not a tag to keep
+    (the bundled files are cut to the universe instead: assets/news/scope.py).
     """
     rows: dict[str, list[tuple[Any, ...]]] = {}
     try:
@@ -83,6 +88,18 @@ def read_reference_rows(files: ReferenceFiles) -> dict[str, list[tuple[Any, ...]
         events = read_event_catalog(files.event_catalog)
     except (OSError, ValueError) as exc:
         raise _fail("event_catalog", files.event_catalog, exc) from exc
+    if is_bundled(files.event_catalog):
+        # The bundled catalog is written for the bundled universe: with a universe of the
+        # user's, an event about none of its tickers or groups has nobody to study.
+        in_scope = set(known) | {m.group_name for m in members}
+        outside = [e.event_id for e in events if not set(e.scope) & in_scope]
+        if outside:
+            logger.warning(
+                "%s: events about no ticker or group of your universe are left out (%s); it is "
+                "the bundled catalog, point ADRPULSE_EVENTS to a file of your own to choose.",
+                files.event_catalog, ", ".join(outside),
+            )
+            events = [e for e in events if e.event_id not in outside]
     rows["event_catalog"] = [
         (
             e.event_id,
@@ -97,14 +114,14 @@ def read_reference_rows(files: ReferenceFiles) -> dict[str, list[tuple[Any, ...]
         for e in events
     ]
     try:
-        feeds = read_feeds(files.news_feeds, known_tickers=known)
+        feeds = feeds_for_universe(files.news_feeds, known, logger)
     except (OSError, ValueError) as exc:
         raise _fail("news_feeds", files.news_feeds, exc) from exc
     rows["news_feeds"] = [
         (f.name, f.url, " ".join(f.tickers) or None, f.allow_private_network) for f in feeds
     ]
     try:
-        aliases = load_aliases(files.news_aliases, known_tickers=known)
+        aliases = aliases_for_universe(files.news_aliases, known, logger)
     except (OSError, ValueError) as exc:
         raise _fail("news_aliases", files.news_aliases, exc) from exc
     rows["news_aliases"] = [
@@ -121,7 +138,9 @@ def read_reference_rows(files: ReferenceFiles) -> dict[str, list[tuple[Any, ...]
     return rows
 
 
-def load_reference_files(con: duckdb.DuckDBPyConnection, files: ReferenceFiles) -> dict[str, int]:
+def load_reference_files(
+    con: duckdb.DuckDBPyConnection, files: ReferenceFiles, logger: logging.Logger = log
+) -> dict[str, int]:
     """Validate the four files and replace the raw reference tables with them (all or nothing);
     return the rows loaded per table."""
-    return replace_reference_tables(con, read_reference_rows(files))
+    return replace_reference_tables(con, read_reference_rows(files, logger))

@@ -159,11 +159,15 @@ def test_feeds_and_aliases_are_checked_against_the_users_universe(tmp_path: Path
     universe = _write(
         tmp_path / "universe.csv", "ticker,name,group_name,exchange,currency", "AAPL,Apple,x,,"
     )
+    # A feed list of the user's (here a copy of the shipped one) is checked strictly; the shipped
+    # file itself is cut to the universe instead (tests/test_reference_scope.py).
+    own_feeds = tmp_path / "my_feeds.csv"
+    own_feeds.write_text((SEEDS_DIR / "news_feeds.csv").read_text())
     with pytest.raises(ReferenceFileError) as raised:
-        read_reference_rows(default_reference_files(universe=universe))
+        read_reference_rows(default_reference_files(universe=universe, news_feeds=own_feeds))
     message = str(raised.value)
     # the first feed of the shipped list is about BABA, which this universe does not follow
-    assert "news_feeds.csv:2: ticker BABA is not in the universe" in message
+    assert "my_feeds.csv:2: ticker BABA is not in the universe" in message
     assert "ADRPULSE_FEEDS" in message
 
 

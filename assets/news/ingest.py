@@ -9,14 +9,16 @@ manifest that cannot be read) raises ArchiveReplayError naming it: an archive fa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from assets.news.feeds import Feed, read_feeds
+from assets.news.feeds import Feed
 from assets.news.parse import parse_archived_fetch
-from assets.news.tagging import load_aliases, tag_item
+from assets.news.scope import aliases_for_universe, feeds_for_universe
+from assets.news.tagging import tag_item
 from assets.universe import universe_tickers
 from warehouse.archive import (
     ArchiveFileError,
@@ -39,6 +41,8 @@ from warehouse.schema import (
     create_staging_tables,
     drop_staging_tables,
 )
+
+log = logging.getLogger(__name__)
 
 # fetch(url, etag, last_modified, *, feed_name, allow_private_network) -> FeedResponse
 # (assets/news/http.py); FeedClientResource.fetch in a run.
@@ -65,13 +69,16 @@ class NewsConfig:
         return {f.name: list(f.tickers) for f in self.feeds}
 
 
-def read_news_config(universe_path: Path, aliases_path: Path, feeds_path: Path) -> NewsConfig:
+def read_news_config(
+    universe_path: Path, aliases_path: Path, feeds_path: Path, logger: logging.Logger = log
+) -> NewsConfig:
     """The aliases and feeds, checked against the universe, so a typo in a ticker fails loudly
-    instead of tagging news with a ticker nobody follows."""
+    instead of tagging news with a ticker nobody follows (the bundled files are cut to the
+    universe instead: assets/news/scope.py)."""
     try:
         known = universe_tickers(universe_path)
-        aliases = load_aliases(aliases_path, known_tickers=known)
-        feeds = read_feeds(feeds_path, known_tickers=known)
+        aliases = aliases_for_universe(aliases_path, known, logger)
+        feeds = feeds_for_universe(feeds_path, known, logger)
     except (OSError, ValueError) as exc:
         raise NewsConfigError(f"{exc}; fix the file and run again") from exc
     return NewsConfig(aliases, feeds)
