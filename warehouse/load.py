@@ -12,10 +12,10 @@ replaces the raw tables with them in one transaction, only once every file loade
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 import pandas as pd
@@ -23,11 +23,18 @@ import pandas as pd
 from warehouse.archive import (
     PRICE_COLUMNS,
     ArchiveFileError,
+    ArchiveReplayError,
     NewsFetchManifest,
     PriceFetchManifest,
+    ReplayPlan,
     check_price_data,
 )
-from warehouse.schema import RAW_SCHEMA, REBUILD_SCHEMA, drop_staging_tables
+from warehouse.schema import (
+    RAW_SCHEMA,
+    REBUILD_SCHEMA,
+    create_staging_tables,
+    drop_staging_tables,
+)
 
 __all__ = [
     "ArchiveFileError",
@@ -219,6 +226,58 @@ def swap_in_rebuilt(
         con.execute("rollback")
         raise
     drop_staging_tables(con, tables)
+
+
+Loaded = TypeVar("Loaded")
+
+
+class ProgressLog(Protocol):
+    def info(self, msg: str) -> Any: ...
+
+    def warning(self, msg: str) -> Any: ...
+
+
+def rebuild_from_plan(
+    con: duckdb.DuckDBPyConnection,
+    plan: ReplayPlan,
+    tables: Sequence[str],
+    load_into_staging: Callable[[Any], Loaded],
+    describe: Callable[[Loaded], str],
+    log: ProgressLog,
+    *,
+    skip_bad: bool,
+    what: str,
+    clear: Sequence[str] = (),
+) -> tuple[list[Loaded], list[ArchiveFileError]]:
+    """Rebuild raw `tables` from every fetch of `plan`, all or nothing: each fetch is loaded into
+    the staging schema by `load_into_staging(manifest)` (a line of progress per fetch, "[i/n]"),
+    and the staging copies replace the raw tables in one transaction (swap_in_rebuilt, which also
+    empties `clear`). A fetch the archive cannot give back (ArchiveFileError) is named as BAD;
+    unless `skip_bad`, any such fetch raises ArchiveReplayError and the raw `what` tables are
+    left as they were. Returns what each load returned, and the bad fetches skipped. Prices, news
+    and the analyst and valuation snapshots all rebuild through this one loop."""
+    create_staging_tables(con, tables)
+    loaded: list[Loaded] = []
+    bad: list[ArchiveFileError] = []
+    items = plan.in_order()
+    try:
+        for i, item in enumerate(items, start=1):
+            try:
+                if isinstance(item, ArchiveFileError):
+                    raise item
+                result = load_into_staging(item)
+            except ArchiveFileError as exc:
+                bad.append(exc)
+                log.warning(f"[{i}/{len(items)}] BAD {exc}")
+                continue
+            loaded.append(result)
+            log.info(f"[{i}/{len(items)}] {describe(result)}")
+        if bad and not skip_bad:
+            raise ArchiveReplayError(bad, f"the raw {what} tables were left as they were")
+        swap_in_rebuilt(con, tables, clear=clear)
+    finally:
+        drop_staging_tables(con, tables)
+    return loaded, bad
 
 
 # --- news -----------------------------------------------------------------------------------

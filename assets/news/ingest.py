@@ -32,14 +32,12 @@ from warehouse.load import (
     latest_feed_validators,
     load_news_fetch,
     loaded_news_fetch_ids,
-    swap_in_rebuilt,
+    rebuild_from_plan,
 )
 from warehouse.schema import (
     NEWS_TABLES,
     RAW_SCHEMA,
     REBUILD_SCHEMA,
-    create_staging_tables,
-    drop_staging_tables,
 )
 
 log = logging.getLogger(__name__)
@@ -267,28 +265,12 @@ def _ingest(
 def _rebuild_news(
     con: Any, archive: Path, config: NewsConfig, plan: ReplayPlan, log: Logger, skip_bad: bool
 ) -> NewsReplay:
-    create_staging_tables(con, NEWS_TABLES)
     outcome = NewsReplay(retracted=plan.retracted)
-    bad: list[ArchiveFileError] = []
-    items = plan.in_order()
-    try:
-        for i, item in enumerate(items, start=1):
-            try:
-                if isinstance(item, ArchiveFileError):
-                    raise item
-                feed = _ingest(con, archive, config, item, REBUILD_SCHEMA)
-            except ArchiveFileError as exc:
-                bad.append(exc)
-                log.warning(f"[{i}/{len(items)}] BAD {exc}")
-                continue
-            outcome.outcomes.append(feed)
-            log.info(f"[{i}/{len(items)}] {describe(feed)}")
-        if bad and not skip_bad:
-            raise ArchiveReplayError(bad, "the raw news tables were left as they were")
-        swap_in_rebuilt(con, NEWS_TABLES)
-    finally:
-        drop_staging_tables(con, NEWS_TABLES)
-    outcome.skipped = bad
+    outcome.outcomes, outcome.skipped = rebuild_from_plan(
+        con, plan, NEWS_TABLES,
+        lambda item: _ingest(con, archive, config, item, REBUILD_SCHEMA),
+        describe, log, skip_bad=skip_bad, what="news",
+    )
     return outcome
 
 

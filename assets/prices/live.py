@@ -46,12 +46,10 @@ from warehouse.archive import (
     plan_replay,
     write_price_fetch,
 )
-from warehouse.load import load_price_fetch, loaded_price_fetch_ids, swap_in_rebuilt
+from warehouse.load import load_price_fetch, loaded_price_fetch_ids, rebuild_from_plan
 from warehouse.schema import (
     PRICE_TABLES,
     REBUILD_SCHEMA,
-    create_staging_tables,
-    drop_staging_tables,
 )
 
 
@@ -393,27 +391,14 @@ def _load_pending_prices(
 def _rebuild_prices(
     con: duckdb.DuckDBPyConnection, archive: Path, plan: ReplayPlan, log: Logger, skip_bad: bool
 ) -> PriceReplay:
-    create_staging_tables(con, PRICE_TABLES)
     outcome = PriceReplay(retracted=plan.retracted)
-    bad: list[ArchiveFileError] = []
-    items = plan.in_order()
-    try:
-        for i, item in enumerate(items, start=1):
-            try:
-                if isinstance(item, ArchiveFileError):
-                    raise item
-                stats = load_price_fetch(con, archive, item, schema=REBUILD_SCHEMA)
-            except ArchiveFileError as exc:
-                bad.append(exc)
-                log.warning(f"[{i}/{len(items)}] BAD {exc}")
-                continue
-            outcome.loaded.append(item)
-            log.info(f"[{i}/{len(items)}] {item.fetch_id}: {stats.rows} rows")
-        if bad and not skip_bad:
-            raise ArchiveReplayError(bad, "the raw price tables were left as they were")
+    loaded, outcome.skipped = rebuild_from_plan(
+        con, plan, PRICE_TABLES,
+        lambda item: (item, load_price_fetch(con, archive, item, schema=REBUILD_SCHEMA)),
+        lambda done: f"{done[0].fetch_id}: {done[1].rows} rows", log,
+        skip_bad=skip_bad, what="price",
         # The check watermark goes too: the replayed bars have not been checked yet.
-        swap_in_rebuilt(con, PRICE_TABLES, clear=("price_checks_passed",))
-    finally:
-        drop_staging_tables(con, PRICE_TABLES)
-    outcome.skipped = bad
+        clear=("price_checks_passed",),
+    )
+    outcome.loaded = [item for item, _ in loaded]
     return outcome
