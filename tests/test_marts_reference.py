@@ -219,6 +219,33 @@ def _p_sign(k: int, n: int) -> float:
 
 
 
+def _grank(pairs: list[tuple[pd.Series, float]]) -> tuple[float, float]:
+    """(T, t) of the generalized rank test of Kolari and Pynnonen (2011), from its definitions.
+
+    `pairs`: per included pair, its standardised estimation-window abnormal returns AR / s by
+    relative day (NaN where missing) and its SCAR over the window. The SCARs are re-standardised
+    by their cross-sectional sd and each joins its pair's SARs as one more observation; ranks
+    within the pair are scaled to rank / (T_i + 1) - 1/2 (scipy's average ranks for ties)."""
+    n = len(pairs)
+    scars = np.array([scar for _, scar in pairs], dtype=float)
+    if n < 2 or not scars.std(ddof=1) > 0:
+        return math.nan, math.nan
+    scar_sd = scars.std(ddof=1)
+    columns = []
+    for sar, scar in pairs:
+        gsar = pd.concat([sar.dropna(), pd.Series([scar / scar_sd], index=["event"])])
+        columns.append(pd.Series(stats.rankdata(gsar.to_numpy()) / (len(gsar) + 1) - 0.5,
+                                 index=gsar.index))
+    u = pd.concat(columns, axis=1)  # time points x pairs
+    u_t, n_t = u.mean(axis=1), u.count(axis=1)
+    time_points = len(u)
+    s_u = math.sqrt(float(((n_t / n) * u_t**2).sum()) / time_points)
+    if not s_u > 0:
+        return time_points, math.nan
+    z = float(u_t["event"]) / s_u
+    return time_points, z * math.sqrt((time_points - 2) / (time_points - 1 - z**2))
+
+
 def _dates(days: list[date]) -> str:
     return ", ".join(d.isoformat() for d in days)
 
@@ -306,7 +333,7 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         reason = f"{int(w['ar_mm'].notna().sum())} of {length} abnormal returns"
         return reason + (": " + "; ".join(parts) if parts else "")
 
-    daily_rows, car_rows, residuals, ranks = [], [], {}, {}
+    daily_rows, car_rows, residuals, ranks, residual_sds = [], [], {}, {}, {}
     for ev in events.itertuples():
         _, est_days = days_at(ev.day0, range(est_start, est_end + 1))
         est_ks, _ = days_at(ev.day0, range(est_start, est_end + 1))
@@ -318,6 +345,7 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
             residuals[(ev.event_id, ev.ticker)] = pd.Series(
                 r_est - (alpha + beta * rm_est), index=est_ks
             )
+            residual_sds[(ev.event_id, ev.ticker)] = s
         ks, days = days_at(ev.day0, range(ev_start, ev_end + 1))
         r, rm = series(ev.ticker, days), series(benchmark, days)
         ar_ma = r - rm
@@ -466,6 +494,10 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
             )
         else:
             corrado = math.nan
+        grank_points, grank_t = _grank(
+            [(residuals[(event_id, row.ticker)] / residual_sds[(event_id, row.ticker)], row.scar)
+             for row in inc.itertuples()]
+        )
         # Wilcoxon signed-rank of the CARs (scipy), W+ from scipy's average ranks
         nonzero = inc["car"][inc["car"] != 0].to_numpy()
         w_plus = (
@@ -508,6 +540,9 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                 "p_wilcoxon": p_wilcoxon,
                 "corrado_rank_z": corrado,
                 "p_corrado_rank": _p_normal(corrado),
+                "grank_time_points": grank_points,
+                "grank_t": grank_t,
+                "p_grank": _p_t(grank_t, grank_points - 2),
             }
         )
     return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals)
@@ -787,7 +822,7 @@ def test_event_study_summary_matches_reference(warehouse: Warehouse, study: Even
                "sign_test_z", "p_sign_test", "patell_z", "p_patell", "adjusted_patell_z",
                "p_adjusted_patell", "expected_positive_share", "generalized_sign_z",
                "p_generalized_sign", "wilcoxon_pairs", "wilcoxon_w_plus", "p_wilcoxon",
-               "corrado_rank_z", "p_corrado_rank"]
+               "corrado_rank_z", "p_corrado_rank", "grank_time_points", "grank_t", "p_grank"]
     assert_frames_match(
         warehouse.summary, study.summary, ["event_id", "summary_group", "window_label"], columns,
         "fct_event_study_summary",
@@ -795,6 +830,7 @@ def test_event_study_summary_matches_reference(warehouse: Warehouse, study: Even
     flags = warehouse.summary.merge(study.summary, on=["event_id", "summary_group", "window_label"])
     assert (flags["is_small_sample_x"] == flags["is_small_sample_y"]).all()
     assert warehouse.summary["t_kolari_pynnonen"].notna().any()
+    assert warehouse.summary["grank_t"].notna().any()
 
 
 def test_event_study_daily_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
@@ -950,6 +986,21 @@ def test_reference_car_standard_error_is_the_textbook_closed_form() -> None:
     got = _car_standard_error(s, length, m, window, mean, sxx)
     assert abs(got - closed) <= 1e-12 * closed
     assert got / (s * math.sqrt(length)) >= math.sqrt(1 + length / m)  # 17% at M = 30, L = 11
+
+
+def test_reference_grank_is_the_hand_computed_example() -> None:
+    """The reference GRANK on the example the dbt unit test of int_event_grank computes by hand:
+    two pairs, SCAR 1 and 3, three estimation SARs each; t = sqrt(4/7) on T = 4 points."""
+    a = pd.Series([-1.0, 0.75, 2.0], index=[-13, -12, -11])
+    b = pd.Series([0.0, 1.0, -2.0], index=[-13, -12, -11])
+    points, t = _grank([(a, 1.0), (b, 3.0)])
+    assert points == 4
+    assert t == pytest.approx(math.sqrt(4 / 7), rel=1e-12)
+    assert _p_t(t, points - 2) == pytest.approx(1 - math.sqrt(2) / 3, rel=1e-12)
+    # a missing SAR drops that point for the pair only; a single pair cannot be tested
+    points, _ = _grank([(a, 1.0), (pd.Series([0.0, np.nan, -2.0], index=[-13, -12, -11]), 3.0)])
+    assert points == 4
+    assert math.isnan(_grank([(a, 1.0)])[1])
 
 
 def test_reference_p_values_are_scipy() -> None:
