@@ -136,12 +136,18 @@ class AdrPulseDbtCliResource(DbtCliResource):
     warehouse_path: str
     duckdb_memory_limit: str
     alert_sar_threshold: float
+    estimation_exclude_other_events: bool
+    estimation_exclusion_start: int
+    estimation_exclusion_end: int
     target_root: str
 
     def dbt_vars(self) -> dict[str, Any]:
         return {
             "adrpulse_warehouse": self.warehouse_path,
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
+            "estimation_exclude_other_events": self.estimation_exclude_other_events,
+            "estimation_exclusion_start": self.estimation_exclusion_start,
+            "estimation_exclusion_end": self.estimation_exclusion_end,
             "alert_sar_threshold": self.alert_sar_threshold,
         }
 

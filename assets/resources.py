@@ -178,6 +178,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             warehouse_path=str(settings.warehouse_path),
             duckdb_memory_limit=settings.duckdb_memory_limit,
             alert_sar_threshold=settings.alert_sar_threshold,
+            estimation_exclude_other_events=settings.estimation_exclude_other_events,
+            estimation_exclusion_start=settings.estimation_exclusion_start,
+            estimation_exclusion_end=settings.estimation_exclusion_end,
             target_root=str(settings.dbt_target_dir),
         ),
         "alert_webhook": AlertWebhookResource(

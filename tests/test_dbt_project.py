@@ -110,6 +110,7 @@ def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
     manifest, _ = docs_artifacts
     covered = {u["model"] for u in manifest.get("unit_tests", {}).values()}
     for model in ("int_events", "int_event_window_returns", "int_event_car",
+                  "int_event_grank", "int_estimation_windows", "int_estimation_stats",
                   "fct_event_study_summary", "fct_event_study_daily",
                   "fct_sector_relative_performance",
                   "int_news_session_sentiment", "int_news_sentiment_returns",

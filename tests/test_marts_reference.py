@@ -24,12 +24,17 @@ import yaml
 from scipy import stats
 
 from assets.calendar import sessions_between, us_day_zero
+from assets.settings import Settings
 from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE, SEEDS_DIR, build_sample_warehouse
 
 TOLERANCE = 1e-9
 
-# The defaults of the dbt vars, read from dbt_project.yml so the reference follows the project.
-VARS: dict = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+# The defaults of the dbt vars, read from dbt_project.yml so the reference follows the project,
+# and the vars the settings pass (their defaults: the estimation-window exclusion).
+VARS: dict = {
+    **yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"],
+    **Settings.from_env({}).dbt_vars(),
+}
 
 
 @dataclass
@@ -250,7 +255,12 @@ def _dates(days: list[date]) -> str:
     return ", ".join(d.isoformat() for d in days)
 
 
-def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) -> EventStudy:
+def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str,
+                          exclude_other_events: bool | None = None) -> EventStudy:
+    """The event-study marts from the bars. `exclude_other_events`: leave sessions near the
+    ticker's other catalogued events out of the estimation window (default: the setting's)."""
+    if exclude_other_events is None:
+        exclude_other_events = VARS["estimation_exclude_other_events"]
     all_sessions = sessions_between(date(2000, 1, 3), date(2027, 12, 31))
     global_position = {d: i for i, d in enumerate(all_sessions)}
     est_start, est_end = VARS["estimation_window_start"], VARS["estimation_window_end"]
@@ -280,7 +290,19 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
 
     est_length = est_end - est_start + 1
 
-    def pair_reason(ticker: str, est_days: list[date], m: int, beta: float, s: float) -> str | None:
+    def near_other_events(event_id: str, ticker: str) -> set[date]:
+        """Sessions within the exclusion window of the ticker's other catalogued events."""
+        others = catalog_days[
+            (catalog_days["ticker"] == ticker) & (catalog_days["event_id"] != event_id)
+        ]
+        return {
+            all_sessions[global_position[day0] + k]
+            for day0 in others["day0"]
+            for k in range(VARS["estimation_exclusion_start"], VARS["estimation_exclusion_end"] + 1)
+        }
+
+    def pair_reason(ticker: str, est_days: list[date], m: int, beta: float, s: float,
+                    excluded: int) -> str | None:
         """Why the pair's market model is not used, the first that applies (None: it is)."""
         if ticker == benchmark:
             return "ticker is the benchmark"
@@ -296,7 +318,9 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
             return (f"no prices for the benchmark {benchmark} in the estimation window "
                     f"({bar_span(benchmark)})")
         if m < VARS["min_estimation_obs"]:
-            return f"{m} of {est_length} estimation returns, minimum {VARS['min_estimation_obs']}"
+            note = f" ({excluded} sessions near other events excluded)" if excluded else ""
+            return (f"{m} of {est_length} estimation returns{note}, "
+                    f"minimum {VARS['min_estimation_obs']}")
         if not np.isfinite(beta):
             return "market model could not be fitted (constant benchmark return)"
         if not np.isfinite(s) or s == 0:
@@ -338,8 +362,14 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         _, est_days = days_at(ev.day0, range(est_start, est_end + 1))
         est_ks, _ = days_at(ev.day0, range(est_start, est_end + 1))
         r_est, rm_est = series(ev.ticker, est_days), series(benchmark, est_days)
+        # sessions near the ticker's other catalogued events leave the estimation window
+        near = near_other_events(ev.event_id, ev.ticker)
+        excluded = np.array([d in near for d in est_days], dtype=bool)
+        if not exclude_other_events:
+            excluded[:] = False
+        r_est = np.where(excluded, np.nan, r_est)
         m, alpha, beta, s, rm_mean, sxx = _market_model_fit(r_est, rm_est)
-        reason = pair_reason(ev.ticker, est_days, m, beta, s)
+        reason = pair_reason(ev.ticker, est_days, m, beta, s, int(excluded.sum()))
         included = reason is None
         if included:
             residuals[(ev.event_id, ev.ticker)] = pd.Series(
@@ -972,6 +1002,28 @@ def test_kolari_pynnonen_restores_the_nominal_rate_that_bmp_misses(
     kp_rate = float((groups["p_kolari_pynnonen"] < 0.05).mean())
     assert kp_rate <= 0.15, kp_rate
     assert bmp_rate > kp_rate + 0.05, (bmp_rate, kp_rate)
+
+
+def test_switching_the_estimation_exclusion_off_fits_on_every_session(
+    warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """ADRPULSE_ESTIMATION_EXCLUDE_EVENTS=off (the var it sets): the marts match the reference
+    fitted on every estimation session, and differ from the default build, which leaves the
+    sessions near other catalogued events out."""
+    path = build_sample_warehouse(
+        tmp_path_factory.mktemp("estimation_exclusion_off"),
+        dbt_args=["--vars", "{estimation_exclude_other_events: false}"],
+    )
+    built = read_warehouse(path)
+    built_study = reference_event_study(
+        reference_prices(built.bars), reference_events(built.news_items, built.news_tags),
+        VARS["benchmark_ticker"], exclude_other_events=False,
+    )
+    test_event_car_matches_reference(built, built_study)
+    test_event_study_summary_matches_reference(built, built_study)
+    keys = ["event_id", "ticker", "window_label"]
+    both = built.event_car.merge(warehouse.event_car, on=keys).dropna(subset=["scar_x", "scar_y"])
+    assert (both["scar_x"] - both["scar_y"]).abs().max() > 1e-6
 
 
 def test_reference_car_standard_error_is_the_textbook_closed_form() -> None:

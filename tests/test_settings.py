@@ -24,6 +24,7 @@ SAMPLE_VALUES = {
     "path": "/tmp/adrpulse-settings-test/x",
     "int": "17",
     "float": "2.5",
+    "bool": "off",
     "postgres_url": "postgresql+psycopg2://u@127.0.0.1:5432/d",
 }
 
@@ -55,6 +56,14 @@ def test_a_bad_value_names_the_variable() -> None:
         Settings.from_env({"ADRPULSE_PRICE_CHUNK_SIZE": "many"})
 
 
+def test_a_switch_reads_on_and_off_and_names_a_bad_value() -> None:
+    assert Settings.from_env({"ADRPULSE_ESTIMATION_EXCLUDE_EVENTS": "OFF"}) \
+        .estimation_exclude_other_events is False
+    assert Settings.from_env({}).estimation_exclude_other_events is True
+    with pytest.raises(SettingError, match="ADRPULSE_ESTIMATION_EXCLUDE_EVENTS='maybe' is not on"):
+        Settings.from_env({"ADRPULSE_ESTIMATION_EXCLUDE_EVENTS": "maybe"})
+
+
 def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
     env = {
         "ADRPULSE_HOME": str(tmp_path),
@@ -77,6 +86,9 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
     assert resources["dbt"].dbt_vars() == {
         "adrpulse_warehouse": str(tmp_path / "warehouse.duckdb"),
         "adrpulse_duckdb_memory_limit": "1GB",
+        "estimation_exclude_other_events": True,
+        "estimation_exclusion_start": -5,
+        "estimation_exclusion_end": 5,
         "alert_sar_threshold": 3.5,
     }
     assert resources["alert_webhook"].url == "http://127.0.0.1:9/hook"

@@ -36,9 +36,10 @@ with cars as (
     select * from {{ ref('int_event_car') }}
 ),
 
+-- The estimation days the market model was fitted on (int_estimation_windows).
 windows as (
-    select * from {{ ref('int_event_windows') }}
-    where window_part = 'estimation'
+    select * from {{ ref('int_estimation_windows') }}
+    where not is_excluded
 ),
 
 all_stats as (
