@@ -139,6 +139,8 @@ class AdrPulseDbtCliResource(DbtCliResource):
     estimation_exclude_other_events: bool
     estimation_exclusion_start: int
     estimation_exclusion_end: int
+    market_model_beta: str
+    dimson_lags: int
     target_root: str
 
     def dbt_vars(self) -> dict[str, Any]:
@@ -148,6 +150,8 @@ class AdrPulseDbtCliResource(DbtCliResource):
             "estimation_exclude_other_events": self.estimation_exclude_other_events,
             "estimation_exclusion_start": self.estimation_exclusion_start,
             "estimation_exclusion_end": self.estimation_exclusion_end,
+            "market_model_beta": self.market_model_beta,
+            "dimson_lags": self.dimson_lags,
             "alert_sar_threshold": self.alert_sar_threshold,
         }
 

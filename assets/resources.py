@@ -181,6 +181,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             estimation_exclude_other_events=settings.estimation_exclude_other_events,
             estimation_exclusion_start=settings.estimation_exclusion_start,
             estimation_exclusion_end=settings.estimation_exclusion_end,
+            market_model_beta=settings.market_model_beta,
+            dimson_lags=settings.dimson_lags,
             target_root=str(settings.dbt_target_dir),
         ),
         "alert_webhook": AlertWebhookResource(

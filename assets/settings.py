@@ -45,6 +45,7 @@ class Setting:
     kind: str  # path | int | float | bool | text | postgres_url (a secret: never printed in full)
     doc: str
     group: str
+    choices: tuple[str, ...] = ()  # a text setting limited to these values
 
 
     def parse(self, text: str) -> Any:
@@ -69,6 +70,12 @@ class Setting:
                 return float(text)
             except ValueError as exc:
                 raise SettingError(f"{self.env}={text!r} is not a number") from exc
+        if self.choices and text.strip().lower() not in self.choices:
+            raise SettingError(
+                f"{self.env}={text!r} is not one of {', '.join(self.choices)}"
+            )
+        if self.choices:
+            return text.strip().lower()
         if self.kind == "postgres_url" and text and not text.startswith(POSTGRES_SCHEME):
             # SQLAlchemy 2.1 reads a bare postgresql:// as the psycopg 3 driver, which Dagster's
             # PostgreSQL storage does not support: the driver is named, not guessed.
@@ -164,6 +171,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("estimation_exclusion_end", "ADRPULSE_ESTIMATION_EXCLUSION_END", "5", "int",
             "Last session, relative to the other event's day 0, that is left out.",
             "event study"),
+    Setting("market_model_beta", "ADRPULSE_MARKET_MODEL_BETA", "ols", "text",
+            "The market model's beta: ols, scholes_williams (Scholes-Williams 1977, for thinly "
+            "or non-synchronously traded stocks) or dimson (Dimson 1979).", "event study",
+            choices=("ols", "scholes_williams", "dimson")),
+    Setting("dimson_lags", "ADRPULSE_DIMSON_LAGS", "1", "int",
+            "Lags and leads of the benchmark return in the Dimson beta (each side).",
+            "event study"),
     # --- alerts (docs/alerts.md)
     Setting("alert_sar_threshold", "ADRPULSE_ALERT_SAR_THRESHOLD", "2.58", "float",
             "An abnormal move on the latest session alerts when its absolute standardised "
@@ -206,6 +220,8 @@ class Settings:
     estimation_exclude_other_events: bool
     estimation_exclusion_start: int
     estimation_exclusion_end: int
+    market_model_beta: str
+    dimson_lags: int
     alert_sar_threshold: float
     alert_webhook_url: str
     alert_webhook_timeout_seconds: float
@@ -271,6 +287,8 @@ class Settings:
             "estimation_exclude_other_events": self.estimation_exclude_other_events,
             "estimation_exclusion_start": self.estimation_exclusion_start,
             "estimation_exclusion_end": self.estimation_exclusion_end,
+            "market_model_beta": self.market_model_beta,
+            "dimson_lags": self.dimson_lags,
             "alert_sar_threshold": self.alert_sar_threshold,
         }
 

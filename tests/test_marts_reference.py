@@ -49,6 +49,7 @@ class Warehouse:
     daily: pd.DataFrame
     sector: pd.DataFrame
     performance: pd.DataFrame
+    betas: pd.DataFrame
 
 
 def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
@@ -71,6 +72,7 @@ def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
             daily=table("select * from marts.fct_event_study_daily"),
             sector=table("select * from marts.fct_sector_relative_performance"),
             performance=table("select * from marts.fct_ticker_performance"),
+            betas=table("select * from intermediate.int_estimation_betas"),
         )
     finally:
         con.close()
@@ -168,6 +170,7 @@ class EventStudy:
     cars: pd.DataFrame  # event x ticker x window
     summary: pd.DataFrame  # event x group x window
     residuals: dict  # (event, ticker) -> Series of estimation residuals by relative day
+    betas: pd.DataFrame | None = None  # event x ticker: OLS, Scholes-Williams and Dimson betas
 
 
 def _market_model(r: np.ndarray, rm: np.ndarray) -> tuple[int, float, float, float]:
@@ -191,6 +194,39 @@ def _market_model_fit(
     ssr = float(((y - alpha - beta * x) ** 2).sum())
     s = math.sqrt(ssr / (m - 2)) if m > 2 else math.nan
     return m, alpha, beta, s, float(x.mean()), sxx
+
+
+def _thin_trading_betas(r: np.ndarray, offsets: dict[int, np.ndarray],
+                        lags: int) -> dict[str, float]:
+    """Scholes-Williams (1977) and Dimson (1979) betas and their intercepts, from numpy.
+
+    `offsets[k]`: the benchmark's return k sessions from each estimation session. Scholes-Williams
+    over the sessions where r_t and r_m at -1, 0, +1 exist: (b_-1 + b_0 + b_+1) / (1 + 2 rho),
+    each b_k a simple OLS slope (np.polyfit), rho = np.corrcoef of r_m,t and r_m,t-1. Dimson: the
+    multiple regression of r_t on a constant and r_m,t-K .. r_m,t+K by np.linalg.lstsq, beta the
+    sum of the slopes. Intercepts: mean r - beta * mean r_m over each sample."""
+    out = {"beta_scholes_williams": math.nan, "alpha_scholes_williams": math.nan,
+           "beta_dimson": math.nan, "alpha_dimson": math.nan,
+           "benchmark_autocorrelation": math.nan}
+    sw = np.isfinite(r) & np.isfinite(offsets[-1]) & np.isfinite(offsets[0]) \
+        & np.isfinite(offsets[1])
+    out["scholes_williams_obs"] = int(sw.sum())
+    if sw.sum() >= 3:
+        slopes = [np.polyfit(offsets[k][sw], r[sw], 1)[0] for k in (-1, 0, 1)]
+        rho = float(np.corrcoef(offsets[0][sw], offsets[-1][sw])[0, 1])
+        beta = float(sum(slopes)) / (1 + 2 * rho)
+        out.update(beta_scholes_williams=beta, benchmark_autocorrelation=rho,
+                   alpha_scholes_williams=float(r[sw].mean() - beta * offsets[0][sw].mean()))
+    ks = range(-lags, lags + 1)
+    dm = np.isfinite(r) & np.all([np.isfinite(offsets[k]) for k in ks], axis=0)
+    out["dimson_obs"] = int(dm.sum())
+    if dm.sum() > 2 * lags + 2:
+        design = np.column_stack([np.ones(int(dm.sum()))] + [offsets[k][dm] for k in ks])
+        coefficients = np.linalg.lstsq(design, r[dm], rcond=None)[0]
+        beta = float(coefficients[1:].sum())
+        out.update(beta_dimson=beta,
+                   alpha_dimson=float(r[dm].mean() - beta * offsets[0][dm].mean()))
+    return out
 
 
 def _car_standard_error(s: float, length: int, m: int, window_rm: np.ndarray, rm_mean: float,
@@ -256,11 +292,17 @@ def _dates(days: list[date]) -> str:
 
 
 def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str,
-                          exclude_other_events: bool | None = None) -> EventStudy:
+                          exclude_other_events: bool | None = None,
+                          beta_method: str | None = None,
+                          dimson_lags: int | None = None) -> EventStudy:
     """The event-study marts from the bars. `exclude_other_events`: leave sessions near the
-    ticker's other catalogued events out of the estimation window (default: the setting's)."""
+    ticker's other catalogued events out of the estimation window; `beta_method`: ols,
+    scholes_williams or dimson (with `dimson_lags`); defaults: the settings'."""
     if exclude_other_events is None:
         exclude_other_events = VARS["estimation_exclude_other_events"]
+    beta_method = beta_method or VARS["market_model_beta"]
+    dimson_lags = dimson_lags or VARS["dimson_lags"]
+    beta_rows = []
     all_sessions = sessions_between(date(2000, 1, 3), date(2027, 12, 31))
     global_position = {d: i for i, d in enumerate(all_sessions)}
     est_start, est_end = VARS["estimation_window_start"], VARS["estimation_window_end"]
@@ -369,6 +411,21 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str,
             excluded[:] = False
         r_est = np.where(excluded, np.nan, r_est)
         m, alpha, beta, s, rm_mean, sxx = _market_model_fit(r_est, rm_est)
+        # the benchmark's returns k sessions from each estimation session, for the thin-trading
+        # betas (whatever the ticker's window holds)
+        offsets = {
+            k: series(benchmark, [all_sessions[global_position[d] + k] for d in est_days])
+            for k in range(-max(dimson_lags, 1), max(dimson_lags, 1) + 1)
+        }
+        thin = _thin_trading_betas(r_est, offsets, dimson_lags)
+        beta_rows.append({"event_id": ev.event_id, "ticker": ev.ticker, "estimation_obs": m,
+                          "beta_ols": beta, "alpha_ols": alpha, **thin})
+        if beta_method != "ols" and np.isfinite(beta):
+            # the selected line, residuals around it over the same M sessions, M - 2 df
+            alpha, beta = thin[f"alpha_{beta_method}"], thin[f"beta_{beta_method}"]
+            ok = np.isfinite(r_est) & np.isfinite(rm_est)
+            ssr = float(((r_est[ok] - alpha - beta * rm_est[ok]) ** 2).sum())
+            s = math.sqrt(ssr / (m - 2)) if m > 2 else math.nan
         reason = pair_reason(ev.ticker, est_days, m, beta, s, int(excluded.sum()))
         included = reason is None
         if included:
@@ -575,7 +632,7 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str,
                 "p_grank": _p_t(grank_t, grank_points - 2),
             }
         )
-    return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals)
+    return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals, pd.DataFrame(beta_rows))
 
 
 def reference_daily_summary(daily: pd.DataFrame) -> pd.DataFrame:
@@ -863,6 +920,24 @@ def test_event_study_summary_matches_reference(warehouse: Warehouse, study: Even
     assert warehouse.summary["grank_t"].notna().any()
 
 
+BETA_COLUMNS = ["estimation_obs", "beta_ols", "alpha_ols", "scholes_williams_obs",
+                "benchmark_autocorrelation", "beta_scholes_williams", "alpha_scholes_williams",
+                "dimson_obs", "beta_dimson", "alpha_dimson"]
+
+
+def test_estimation_betas_match_numpy(warehouse: Warehouse, study: EventStudy) -> None:
+    """int_estimation_betas (OLS, Scholes-Williams, Dimson side by side) against numpy: every
+    pair with estimation rows, to 1e-9."""
+    reference = study.betas[
+        study.betas.set_index(["event_id", "ticker"]).index.isin(
+            warehouse.betas.set_index(["event_id", "ticker"]).index)
+    ]
+    assert_frames_match(warehouse.betas, reference, ["event_id", "ticker"], BETA_COLUMNS,
+                        "int_estimation_betas")
+    assert warehouse.betas["beta_dimson"].notna().sum() >= 10
+    assert (warehouse.betas["beta_method"] == VARS["market_model_beta"]).all()
+
+
 def test_event_study_daily_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
     reference = reference_daily_summary(study.daily)
     columns = [c for c in reference.columns
@@ -1024,6 +1099,37 @@ def test_switching_the_estimation_exclusion_off_fits_on_every_session(
     keys = ["event_id", "ticker", "window_label"]
     both = built.event_car.merge(warehouse.event_car, on=keys).dropna(subset=["scar_x", "scar_y"])
     assert (both["scar_x"] - both["scar_y"]).abs().max() > 1e-6
+
+
+def test_a_dimson_market_model_with_two_lags_matches_the_reference(
+    warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """ADRPULSE_MARKET_MODEL_BETA=dimson, ADRPULSE_DIMSON_LAGS=2 (the vars they set): the betas,
+    the CARs and every test statistic match the reference fitted with the Dimson line, and the
+    abnormal returns differ from the OLS build's."""
+    path = build_sample_warehouse(
+        tmp_path_factory.mktemp("dimson_two_lags"),
+        dbt_args=["--vars", "{market_model_beta: dimson, dimson_lags: 2}"],
+    )
+    built = read_warehouse(path)
+    built_study = reference_event_study(
+        reference_prices(built.bars), reference_events(built.news_items, built.news_tags),
+        VARS["benchmark_ticker"], beta_method="dimson", dimson_lags=2,
+    )
+    reference = built_study.betas[
+        built_study.betas.set_index(["event_id", "ticker"]).index.isin(
+            built.betas.set_index(["event_id", "ticker"]).index)
+    ]
+    assert_frames_match(built.betas, reference, ["event_id", "ticker"], BETA_COLUMNS,
+                        "int_estimation_betas")
+    assert (built.betas["beta_method"] == "dimson").all()
+    assert (built.betas["dimson_lags"] == 2).all()
+    test_event_window_returns_match_reference(built, built_study)
+    test_event_car_matches_reference(built, built_study)
+    test_event_study_summary_matches_reference(built, built_study)
+    keys = ["event_id", "ticker", "window_label"]
+    both = built.event_car.merge(warehouse.event_car, on=keys).dropna(subset=["car_x", "car_y"])
+    assert (both["car_x"] - both["car_y"]).abs().max() > 1e-6
 
 
 def test_reference_car_standard_error_is_the_textbook_closed_form() -> None:

@@ -38,6 +38,8 @@ def test_the_declaration_and_the_settings_fields_are_the_same_list() -> None:
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.env)
 def test_each_variable_overrides_its_default(setting) -> None:
     raw = SAMPLE_VALUES.get(setting.kind, "2030-01-02" if "START" in setting.env else "7GB")
+    if setting.choices:
+        raw = setting.choices[-1]
     default = getattr(Settings.from_env({}), setting.field)
     value = getattr(Settings.from_env({setting.env: raw}), setting.field)
     assert value != default
@@ -62,6 +64,13 @@ def test_a_switch_reads_on_and_off_and_names_a_bad_value() -> None:
     assert Settings.from_env({}).estimation_exclude_other_events is True
     with pytest.raises(SettingError, match="ADRPULSE_ESTIMATION_EXCLUDE_EVENTS='maybe' is not on"):
         Settings.from_env({"ADRPULSE_ESTIMATION_EXCLUDE_EVENTS": "maybe"})
+
+
+def test_a_setting_with_choices_names_them() -> None:
+    assert Settings.from_env({"ADRPULSE_MARKET_MODEL_BETA": "Dimson"}).market_model_beta == "dimson"
+    with pytest.raises(SettingError, match="ADRPULSE_MARKET_MODEL_BETA='garch' is not one of ols, "
+                                           "scholes_williams, dimson"):
+        Settings.from_env({"ADRPULSE_MARKET_MODEL_BETA": "garch"})
 
 
 def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
@@ -89,6 +98,8 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "estimation_exclude_other_events": True,
         "estimation_exclusion_start": -5,
         "estimation_exclusion_end": 5,
+        "market_model_beta": "ols",
+        "dimson_lags": 1,
         "alert_sar_threshold": 3.5,
     }
     assert resources["alert_webhook"].url == "http://127.0.0.1:9/hook"

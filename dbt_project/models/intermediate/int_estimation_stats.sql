@@ -1,4 +1,6 @@
--- One row per event-ticker pair: the market model fitted by OLS over the estimation window.
+-- One row per event-ticker pair: the market model fitted over the estimation window, by OLS or
+-- with the thin-trading beta var('market_model_beta') selects (beta_method; int_estimation_betas
+-- reports the three side by side).
 -- r_i = alpha + beta * r_m + e on the sessions where both returns exist and that are not
 -- excluded as near another catalogued event of the ticker (int_estimation_windows.is_excluded;
 -- estimation_sessions_excluded counts them); residual_sd is
@@ -17,6 +19,7 @@
 --     when K > 0
 --   'market model could not be fitted (constant benchmark return)', 'zero residual variance'
 {%- set window_length = var('estimation_window_end') - var('estimation_window_start') + 1 %}
+{%- set beta_method = market_model_beta_method() %}
 with events as (
     select event_id, ticker from {{ ref('int_events') }}
 ),
@@ -65,43 +68,18 @@ coverage as (
     group by event_id, ticker
 ),
 
-fits as (
-    select
-        event_id,
-        ticker,
-        regr_count(stock_return, benchmark_return)            as estimation_obs,
-        -- regr_slope over fewer than two points, or a constant benchmark, is NaN, not null.
-        case when regr_count(stock_return, benchmark_return) >= 2
-            then nullif(regr_intercept(stock_return, benchmark_return), 'NaN'::double)
-        end                                                   as alpha,
-        case when regr_count(stock_return, benchmark_return) >= 2
-            then nullif(regr_slope(stock_return, benchmark_return), 'NaN'::double)
-        end                                                   as beta,
-        -- mean and sum of squared deviations of r_m over the same M sessions: the prediction-error
-        -- term of the CAR variance (int_event_car)
-        regr_avgx(stock_return, benchmark_return)             as benchmark_estimation_mean,
-        regr_sxx(stock_return, benchmark_return)              as benchmark_estimation_sxx
-    from fit_rows
-    group by event_id, ticker
+-- The market model (macro market_model_fit, shared with the alerts): OLS, or the intercept and
+-- slope of the thin-trading beta var('market_model_beta') selects (int_estimation_betas), with
+-- the residuals taken around that line.
+{%- if beta_method != 'ols' %}
+selected_betas as (
+    select event_id, ticker, alpha_{{ beta_method }} as alpha, beta_{{ beta_method }} as beta
+    from {{ ref('int_estimation_betas') }}
 ),
+{%- endif %}
 
-residual_sums as (
-    select
-        fits.event_id,
-        fits.ticker,
-        sum(power(
-            fit_rows.stock_return
-            - (fits.alpha + fits.beta * fit_rows.benchmark_return), 2
-        ))                                                    as sum_squared_residuals
-    from fits
-    inner join fit_rows
-        on fit_rows.event_id = fits.event_id
-        and fit_rows.ticker = fits.ticker
-    where fit_rows.stock_return is not null
-        and fit_rows.benchmark_return is not null
-        and fits.beta is not null
-    group by fits.event_id, fits.ticker
-),
+fits as {{ market_model_fit('fit_rows', ['event_id', 'ticker'],
+                            coefficients=('selected_betas' if beta_method != 'ols' else none)) }},
 
 combined as (
     select
@@ -111,6 +89,7 @@ combined as (
         coalesce(tickers.has_prices, false)                   as has_prices,
         tickers.first_bar_date,
         tickers.last_bar_date,
+        '{{ beta_method }}'                                   as beta_method,
         benchmark.has_prices                                  as benchmark_has_prices,
         benchmark.first_bar_date                              as benchmark_first_bar_date,
         benchmark.last_bar_date                               as benchmark_last_bar_date,
@@ -126,17 +105,12 @@ combined as (
         fits.beta,
         fits.benchmark_estimation_mean,
         fits.benchmark_estimation_sxx,
-        residual_sums.sum_squared_residuals,
-        case when fits.estimation_obs > 2
-            then sqrt(residual_sums.sum_squared_residuals / (fits.estimation_obs - 2))
-        end                                                   as residual_sd
+        fits.sum_squared_residuals,
+        fits.residual_sd
     from events
     left join fits
         on fits.event_id = events.event_id
         and fits.ticker = events.ticker
-    left join residual_sums
-        on residual_sums.event_id = events.event_id
-        and residual_sums.ticker = events.ticker
     left join tickers
         on tickers.ticker = events.ticker
     left join coverage
@@ -156,6 +130,7 @@ final as (
         estimation_sessions,
         estimation_sessions_excluded,
         estimation_obs,
+        beta_method,
         alpha,
         beta,
         benchmark_estimation_mean,
