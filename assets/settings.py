@@ -91,6 +91,8 @@ class Setting:
         """The value as printed for a person: a secret's password is masked."""
         if self.kind == "postgres_url":
             return mask_password(str(value))
+        if self.kind == "bool":
+            return "on" if value else "off"
         return str(value)
 
 

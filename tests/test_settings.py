@@ -62,6 +62,8 @@ def test_a_switch_reads_on_and_off_and_names_a_bad_value() -> None:
     assert Settings.from_env({"ADRPULSE_ESTIMATION_EXCLUDE_EVENTS": "OFF"}) \
         .estimation_exclude_other_events is False
     assert Settings.from_env({}).estimation_exclude_other_events is True
+    switch = next(s for s in SETTINGS if s.env == "ADRPULSE_ESTIMATION_EXCLUDE_EVENTS")
+    assert (switch.shown(True), switch.shown(False)) == ("on", "off")
     with pytest.raises(SettingError, match="ADRPULSE_ESTIMATION_EXCLUDE_EVENTS='maybe' is not on"):
         Settings.from_env({"ADRPULSE_ESTIMATION_EXCLUDE_EVENTS": "maybe"})
 
