@@ -42,9 +42,11 @@ class Setting:
     field: str
     env: str
     default: str
-    kind: str  # path | int | float | text | postgres_url (a secret: never printed in full)
+    kind: str  # path | int | float | bool | text | postgres_url (a secret: never printed in full)
     doc: str
     group: str
+    choices: tuple[str, ...] = ()  # a text setting limited to these values
+
 
     def parse(self, text: str) -> Any:
         """The typed value of `text` (a variable's value, or the default with {home} filled)."""
@@ -55,11 +57,25 @@ class Setting:
                 return int(text)
             except ValueError as exc:
                 raise SettingError(f"{self.env}={text!r} is not a whole number") from exc
+        if self.kind == "bool":
+            lowered = text.strip().lower()
+            if lowered not in BOOL_WORDS:
+                raise SettingError(
+                    f"{self.env}={text!r} is not on or off (use one of "
+                    f"{', '.join(sorted(BOOL_WORDS))})"
+                )
+            return BOOL_WORDS[lowered]
         if self.kind == "float":
             try:
                 return float(text)
             except ValueError as exc:
                 raise SettingError(f"{self.env}={text!r} is not a number") from exc
+        if self.choices and text.strip().lower() not in self.choices:
+            raise SettingError(
+                f"{self.env}={text!r} is not one of {', '.join(self.choices)}"
+            )
+        if self.choices:
+            return text.strip().lower()
         if self.kind == "postgres_url" and text and not text.startswith(POSTGRES_SCHEME):
             # SQLAlchemy 2.1 reads a bare postgresql:// as the psycopg 3 driver, which Dagster's
             # PostgreSQL storage does not support: the driver is named, not guessed.
@@ -75,10 +91,14 @@ class Setting:
         """The value as printed for a person: a secret's password is masked."""
         if self.kind == "postgres_url":
             return mask_password(str(value))
+        if self.kind == "bool":
+            return "on" if value else "off"
         return str(value)
 
 
 POSTGRES_SCHEME = "postgresql+psycopg2://"
+BOOL_WORDS = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False,
+              "1": True, "0": False}
 
 
 def mask_password(url: str) -> str:
@@ -142,6 +162,24 @@ SETTINGS: tuple[Setting, ...] = (
     # --- dbt
     Setting("duckdb_memory_limit", "ADRPULSE_DUCKDB_MEMORY_LIMIT", "3GB", "text",
             "DuckDB memory cap of the dbt build (it spills to disk beyond it).", "dbt"),
+    # --- event study (docs/event_study.md)
+    Setting("estimation_exclude_other_events", "ADRPULSE_ESTIMATION_EXCLUDE_EVENTS", "on", "bool",
+            "Leave out of each event's estimation window the sessions near another catalogued "
+            "event of the same ticker (on/off): its reaction would otherwise inflate the "
+            "residual variance and tilt beta.", "event study"),
+    Setting("estimation_exclusion_start", "ADRPULSE_ESTIMATION_EXCLUSION_START", "-5", "int",
+            "First session, relative to the other event's day 0, that is left out.",
+            "event study"),
+    Setting("estimation_exclusion_end", "ADRPULSE_ESTIMATION_EXCLUSION_END", "5", "int",
+            "Last session, relative to the other event's day 0, that is left out.",
+            "event study"),
+    Setting("market_model_beta", "ADRPULSE_MARKET_MODEL_BETA", "ols", "text",
+            "The market model's beta: ols, scholes_williams (Scholes-Williams 1977, for thinly "
+            "or non-synchronously traded stocks) or dimson (Dimson 1979).", "event study",
+            choices=("ols", "scholes_williams", "dimson")),
+    Setting("dimson_lags", "ADRPULSE_DIMSON_LAGS", "1", "int",
+            "Lags and leads of the benchmark return in the Dimson beta (each side).",
+            "event study"),
     # --- alerts (docs/alerts.md)
     Setting("alert_sar_threshold", "ADRPULSE_ALERT_SAR_THRESHOLD", "2.58", "float",
             "An abnormal move on the latest session alerts when its absolute standardised "
@@ -181,6 +219,11 @@ class Settings:
     dagster_postgres_url: str = field(repr=False)  # may hold a password
     max_concurrent_runs: int
     duckdb_memory_limit: str
+    estimation_exclude_other_events: bool
+    estimation_exclusion_start: int
+    estimation_exclusion_end: int
+    market_model_beta: str
+    dimson_lags: int
     alert_sar_threshold: float
     alert_webhook_url: str
     alert_webhook_timeout_seconds: float
@@ -238,11 +281,16 @@ class Settings:
 
     def dbt_vars(self) -> dict[str, Any]:
         """The vars the dbt profile and models read (dbt_project/profiles.yml, fct_alerts):
-        passed with --vars, so the warehouse path, the memory cap and the alert threshold have no
-        second default in the dbt project."""
+        passed with --vars, so the warehouse path, the memory cap, the estimation-window
+        exclusion and the alert threshold have no second default in the dbt project."""
         return {
             "adrpulse_warehouse": str(self.warehouse_path),
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
+            "estimation_exclude_other_events": self.estimation_exclude_other_events,
+            "estimation_exclusion_start": self.estimation_exclusion_start,
+            "estimation_exclusion_end": self.estimation_exclusion_end,
+            "market_model_beta": self.market_model_beta,
+            "dimson_lags": self.dimson_lags,
             "alert_sar_threshold": self.alert_sar_threshold,
         }
 

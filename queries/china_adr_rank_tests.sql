@@ -1,11 +1,13 @@
 -- Which events moved the China ADRs significantly by the rank tests?
--- Per event (fct_event_study_summary, group china_adr, window [-1,+1]): the two rank tests, the
--- Wilcoxon signed-rank test of the pairs' CARs (W+ and its exact p-value up to 50 pairs) and the
+-- Per event (fct_event_study_summary, group china_adr, window [-1,+1]): the three rank tests, the
+-- Wilcoxon signed-rank test of the pairs' CARs (W+ and its exact p-value up to 50 pairs), the
 -- Corrado rank test of their abnormal returns ranked within each pair's estimation and event
--- windows, beside the exact binomial sign test and Cowan's generalized sign test.
--- significant_5pct: both rank tests at p < 0.05, and null for a group of fewer than 5 pairs
+-- windows, and the generalized rank test GRANK (Kolari-Pynnonen 2011: each pair's standardised
+-- CAR ranked among its standardised estimation-window abnormal returns), beside the exact
+-- binomial sign test and Cowan's generalized sign test.
+-- significant_5pct: all three rank tests at p < 0.05, and null for a group of fewer than 5 pairs
 -- (is_small_sample), where no test is read as significant. Significant events first, then by the
--- larger of the two p-values. (GRANK, Kolari-Pynnonen 2011, is not published yet.)
+-- largest of the three p-values.
 -- Another group or window:
 --   adrpulse sql --file china_adr_rank_tests --set summary_group=us_megacap --set window_label='[0,+1]'
 with params as (
@@ -33,8 +35,11 @@ select
     summary.p_wilcoxon,
     summary.corrado_rank_z,
     summary.p_corrado_rank,
+    summary.grank_t,
+    summary.p_grank,
     case when not summary.is_small_sample
         then summary.p_wilcoxon < 0.05 and summary.p_corrado_rank < 0.05
+            and summary.p_grank < 0.05
     end as significant_5pct,
     summary.pairs_positive,
     summary.p_sign_test,
@@ -47,4 +52,4 @@ inner join params
 left join day_zero on day_zero.event_id = summary.event_id
 where summary.pairs_included > 0
 order by coalesce(significant_5pct, false) desc,
-    greatest(summary.p_wilcoxon, summary.p_corrado_rank), summary.event_id
+    greatest(summary.p_wilcoxon, summary.p_corrado_rank, summary.p_grank), summary.event_id

@@ -1,6 +1,7 @@
 """The dbt macros that give small-sample p-values (dbt_project/macros/exact_p_values.sql),
 rendered with plain Jinja and run in DuckDB, against scipy.stats: Student t two-sided p-values
-over a grid of t and df 1..500, exact binomial p-values against binomtest, to a relative 1e-9."""
+over a grid of t and df 1..500 and fractional df up to 20000, exact binomial p-values against
+binomtest, to a relative 1e-9."""
 
 from __future__ import annotations
 
@@ -64,6 +65,17 @@ def test_student_t_p_value_matches_scipy_over_t_and_df_grid() -> None:
         _assert_close(p, min(want, 1.0), f"t={t}, df={df}")
 
 
+def test_student_t_p_value_matches_scipy_for_fractional_and_large_df() -> None:
+    # Welch's test has fractional df; large df reach the continued fraction's slowest region.
+    ts = [0.001, 0.1, 0.5, 1.0, 1.5, 1.96, 2.5, 3.3, 5.0, 8.0, 12.7, 20.0, 45.0, 60.0]
+    dfs = [1.0, 1.1, 1.5, 1.99, 2.25, 2.7, 3.5, 4.4, 7.9, 12.5, 37.6, 150.5, 499.9, 2345.6,
+           20000.0]
+    grid = [(t, df) for t in ts for df in dfs]
+    got = _run(_macros().student_t_two_sided_p_value("t", "df"), grid, "t double, df double")
+    for (t, df), p in zip(grid, got, strict=True):
+        _assert_close(p, min(2.0 * stats.t.sf(t, df), 1.0), f"t={t}, df={df}")
+
+
 def test_student_t_p_value_near_zero_at_one_df() -> None:
     # t(1) is the Cauchy distribution: p = 1 - (2/pi) atan|t|. scipy.stats.t.sf(1e-8, 1) is off by
     # 3e-9 here; scipy.stats.cauchy.sf and the closed form agree with the macro.
@@ -109,7 +121,7 @@ def test_p_values_accept_expressions() -> None:
            f"{_macros().binomial_two_sided_p_value('k + 0', 'n - 1')}")
     con = duckdb.connect()
     p_t, p_b = con.execute(f"select {sql} from (select 1.0 as t, 3 as n, 2 as k)").fetchone()
-    assert p_t == 1 - 1 / math.sqrt(3)
+    assert p_t == pytest.approx(1 - 1 / math.sqrt(3), rel=1e-14)
     assert p_b == 0.5  # 2 of 2: 2 * (1/4)
 
 

@@ -24,12 +24,17 @@ import yaml
 from scipy import stats
 
 from assets.calendar import sessions_between, us_day_zero
+from assets.settings import Settings
 from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE, SEEDS_DIR, build_sample_warehouse
 
 TOLERANCE = 1e-9
 
-# The defaults of the dbt vars, read from dbt_project.yml so the reference follows the project.
-VARS: dict = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+# The defaults of the dbt vars, read from dbt_project.yml so the reference follows the project,
+# and the vars the settings pass (their defaults: the estimation-window exclusion).
+VARS: dict = {
+    **yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"],
+    **Settings.from_env({}).dbt_vars(),
+}
 
 
 @dataclass
@@ -44,6 +49,7 @@ class Warehouse:
     daily: pd.DataFrame
     sector: pd.DataFrame
     performance: pd.DataFrame
+    betas: pd.DataFrame
 
 
 def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
@@ -66,6 +72,7 @@ def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
             daily=table("select * from marts.fct_event_study_daily"),
             sector=table("select * from marts.fct_sector_relative_performance"),
             performance=table("select * from marts.fct_ticker_performance"),
+            betas=table("select * from intermediate.int_estimation_betas"),
         )
     finally:
         con.close()
@@ -163,6 +170,7 @@ class EventStudy:
     cars: pd.DataFrame  # event x ticker x window
     summary: pd.DataFrame  # event x group x window
     residuals: dict  # (event, ticker) -> Series of estimation residuals by relative day
+    betas: pd.DataFrame | None = None  # event x ticker: OLS, Scholes-Williams and Dimson betas
 
 
 def _market_model(r: np.ndarray, rm: np.ndarray) -> tuple[int, float, float, float]:
@@ -186,6 +194,39 @@ def _market_model_fit(
     ssr = float(((y - alpha - beta * x) ** 2).sum())
     s = math.sqrt(ssr / (m - 2)) if m > 2 else math.nan
     return m, alpha, beta, s, float(x.mean()), sxx
+
+
+def _thin_trading_betas(r: np.ndarray, offsets: dict[int, np.ndarray],
+                        lags: int) -> dict[str, float]:
+    """Scholes-Williams (1977) and Dimson (1979) betas and their intercepts, from numpy.
+
+    `offsets[k]`: the benchmark's return k sessions from each estimation session. Scholes-Williams
+    over the sessions where r_t and r_m at -1, 0, +1 exist: (b_-1 + b_0 + b_+1) / (1 + 2 rho),
+    each b_k a simple OLS slope (np.polyfit), rho = np.corrcoef of r_m,t and r_m,t-1. Dimson: the
+    multiple regression of r_t on a constant and r_m,t-K .. r_m,t+K by np.linalg.lstsq, beta the
+    sum of the slopes. Intercepts: mean r - beta * mean r_m over each sample."""
+    out = {"beta_scholes_williams": math.nan, "alpha_scholes_williams": math.nan,
+           "beta_dimson": math.nan, "alpha_dimson": math.nan,
+           "benchmark_autocorrelation": math.nan}
+    sw = np.isfinite(r) & np.isfinite(offsets[-1]) & np.isfinite(offsets[0]) \
+        & np.isfinite(offsets[1])
+    out["scholes_williams_obs"] = int(sw.sum())
+    if sw.sum() >= 3:
+        slopes = [np.polyfit(offsets[k][sw], r[sw], 1)[0] for k in (-1, 0, 1)]
+        rho = float(np.corrcoef(offsets[0][sw], offsets[-1][sw])[0, 1])
+        beta = float(sum(slopes)) / (1 + 2 * rho)
+        out.update(beta_scholes_williams=beta, benchmark_autocorrelation=rho,
+                   alpha_scholes_williams=float(r[sw].mean() - beta * offsets[0][sw].mean()))
+    ks = range(-lags, lags + 1)
+    dm = np.isfinite(r) & np.all([np.isfinite(offsets[k]) for k in ks], axis=0)
+    out["dimson_obs"] = int(dm.sum())
+    if dm.sum() > 2 * lags + 2:
+        design = np.column_stack([np.ones(int(dm.sum()))] + [offsets[k][dm] for k in ks])
+        coefficients = np.linalg.lstsq(design, r[dm], rcond=None)[0]
+        beta = float(coefficients[1:].sum())
+        out.update(beta_dimson=beta,
+                   alpha_dimson=float(r[dm].mean() - beta * offsets[0][dm].mean()))
+    return out
 
 
 def _car_standard_error(s: float, length: int, m: int, window_rm: np.ndarray, rm_mean: float,
@@ -219,11 +260,49 @@ def _p_sign(k: int, n: int) -> float:
 
 
 
+def _grank(pairs: list[tuple[pd.Series, float]]) -> tuple[float, float]:
+    """(T, t) of the generalized rank test of Kolari and Pynnonen (2011), from its definitions.
+
+    `pairs`: per included pair, its standardised estimation-window abnormal returns AR / s by
+    relative day (NaN where missing) and its SCAR over the window. The SCARs are re-standardised
+    by their cross-sectional sd and each joins its pair's SARs as one more observation; ranks
+    within the pair are scaled to rank / (T_i + 1) - 1/2 (scipy's average ranks for ties)."""
+    n = len(pairs)
+    scars = np.array([scar for _, scar in pairs], dtype=float)
+    if n < 2 or not scars.std(ddof=1) > 0:
+        return math.nan, math.nan
+    scar_sd = scars.std(ddof=1)
+    columns = []
+    for sar, scar in pairs:
+        gsar = pd.concat([sar.dropna(), pd.Series([scar / scar_sd], index=["event"])])
+        columns.append(pd.Series(stats.rankdata(gsar.to_numpy()) / (len(gsar) + 1) - 0.5,
+                                 index=gsar.index))
+    u = pd.concat(columns, axis=1)  # time points x pairs
+    u_t, n_t = u.mean(axis=1), u.count(axis=1)
+    time_points = len(u)
+    s_u = math.sqrt(float(((n_t / n) * u_t**2).sum()) / time_points)
+    if not s_u > 0:
+        return time_points, math.nan
+    z = float(u_t["event"]) / s_u
+    return time_points, z * math.sqrt((time_points - 2) / (time_points - 1 - z**2))
+
+
 def _dates(days: list[date]) -> str:
     return ", ".join(d.isoformat() for d in days)
 
 
-def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) -> EventStudy:
+def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str,
+                          exclude_other_events: bool | None = None,
+                          beta_method: str | None = None,
+                          dimson_lags: int | None = None) -> EventStudy:
+    """The event-study marts from the bars. `exclude_other_events`: leave sessions near the
+    ticker's other catalogued events out of the estimation window; `beta_method`: ols,
+    scholes_williams or dimson (with `dimson_lags`); defaults: the settings'."""
+    if exclude_other_events is None:
+        exclude_other_events = VARS["estimation_exclude_other_events"]
+    beta_method = beta_method or VARS["market_model_beta"]
+    dimson_lags = dimson_lags or VARS["dimson_lags"]
+    beta_rows = []
     all_sessions = sessions_between(date(2000, 1, 3), date(2027, 12, 31))
     global_position = {d: i for i, d in enumerate(all_sessions)}
     est_start, est_end = VARS["estimation_window_start"], VARS["estimation_window_end"]
@@ -253,7 +332,19 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
 
     est_length = est_end - est_start + 1
 
-    def pair_reason(ticker: str, est_days: list[date], m: int, beta: float, s: float) -> str | None:
+    def near_other_events(event_id: str, ticker: str) -> set[date]:
+        """Sessions within the exclusion window of the ticker's other catalogued events."""
+        others = catalog_days[
+            (catalog_days["ticker"] == ticker) & (catalog_days["event_id"] != event_id)
+        ]
+        return {
+            all_sessions[global_position[day0] + k]
+            for day0 in others["day0"]
+            for k in range(VARS["estimation_exclusion_start"], VARS["estimation_exclusion_end"] + 1)
+        }
+
+    def pair_reason(ticker: str, est_days: list[date], m: int, beta: float, s: float,
+                    excluded: int) -> str | None:
         """Why the pair's market model is not used, the first that applies (None: it is)."""
         if ticker == benchmark:
             return "ticker is the benchmark"
@@ -269,7 +360,9 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
             return (f"no prices for the benchmark {benchmark} in the estimation window "
                     f"({bar_span(benchmark)})")
         if m < VARS["min_estimation_obs"]:
-            return f"{m} of {est_length} estimation returns, minimum {VARS['min_estimation_obs']}"
+            note = f" ({excluded} sessions near other events excluded)" if excluded else ""
+            return (f"{m} of {est_length} estimation returns{note}, "
+                    f"minimum {VARS['min_estimation_obs']}")
         if not np.isfinite(beta):
             return "market model could not be fitted (constant benchmark return)"
         if not np.isfinite(s) or s == 0:
@@ -306,18 +399,40 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
         reason = f"{int(w['ar_mm'].notna().sum())} of {length} abnormal returns"
         return reason + (": " + "; ".join(parts) if parts else "")
 
-    daily_rows, car_rows, residuals, ranks = [], [], {}, {}
+    daily_rows, car_rows, residuals, ranks, residual_sds = [], [], {}, {}, {}
     for ev in events.itertuples():
         _, est_days = days_at(ev.day0, range(est_start, est_end + 1))
         est_ks, _ = days_at(ev.day0, range(est_start, est_end + 1))
         r_est, rm_est = series(ev.ticker, est_days), series(benchmark, est_days)
+        # sessions near the ticker's other catalogued events leave the estimation window
+        near = near_other_events(ev.event_id, ev.ticker)
+        excluded = np.array([d in near for d in est_days], dtype=bool)
+        if not exclude_other_events:
+            excluded[:] = False
+        r_est = np.where(excluded, np.nan, r_est)
         m, alpha, beta, s, rm_mean, sxx = _market_model_fit(r_est, rm_est)
-        reason = pair_reason(ev.ticker, est_days, m, beta, s)
+        # the benchmark's returns k sessions from each estimation session, for the thin-trading
+        # betas (whatever the ticker's window holds)
+        offsets = {
+            k: series(benchmark, [all_sessions[global_position[d] + k] for d in est_days])
+            for k in range(-max(dimson_lags, 1), max(dimson_lags, 1) + 1)
+        }
+        thin = _thin_trading_betas(r_est, offsets, dimson_lags)
+        beta_rows.append({"event_id": ev.event_id, "ticker": ev.ticker, "estimation_obs": m,
+                          "beta_ols": beta, "alpha_ols": alpha, **thin})
+        if beta_method != "ols" and np.isfinite(beta):
+            # the selected line, residuals around it over the same M sessions, M - 2 df
+            alpha, beta = thin[f"alpha_{beta_method}"], thin[f"beta_{beta_method}"]
+            ok = np.isfinite(r_est) & np.isfinite(rm_est)
+            ssr = float(((r_est[ok] - alpha - beta * rm_est[ok]) ** 2).sum())
+            s = math.sqrt(ssr / (m - 2)) if m > 2 else math.nan
+        reason = pair_reason(ev.ticker, est_days, m, beta, s, int(excluded.sum()))
         included = reason is None
         if included:
             residuals[(ev.event_id, ev.ticker)] = pd.Series(
                 r_est - (alpha + beta * rm_est), index=est_ks
             )
+            residual_sds[(ev.event_id, ev.ticker)] = s
         ks, days = days_at(ev.day0, range(ev_start, ev_end + 1))
         r, rm = series(ev.ticker, days), series(benchmark, days)
         ar_ma = r - rm
@@ -466,6 +581,10 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
             )
         else:
             corrado = math.nan
+        grank_points, grank_t = _grank(
+            [(residuals[(event_id, row.ticker)] / residual_sds[(event_id, row.ticker)], row.scar)
+             for row in inc.itertuples()]
+        )
         # Wilcoxon signed-rank of the CARs (scipy), W+ from scipy's average ranks
         nonzero = inc["car"][inc["car"] != 0].to_numpy()
         w_plus = (
@@ -508,9 +627,12 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str) 
                 "p_wilcoxon": p_wilcoxon,
                 "corrado_rank_z": corrado,
                 "p_corrado_rank": _p_normal(corrado),
+                "grank_time_points": grank_points,
+                "grank_t": grank_t,
+                "p_grank": _p_t(grank_t, grank_points - 2),
             }
         )
-    return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals)
+    return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals, pd.DataFrame(beta_rows))
 
 
 def reference_daily_summary(daily: pd.DataFrame) -> pd.DataFrame:
@@ -787,7 +909,7 @@ def test_event_study_summary_matches_reference(warehouse: Warehouse, study: Even
                "sign_test_z", "p_sign_test", "patell_z", "p_patell", "adjusted_patell_z",
                "p_adjusted_patell", "expected_positive_share", "generalized_sign_z",
                "p_generalized_sign", "wilcoxon_pairs", "wilcoxon_w_plus", "p_wilcoxon",
-               "corrado_rank_z", "p_corrado_rank"]
+               "corrado_rank_z", "p_corrado_rank", "grank_time_points", "grank_t", "p_grank"]
     assert_frames_match(
         warehouse.summary, study.summary, ["event_id", "summary_group", "window_label"], columns,
         "fct_event_study_summary",
@@ -795,6 +917,25 @@ def test_event_study_summary_matches_reference(warehouse: Warehouse, study: Even
     flags = warehouse.summary.merge(study.summary, on=["event_id", "summary_group", "window_label"])
     assert (flags["is_small_sample_x"] == flags["is_small_sample_y"]).all()
     assert warehouse.summary["t_kolari_pynnonen"].notna().any()
+    assert warehouse.summary["grank_t"].notna().any()
+
+
+BETA_COLUMNS = ["estimation_obs", "beta_ols", "alpha_ols", "scholes_williams_obs",
+                "benchmark_autocorrelation", "beta_scholes_williams", "alpha_scholes_williams",
+                "dimson_obs", "beta_dimson", "alpha_dimson"]
+
+
+def test_estimation_betas_match_numpy(warehouse: Warehouse, study: EventStudy) -> None:
+    """int_estimation_betas (OLS, Scholes-Williams, Dimson side by side) against numpy: every
+    pair with estimation rows, to 1e-9."""
+    reference = study.betas[
+        study.betas.set_index(["event_id", "ticker"]).index.isin(
+            warehouse.betas.set_index(["event_id", "ticker"]).index)
+    ]
+    assert_frames_match(warehouse.betas, reference, ["event_id", "ticker"], BETA_COLUMNS,
+                        "int_estimation_betas")
+    assert warehouse.betas["beta_dimson"].notna().sum() >= 10
+    assert (warehouse.betas["beta_method"] == VARS["market_model_beta"]).all()
 
 
 def test_event_study_daily_matches_reference(warehouse: Warehouse, study: EventStudy) -> None:
@@ -938,6 +1079,59 @@ def test_kolari_pynnonen_restores_the_nominal_rate_that_bmp_misses(
     assert bmp_rate > kp_rate + 0.05, (bmp_rate, kp_rate)
 
 
+def test_switching_the_estimation_exclusion_off_fits_on_every_session(
+    warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """ADRPULSE_ESTIMATION_EXCLUDE_EVENTS=off (the var it sets): the marts match the reference
+    fitted on every estimation session, and differ from the default build, which leaves the
+    sessions near other catalogued events out."""
+    path = build_sample_warehouse(
+        tmp_path_factory.mktemp("estimation_exclusion_off"),
+        dbt_args=["--vars", "{estimation_exclude_other_events: false}"],
+    )
+    built = read_warehouse(path)
+    built_study = reference_event_study(
+        reference_prices(built.bars), reference_events(built.news_items, built.news_tags),
+        VARS["benchmark_ticker"], exclude_other_events=False,
+    )
+    test_event_car_matches_reference(built, built_study)
+    test_event_study_summary_matches_reference(built, built_study)
+    keys = ["event_id", "ticker", "window_label"]
+    both = built.event_car.merge(warehouse.event_car, on=keys).dropna(subset=["scar_x", "scar_y"])
+    assert (both["scar_x"] - both["scar_y"]).abs().max() > 1e-6
+
+
+def test_a_dimson_market_model_with_two_lags_matches_the_reference(
+    warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """ADRPULSE_MARKET_MODEL_BETA=dimson, ADRPULSE_DIMSON_LAGS=2 (the vars they set): the betas,
+    the CARs and every test statistic match the reference fitted with the Dimson line, and the
+    abnormal returns differ from the OLS build's."""
+    path = build_sample_warehouse(
+        tmp_path_factory.mktemp("dimson_two_lags"),
+        dbt_args=["--vars", "{market_model_beta: dimson, dimson_lags: 2}"],
+    )
+    built = read_warehouse(path)
+    built_study = reference_event_study(
+        reference_prices(built.bars), reference_events(built.news_items, built.news_tags),
+        VARS["benchmark_ticker"], beta_method="dimson", dimson_lags=2,
+    )
+    reference = built_study.betas[
+        built_study.betas.set_index(["event_id", "ticker"]).index.isin(
+            built.betas.set_index(["event_id", "ticker"]).index)
+    ]
+    assert_frames_match(built.betas, reference, ["event_id", "ticker"], BETA_COLUMNS,
+                        "int_estimation_betas")
+    assert (built.betas["beta_method"] == "dimson").all()
+    assert (built.betas["dimson_lags"] == 2).all()
+    test_event_window_returns_match_reference(built, built_study)
+    test_event_car_matches_reference(built, built_study)
+    test_event_study_summary_matches_reference(built, built_study)
+    keys = ["event_id", "ticker", "window_label"]
+    both = built.event_car.merge(warehouse.event_car, on=keys).dropna(subset=["car_x", "car_y"])
+    assert (both["car_x"] - both["car_y"]).abs().max() > 1e-6
+
+
 def test_reference_car_standard_error_is_the_textbook_closed_form() -> None:
     """The reference's matrix form against MacKinlay's closed form s^2 [L + L^2/M + (sum of
     (r_m - mean))^2 / Sxx], on made-up numbers, and the naive s^2 L it corrects."""
@@ -950,6 +1144,21 @@ def test_reference_car_standard_error_is_the_textbook_closed_form() -> None:
     got = _car_standard_error(s, length, m, window, mean, sxx)
     assert abs(got - closed) <= 1e-12 * closed
     assert got / (s * math.sqrt(length)) >= math.sqrt(1 + length / m)  # 17% at M = 30, L = 11
+
+
+def test_reference_grank_is_the_hand_computed_example() -> None:
+    """The reference GRANK on the example the dbt unit test of int_event_grank computes by hand:
+    two pairs, SCAR 1 and 3, three estimation SARs each; t = sqrt(4/7) on T = 4 points."""
+    a = pd.Series([-1.0, 0.75, 2.0], index=[-13, -12, -11])
+    b = pd.Series([0.0, 1.0, -2.0], index=[-13, -12, -11])
+    points, t = _grank([(a, 1.0), (b, 3.0)])
+    assert points == 4
+    assert t == pytest.approx(math.sqrt(4 / 7), rel=1e-12)
+    assert _p_t(t, points - 2) == pytest.approx(1 - math.sqrt(2) / 3, rel=1e-12)
+    # a missing SAR drops that point for the pair only; a single pair cannot be tested
+    points, _ = _grank([(a, 1.0), (pd.Series([0.0, np.nan, -2.0], index=[-13, -12, -11]), 3.0)])
+    assert points == 4
+    assert math.isnan(_grank([(a, 1.0)])[1])
 
 
 def test_reference_p_values_are_scipy() -> None:

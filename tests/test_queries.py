@@ -143,11 +143,14 @@ def check_china_adr_rank_tests(result: pd.DataFrame, con: duckdb.DuckDBPyConnect
     assert (result["pairs_included"] >= 1).all()
     assert result["p_wilcoxon"].between(0, 1).all()
     assert result["p_corrado_rank"].between(0, 1).all()
+    assert result["p_grank"].dropna().between(0, 1).all()
     small = result[result["is_small_sample"]]
     assert small["significant_5pct"].isna().all()
     large = result[~result["is_small_sample"]]
+    assert large["p_grank"].notna().all()
     assert (large["significant_5pct"]
-            == ((large["p_wilcoxon"] < 0.05) & (large["p_corrado_rank"] < 0.05))).all()
+            == ((large["p_wilcoxon"] < 0.05) & (large["p_corrado_rank"] < 0.05)
+                & (large["p_grank"] < 0.05))).all()
     # W+ lies between 0 and n(n + 1)/2; significant events come first
     n = result["wilcoxon_pairs"]
     assert result["wilcoxon_w_plus"].between(0, n * (n + 1) / 2).all()

@@ -24,6 +24,7 @@ SAMPLE_VALUES = {
     "path": "/tmp/adrpulse-settings-test/x",
     "int": "17",
     "float": "2.5",
+    "bool": "off",
     "postgres_url": "postgresql+psycopg2://u@127.0.0.1:5432/d",
 }
 
@@ -37,6 +38,8 @@ def test_the_declaration_and_the_settings_fields_are_the_same_list() -> None:
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.env)
 def test_each_variable_overrides_its_default(setting) -> None:
     raw = SAMPLE_VALUES.get(setting.kind, "2030-01-02" if "START" in setting.env else "7GB")
+    if setting.choices:
+        raw = setting.choices[-1]
     default = getattr(Settings.from_env({}), setting.field)
     value = getattr(Settings.from_env({setting.env: raw}), setting.field)
     assert value != default
@@ -53,6 +56,23 @@ def test_defaults_inside_the_home_follow_the_home(tmp_path: Path) -> None:
 def test_a_bad_value_names_the_variable() -> None:
     with pytest.raises(SettingError, match="ADRPULSE_PRICE_CHUNK_SIZE='many'"):
         Settings.from_env({"ADRPULSE_PRICE_CHUNK_SIZE": "many"})
+
+
+def test_a_switch_reads_on_and_off_and_names_a_bad_value() -> None:
+    assert Settings.from_env({"ADRPULSE_ESTIMATION_EXCLUDE_EVENTS": "OFF"}) \
+        .estimation_exclude_other_events is False
+    assert Settings.from_env({}).estimation_exclude_other_events is True
+    switch = next(s for s in SETTINGS if s.env == "ADRPULSE_ESTIMATION_EXCLUDE_EVENTS")
+    assert (switch.shown(True), switch.shown(False)) == ("on", "off")
+    with pytest.raises(SettingError, match="ADRPULSE_ESTIMATION_EXCLUDE_EVENTS='maybe' is not on"):
+        Settings.from_env({"ADRPULSE_ESTIMATION_EXCLUDE_EVENTS": "maybe"})
+
+
+def test_a_setting_with_choices_names_them() -> None:
+    assert Settings.from_env({"ADRPULSE_MARKET_MODEL_BETA": "Dimson"}).market_model_beta == "dimson"
+    with pytest.raises(SettingError, match="ADRPULSE_MARKET_MODEL_BETA='garch' is not one of ols, "
+                                           "scholes_williams, dimson"):
+        Settings.from_env({"ADRPULSE_MARKET_MODEL_BETA": "garch"})
 
 
 def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
@@ -77,6 +97,11 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
     assert resources["dbt"].dbt_vars() == {
         "adrpulse_warehouse": str(tmp_path / "warehouse.duckdb"),
         "adrpulse_duckdb_memory_limit": "1GB",
+        "estimation_exclude_other_events": True,
+        "estimation_exclusion_start": -5,
+        "estimation_exclusion_end": 5,
+        "market_model_beta": "ols",
+        "dimson_lags": 1,
         "alert_sar_threshold": 3.5,
     }
     assert resources["alert_webhook"].url == "http://127.0.0.1:9/hook"

@@ -111,11 +111,13 @@ def run_dbt_build(warehouse: Path, workdir: Path, extra: list[str] | None = None
 def build_sample_warehouse(
     workdir: Path,
     edit_raw: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    dbt_args: list[str] | None = None,
 ) -> Path:
     """Raw tables from the sample archive's price fetches, then `dbt build` (news tables empty).
 
     `edit_raw`, when given, changes the loaded raw tables before the build (e.g. deletes bars to
-    see what the marts make of a gap)."""
+    see what the marts make of a gap); `dbt_args` go to `dbt build` (e.g. `--vars` overriding a
+    setting's var)."""
     warehouse = workdir / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     try:
@@ -124,7 +126,7 @@ def build_sample_warehouse(
             edit_raw(con)
     finally:
         con.close()
-    run_dbt_build(warehouse, workdir)
+    run_dbt_build(warehouse, workdir, dbt_args)
     return warehouse
 
 

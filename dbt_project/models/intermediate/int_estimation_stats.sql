@@ -1,5 +1,9 @@
--- One row per event-ticker pair: the market model fitted by OLS over the estimation window.
--- r_i = alpha + beta * r_m + e on the sessions where both returns exist; residual_sd is
+-- One row per event-ticker pair: the market model fitted over the estimation window, by OLS or
+-- with the thin-trading beta var('market_model_beta') selects (beta_method; int_estimation_betas
+-- reports the three side by side).
+-- r_i = alpha + beta * r_m + e on the sessions where both returns exist and that are not
+-- excluded as near another catalogued event of the ticker (int_estimation_windows.is_excluded;
+-- estimation_sessions_excluded counts them); residual_sd is
 -- sqrt(SSR / (M - 2)) with M = estimation_obs. benchmark_estimation_mean and _sxx are the mean of r_m
 -- and sum of (r_m - mean)^2 over those M sessions, for the CAR variance of int_event_car. A pair with fewer than var('min_estimation_obs')
 -- observations (or a degenerate fit) is kept, flagged not included, with the reason, which says
@@ -11,18 +15,25 @@
 --     same for the benchmark: the window lies outside the stored bars, or inside a gap
 --   'N of M estimation returns, minimum M0': M = sessions of the window, N = those with both
 --     returns (a return needs the session's bar and the one before, for the ticker and the
---     benchmark)
+--     benchmark) that are not excluded; ' (K sessions near other events excluded)' follows M
+--     when K > 0
 --   'market model could not be fitted (constant benchmark return)', 'zero residual variance'
 {%- set window_length = var('estimation_window_end') - var('estimation_window_start') + 1 %}
+{%- set beta_method = market_model_beta_method() %}
 with events as (
     select event_id, ticker from {{ ref('int_events') }}
 ),
 
 estimation_rows as (
     select event_id, ticker, relative_day, session_date, has_bar, stock_return,
-           benchmark_has_bar, benchmark_return
-    from {{ ref('int_event_windows') }}
-    where window_part = 'estimation'
+           benchmark_has_bar, benchmark_return, is_excluded
+    from {{ ref('int_estimation_windows') }}
+),
+
+-- The rows the model is fitted on.
+fit_rows as (
+    select * from estimation_rows
+    where not is_excluded
 ),
 
 tickers as (
@@ -48,51 +59,27 @@ coverage as (
         ticker,
         max(relative_day)                     as last_stored_relative_day,
         count(*) filter (where has_bar)       as ticker_bars,
-        count(*) filter (where benchmark_has_bar) as benchmark_bars
+        count(*) filter (where benchmark_has_bar) as benchmark_bars,
+        count(*)                              as estimation_sessions,
+        count(*) filter (where is_excluded)   as estimation_sessions_excluded,
+        min(session_date)                     as estimation_start_date,
+        max(session_date)                     as estimation_end_date
     from estimation_rows
     group by event_id, ticker
 ),
 
-fits as (
-    select
-        event_id,
-        ticker,
-        count(*)                                              as estimation_sessions,
-        min(session_date)                                     as estimation_start_date,
-        max(session_date)                                     as estimation_end_date,
-        regr_count(stock_return, benchmark_return)            as estimation_obs,
-        -- regr_slope over fewer than two points, or a constant benchmark, is NaN, not null.
-        case when regr_count(stock_return, benchmark_return) >= 2
-            then nullif(regr_intercept(stock_return, benchmark_return), 'NaN'::double)
-        end                                                   as alpha,
-        case when regr_count(stock_return, benchmark_return) >= 2
-            then nullif(regr_slope(stock_return, benchmark_return), 'NaN'::double)
-        end                                                   as beta,
-        -- mean and sum of squared deviations of r_m over the same M sessions: the prediction-error
-        -- term of the CAR variance (int_event_car)
-        regr_avgx(stock_return, benchmark_return)             as benchmark_estimation_mean,
-        regr_sxx(stock_return, benchmark_return)              as benchmark_estimation_sxx
-    from estimation_rows
-    group by event_id, ticker
+-- The market model (macro market_model_fit, shared with the alerts): OLS, or the intercept and
+-- slope of the thin-trading beta var('market_model_beta') selects (int_estimation_betas), with
+-- the residuals taken around that line.
+{%- if beta_method != 'ols' %}
+selected_betas as (
+    select event_id, ticker, alpha_{{ beta_method }} as alpha, beta_{{ beta_method }} as beta
+    from {{ ref('int_estimation_betas') }}
 ),
+{%- endif %}
 
-residual_sums as (
-    select
-        fits.event_id,
-        fits.ticker,
-        sum(power(
-            estimation_rows.stock_return
-            - (fits.alpha + fits.beta * estimation_rows.benchmark_return), 2
-        ))                                                    as sum_squared_residuals
-    from fits
-    inner join estimation_rows
-        on estimation_rows.event_id = fits.event_id
-        and estimation_rows.ticker = fits.ticker
-    where estimation_rows.stock_return is not null
-        and estimation_rows.benchmark_return is not null
-        and fits.beta is not null
-    group by fits.event_id, fits.ticker
-),
+fits as {{ market_model_fit('fit_rows', ['event_id', 'ticker'],
+                            coefficients=('selected_betas' if beta_method != 'ols' else none)) }},
 
 combined as (
     select
@@ -102,31 +89,28 @@ combined as (
         coalesce(tickers.has_prices, false)                   as has_prices,
         tickers.first_bar_date,
         tickers.last_bar_date,
+        '{{ beta_method }}'                                   as beta_method,
         benchmark.has_prices                                  as benchmark_has_prices,
         benchmark.first_bar_date                              as benchmark_first_bar_date,
         benchmark.last_bar_date                               as benchmark_last_bar_date,
         coverage.last_stored_relative_day,
         coalesce(coverage.ticker_bars, 0)                     as ticker_bars,
         coalesce(coverage.benchmark_bars, 0)                  as benchmark_bars,
-        fits.estimation_start_date,
-        fits.estimation_end_date,
-        coalesce(fits.estimation_sessions, 0)                 as estimation_sessions,
+        coverage.estimation_start_date,
+        coverage.estimation_end_date,
+        coalesce(coverage.estimation_sessions, 0)             as estimation_sessions,
+        coalesce(coverage.estimation_sessions_excluded, 0)    as estimation_sessions_excluded,
         coalesce(fits.estimation_obs, 0)                      as estimation_obs,
         fits.alpha,
         fits.beta,
         fits.benchmark_estimation_mean,
         fits.benchmark_estimation_sxx,
-        residual_sums.sum_squared_residuals,
-        case when fits.estimation_obs > 2
-            then sqrt(residual_sums.sum_squared_residuals / (fits.estimation_obs - 2))
-        end                                                   as residual_sd
+        fits.sum_squared_residuals,
+        fits.residual_sd
     from events
     left join fits
         on fits.event_id = events.event_id
         and fits.ticker = events.ticker
-    left join residual_sums
-        on residual_sums.event_id = events.event_id
-        and residual_sums.ticker = events.ticker
     left join tickers
         on tickers.ticker = events.ticker
     left join coverage
@@ -144,7 +128,9 @@ final as (
         estimation_start_date,
         estimation_end_date,
         estimation_sessions,
+        estimation_sessions_excluded,
         estimation_obs,
+        beta_method,
         alpha,
         beta,
         benchmark_estimation_mean,
@@ -170,8 +156,12 @@ final as (
                     || cast(benchmark_first_bar_date as varchar) || ' to '
                     || cast(benchmark_last_bar_date as varchar) || ')'
             when estimation_obs < {{ var('min_estimation_obs') }}
-                then estimation_obs || ' of {{ window_length }} estimation returns, minimum '
-                    || {{ var('min_estimation_obs') }}
+                then estimation_obs || ' of {{ window_length }} estimation returns'
+                    || case when estimation_sessions_excluded > 0
+                        then ' (' || estimation_sessions_excluded
+                            || ' sessions near other events excluded)'
+                        else '' end
+                    || ', minimum ' || {{ var('min_estimation_obs') }}
             when beta is null
                 then 'market model could not be fitted (constant benchmark return)'
             when residual_sd is null or residual_sd = 0

@@ -7,10 +7,16 @@
 -- pair's days with an abnormal return; standardized_rank U = rank / (T_i + 1) - 1/2, uniform on
 -- (-1/2, 1/2) under the null (Corrado and Zivney 1992), which keeps pairs with different T_i
 -- comparable.
+-- Estimation days near another catalogued event of the ticker are left out when
+-- int_estimation_windows excludes them, as from the fit.
 with windows as (
     select event_id, ticker, relative_day, window_part, stock_return, benchmark_return
+    from {{ ref('int_estimation_windows') }}
+    where not is_excluded
+    union all
+    select event_id, ticker, relative_day, window_part, stock_return, benchmark_return
     from {{ ref('int_event_windows') }}
-    where window_part in ('estimation', 'event')
+    where window_part = 'event'
 ),
 
 stats as (

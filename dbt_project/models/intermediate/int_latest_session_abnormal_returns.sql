@@ -1,11 +1,15 @@
 -- One row per ticker with a bar on the latest stored session L (the last session the benchmark
 -- has a bar on): its market-model abnormal return on L and the standardised one, the model fitted
--- by OLS over the same estimation window as the event study, sessions
+-- over the same estimation window as the event study, sessions
 -- [L + var estimation_window_start, L + var estimation_window_end] (default -250 to -11), on the
--- sessions where both returns exist. SAR = AR / residual_sd, residual_sd = sqrt(SSR / (M - 2)).
+-- sessions where both returns exist, by the event study's own macro market_model_fit: OLS, or the
+-- thin-trading beta var('market_model_beta') selects (macro thin_trading_betas, the benchmark's
+-- lagged and led returns by session). SAR = AR / residual_sd, residual_sd = sqrt(SSR / (M - 2)).
 -- A ticker with fewer than var('min_estimation_obs') estimation returns, or a degenerate fit, has
 -- null AR and SAR and says why in exclusion_reason (an alert needs a SAR). The benchmark itself is
 -- left out: its abnormal return against itself is zero by construction.
+{%- set beta_method = market_model_beta_method() %}
+{%- set lags = [var('dimson_lags') | int, 1] | max %}
 with returns as (
     select ticker, session_date, session_index, daily_return
     from {{ ref('int_daily_returns') }}
@@ -29,10 +33,20 @@ tickers as (
 ),
 
 estimation as (
-    select returns.ticker, returns.daily_return as stock_return, benchmark.benchmark_return
+    select
+        returns.ticker,
+        returns.daily_return as stock_return,
+        benchmark.benchmark_return
+        {%- for k in range(-lags, lags + 1) if k != 0 %},
+        offset_{{ loop.index }}.benchmark_return as {{ benchmark_offset_column(k) }}
+        {%- endfor %}
     from returns
     inner join benchmark
         on benchmark.session_index = returns.session_index
+    {%- for k in range(-lags, lags + 1) if k != 0 %}
+    left join benchmark as offset_{{ loop.index }}
+        on offset_{{ loop.index }}.session_index = returns.session_index + ({{ k }})
+    {%- endfor %}
     cross join latest
     where returns.session_index
         between latest.session_index + {{ var('estimation_window_start') }}
@@ -40,36 +54,17 @@ estimation as (
         and returns.ticker <> '{{ var("benchmark_ticker") }}'
 ),
 
-fits as (
-    select
-        ticker,
-        regr_count(stock_return, benchmark_return)                         as estimation_obs,
-        case when regr_count(stock_return, benchmark_return) >= 2
-            then nullif(regr_intercept(stock_return, benchmark_return), 'NaN'::double)
-        end                                                                as alpha,
-        case when regr_count(stock_return, benchmark_return) >= 2
-            then nullif(regr_slope(stock_return, benchmark_return), 'NaN'::double)
-        end                                                                as beta
-    from estimation
-    group by ticker
-),
+{%- if beta_method != 'ols' %}
+thin_trading as {{ thin_trading_betas('estimation', ['ticker'], var('dimson_lags') | int) }},
 
-residuals as (
-    select
-        fits.ticker,
-        case when fits.estimation_obs > 2 then sqrt(
-            sum(power(estimation.stock_return
-                      - (fits.alpha + fits.beta * estimation.benchmark_return), 2))
-            / (fits.estimation_obs - 2)
-        ) end                                                              as residual_sd
-    from fits
-    inner join estimation
-        on estimation.ticker = fits.ticker
-    where fits.beta is not null
-        and estimation.stock_return is not null
-        and estimation.benchmark_return is not null
-    group by fits.ticker, fits.estimation_obs
+selected_betas as (
+    select ticker, alpha_{{ beta_method }} as alpha, beta_{{ beta_method }} as beta
+    from thin_trading
 ),
+{%- endif %}
+
+fits as {{ market_model_fit('estimation', ['ticker'],
+                            coefficients=('selected_betas' if beta_method != 'ols' else none)) }},
 
 day_zero as (
     select
@@ -81,7 +76,7 @@ day_zero as (
         coalesce(fits.estimation_obs, 0)                                   as estimation_obs,
         fits.alpha,
         fits.beta,
-        residuals.residual_sd
+        fits.residual_sd
     from tickers
     cross join latest
     inner join returns
@@ -91,8 +86,6 @@ day_zero as (
         on benchmark.session_index = latest.session_index
     left join fits
         on fits.ticker = tickers.ticker
-    left join residuals
-        on residuals.ticker = tickers.ticker
 ),
 
 reasoned as (

@@ -27,6 +27,8 @@
 --     group's included pairs on day t (int_event_abnormal_ranks), S_U^2 = (1/T) sum over the T
 --     days of the estimation and event windows of (N_t / N) U_t^2 (Corrado 1989 with Corrado and
 --     Zivney's standardised ranks; Cowan 1992 for multi-day windows); p from the standard normal
+--   grank_t, p_grank: the generalized rank test of Kolari and Pynnonen (2011), computed in
+--     int_event_grank (its header gives the definitions); p from Student t(T - 2)
 --   is_small_sample: N < var('event_study_min_pairs') (default 5): too few pairs for any of these
 --     tests to be read as significant; the p-values are still published, exact for their model.
 -- A t statistic needs N >= 2 and a positive dispersion, else null.
@@ -34,9 +36,10 @@ with cars as (
     select * from {{ ref('int_event_car') }}
 ),
 
+-- The estimation days the market model was fitted on (int_estimation_windows).
 windows as (
-    select * from {{ ref('int_event_windows') }}
-    where window_part = 'estimation'
+    select * from {{ ref('int_estimation_windows') }}
+    where not is_excluded
 ),
 
 all_stats as (
@@ -276,6 +279,17 @@ tested as (
         and group_correlations.window_label = aggregated.window_label
 ),
 
+grank as (
+    select
+        event_id        as grank_event_id,
+        summary_group   as grank_summary_group,
+        window_label    as grank_window_label,
+        grank_time_points,
+        grank_t,
+        p_grank
+    from {{ ref('int_event_grank') }}
+),
+
 adjusted as (
     select
         *,
@@ -290,6 +304,10 @@ adjusted as (
                 / (1 + (pairs_included - 1) * mean_residual_correlation))
         end as adjusted_patell_z
     from tested
+    left join grank
+        on grank.grank_event_id = tested.event_id
+        and grank.grank_summary_group = tested.summary_group
+        and grank.grank_window_label = tested.window_label
 ),
 
 final as (
@@ -338,7 +356,10 @@ final as (
         {{ wilcoxon_two_sided_p_value('wilcoxon_w_plus', 'wilcoxon_pairs', 'wilcoxon_tie_sum') }}
                                                                     as p_wilcoxon,
         corrado_rank_z,
-        {{ two_sided_normal_p_value('corrado_rank_z') }}            as p_corrado_rank
+        {{ two_sided_normal_p_value('corrado_rank_z') }}            as p_corrado_rank,
+        grank_time_points,
+        grank_t,
+        p_grank
     from adjusted
 )
 

@@ -8,7 +8,8 @@
 --     df = (s_pos^2/n_pos + s_neg^2/n_neg)^2
 --          / ((s_pos^2/n_pos)^2 / (n_pos - 1) + (s_neg^2/n_neg)^2 / (n_neg - 1))
 --   (sample variances); null with fewer than two sessions on a side or no variance.
---   p_value: two-sided, Student t with the Welch df (macro two_sided_t_p_value).
+--   p_value: two-sided, Student t with the Welch df, exact for fractional df (macro
+--     student_t_two_sided_p_value).
 with sessions as (
     select * from {{ ref('int_news_sentiment_returns') }}
     where net_sentiment is not null
@@ -86,7 +87,7 @@ final as (
         mean_ar_difference,
         welch_t,
         welch_df,
-        {{ two_sided_t_p_value('welch_t', 'welch_df') }}                as p_value
+        {{ student_t_two_sided_p_value('welch_t', 'welch_df') }}        as p_value
     from tested
 )
 
