@@ -42,7 +42,7 @@ DownloadFn = Callable[..., pd.DataFrame]
 
 # yfinance logs failures as "['BABA', 'JD']: <repr of the exception>" after a download.
 _FAILED_LINE = re.compile(r"^\s*(\[[^\]]*\]):\s*(.*)$", re.DOTALL)
-_RATE_LIMIT_HINTS = re.compile(r"YFRateLimitError|Too Many Requests|rate limit", re.IGNORECASE)
+RATE_LIMIT_HINTS = re.compile(r"YFRateLimitError|Too Many Requests|rate limit", re.IGNORECASE)
 
 
 @dataclass
@@ -191,7 +191,7 @@ class _YfinanceLogCapture(logging.Handler):
 
 
 @contextmanager
-def _capture_yfinance_log() -> Iterator[_YfinanceLogCapture]:
+def capture_yfinance_log() -> Iterator[_YfinanceLogCapture]:
     logger = logging.getLogger("yfinance")
     handler = _YfinanceLogCapture()
     logger.addHandler(handler)
@@ -207,7 +207,7 @@ def _default_download() -> DownloadFn:
     return yfinance.download
 
 
-def _is_rate_limit_exception(exc: BaseException) -> bool:
+def is_rate_limit_exception(exc: BaseException) -> bool:
     try:
         from yfinance.exceptions import YFRateLimitError
     except ImportError:  # pragma: no cover - yfinance is a dependency
@@ -229,7 +229,7 @@ def _download_batch(
     timeout: float,
 ) -> _BatchOutcome:
     """One yf.download call for `batch`; never raises for a provider failure."""
-    with _capture_yfinance_log() as log, warnings.catch_warnings():
+    with capture_yfinance_log() as log, warnings.catch_warnings():
         # yfinance turns DeprecationWarnings raised in its own code back on when imported, and
         # pandas 3 raises a block of them (Pandas4Warning) on every request: library noise the
         # user can do nothing about. Other warnings still show.
@@ -250,7 +250,7 @@ def _download_batch(
             )
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
-            rate_limited = _is_rate_limit_exception(exc)
+            rate_limited = is_rate_limit_exception(exc)
             if rate_limited:
                 reason = RATE_LIMITED_REASON
             return _BatchOutcome(
@@ -271,7 +271,7 @@ def _download_batch(
         if ticker in got:
             continue
         logged = log.by_ticker.get(ticker.upper())
-        if logged and _RATE_LIMIT_HINTS.search(logged):
+        if logged and RATE_LIMIT_HINTS.search(logged):
             rate_limited = True
             reasons[ticker] = RATE_LIMITED_REASON
         elif logged:
