@@ -24,6 +24,7 @@ SLOW_FIXTURES = {"demo_run", "demo_home", "sample_warehouse", "sample_dbt_wareho
 # Modules whose tests run Dagster, dbt, a browser or the UI server (each test is slow on its own).
 SLOW_MODULES = {
     "test_alerts_dagster",
+    "test_analysts_dagster",
     "test_archive_cli",
     "test_bench",
     "test_build_cli",

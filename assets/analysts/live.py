@@ -23,7 +23,7 @@ from assets.analysts.fetch import (
     QuoteFetchResult,
     actions_frame,
 )
-from assets.calendar import NEW_YORK
+from assets.calendar import NEW_YORK, shift_sessions, us_day_zero
 from warehouse.archive import (
     ArchiveFileError,
     ArchiveReplayError,
@@ -53,6 +53,13 @@ class QuoteSource(Protocol):
     """What a live run needs of Yahoo's quote endpoints (assets/resources.py)."""
 
     def fetch_quotes(self, tickers: list[str], endpoint: str) -> QuoteFetchResult: ...
+
+
+def snapshot_session(fetched_at: datetime) -> date:
+    """The XNYS session a snapshot taken at `fetched_at` belongs to: the last session closed by
+    then (news's day-0 rule, one session back). 18:00 on a Friday: that Friday; 10:00 on a
+    Friday (not closed yet): Thursday; a Saturday: Friday."""
+    return shift_sessions(us_day_zero(fetched_at), -1)
 
 
 @dataclass
