@@ -134,7 +134,13 @@ def raw_analysts(
             else:
                 for kind in KIND_KEYS:
                     replay = replay_snapshots(
-                        con, source.archive, kind, source.rebuild, context.log, source.skip_bad
+                        con,
+                        source.archive,
+                        kind,
+                        source.rebuild,
+                        context.log,
+                        source.skip_bad,
+                        home=state.home,
                     )
                     latest = replay.loaded[-1] if replay.loaded else None
                     failed[kind] = {

@@ -191,6 +191,9 @@ def test_clean_valuation_fields_says_why():
     assert "forwardPE: 'Infinity' is not a number" in problems
     assert "trailingPE: 0 is not positive (undefined)" in problems
     assert "marketCap: missing" in problems
+    # An ETF's info has no valuation field at all: nothing to value, nothing reported missing.
+    values, problems = clean_valuation_fields({"symbol": "SPY", "quoteType": "ETF"})
+    assert problems == [] and set(values.values()) == {None}
 
 
 def test_an_altered_archive_file_is_refused_by_name(con, tmp_path: Path):

@@ -7,10 +7,11 @@ with the fetch's id, so loading the same archive twice leaves the tables identic
   every time, so rows upsert on the natural key (ticker, graded_at, firm); within one file a
   repeated key keeps its last row.
 - `valuation`: yfinance's `Ticker.info` dicts. The valuation fields are read with
-  `clean_valuation_fields`: a field that is missing or makes no sense (a string, a boolean, NaN,
-  'Infinity', a negative multiple, a recommendation outside 1..5) is stored as NULL and named in
-  `invalid_fields`, which the raw/valuation_snapshots asset check reports as a WARN. One row per
-  (ticker, session): a later snapshot of the same session replaces it.
+  `clean_valuation_fields`: a field that is missing (from an info that has other valuation fields)
+  or makes no sense (a string, a boolean, NaN, 'Infinity', a negative multiple, a recommendation
+  outside 1..5) is stored as NULL and named in `invalid_fields`, which the
+  raw/valuation_snapshots asset check reports as a WARN. One row per (ticker, session): a later
+  snapshot of the same session replaces it.
 """
 
 from __future__ import annotations
@@ -76,9 +77,14 @@ def loaded_snapshot_fetch_ids(
 
 
 def clean_valuation_fields(info: dict[str, Any]) -> tuple[dict[str, float | int | None], list[str]]:
-    """The valuation columns of one ticker's info, and '<key>: <why>' for each that is NULL."""
+    """The valuation columns of one ticker's info, and '<key>: <why>' for each that is NULL.
+
+    An info without any valuation key (an ETF, an index) has nothing to value: its columns are
+    NULL and no field is reported missing, so the check warns about real gaps only."""
     values: dict[str, float | int | None] = {}
     problems: list[str] = []
+    if not any(key in info for key, _, _ in VALUATION_FIELDS):
+        return {column: None for _, column, _ in VALUATION_FIELDS}, []
     for key, column, rule in VALUATION_FIELDS:
         value, why = _clean_number(info.get(key), rule) if key in info else (None, "missing")
         values[column] = value

@@ -24,6 +24,7 @@ from assets.analysts.fetch import (
     actions_frame,
 )
 from assets.calendar import NEW_YORK, shift_sessions, us_day_zero
+from assets.sample_home import refuse_live_into_sample_home
 from warehouse.archive import (
     ArchiveFileError,
     ArchiveReplayError,
@@ -125,16 +126,24 @@ def replay_snapshots(
     rebuild: bool,
     log: Logger,
     skip_bad: bool = False,
+    *,
+    home: str = "",
 ) -> SnapshotReplay:
     """Load the archived fetches of `kind` not loaded yet, in fetch order; with `rebuild`, all of
     them into fresh tables that replace the raw ones only when every file loaded (with
-    `skip_bad`: when the good ones did, the bad ones listed). Retracted fetches are left out."""
+    `skip_bad`: when the good ones did, the bad ones listed). Retracted fetches are left out.
+    Real fetches waiting in the archive are not loaded on top of the synthetic sample (`home`
+    names ADRPULSE_HOME in the refusal, assets/sample_home.py); a rebuild replaces the tables."""
     plan = plan_replay(archive, kind)
     outcome = SnapshotReplay(retracted=plan.retracted)
     tables = SNAPSHOT_TABLES[kind]
     items = plan.in_order()
     if not rebuild:
         done = loaded_snapshot_fetch_ids(con, kind)
+        if any(not m.synthetic and m.fetch_id not in done for m in plan.fetches):
+            refuse_live_into_sample_home(
+                con, home, f"real {kind} snapshots are not mixed into it; nothing was stored"
+            )
         for item in items:
             if item.fetch_id in done and not isinstance(item, ArchiveFileError):
                 outcome.loaded.append(item)
