@@ -54,6 +54,8 @@ ANALYST_SOURCE_COLUMNS: dict[str, tuple[str, str]] = {
     "prior_price_target": ("priorPriceTarget", "double"),
 }
 ANALYST_KEY_COLUMNS = ("ticker", "GradeDate", "Firm")
+# Yahoo leaves the dividend yield out for a company that pays none: NULL, but not reported.
+SILENT_WHEN_MISSING = frozenset({"dividendYield"})
 
 
 @dataclass(frozen=True)
@@ -80,15 +82,16 @@ def clean_valuation_fields(info: dict[str, Any]) -> tuple[dict[str, float | int 
     """The valuation columns of one ticker's info, and '<key>: <why>' for each that is NULL.
 
     An info without any valuation key (an ETF, an index) has nothing to value: its columns are
-    NULL and no field is reported missing, so the check warns about real gaps only."""
+    NULL and no field is reported missing, so the check warns about real gaps only; nor is a
+    missing dividend yield (Yahoo leaves it out for a company that pays none)."""
     values: dict[str, float | int | None] = {}
     problems: list[str] = []
     if not any(key in info for key, _, _ in VALUATION_FIELDS):
         return {column: None for _, column, _ in VALUATION_FIELDS}, []
     for key, column, rule in VALUATION_FIELDS:
-        value, why = _clean_number(info.get(key), rule) if key in info else (None, "missing")
+        value, why = _clean_number(info.get(key), rule)
         values[column] = value
-        if why:
+        if why and not (why == "missing" and key in SILENT_WHEN_MISSING):
             problems.append(f"{key}: {why}")
     return values, problems
 
