@@ -16,6 +16,7 @@ import pytest
 
 from assets.analysts.fetch import ANALYST_ENDPOINT, INFO_ENDPOINT, fetch_quote_endpoint
 from assets.analysts.live import fetch_snapshot, replay_snapshots
+from assets.sample_home import SyntheticHomeError
 from tests.support.yfinance_fakes import FakeYahooQuotes, YFRateLimitError, analyst_action
 from warehouse.archive import ArchiveReplayError, scan_snapshot_fetches
 from warehouse.schema import create_raw_schema
@@ -222,3 +223,18 @@ def test_info_endpoint_retries_like_prices(con, tmp_path: Path):
     )
     assert result.failed == {} and result.answers["BABA"]["forwardPE"] == 12.0
     assert result.attempts == 2
+
+
+def test_real_snapshots_are_not_loaded_into_a_sample_home(con, tmp_path: Path):
+    fake = FakeYahooQuotes(actions={"BABA": BABA_ACTIONS})
+    fetch_snapshot(con, tmp_path, "analyst", Quotes(fake), ["BABA"], SESSION, LOG)
+    sample = duckdb.connect()
+    create_raw_schema(sample)
+    sample.execute(
+        "insert into raw.price_fetches (fetch_id, source, fetched_at, archive_path, row_count, "
+        "synthetic) values ('s1', 'sample', now(), 'prices/s1.json', 0, true)"
+    )
+    with pytest.raises(SyntheticHomeError, match="SYNTHETIC demo sample"):
+        replay_snapshots(sample, tmp_path, "analyst", rebuild=False, log=LOG, home="/h")
+    assert sample.execute("select count(*) from raw.analyst_actions").fetchall() == [(0,)]
+    sample.close()
