@@ -19,6 +19,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
 from assets.dbt_project import PIPELINE_BUILD_EXCLUDES, AdrPulseDbtCliResource
+from assets.mart_headlines import MART_HEADLINES
 from assets.metadata import table_column, table_metadata
 from assets.resources import WarehouseResource
 from assets.source_mode import REBUILD_TAG, tags_of
@@ -167,17 +168,26 @@ def run_dbt_build(
         # Whether this run built past failed blocking checks (the gate's record, if it ran)
         # follows the marts to the published catalog (warehouse/builds.py).
         record_marts_built(con, context.run.run_id)
+        headlines: dict[str, dict[str, Any]] = {}
         for event in outputs:
             key = context.asset_key_for_output(event.output_name)
             desc = describe_table(con, key.path[0], key.path[-1])
             if desc is not None:
                 described[event.output_name] = desc
+                if key in MART_HEADLINES:
+                    headlines[event.output_name] = MART_HEADLINES[key](con)
     every = max(len(events) // 4, 1)
     for i, event in enumerate(events, start=1):
         if isinstance(event, dg.Output) and event.output_name in described:
             desc = described[event.output_name]
             docs = (column_docs or {}).get((desc.schema, desc.name))
-            yield event.with_metadata({**event.metadata, **table_metadata(desc, docs)})
+            yield event.with_metadata(
+                {
+                    **event.metadata,
+                    **table_metadata(desc, docs),
+                    **headlines.get(event.output_name, {}),
+                }
+            )
         else:
             yield event
         if i % every == 0 and i < len(events):

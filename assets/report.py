@@ -20,7 +20,8 @@ REPORT = dg.AssetKey(["published", "report"])
     description=(
         "One self-contained HTML page (ADRPULSE_HOME/reports/adrpulse_report.html): China ADR vs "
         "US megacap baskets with the catalogued events, CAR by event and group with 95% bands, "
-        "and ticker performance. Charts are embedded PNGs, also saved beside the page."
+        "the forward P/E spread between the baskets with the latest analyst actions, and ticker "
+        "performance. Charts are embedded PNGs, also saved beside the page."
     ),
 )
 def adrpulse_report(
@@ -35,7 +36,8 @@ def adrpulse_report(
     preview = (
         f"Report of build `{files.build_id}`: open `{files.html_path}`\n\n"
         f"![China ADRs vs US megacaps]({png_data_uri(files.relative_png)})\n\n"
-        f"![CAR by event and group]({png_data_uri(files.car_png)})"
+        f"![CAR by event and group]({png_data_uri(files.car_png)})\n\n"
+        f"![Forward P/E spread]({png_data_uri(files.valuation_png)})"
     )
     return dg.MaterializeResult(
         metadata={

@@ -76,6 +76,26 @@ class YahooPricesResource(dg.ConfigurableResource):
 
         return yfinance.download
 
+    def ticker_function(self) -> Callable[[str], Any]:
+        """The network seam of the per-ticker quote endpoints (analyst actions, valuation
+        fields): `yfinance.Ticker`. Tests override this with a fake whose Ticker objects answer
+        offline."""
+        import yfinance
+
+        return yfinance.Ticker
+
+    def fetch_quotes(self, tickers: list[str], endpoint: str) -> Any:
+        """fetch_quote_endpoint (assets/analysts/fetch.py) with this resource's retry settings."""
+        from assets.analysts.fetch import fetch_quote_endpoint
+
+        return fetch_quote_endpoint(
+            tickers,
+            endpoint,
+            ticker_factory=self.ticker_function(),
+            max_retries=self.max_retries,
+            backoff_seconds=self.backoff_seconds,
+        )
+
     def fetch(
         self,
         tickers: list[str],

@@ -31,6 +31,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     from assets.partitions import price_sessions
     from assets.price_checks import PRICE_CHECKS
     from assets.publish import build_published_marts
+    from assets.raw_analysts import raw_analysts
     from assets.raw_news import raw_news
     from assets.raw_prices import build_raw_prices
     from assets.raw_reference import raw_reference_files
@@ -58,6 +59,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 *SOURCE_SPECS,
                 build_raw_prices(price_sessions(settings.price_history_start)),
                 raw_news,
+                raw_analysts,
                 news_sentiment,
                 raw_reference_files,
                 dbt_models,

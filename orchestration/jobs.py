@@ -27,6 +27,7 @@ import dagster as dg
 from assets.build_gate import GATE_SPECS
 from assets.news_sentiment import NEWS_SENTIMENT
 from assets.publish import readers_see_last_good_build
+from assets.raw_analysts import ANALYST_ACTIONS
 from assets.raw_news import NEWS_ITEMS
 from assets.raw_prices import DAILY_BARS
 from assets.raw_reference import REFERENCE_KEYS
@@ -42,11 +43,13 @@ RAW_PRICES = dg.AssetSelection.assets(DAILY_BARS).required_multi_asset_neighbors
 SENTIMENT = dg.AssetSelection.assets(NEWS_SENTIMENT)
 RAW_NEWS = (dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors() - GATE
             | SENTIMENT)
+# Analyst actions and valuation snapshots load wherever prices and news load (live or replayed).
+RAW_ANALYSTS = dg.AssetSelection.assets(ANALYST_ACTIONS).required_multi_asset_neighbors() - GATE
 REFERENCE_FILES = dg.AssetSelection.assets(*REFERENCE_KEYS.values())
 MODELS_AND_PUBLISH = REFERENCE_FILES | SENTIMENT | dg.AssetSelection.groups(
     "reference", "staging", "intermediate", "marts", "alerts", "publish"
 )
-EVERYTHING = RAW_PRICES | RAW_NEWS | MODELS_AND_PUBLISH
+EVERYTHING = RAW_PRICES | RAW_NEWS | RAW_ANALYSTS | MODELS_AND_PUBLISH
 
 
 # Every job writes the warehouse (assets/source_mode.py WAREHOUSE_WRITER_TAG).
@@ -64,7 +67,10 @@ def _archive_tags(root: str, rebuild: bool) -> dict[str, str]:
 daily_job = dg.define_asset_job(
     name="daily_refresh",
     selection=EVERYTHING,
-    description="Live run: fetch the latest prices and news, rebuild the marts, publish them.",
+    description=(
+        "Live run: fetch the latest prices, news, analyst actions and valuation snapshots, "
+        "rebuild the marts, publish them."
+    ),
     tags=WRITER_TAGS,
     hooks=MARTS_HOOKS,
 )

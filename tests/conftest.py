@@ -25,6 +25,8 @@ SLOW_FIXTURES = {"demo_run", "demo_home", "sample_warehouse", "sample_dbt_wareho
 SLOW_MODULES = {
     "test_alerts_dagster",
     "test_alerts_own_data",
+    "test_analysts_dagster",
+    "test_analysts_demo",
     "test_archive_cli",
     "test_bench",
     "test_build_cli",

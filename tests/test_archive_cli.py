@@ -11,6 +11,7 @@ pointing at a missing file, a manifest with bad JSON.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -97,11 +98,19 @@ def test_verify_names_each_bad_file_and_what_is_wrong(tmp_path: Path) -> None:
     # The sample's fetches, counted from its manifests (the sample grows with the product).
     prices = len(list(SAMPLE_ARCHIVE_DIR.glob("prices/*/*/*.json")))
     news = len(list(SAMPLE_ARCHIVE_DIR.glob("news/*/*/*.json")))
-    total = prices + news
+    # Analyst and valuation snapshots: one manifest each (a valuation's data file is *.data.json).
+    snapshots = {
+        kind: len([p for p in SAMPLE_ARCHIVE_DIR.glob(f"{kind}/*/*/*.json")
+                   if not p.name.endswith(".data.json")])
+        for kind in ("analyst", "valuation")
+    }
+    total = prices + news + sum(snapshots.values())
     assert f"checked 10/{total} fetches" in out and f"checked {total}/{total} fetches" in out
-    assert "kind    fetches  verified  no checksum  retracted  bad" in out
-    assert f"prices  {prices:>7}  {prices - 3:>8}            0          0    3" in out
-    assert f"news    {news:>7}  {news - 1:>8}            0          0    1" in out
+    assert re.search(r"kind\s+fetches\s+verified\s+no checksum\s+retracted\s+bad", out)
+    assert re.search(rf"prices\s+{prices}\s+{prices - 3}\s+0\s+0\s+3\n", out)
+    assert re.search(rf"news\s+{news}\s+{news - 1}\s+0\s+0\s+1\n", out)
+    for kind, n in snapshots.items():
+        assert re.search(rf"{kind}\s+{n}\s+{n}\s+0\s+0\s+0\n", out)
     assert f"{damage.truncated_prices}: has " in out and "truncated or changed" in out
     assert f"{damage.flipped_news}: SHA-256 " in out
     assert f"{damage.missing_data}: is missing" in out
@@ -135,7 +144,7 @@ def test_retract_then_list_shows_it_and_verify_skips_it(tmp_path: Path) -> None:
     assert ": 22 price fetches and imports; 1 retracted." in listed.stdout
 
     verified = run_cli(home, "archive", "verify")
-    assert "prices       22        19            0          1    2" in verified.stdout
+    assert re.search(r"prices\s+22\s+19\s+0\s+1\s+2\n", verified.stdout)
     assert damage.bad_json not in verified.stdout
 
 

@@ -285,7 +285,7 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     assert rows == {
         "group_name is not null": 1,
         "day_zero_date is not null": 1,
-        "event_origin in (catalog, news)": 1,
+        "event_origin in (catalog, news, analyst)": 1,
     }
 
 

@@ -14,7 +14,7 @@ import yaml
 
 from assets.settings import Settings
 from orchestration.commands.query import QUERIES_DIR, query_published
-from tests.support.dbt import DBT_DIR
+from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE
 from warehouse.publish import open_published
 
 QUERY_FILES = sorted(QUERIES_DIR.glob("*.sql"))
@@ -195,7 +195,60 @@ def check_latest_ticker_performance(result: pd.DataFrame, con: duckdb.DuckDBPyCo
     assert result["drawdown"].between(-1, 0).all()
 
 
+def check_china_adr_analyst_actions_with_significant_moves(
+    result: pd.DataFrame, con: duckdb.DuckDBPyConnection
+) -> None:
+    assert (result["p_value"] < 0.05).all()
+    assert set(result["window_label"]) == {"[0,0]"}
+    # The same actions as an independent read of the mart: China ADRs, included, p < 0.05.
+    expected = run(
+        con,
+        "select ticker, firm, graded_at from marts.fct_analyst_actions "
+        "where group_name = 'china_adr' and is_included and p_value < 0.05",
+    )
+    assert sorted(zip(result["ticker"], result["firm"], strict=True)) == sorted(
+        zip(expected["ticker"], expected["firm"], strict=True)
+    )
+    # The sample moves NIO and PDD on purpose on its last session (injected_moves.csv), and puts
+    # an analyst action on each; both moves are large enough to be significant.
+    moves = pd.read_csv(SAMPLE_ARCHIVE / "injected_moves.csv", parse_dates=["session_date"])
+    actions = run(con, "select ticker, day_zero_date from marts.fct_analyst_actions")
+    on_moves = actions.merge(
+        moves.rename(columns={"session_date": "day_zero_date"}), on=["ticker", "day_zero_date"]
+    )
+    assert len(on_moves) >= 2
+    assert set(on_moves["ticker"]) <= set(result["ticker"])
+    # t = CAR / its standard error: the same sign as the abnormal return.
+    assert ((result["abnormal_return"] > 0) == (result["t_statistic"] > 0)).all()
+
+
+def check_china_vs_us_forward_pe_discount(
+    result: pd.DataFrame, con: duckdb.DuckDBPyConnection
+) -> None:
+    assert len(result) == 1
+    row = result.iloc[0]
+    assert (row["basket_a"], row["basket_b"]) == ("china_adr", "us_megacap")
+    latest = run(con, "select max(session_date) as d from marts.fct_valuation_spread").iloc[0]
+    assert row["session_date"] == latest["d"]
+    assert row["forward_pe_discount"] == pytest.approx(
+        1 - row["median_forward_pe_a"] / row["median_forward_pe_b"]
+    )
+    assert 0 < row["forward_pe_discount_percentile"] <= 1
+    assert row["narrowest_discount"] <= row["forward_pe_discount"] <= row["widest_discount"]
+    # One stored session per valuation snapshot in the sample archive.
+    snapshots = len(list((SAMPLE_ARCHIVE / "valuation").glob("*/*/*.data.json")))
+    assert row["history_sessions"] == snapshots
+    # The percentile, recomputed: the share of stored sessions at or below today's discount.
+    history = run(con, "select forward_pe_discount from marts.fct_valuation_spread")
+    share = (history["forward_pe_discount"] <= row["forward_pe_discount"]).mean()
+    assert row["forward_pe_discount_percentile"] == pytest.approx(share)
+
+
 CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
+    "china_adr_analyst_actions_with_significant_moves": (
+        check_china_adr_analyst_actions_with_significant_moves
+    ),
+    "china_vs_us_forward_pe_discount": check_china_vs_us_forward_pe_discount,
     "baba_above_2025_low": check_baba_above_2025_low,
     "china_adr_vs_megacap_since_deepseek": check_china_adr_vs_megacap_since_deepseek,
     "xi_symposium_movers": check_xi_symposium_movers,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assets.reporting.data import LATEST_ANALYST_ACTIONS
 from assets.reporting.write import CAR_CHART_NAME, RELATIVE_CHART_NAME, REPORT_NAME, write_report
 from tests.support.cli import run_cli
 from warehouse.publish import open_published
@@ -316,3 +317,26 @@ def test_the_first_section_lists_the_latest_alerts_with_their_headlines(
         assert f'id="alert-{alert_id}"' in first
     assert "PDD shares tumble as EU opens investigation into Temu over illegal products" in first
     assert sorted(parse(page).links) == sorted(url for (url,) in links)
+
+
+def test_the_report_shows_the_valuation_spread_and_the_latest_analyst_actions(
+    report_dir: Path, demo_home: Path
+) -> None:
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    parsed = parse(page)
+    src = parsed.images["valuation-spread"]
+    assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG_MAGIC)
+    con = open_published(demo_home / "published")
+    try:
+        actions = con.execute("select count(*) from marts.fct_analyst_actions").fetchall()[0][0]
+        day, discount = con.execute(
+            "select session_date, forward_pe_discount from marts.fct_valuation_spread "
+            "order by session_date desc limit 1"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    table = re.search(r'<table class="analyst-actions">.*?</table>', page, re.DOTALL)
+    assert table is not None
+    assert table.group(0).count("<tr>") - 1 == min(actions, LATEST_ANALYST_ACTIONS)
+    assert f"On {day} the china_adr basket" in page
+    assert f"a discount of {100 * discount:.1f}%" in page

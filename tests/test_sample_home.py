@@ -104,6 +104,7 @@ def test_a_live_run_launched_anyway_fetches_nothing_and_tells_what_readers_see(
 
     monkeypatch.setattr(FeedClientResource, "fetch", no_feed)
     monkeypatch.setattr(YahooPricesResource, "download_function", no_yahoo)
+    monkeypatch.setattr(YahooPricesResource, "ticker_function", no_yahoo)
     readers_see = current_build(sample_home / "published")
     before = state_of(sample_home)
 
@@ -121,9 +122,10 @@ def test_a_live_run_launched_anyway_fetches_nothing_and_tells_what_readers_see(
 
     assert not result.success
     failures = step_failures(result)
-    assert set(failures) == {"raw_news", "raw_prices"}
+    assert set(failures) == {"raw_news", "raw_prices", "raw_analysts"}
     assert REFUSAL in failures["raw_news"] and "no feed was polled" in failures["raw_news"]
     assert REFUSAL in failures["raw_prices"]
+    assert REFUSAL in failures["raw_analysts"] and "nothing was fetched" in failures["raw_analysts"]
     assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in result.all_events)
     assert requests == []
     after = state_of(sample_home)

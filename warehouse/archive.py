@@ -9,6 +9,13 @@ Layout under an archive root (ADRPULSE_HOME/archive, or the bundled sample archi
     news/<YYYY>/<MM>/<fetch_id>.xml              the response body, byte for byte
     news/<YYYY>/<MM>/<fetch_id>.json             manifest: feed, url, HTTP status, validators,
                                                  SHA-256 and size of the body
+    analyst/<YYYY>/<MM>/<fetch_id>.parquet       yfinance's Ticker.upgrades_downgrades frames of
+                                                 one run, as received (index as a GradeDate
+                                                 column, plus a ticker column)
+    valuation/<YYYY>/<MM>/<fetch_id>.json        yfinance's Ticker.info dicts of one run, as
+                                                 received, by ticker
+    analyst|valuation/<YYYY>/<MM>/<fetch_id>.json  manifest: session, tickers asked and failed,
+                                                 rows, SHA-256 and size of the data file
     retractions/<fetch_id>.json                  a fetch taken back: when and why
 
 A fetch is complete when its manifest exists: the data file is written first (to a temporary name,
@@ -59,7 +66,9 @@ PRICE_COLUMNS: tuple[str, ...] = (
     "adj_close_source",
 )
 
-KINDS: tuple[str, ...] = ("prices", "news")
+# Per-ticker snapshots of Yahoo's quote endpoints, one file per run (assets/analysts/).
+SNAPSHOT_KINDS: tuple[str, ...] = ("analyst", "valuation")
+KINDS: tuple[str, ...] = ("prices", "news", *SNAPSHOT_KINDS)
 RETRACTIONS_DIR = "retractions"
 
 # What a reader of a bad file should do next (CLI output, run failures, docs/operations.md).
@@ -74,6 +83,9 @@ _HASH_CHUNK = 1 << 20
 _FETCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _TMP_NAME = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)$")
 _DATA_SUFFIXES = frozenset({".parquet", ".csv", ".xml"})
+# A snapshot's data file sits beside its manifest under the same stem, so its JSON data file is
+# named <fetch_id>.data.json.
+SNAPSHOT_JSON_SUFFIX = ".data.json"
 # A temporary file whose writer still runs is left alone, unless it is this old (its pid was
 # reused, or it was written on another machine sharing the folder).
 STALE_TMP_SECONDS = 24 * 3600
@@ -223,8 +235,36 @@ class NewsFetchManifest:
         return datetime.fromisoformat(self.fetched_at)
 
 
-Manifest = PriceFetchManifest | NewsFetchManifest
-M = TypeVar("M", PriceFetchManifest, NewsFetchManifest)
+@dataclass(frozen=True)
+class SnapshotFetchManifest:
+    """One run's fetch of a per-ticker Yahoo endpoint (kind `analyst`: upgrades_downgrades;
+    `valuation`: info), archived as received."""
+
+    fetch_id: str
+    source: str  # yfinance | sample
+    fetched_at: str  # ISO 8601, UTC
+    data_file: str  # relative to the archive root
+    format: str  # parquet (analyst) | json (valuation)
+    tickers: list[str]  # asked for
+    rows: int  # analyst: rows of the frame; valuation: tickers in the JSON object
+    session_date: str | None = None  # the XNYS session the snapshot belongs to
+    failed_tickers: list[str] = field(default_factory=list)
+    synthetic: bool = False
+    note: str = ""
+    data_sha256: str | None = None
+    data_bytes: int | None = None
+
+    @property
+    def manifest_file(self) -> str:
+        return f"{PurePosixPath(self.data_file).parent}/{self.fetch_id}.json"
+
+    @property
+    def fetched_at_dt(self) -> datetime:
+        return datetime.fromisoformat(self.fetched_at)
+
+
+Manifest = PriceFetchManifest | NewsFetchManifest | SnapshotFetchManifest
+M = TypeVar("M", PriceFetchManifest, NewsFetchManifest, SnapshotFetchManifest)
 
 
 def _check_price_frame(bars: pd.DataFrame) -> pd.DataFrame:
@@ -455,6 +495,91 @@ def write_news_fetch(
     return manifest
 
 
+def write_snapshot_fetch(
+    archive_root: Path,
+    kind: str,
+    data: pd.DataFrame | dict[str, dict[str, object]],
+    *,
+    source: str,
+    fetched_at: datetime,
+    tickers: list[str],
+    session_date: date | None,
+    failed_tickers: list[str] | None = None,
+    synthetic: bool = False,
+    note: str = "",
+    fetch_id: str | None = None,
+) -> SnapshotFetchManifest:
+    """Archive one run's answers of a per-ticker endpoint as received: for `analyst` a frame
+    (parquet), for `valuation` a {ticker: info} object (JSON, non-finite numbers written as
+    NaN/Infinity as Python's json does, so what Yahoo sent stays visible)."""
+    if kind not in SNAPSHOT_KINDS:
+        raise ValueError(f"unknown snapshot kind {kind!r}")
+    fetch_id = fetch_id or new_fetch_id(fetched_at, source)
+    folder = _month_dir(archive_root, kind, fetched_at)
+    folder.mkdir(parents=True, exist_ok=True)
+    sweep_partial_writes(archive_root, folders=[folder])
+    if kind == "analyst":
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError("analyst snapshots are frames")
+        fmt, data_path, rows = "parquet", folder / f"{fetch_id}.parquet", len(data)
+        tmp = _tmp_path(data_path)
+        try:
+            _write_price_data(data, tmp, "parquet")
+            os.replace(tmp, data_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    else:
+        if not isinstance(data, dict):
+            raise TypeError("valuation snapshots are {ticker: info} objects")
+        fmt, data_path, rows = "json", folder / f"{fetch_id}{SNAPSHOT_JSON_SUFFIX}", len(data)
+        # default=str: info may hold values JSON has no type for; they are kept as text.
+        atomic_write_bytes(data_path, json.dumps(data, indent=1, default=str).encode())
+    manifest = SnapshotFetchManifest(
+        fetch_id=fetch_id,
+        source=source,
+        fetched_at=fetched_at.astimezone(UTC).isoformat(),
+        data_file=data_path.relative_to(archive_root).as_posix(),
+        format=fmt,
+        tickers=sorted(tickers),
+        rows=rows,
+        session_date=session_date.isoformat() if session_date else None,
+        failed_tickers=sorted(failed_tickers or []),
+        synthetic=synthetic,
+        note=note,
+        data_sha256=file_sha256(data_path),
+        data_bytes=data_path.stat().st_size,
+    )
+    atomic_write_bytes(
+        archive_root / manifest.manifest_file,
+        json.dumps({"kind": kind, **asdict(manifest)}, indent=2).encode(),
+    )
+    return manifest
+
+
+def check_snapshot_data(archive_root: Path, manifest: SnapshotFetchManifest, kind: str) -> Path:
+    """The snapshot's data file, once it exists and matches its manifest's size and SHA-256."""
+    path = archive_root / manifest.data_file
+    if not path.is_file():
+        raise ArchiveFileError(
+            path,
+            f"is missing: its manifest {manifest.manifest_file} points at it",
+            fetch_id=manifest.fetch_id,
+            kind=kind,
+        )
+    _check_size_and_digest(
+        path,
+        manifest.manifest_file,
+        size=manifest.data_bytes,
+        sha256=manifest.data_sha256,
+        actual_size=path.stat().st_size,
+        actual_sha256=file_sha256(path),
+        fetch_id=manifest.fetch_id,
+        kind=kind,
+    )
+    return path
+
+
 # --- reading manifests -----------------------------------------------------------------------
 
 # Fields a manifest must have the JSON type of, beyond being present: what the loader relies on.
@@ -518,6 +643,8 @@ def _manifest_from(path: Path, kind: str, cls: type[M]) -> M:
             raise bad(f"manifest points at {data_file!r}, outside the archive's {kind}/ folder")
     if isinstance(manifest, PriceFetchManifest) and manifest.format not in ("parquet", "csv"):
         raise bad(f"manifest has unknown format {manifest.format!r}")
+    if isinstance(manifest, SnapshotFetchManifest) and manifest.format not in ("parquet", "json"):
+        raise bad(f"manifest has unknown format {manifest.format!r}")
     return manifest
 
 
@@ -528,6 +655,8 @@ def _scan(archive_root: Path, kind: str, cls: type[M]) -> tuple[list[M], list[Ar
     manifests: list[M] = []
     problems: list[ArchiveFileError] = []
     for path in sorted(base.glob("*/*/*.json")):
+        if path.name.endswith(SNAPSHOT_JSON_SUFFIX):
+            continue  # a valuation snapshot's data file, not a manifest
         try:
             manifests.append(_manifest_from(path, kind, cls))
         except ArchiveFileError as exc:
@@ -548,6 +677,15 @@ def scan_news_fetches(
 ) -> tuple[list[NewsFetchManifest], list[ArchiveFileError]]:
     """Every readable news manifest (oldest first) and a problem for each unreadable one."""
     return _scan(archive_root, "news", NewsFetchManifest)
+
+
+def scan_snapshot_fetches(
+    archive_root: Path, kind: str
+) -> tuple[list[SnapshotFetchManifest], list[ArchiveFileError]]:
+    """Every readable manifest of a snapshot kind (oldest first) and a problem for each other."""
+    if kind not in SNAPSHOT_KINDS:
+        raise ValueError(f"unknown snapshot kind {kind!r}")
+    return _scan(archive_root, kind, SnapshotFetchManifest)
 
 
 def list_price_fetches(archive_root: Path) -> list[PriceFetchManifest]:
@@ -753,6 +891,14 @@ def _month_folders(archive_root: Path, kinds: Iterable[str]) -> list[Path]:
     return [p for kind in kinds for p in sorted((archive_root / kind).glob("*/*")) if p.is_dir()]
 
 
+def _manifest_name_of(data_name: str) -> str | None:
+    """The manifest file name a data file belongs to; None for a file that is no data file."""
+    if data_name.endswith(SNAPSHOT_JSON_SUFFIX):
+        return data_name[: -len(SNAPSHOT_JSON_SUFFIX)] + ".json"
+    path = PurePosixPath(data_name)
+    return f"{path.stem}.json" if path.suffix in _DATA_SUFFIXES else None
+
+
 def find_partial_writes(
     archive_root: Path,
     *,
@@ -788,8 +934,8 @@ def find_partial_writes(
                         PartialWrite(entry, f"temporary file of an interrupted write (pid {pid})")
                     )
             elif (
-                entry.suffix in _DATA_SUFFIXES
-                and f"{entry.stem}.json" not in names
+                _manifest_name_of(entry.name) is not None
+                and _manifest_name_of(entry.name) not in names
                 and age > ORPHAN_GRACE_SECONDS
             ):
                 found.append(
@@ -838,6 +984,8 @@ def plan_replay(archive_root: Path, kind: str) -> ReplayPlan:
         manifests, problems = scan_price_fetches(archive_root)
     elif kind == "news":
         manifests, problems = scan_news_fetches(archive_root)  # type: ignore[assignment]
+    elif kind in SNAPSHOT_KINDS:
+        manifests, problems = scan_snapshot_fetches(archive_root, kind)  # type: ignore[assignment]
     else:
         raise ValueError(f"unknown archive kind {kind!r}")
     retracted = read_retractions(archive_root)

@@ -103,6 +103,70 @@ RAW_TABLES_DDL: dict[str, str] = {
             scored_at         timestamptz not null,
             primary key (item_key, model)
         )""",
+    # Per-ticker quote endpoints (assets/analysts/), one archived fetch per run and endpoint.
+    "analyst_fetches": """
+        create table if not exists raw.analyst_fetches (
+            fetch_id          varchar primary key,
+            source            varchar not null,      -- yfinance | sample
+            fetched_at        timestamptz not null,
+            archive_path      varchar not null,      -- manifest path, relative to the archive root
+            session_date      date,                  -- the XNYS session of the run
+            requested_tickers varchar[],
+            failed_tickers    varchar[],             -- asked for, got no answer after retries
+            row_count         integer not null,
+            synthetic         boolean not null default false
+        )""",
+    # yfinance's Ticker.upgrades_downgrades: Yahoo sends a ticker's whole history every time, so
+    # each fetch upserts on the natural key; a later fetch's row for the same key wins.
+    "analyst_actions": """
+        create table if not exists raw.analyst_actions (
+            ticker               varchar not null,
+            graded_at            timestamptz not null, -- GradeDate (Yahoo's epochGradeDate)
+            firm                 varchar not null,
+            to_grade             varchar,
+            from_grade           varchar,
+            action               varchar,           -- up | down | main | init | reit
+            price_target_action  varchar,           -- Raises | Lowers | Maintains | Announces ...
+            current_price_target double,            -- as sent: 0 means no target
+            prior_price_target   double,            -- as sent: 0 means no target
+            fetch_id             varchar not null,  -- the fetch this row came from last
+            primary key (ticker, graded_at, firm)
+        )""",
+    "valuation_fetches": """
+        create table if not exists raw.valuation_fetches (
+            fetch_id          varchar primary key,
+            source            varchar not null,      -- yfinance | sample
+            fetched_at        timestamptz not null,
+            archive_path      varchar not null,      -- manifest path, relative to the archive root
+            session_date      date,                  -- the XNYS session of the run
+            requested_tickers varchar[],
+            failed_tickers    varchar[],             -- asked for, got no answer after retries
+            row_count         integer not null,
+            synthetic         boolean not null default false
+        )""",
+    # yfinance's Ticker.info, its valuation fields only, one row per ticker and session (a later
+    # snapshot of the same session replaces it). A field that is missing or makes no sense is
+    # NULL, and `invalid_fields` says which and why (warehouse/snapshots.py).
+    "valuation_snapshots": """
+        create table if not exists raw.valuation_snapshots (
+            ticker               varchar not null,
+            session_date         date not null,
+            fetched_at           timestamptz not null,
+            market_cap           double,            -- marketCap, in the quote currency
+            trailing_pe          double,            -- trailingPE
+            forward_pe           double,            -- forwardPE
+            price_to_sales       double,            -- priceToSalesTrailing12Months
+            price_to_book        double,            -- priceToBook
+            ev_to_ebitda         double,            -- enterpriseToEbitda
+            dividend_yield       double,            -- dividendYield, as Yahoo reports it (percent)
+            target_mean_price    double,            -- targetMeanPrice
+            recommendation_mean  double,            -- recommendationMean, 1 strong buy..5 sell
+            analyst_count        integer,           -- numberOfAnalystOpinions
+            currency             varchar,
+            invalid_fields       varchar[] not null, -- '<yahoo key>: <why it is NULL>'
+            fetch_id             varchar not null,
+            primary key (ticker, session_date)
+        )""",
     # The reference files the user points to (ADRPULSE_UNIVERSE, ADRPULSE_EVENTS, ADRPULSE_FEEDS,
     # ADRPULSE_ALIASES), validated and loaded whole by the raw/reference assets
     # (assets/reference.py) in every run that builds the marts, so the marts use the files the
@@ -199,6 +263,13 @@ STATE_TABLES_DDL: dict[str, str] = {
 REBUILD_SCHEMA = "raw_rebuild"
 PRICE_TABLES: tuple[str, ...] = ("daily_bars", "price_fetches")
 NEWS_TABLES: tuple[str, ...] = ("news_item_tags", "news_items", "news_fetches")
+ANALYST_TABLES: tuple[str, ...] = ("analyst_actions", "analyst_fetches")
+VALUATION_TABLES: tuple[str, ...] = ("valuation_snapshots", "valuation_fetches")
+# The raw tables of each snapshot kind of the archive (warehouse/archive.py SNAPSHOT_KINDS).
+SNAPSHOT_TABLES: dict[str, tuple[str, ...]] = {
+    "analyst": ANALYST_TABLES,
+    "valuation": VALUATION_TABLES,
+}
 
 
 def raw_table_ddl(table: str, schema: str = RAW_SCHEMA) -> str:

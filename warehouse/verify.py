@@ -3,7 +3,8 @@ rebuild makes before it starts).
 
 Each fetch is checked as a load would check it, but into a throw-away in-memory DuckDB: its
 manifest parses, its data file exists, has the size and SHA-256 the manifest records and, for
-prices, reads as typed bars with the manifest's row count and no repeated (ticker, session).
+prices, reads as typed bars with the manifest's row count and no repeated (ticker, session); for
+analyst actions and valuation snapshots, reads with the manifest's row or ticker count.
 Manifests written before checksums are checked on what they carry: a price file's row count, a
 news body's presence. Retracted fetches are not checked: no replay reads them.
 """
@@ -22,11 +23,13 @@ from warehouse.archive import (
     NewsFetchManifest,
     PartialWrite,
     PriceFetchManifest,
+    SnapshotFetchManifest,
     find_partial_writes,
     plan_replay,
     read_news_body,
 )
 from warehouse.load import stage_price_fetch
+from warehouse.snapshots import read_valuation_fetch, stage_analyst_fetch
 
 # progress(done, total): called every PROGRESS_EVERY fetches and at the end.
 Progress = Callable[[int, int], None]
@@ -71,6 +74,18 @@ def _check_news(root: Path, m: NewsFetchManifest) -> bool:
     return m.body_file is None or m.body_sha256 is not None
 
 
+def _check_snapshot(
+    con: duckdb.DuckDBPyConnection, root: Path, kind: str, m: SnapshotFetchManifest
+) -> bool:
+    """Snapshots always carry a checksum. Raises ArchiveFileError."""
+    if kind == "analyst":
+        stage_analyst_fetch(con, root, m)
+        con.execute("drop table if exists staged_actions")
+    else:
+        read_valuation_fetch(root, m)
+    return True
+
+
 def verify_archive(
     archive_root: Path, progress: Progress | None = None, every: int = PROGRESS_EVERY
 ) -> VerifyReport:
@@ -102,6 +117,8 @@ def verify_archive(
                 try:
                     if isinstance(manifest, PriceFetchManifest):
                         checksummed = _check_price(con, archive_root, manifest)
+                    elif isinstance(manifest, SnapshotFetchManifest):
+                        checksummed = _check_snapshot(con, archive_root, kind, manifest)
                     else:
                         checksummed = _check_news(archive_root, manifest)
                 except ArchiveFileError as exc:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import pandas as pd
 
@@ -42,7 +42,7 @@ DownloadFn = Callable[..., pd.DataFrame]
 
 # yfinance logs failures as "['BABA', 'JD']: <repr of the exception>" after a download.
 _FAILED_LINE = re.compile(r"^\s*(\[[^\]]*\]):\s*(.*)$", re.DOTALL)
-_RATE_LIMIT_HINTS = re.compile(r"YFRateLimitError|Too Many Requests|rate limit", re.IGNORECASE)
+RATE_LIMIT_HINTS = re.compile(r"YFRateLimitError|Too Many Requests|rate limit", re.IGNORECASE)
 
 
 @dataclass
@@ -71,6 +71,96 @@ class _BatchOutcome:
     bars: pd.DataFrame
     reasons: dict[str, str]  # ticker -> why it got no rows
     rate_limited: bool
+
+    @property
+    def rows(self) -> int:
+        return len(self.bars)
+
+
+class BatchOutcome(Protocol):
+    """What one request of a batch of tickers gave: rows received, and why each ticker that got
+    nothing got nothing. Any endpoint fetched through `fetch_in_rounds` answers this way."""
+
+    @property
+    def rows(self) -> int: ...
+
+    reasons: dict[str, str]  # ticker -> why it failed; absent: it succeeded
+    rate_limited: bool
+
+
+OutcomeT = TypeVar("OutcomeT", bound=BatchOutcome)
+
+
+@dataclass
+class RoundsResult(Generic[OutcomeT]):
+    """Every batch outcome of every round (successes and failures), the tickers still failed after
+    the last round with their reasons, and how many requests and rounds it took."""
+
+    outcomes: list[OutcomeT]
+    failed: dict[str, str]
+    requests: int
+    attempts: int
+
+
+def fetch_in_rounds(
+    tickers: Sequence[str],
+    fetch_batch: Callable[[list[str]], OutcomeT],
+    *,
+    chunk_size: int,
+    max_retries: int,
+    backoff_seconds: float,
+    sleep: Callable[[float], Any],
+) -> RoundsResult[OutcomeT]:
+    """Fetch `tickers` in batches of `chunk_size`, retrying only the tickers that failed.
+
+    `fetch_batch` must never raise for a provider failure: it reports each failed ticker in
+    `reasons`, so one ticker's failure never costs the others their data. Tickers that failed are
+    retried in the next round, after sleeping backoff_seconds * 2**(round - 1); at most
+    1 + max_retries rounds run. A round in which nothing came back, while nothing has come back
+    before, counts as "Yahoo unreachable": it gets one retry at most, then the fetch stops with
+    UNREACHABLE_REASON in every failed ticker's reason. Rate limits are never taken for that.
+    """
+    pending = list(tickers)
+    outcomes: list[OutcomeT] = []
+    failed: dict[str, str] = {}
+    requests = 0
+    rounds = 0
+    unreachable_rounds = 0
+    anything_succeeded = False
+    while pending:
+        if rounds > 0:
+            sleep(backoff_seconds * 2 ** (rounds - 1))
+        rounds += 1
+        failed = {}
+        round_rows = 0
+        round_answered = False
+        rate_limited = False
+        for batch in chunked(pending, chunk_size):
+            outcome = fetch_batch(batch)
+            requests += 1
+            outcomes.append(outcome)
+            round_rows += outcome.rows
+            # A ticker that succeeded with no rows (no analyst ever covered it) still proves
+            # Yahoo answered.
+            round_answered = round_answered or len(outcome.reasons) < len(batch)
+            rate_limited = rate_limited or outcome.rate_limited
+            failed.update(outcome.reasons)
+
+        if round_rows or round_answered:
+            anything_succeeded = True
+        elif not anything_succeeded and not rate_limited:
+            unreachable_rounds += 1
+        if not failed:
+            break
+        out_of_budget = rounds > max_retries
+        # Nothing came back at all, twice: offline or Yahoo down; do not spend the whole budget.
+        if unreachable_rounds >= 2 or (out_of_budget and unreachable_rounds and not round_rows):
+            failed = {t: f"{UNREACHABLE_REASON}; last error: {r}" for t, r in failed.items()}
+            break
+        if out_of_budget:
+            break
+        pending = list(failed)
+    return RoundsResult(outcomes, dict(sorted(failed.items())), requests, rounds)
 
 
 class _YfinanceLogCapture(logging.Handler):
@@ -101,7 +191,7 @@ class _YfinanceLogCapture(logging.Handler):
 
 
 @contextmanager
-def _capture_yfinance_log() -> Iterator[_YfinanceLogCapture]:
+def capture_yfinance_log() -> Iterator[_YfinanceLogCapture]:
     logger = logging.getLogger("yfinance")
     handler = _YfinanceLogCapture()
     logger.addHandler(handler)
@@ -117,7 +207,7 @@ def _default_download() -> DownloadFn:
     return yfinance.download
 
 
-def _is_rate_limit_exception(exc: BaseException) -> bool:
+def is_rate_limit_exception(exc: BaseException) -> bool:
     try:
         from yfinance.exceptions import YFRateLimitError
     except ImportError:  # pragma: no cover - yfinance is a dependency
@@ -139,7 +229,7 @@ def _download_batch(
     timeout: float,
 ) -> _BatchOutcome:
     """One yf.download call for `batch`; never raises for a provider failure."""
-    with _capture_yfinance_log() as log, warnings.catch_warnings():
+    with capture_yfinance_log() as log, warnings.catch_warnings():
         # yfinance turns DeprecationWarnings raised in its own code back on when imported, and
         # pandas 3 raises a block of them (Pandas4Warning) on every request: library noise the
         # user can do nothing about. Other warnings still show.
@@ -160,7 +250,7 @@ def _download_batch(
             )
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
-            rate_limited = _is_rate_limit_exception(exc)
+            rate_limited = is_rate_limit_exception(exc)
             if rate_limited:
                 reason = RATE_LIMITED_REASON
             return _BatchOutcome(
@@ -181,7 +271,7 @@ def _download_batch(
         if ticker in got:
             continue
         logged = log.by_ticker.get(ticker.upper())
-        if logged and _RATE_LIMIT_HINTS.search(logged):
+        if logged and RATE_LIMIT_HINTS.search(logged):
             rate_limited = True
             reasons[ticker] = RATE_LIMITED_REASON
         elif logged:
@@ -206,11 +296,8 @@ def fetch_daily_bars(
 ) -> PriceFetchResult:
     """Daily bars for `tickers` over XNYS sessions start..end (both inclusive).
 
-    Each round downloads the pending tickers in batches of `chunk_size`; tickers that got no rows
-    are retried in the next round, after sleeping backoff_seconds * 2**(round - 1). At most
-    1 + max_retries rounds run. A round in which no ticker got any row, while none has succeeded
-    before, counts as "Yahoo unreachable": it gets one retry at most, then the fetch stops with
-    UNREACHABLE_REASON in every failed ticker's reason. Rate limits are never taken for that.
+    Batches of `chunk_size` tickers per yf.download call; tickers that got no rows are retried
+    with back-off by `fetch_in_rounds`, which also gives up early when Yahoo is unreachable.
 
     `expected_sessions` defaults to the XNYS sessions between start and end; pass a shorter list to
     exclude a session whose bar is not final yet.
@@ -227,52 +314,24 @@ def fetch_daily_bars(
     if not pending or not expected:
         return PriceFetchResult(empty_bars(), {}, {}, requests=0, attempts=0)
 
-    collected: list[pd.DataFrame] = []
-    failed: dict[str, str] = {}
-    requests = 0
-    rounds = 0
-    unreachable_rounds = 0
-    anything_succeeded = False
-    while pending:
-        if rounds > 0:
-            sleep(backoff_seconds * 2 ** (rounds - 1))
-        rounds += 1
-        failed = {}
-        round_rows = 0
-        rate_limited = False
-        for batch in chunked(pending, chunk_size):
-            outcome = _download_batch(download, batch, start, end, timeout)
-            requests += 1
-            round_rows += len(outcome.bars)
-            rate_limited = rate_limited or outcome.rate_limited
-            if len(outcome.bars):
-                collected.append(outcome.bars)
-            failed.update(outcome.reasons)
-
-        if round_rows:
-            anything_succeeded = True
-        elif not anything_succeeded and not rate_limited:
-            unreachable_rounds += 1
-        if not failed:
-            break
-        out_of_budget = rounds > max_retries
-        # Nothing came back at all, twice: offline or Yahoo down; do not spend the whole budget.
-        if unreachable_rounds >= 2 or (out_of_budget and unreachable_rounds and not round_rows):
-            failed = {t: f"{UNREACHABLE_REASON}; last error: {r}" for t, r in failed.items()}
-            break
-        if out_of_budget:
-            break
-        pending = list(failed)
-
+    rounds = fetch_in_rounds(
+        pending,
+        lambda batch: _download_batch(download, batch, start, end, timeout),
+        chunk_size=chunk_size,
+        max_retries=max_retries,
+        backoff_seconds=backoff_seconds,
+        sleep=sleep,
+    )
+    collected = [outcome.bars for outcome in rounds.outcomes if len(outcome.bars)]
     bars = pd.concat(collected, ignore_index=True) if collected else empty_bars()
     bars = bars.sort_values(["ticker", "session_date"], kind="stable").reset_index(drop=True)
     missing, extra = _compare_with_calendar(bars, expected)
     return PriceFetchResult(
         bars=bars,
-        failed=dict(sorted(failed.items())),
+        failed=rounds.failed,
         missing_sessions=missing,
-        requests=requests,
-        attempts=rounds,
+        requests=rounds.requests,
+        attempts=rounds.attempts,
         extra_sessions=extra,
     )
 

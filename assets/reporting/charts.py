@@ -113,3 +113,52 @@ def event_car_figure(car_paths: pd.DataFrame, empty_reason: str = "") -> Figure:
         axis.set_ylabel("mean CAR, % (market model)")
     figure.suptitle("Cumulative abnormal return by event and group, 95% confidence band")
     return figure
+
+
+def valuation_spread_png(spread: pd.DataFrame) -> bytes:
+    """Median forward P/E of both baskets by session, and the discount of A to B with the latest
+    percentile. Without any session, a picture saying so."""
+    usable = spread.dropna(subset=["forward_pe_discount"]) if not spread.empty else spread
+    if usable.empty:
+        figure = Figure(figsize=(8, 0.9))
+        figure.text(
+            0.5,
+            0.5,
+            "No valuation spread yet: the daily runs snapshot the valuations (Yahoo keeps no "
+            "history),\nso it starts with the first run that got enough members of both baskets.",
+            ha="center",
+            va="center",
+            fontsize=10,
+        )
+        return _png(figure)
+    figure = Figure(figsize=(10, 5.2), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    dates = pd.to_datetime(usable["session_date"])
+    basket_a, basket_b = usable["basket_a"].iloc[0], usable["basket_b"].iloc[0]
+    top.plot(dates, usable["median_forward_pe_a"], color=GROUP_COLORS.get(basket_a, CHINA_COLOR),
+             lw=1.8, marker=".", label=f"{basket_a} median")
+    top.plot(dates, usable["median_forward_pe_b"], color=GROUP_COLORS.get(basket_b, US_COLOR),
+             lw=1.8, marker=".", label=f"{basket_b} median")
+    top.set_ylabel("forward P/E")
+    top.set_title(f"Forward P/E: {basket_a} against {basket_b}", pad=4)
+    top.legend(loc="upper left")
+    discount = 100 * usable["forward_pe_discount"]
+    bottom.fill_between(dates, discount, 0, color=CHINA_COLOR, alpha=0.25, lw=0)
+    bottom.plot(dates, discount, color=CHINA_COLOR, lw=1.2, marker=".")
+    bottom.axhline(0, color="grey", lw=0.8)
+    bottom.set_ylabel("discount, %")
+    last = usable.iloc[-1]
+    bottom.annotate(
+        f"{100 * last['forward_pe_discount']:.1f}%, percentile "
+        f"{100 * last['forward_pe_discount_percentile']:.0f} of "
+        f"{int(last['forward_pe_history_sessions'])} sessions",
+        (dates.iloc[-1], discount.iloc[-1]),
+        xytext=(-8, -14),
+        textcoords="offset points",
+        ha="right",
+        fontsize=8,
+    )
+    for axis in (top, bottom):
+        axis.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    return _png(figure)

@@ -36,6 +36,14 @@ class ReportData:
     # (marts.fct_alert_headlines); empty frames when there are none or the build predates them.
     alerts: pd.DataFrame = field(default_factory=pd.DataFrame)
     alert_headlines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # marts.fct_valuation_spread by session, and the latest analyst actions (marts
+    # .fct_analyst_actions, newest first); empty when there are none or the build predates them.
+    valuation_spread: pd.DataFrame = field(default_factory=pd.DataFrame)
+    analyst_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+# Analyst actions the report lists, newest first.
+LATEST_ANALYST_ACTIONS = 15
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -119,6 +127,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "order by universe.group_name, perf.ticker",
     )
     alerts, alert_headlines = _alerts(con)
+    valuation_spread, analyst_actions = _valuations_and_analysts(con)
     return ReportData(
         build_id,
         published_at,
@@ -133,7 +142,41 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         failed_checks,
         alerts,
         alert_headlines,
+        valuation_spread,
+        analyst_actions,
     )
+
+
+def _published_marts(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
+
+
+def _valuations_and_analysts(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    published = _published_marts(con)
+    spread = pd.DataFrame()
+    if "fct_valuation_spread" in published:
+        spread = _frame(
+            con,
+            "select session_date, basket_a, basket_b, median_forward_pe_a, median_forward_pe_b, "
+            "forward_pe_discount, forward_pe_discount_percentile, price_to_sales_discount, "
+            "forward_pe_history_sessions "
+            "from marts.fct_valuation_spread order by session_date",
+        )
+    actions = pd.DataFrame()
+    if "fct_analyst_actions" in published:
+        actions = _frame(
+            con,
+            "select graded_at, day_zero_date, ticker, group_name, firm, action_category, "
+            "from_grade, to_grade, prior_price_target, current_price_target, "
+            "price_target_change_fraction, car, p_value "
+            "from marts.fct_analyst_actions order by graded_at desc, ticker, firm limit ?",
+            [LATEST_ANALYST_ACTIONS],
+        )
+    return spread, actions
 
 
 def _alerts(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:

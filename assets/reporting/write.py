@@ -1,4 +1,4 @@
-"""Write the report and its two charts into the reports folder, each file swapped in atomically
+"""Write the report and its three charts into the reports folder, each file swapped in atomically
 so that a browser or a file watcher never sees a half-written page."""
 
 from __future__ import annotations
@@ -9,7 +9,11 @@ from pathlib import Path
 
 import duckdb
 
-from assets.reporting.charts import event_car_png, relative_performance_png
+from assets.reporting.charts import (
+    event_car_png,
+    relative_performance_png,
+    valuation_spread_png,
+)
 from assets.reporting.data import load_report_data, why_no_event_study
 from assets.reporting.html import render_report
 from warehouse.archive import atomic_write_bytes
@@ -17,6 +21,7 @@ from warehouse.archive import atomic_write_bytes
 REPORT_NAME = "adrpulse_report.html"
 RELATIVE_CHART_NAME = "relative_performance.png"
 CAR_CHART_NAME = "event_car.png"
+VALUATION_CHART_NAME = "valuation_spread.png"
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class ReportFiles:
     build_id: str
     relative_png: bytes
     car_png: bytes
+    valuation_chart_path: Path | None = None
+    valuation_png: bytes = b""
 
 
 def write_report(
@@ -38,7 +45,8 @@ def write_report(
     car_png = event_car_png(
         data.car_paths, why_no_event_study(data) if data.car_paths.empty else ""
     )
-    page = render_report(data, relative_png, car_png, now or datetime.now(UTC))
+    valuation_png = valuation_spread_png(data.valuation_spread)
+    page = render_report(data, relative_png, car_png, now or datetime.now(UTC), valuation_png)
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(
@@ -48,8 +56,11 @@ def write_report(
         data.build_id,
         relative_png,
         car_png,
+        reports_dir / VALUATION_CHART_NAME,
+        valuation_png,
     )
     atomic_write_bytes(files.relative_chart_path, relative_png)
+    atomic_write_bytes(reports_dir / VALUATION_CHART_NAME, valuation_png)
     atomic_write_bytes(files.car_chart_path, car_png)
     atomic_write_bytes(files.html_path, page.encode("utf-8"))
     return files

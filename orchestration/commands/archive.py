@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the warehouse modules load when a command runs, not at impo
         NewsFetchManifest,
         PriceFetchManifest,
         Retraction,
+        SnapshotFetchManifest,
     )
     from warehouse.verify import VerifyReport
 
@@ -98,6 +99,21 @@ def _news_row(m: NewsFetchManifest, retractions: dict[str, Retraction]) -> tuple
     return (m.fetch_id, "news", "feed", _when(m.fetched_at), m.feed_name, None, status)
 
 
+def _snapshot_row(
+    m: SnapshotFetchManifest, kind: str, retractions: dict[str, Retraction]
+) -> tuple[Any, ...]:
+    if m.fetch_id in retractions:
+        status = _retracted(retractions[m.fetch_id])
+    else:
+        parts = [f"session {m.session_date}"] if m.session_date else []
+        if m.failed_tickers:
+            parts.append(f"{plural(len(m.failed_tickers), 'ticker')} failed")
+        if m.synthetic:
+            parts.append("synthetic")
+        status = "; ".join(["ok", *parts])
+    return (m.fetch_id, kind, m.source, _when(m.fetched_at), _tickers(m.tickers), m.rows, status)
+
+
 def _unreadable_row(
     error: ArchiveFileError, kind: str, retractions: dict[str, Retraction]
 ) -> tuple[Any, ...]:
@@ -109,12 +125,17 @@ def _unreadable_row(
 
 
 def cmd_archive_list(args: argparse.Namespace, settings: Settings) -> int:
-    from warehouse.archive import read_retractions, scan_news_fetches, scan_price_fetches
+    from warehouse.archive import (
+        read_retractions,
+        scan_news_fetches,
+        scan_price_fetches,
+        scan_snapshot_fetches,
+    )
 
     root = _archive_root(args, settings)
     retractions = read_retractions(root)
     rows: list[tuple[Any, ...]] = []
-    counts = {"prices": 0, "news": 0}
+    counts = {"prices": 0, "news": 0, "analyst": 0, "valuation": 0}
     if args.kind in ("all", "prices"):
         prices, bad = scan_price_fetches(root)
         rows += [_price_row(m, retractions) for m in prices]
@@ -125,12 +146,23 @@ def cmd_archive_list(args: argparse.Namespace, settings: Settings) -> int:
         rows += [_news_row(m, retractions) for m in news]
         rows += [_unreadable_row(e, "news", retractions) for e in bad]
         counts["news"] = len(news) + len(bad)
+    for kind in ("analyst", "valuation"):
+        if args.kind in ("all", kind):
+            snapshots, bad = scan_snapshot_fetches(root, kind)
+            rows += [_snapshot_row(m, kind, retractions) for m in snapshots]
+            rows += [_unreadable_row(e, kind, retractions) for e in bad]
+            counts[kind] = len(snapshots) + len(bad)
     rows.sort(key=lambda r: r[0])
     shown = rows[-args.last:] if args.last > 0 else rows
     held = [
         f"{counts[kind]:,} {what}"
-        for kind, what in (("prices", "price fetches and imports"), ("news", "news fetches"))
-        if args.kind in ("all", kind)
+        for kind, what in (
+            ("prices", "price fetches and imports"),
+            ("news", "news fetches"),
+            ("analyst", "analyst-action fetches"),
+            ("valuation", "valuation snapshots"),
+        )
+        if args.kind in ("all", kind) and (counts[kind] or kind in ("prices", "news"))
     ]
     print(f"Archive {root}: {', '.join(held)}; {len(retractions):,} retracted.")
     if not rows:
@@ -245,7 +277,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="One line per archived fetch or import: id, kind, source, fetch time, "
         "tickers or feed, rows, and status (ok, failed tickers, RETRACTED with its reason).",
     )
-    q.add_argument("--kind", choices=["all", "prices", "news"], default="all")
+    q.add_argument(
+        "--kind", choices=["all", "prices", "news", "analyst", "valuation"], default="all"
+    )
     q.add_argument("--last", type=int, default=50, metavar="N",
                    help="show the newest N (default 50; 0 for all)")
     q.add_argument("--archive", metavar="DIR", help="another archive folder (e.g. a backup)")

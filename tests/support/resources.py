@@ -23,13 +23,20 @@ def pipeline_resources(home: Path, **env: str) -> dict[str, Any]:
 
 
 def scripted_yahoo(
-    base: YahooPricesResource, download: Callable[..., Any], **overrides: Any
+    base: YahooPricesResource,
+    download: Callable[..., Any] | None = None,
+    ticker: Callable[[str], Any] | None = None,
+    **overrides: Any,
 ) -> YahooPricesResource:
-    """`base` with yfinance.download replaced by `download` (the network seam, and only it)."""
+    """`base` with yfinance.download replaced by `download` and yfinance.Ticker by `ticker` (the
+    network seams, and only they); a seam not given is left as it is."""
 
     class ScriptedYahoo(YahooPricesResource):
         def download_function(self) -> Callable[..., Any]:
-            return download
+            return download if download is not None else super().download_function()
+
+        def ticker_function(self) -> Callable[[str], Any]:
+            return ticker if ticker is not None else super().ticker_function()
 
     fields = {name: getattr(base, name) for name in YahooPricesResource.model_fields}
     return ScriptedYahoo(**{**fields, **overrides})

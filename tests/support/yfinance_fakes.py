@@ -31,6 +31,8 @@ __all__ = [
     "YFPricesMissingError",
     "YFRateLimitError",
     "YFTzMissingError",
+    "FakeYahooQuotes",
+    "analyst_action",
     "history_frame",
 ]
 
@@ -169,3 +171,168 @@ def _serve(full: pd.DataFrame, ticker: str, kw: dict[str, Any]) -> pd.DataFrame:
     if not kw.get("actions"):
         frame = frame.drop(columns=["Dividends", "Stock Splits", "Capital Gains"], errors="ignore")
     return frame
+
+
+# --- quote endpoints: Ticker.upgrades_downgrades and Ticker.info ------------------------------
+
+
+def upgrade_downgrade_history(*actions: dict[str, Any]) -> dict[str, Any]:
+    """Yahoo's quoteSummary answer for module upgradeDowngradeHistory, from actions given as
+    Yahoo's JSON keys: epochGradeDate (int seconds), firm, toGrade, fromGrade, action
+    (up/down/main/init/reit), priceTargetAction (Raises/Lowers/Maintains/Announces),
+    currentPriceTarget, priorPriceTarget. `graded_at` (an ISO UTC time) may replace
+    epochGradeDate. yfinance turns this into the frame `Ticker.upgrades_downgrades` returns: index
+    'GradeDate' (datetime64, naive UTC, from the epoch seconds), columns Firm, ToGrade, FromGrade,
+    Action (renamed) and priceTargetAction, currentPriceTarget, priorPriceTarget (as Yahoo names
+    them)."""
+    history = []
+    for action in actions:
+        row = dict(action)
+        if "graded_at" in row:
+            row["epochGradeDate"] = int(pd.Timestamp(row.pop("graded_at")).timestamp())
+        history.append(row)
+    return {
+        "quoteSummary": {
+            "result": [{"upgradeDowngradeHistory": {"history": history, "maxAge": 86400}}],
+            "error": None,
+        }
+    }
+
+
+def analyst_action(
+    graded_at: str,
+    firm: str,
+    *,
+    to_grade: str = "Buy",
+    from_grade: str = "",
+    action: str = "main",
+    price_target_action: str = "Raises",
+    current_target: float = 0.0,
+    prior_target: float = 0.0,
+) -> dict[str, Any]:
+    """One entry of Yahoo's upgradeDowngradeHistory, as Yahoo sends it (0.0: no target)."""
+    return {
+        "graded_at": graded_at,
+        "firm": firm,
+        "toGrade": to_grade,
+        "fromGrade": from_grade,
+        "action": action,
+        "priceTargetAction": price_target_action,
+        "currentPriceTarget": current_target,
+        "priorPriceTarget": prior_target,
+    }
+
+
+# Where Yahoo's quoteSummary keeps each valuation key of `Ticker.info` (formatted=false: raw).
+_INFO_MODULE: dict[str, str] = {
+    "marketCap": "summaryDetail",
+    "trailingPE": "summaryDetail",
+    "forwardPE": "summaryDetail",
+    "priceToSalesTrailing12Months": "summaryDetail",
+    "dividendYield": "summaryDetail",
+    "currency": "summaryDetail",
+    "priceToBook": "defaultKeyStatistics",
+    "enterpriseToEbitda": "defaultKeyStatistics",
+    "targetMeanPrice": "financialData",
+    "recommendationMean": "financialData",
+    "numberOfAnalystOpinions": "financialData",
+    "currentPrice": "financialData",
+}
+
+
+def quote_summary_info(symbol: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Yahoo's quoteSummary answer for the modules `Ticker.info` asks for, holding `fields` (info
+    keys) in the modules Yahoo keeps them in; a key not in the table goes to summaryDetail. Values
+    are sent as given, so a test can send what Yahoo sometimes does (a string, 'Infinity', None)."""
+    modules: dict[str, dict[str, Any]] = {
+        "financialData": {"maxAge": 86400},
+        "quoteType": {"symbol": symbol, "quoteType": "EQUITY", "maxAge": 1},
+        "defaultKeyStatistics": {"maxAge": 1},
+        "assetProfile": {"maxAge": 86400},
+        "summaryDetail": {"maxAge": 1},
+    }
+    for key, value in fields.items():
+        modules[_INFO_MODULE.get(key, "summaryDetail")][key] = value
+    return {"quoteSummary": {"result": [modules], "error": None}}
+
+
+@dataclass
+class FakeYahooQuotes:
+    """Scripted Yahoo quote endpoints behind a real `yfinance.Ticker`, offline.
+
+    `ticker(symbol)` returns a real yfinance.Ticker whose quote scraper talks to this fake instead
+    of the network, so `upgrades_downgrades` and `info` are assembled by yfinance's own code.
+    `actions[symbol]` is a list of `analyst_action(...)` dicts (an empty list: Yahoo has no
+    history, and yfinance raises YFDataException) or an exception raised by the request;
+    `info[symbol]` is a dict of info keys or an exception. Either may be a list of outcomes
+    consumed one per request (the last one repeats), like FakeYahoo's script. A symbol absent from
+    a script gets an empty quoteSummary result: yfinance raises YFDataException ("Failed to parse
+    json response") for its actions and returns an info holding little more than the symbol.
+    """
+
+    actions: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (symbol, endpoint)
+    _served: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def requests_for(self, symbol: str, endpoint: str) -> int:
+        return self.requests.count((symbol, endpoint))
+
+    def _outcome(self, script: dict[str, Any], symbol: str, endpoint: str) -> Any:
+        planned = script.get(symbol)
+        if planned is None:
+            return None
+        # A list of outcomes is consumed in order; a list of action dicts is one outcome.
+        if isinstance(planned, list) and planned and isinstance(planned[0], (list, BaseException)):
+            n = self._served.get((symbol, endpoint), 0)
+            self._served[(symbol, endpoint)] = n + 1
+            return planned[min(n, len(planned) - 1)]
+        return planned
+
+    def ticker(self, symbol: str) -> yfinance.Ticker:
+        from yfinance.scrapers.quote import Quote
+
+        ticker = yfinance.Ticker(symbol)
+        ticker._quote = Quote(_ScriptedQuoteData(self, ticker.ticker), ticker.ticker)
+        return ticker
+
+
+class _FakeResponse:
+    def __init__(self, payload: dict[str, Any]) -> None:
+        import json
+
+        self.text = json.dumps(payload)
+
+
+@dataclass
+class _ScriptedQuoteData:
+    """Stands in for yfinance's YfData (the HTTP layer) for one symbol's quote scraper."""
+
+    fake: FakeYahooQuotes
+    symbol: str
+
+    def get_raw_json(self, url: str, params: dict[str, Any] | None = None, timeout: int = 30):
+        modules = (params or {}).get("modules", "")
+        if "upgradeDowngradeHistory" in modules:
+            self.fake.requests.append((self.symbol, "upgrades_downgrades"))
+            outcome = self.fake._outcome(self.fake.actions, self.symbol, "upgrades_downgrades")
+            if isinstance(outcome, BaseException):
+                raise outcome
+            if outcome is None:
+                return {"quoteSummary": {"result": [], "error": None}}
+            return upgrade_downgrade_history(*outcome)
+        if "/v7/finance/quote" in url:
+            # The complementary quote call of Ticker.info: answered empty, the fields come from
+            # quoteSummary.
+            return {"quoteResponse": {"result": [], "error": None}}
+        self.fake.requests.append((self.symbol, "info"))
+        outcome = self.fake._outcome(self.fake.info, self.symbol, "info")
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if outcome is None:
+            return {"quoteSummary": {"result": [], "error": None}}
+        return quote_summary_info(self.symbol, outcome)
+
+    def cache_get(self, url: str, params: dict[str, Any] | None = None, timeout: int = 30):
+        # The trailing-PEG time series Ticker.info also asks for: none.
+        return _FakeResponse({"timeseries": {"result": [], "error": None}})

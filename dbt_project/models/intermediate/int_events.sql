@@ -1,7 +1,8 @@
 -- One row per event and ticker: catalogued events (scope groups expanded to their tickers through
--- the universe) and news-derived events, each with its announcement time and day 0.
--- Day 0 (catalog): see macro day_zero_basis_date; news events arrive with day 0 already set by the
--- same rule in int_news_events.
+-- the universe), news-derived events and analyst-action events, each with its announcement time
+-- and day 0.
+-- Day 0 (catalog): see macro day_zero_basis_date; news and analyst events arrive with day 0
+-- already set by the same rule in int_news_events and int_analyst_actions.
 with catalog as (
     select * from {{ ref('stg_reference__event_catalog') }}
 ),
@@ -12,6 +13,10 @@ universe as (
 
 news_events as (
     select * from {{ ref('int_news_events') }}
+),
+
+analyst_events as (
+    select * from {{ ref('int_analyst_events') }}
 ),
 
 calendar as (
@@ -78,6 +83,20 @@ news_event_tickers as (
     from news_events
 ),
 
+analyst_event_tickers as (
+    select
+        event_id,
+        ticker,
+        'analyst'                                                as event_origin,
+        event_title,
+        first_graded_at                                          as announced_at,
+        cast(timezone('America/New_York', first_graded_at) as date) as announced_date,
+        false                                                    as is_approximate,
+        ticker                                                   as scope_token,
+        day_zero_date
+    from analyst_events
+),
+
 unioned as (
     select
         event_id, ticker, event_origin, event_title, announced_at, announced_date,
@@ -88,6 +107,11 @@ unioned as (
         event_id, ticker, event_origin, event_title, announced_at, announced_date,
         is_approximate, scope_token, day_zero_date
     from news_event_tickers
+    union all
+    select
+        event_id, ticker, event_origin, event_title, announced_at, announced_date,
+        is_approximate, scope_token, day_zero_date
+    from analyst_event_tickers
 ),
 
 final as (

@@ -21,6 +21,7 @@ import pandas as pd
 
 from assets.calendar import sessions_between, shift_sessions
 from assets.universe import read_universe
+from orchestration.tools.sample_data.analysts import analyst_actions_frame, valuation_infos
 from orchestration.tools.sample_data.locations import (
     DEFAULT_ARCHIVE_DIR,
     DEFAULT_EVENT_CATALOG_PATH,
@@ -36,7 +37,7 @@ from orchestration.tools.sample_data.shocks import (
     shocks_csv_text,
     unannounced_moves,
 )
-from warehouse.archive import write_news_fetch, write_price_fetch
+from warehouse.archive import write_news_fetch, write_price_fetch, write_snapshot_fetch
 
 SEED = 20250331
 PRICE_SOURCE = "sample"
@@ -67,13 +68,46 @@ class GenerationSummary:
     price_rows: int
     news_fetches: int
     shocks: int
+    snapshot_fetches: int = 0
 
 
-def _price_fetch_id(fetched_at: datetime) -> str:
-    """Shaped like warehouse.archive.new_fetch_id, with a hash instead of random bits."""
+def _price_fetch_id(fetched_at: datetime, kind: str = "") -> str:
+    """Shaped like warehouse.archive.new_fetch_id, with a hash instead of random bits (the
+    archive kind goes into the hash, so the snapshots of a run get ids of their own)."""
     stamp = fetched_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    digest = hashlib.sha256(f"{PRICE_SOURCE}|{stamp}".encode()).hexdigest()[:6]
+    salt = f"{kind}|" if kind else ""
+    digest = hashlib.sha256(f"{salt}{PRICE_SOURCE}|{stamp}".encode()).hexdigest()[:6]
     return f"{stamp}-{PRICE_SOURCE}-{digest}"
+
+
+def _write_snapshots(out_dir: Path, bars: pd.DataFrame, tickers: list[str]) -> int:
+    """An analyst fetch and a valuation snapshot per March session, with the daily price fetch
+    (assets/analysts/: the whole action history as of the run; the session's valuation fields)."""
+    fetches = 0
+    session_date = pd.to_datetime(bars["session_date"]).dt.date
+    for day in sessions_between(shift_sessions(BACKFILL_END, 1), SAMPLE_END):
+        fetched_at = datetime(day.year, day.month, day.day, *DAILY_FETCH_HOUR_UTC, tzinfo=UTC)
+        session_bars = bars[session_date == day]
+        closes = dict(zip(session_bars["ticker"], session_bars["close"], strict=True))
+        payloads = {
+            "analyst": analyst_actions_frame(fetched_at),
+            "valuation": valuation_infos(closes, tickers),
+        }
+        for kind, data in payloads.items():
+            write_snapshot_fetch(
+                out_dir,
+                kind,
+                data,
+                source=PRICE_SOURCE,
+                fetched_at=fetched_at,
+                tickers=tickers,
+                session_date=day,
+                synthetic=True,
+                note=f"{NOTE}; daily {kind} snapshot",
+                fetch_id=_price_fetch_id(fetched_at, kind),
+            )
+            fetches += 1
+    return fetches
 
 
 def _write_prices(out_dir: Path, bars: pd.DataFrame, tickers: list[str]) -> int:
@@ -145,7 +179,8 @@ def generate(
     universe_path: Path = DEFAULT_UNIVERSE_PATH,
     catalog_path: Path = DEFAULT_EVENT_CATALOG_PATH,
 ) -> GenerationSummary:
-    """Rebuild the archive in `out_dir` (its prices/ and news/ are replaced) and feeds.csv."""
+    """Rebuild the archive in `out_dir` (its prices/, news/, analyst/ and valuation/ are
+    replaced) and feeds.csv."""
     members = read_universe(universe_path)
     tickers = [m.ticker for m in members]
     shocks = injected_shocks(universe_path, catalog_path, SAMPLE_START, SAMPLE_END)
@@ -155,28 +190,37 @@ def generate(
     )
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for sub in ("prices", "news"):
+    for sub in ("prices", "news", "analyst", "valuation"):
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     price_fetches = _write_prices(out_dir, bars, tickers)
     news_fetches = _write_news(out_dir)
+    snapshot_fetches = _write_snapshots(out_dir, bars, tickers)
     (out_dir / SHOCKS_FILE).write_bytes(shocks_csv_text(shocks).encode())
     (out_dir / MOVES_FILE).write_bytes(shocks_csv_text(moves).encode())
     (out_dir / "README.md").write_bytes(ARCHIVE_README.encode())
     feeds_path.parent.mkdir(parents=True, exist_ok=True)
     feeds_path.write_bytes(feeds_csv_text().encode())
-    return GenerationSummary(price_fetches, len(bars), news_fetches, len(shocks))
+    return GenerationSummary(
+        price_fetches, len(bars), news_fetches, len(shocks), snapshot_fetches
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.tools.sample_data.generate",
-        description="Write the SYNTHETIC sample archive (fake prices and feeds, reproducible).",
+        description=(
+            "Write the SYNTHETIC sample archive (fake prices, feeds, analyst actions and "
+            "valuations; reproducible)."
+        ),
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=DEFAULT_ARCHIVE_DIR,
-        help="archive folder; its prices/ and news/ are replaced (default: %(default)s)",
+        help=(
+            "archive folder; its prices/, news/, analyst/ and valuation/ are replaced "
+            "(default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--feeds-out",
@@ -200,7 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = generate(args.out, args.feeds_out, args.universe, args.events)
     print(
         f"wrote {summary.price_fetches} price fetches ({summary.price_rows} bars), "
-        f"{summary.news_fetches} news fetches and {summary.shocks} injected shocks to {args.out}"
+        f"{summary.news_fetches} news fetches, {summary.snapshot_fetches} analyst and valuation "
+        f"snapshots and {summary.shocks} injected shocks to {args.out}"
     )
     return 0
 
