@@ -136,6 +136,7 @@ class AdrPulseDbtCliResource(DbtCliResource):
     warehouse_path: str
     duckdb_memory_limit: str
     alert_sar_threshold: float
+    risk_free_rate: float
     target_root: str
 
     def dbt_vars(self) -> dict[str, Any]:
@@ -143,6 +144,7 @@ class AdrPulseDbtCliResource(DbtCliResource):
             "adrpulse_warehouse": self.warehouse_path,
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
             "alert_sar_threshold": self.alert_sar_threshold,
+            "risk_free_rate": self.risk_free_rate,
         }
 
     def with_vars(self, args: Sequence[str]) -> list[str]:

@@ -178,6 +178,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             warehouse_path=str(settings.warehouse_path),
             duckdb_memory_limit=settings.duckdb_memory_limit,
             alert_sar_threshold=settings.alert_sar_threshold,
+            risk_free_rate=settings.risk_free_rate,
             target_root=str(settings.dbt_target_dir),
         ),
         "alert_webhook": AlertWebhookResource(

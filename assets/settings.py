@@ -152,6 +152,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alert_webhook_timeout_seconds", "ADRPULSE_ALERT_WEBHOOK_TIMEOUT", "5", "float",
             "Seconds one webhook POST may take (3 attempts per alert and run at most).",
             "alerts"),
+    # --- performance and risk (docs/performance.md)
+    Setting("risk_free_rate", "ADRPULSE_RISK_FREE_RATE", "0", "float",
+            "Annual risk-free rate of the Sharpe and Sortino ratios and alpha, as a fraction "
+            "(0.04 is 4%); each session's is (1 + rate)^(1/252) - 1.", "performance"),
 )
 
 _BY_FIELD = {s.field: s for s in SETTINGS}
@@ -184,6 +188,7 @@ class Settings:
     alert_sar_threshold: float
     alert_webhook_url: str
     alert_webhook_timeout_seconds: float
+    risk_free_rate: float
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -239,11 +244,12 @@ class Settings:
     def dbt_vars(self) -> dict[str, Any]:
         """The vars the dbt profile and models read (dbt_project/profiles.yml, fct_alerts):
         passed with --vars, so the warehouse path, the memory cap and the alert threshold have no
-        second default in the dbt project."""
+        second default in the dbt project (nor has the risk-free rate)."""
         return {
             "adrpulse_warehouse": str(self.warehouse_path),
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
             "alert_sar_threshold": self.alert_sar_threshold,
+            "risk_free_rate": self.risk_free_rate,
         }
 
 

@@ -32,6 +32,7 @@ def _resource(tmp_path: Path, executable: str | None = None) -> AdrPulseDbtCliRe
         warehouse_path=str(settings.warehouse_path),
         duckdb_memory_limit=settings.duckdb_memory_limit,
         alert_sar_threshold=settings.alert_sar_threshold,
+        risk_free_rate=settings.risk_free_rate,
         target_root=str(settings.dbt_target_dir),
     )
 
