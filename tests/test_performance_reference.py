@@ -29,16 +29,17 @@ def close(ours: float, theirs: float) -> bool:
 
 
 @pytest.fixture(scope="module")
-def marts(sample_dbt_warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def marts(sample_dbt_warehouse: Path) -> tuple[pd.DataFrame, ...]:
     with duckdb.connect(str(sample_dbt_warehouse)) as con:  # dbt in-process holds it open
         summary = con.execute("select * from marts.fct_performance_summary").df()
+        drawdowns = con.execute("select * from marts.fct_basket_drawdowns").df()
         monthly = con.execute("select * from marts.fct_monthly_returns").df()
         series = con.execute(
             "select subject, session_date, daily_return "
             "from intermediate.int_performance_returns order by subject, session_date"
         ).df()
     series["session_date"] = pd.to_datetime(series["session_date"])
-    return summary, monthly, series
+    return summary, monthly, series, drawdowns
 
 
 def period_returns(series: pd.DataFrame, subject: str, row: pd.Series) -> pd.Series:
@@ -48,7 +49,7 @@ def period_returns(series: pd.DataFrame, subject: str, row: pd.Series) -> pd.Ser
 
 
 def test_every_subject_and_period_matches_quantstats(marts) -> None:
-    summary, _, series = marts
+    summary, _, series, _ = marts
     assert set(summary["period"]) == {"ytd", "1y", "since_inception", "since_event"}
     assert {"china_adr", "us_megacap", "BABA", "SPY"} <= set(summary["subject"])
     mismatches: list[str] = []
@@ -104,7 +105,7 @@ def test_drawdown_dates_match_quantstats_drawdown_details(marts) -> None:
     """quantstats lists every drawdown: its valley is our trough, its start (the first session
     below the high) the session after our peak date, and its end (the last session below the
     high) the session before our recovery date."""
-    summary, _, series = marts
+    summary, _, series, _ = marts
     checked = 0
     for _, row in summary[summary["max_drawdown"] < 0].iterrows():
         r = period_returns(series, row["subject"], row).dropna()
@@ -145,7 +146,7 @@ def test_drawdown_dates_match_quantstats_drawdown_details(marts) -> None:
 
 
 def test_monthly_returns_match_quantstats_and_flag_the_partial_months(marts) -> None:
-    _, monthly, series = marts
+    _, monthly, series, _ = marts
     for subject in ("BABA", "SPY", "china_adr", "us_megacap"):
         r = series[series["subject"] == subject].set_index("session_date")["daily_return"]
         table = qs.stats.monthly_returns(r.dropna(), eoy=False, compounded=True)
@@ -158,3 +159,18 @@ def test_monthly_returns_match_quantstats_and_flag_the_partial_months(marts) -> 
         first = ours.sort_values("month_start").iloc[0]
         assert first["starts_mid_month"] and first["is_partial_month"]
         assert not ours.sort_values("month_start").iloc[1:]["starts_mid_month"].any()
+
+
+def test_basket_drawdown_series_matches_quantstats(marts) -> None:
+    summary, _, series, drawdowns = marts
+    assert set(drawdowns["basket"]) == {"china_adr", "us_megacap"}
+    for basket, ours in drawdowns.groupby("basket"):
+        r = series[series["subject"] == basket].set_index("session_date")["daily_return"]
+        theirs = qs.stats.to_drawdown_series(r.dropna())
+        ours = ours.set_index(pd.to_datetime(ours["session_date"]))["drawdown"]
+        joined = pd.concat([ours, theirs], axis=1, join="inner")
+        assert len(joined) == len(theirs)
+        assert np.allclose(joined.iloc[:, 0], joined.iloc[:, 1], rtol=1e-9, atol=1e-12)
+        inception = summary[(summary["subject"] == basket)
+                            & (summary["period"] == "since_inception")].iloc[0]
+        assert close(ours.min(), inception["max_drawdown"])
