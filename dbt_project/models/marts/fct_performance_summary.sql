@@ -100,7 +100,8 @@ subject_periods as (
     where period_anchors.anchor_date is not null or period_anchors.period = 'since_inception'
 ),
 
-period_returns as (
+-- Materialized: three CTEs read it, and the join should run once.
+period_returns as materialized (
     select
         subject_periods.subject,
         subject_periods.period,
@@ -137,7 +138,9 @@ wealth as (
     )
 ),
 
-drawdowns as (
+-- Materialized: the peak and the recovery below compare wealth with the trough's high by value,
+-- which must come from one evaluation of the window.
+drawdowns as materialized (
     select
         *,
         greatest(1, max(wealth) over running)                                as high_water_mark,
@@ -211,9 +214,12 @@ moments as (
         skewness(period_returns.r)                                           as skewness,
         kurtosis(period_returns.r)                                           as excess_kurtosis,
         max(period_returns.r)                                                as best_session_return,
-        arg_max(period_returns.session_date, period_returns.r)              as best_session_date,
+        -- ties go to the earliest session, so that a rebuild gives the same date
+        arg_max(period_returns.session_date,
+                [period_returns.r, -period_returns.session_index])           as best_session_date,
         min(period_returns.r)                                                as worst_session_return,
-        arg_min(period_returns.session_date, period_returns.r)              as worst_session_date,
+        arg_min(period_returns.session_date,
+                [period_returns.r, period_returns.session_index])            as worst_session_date,
         count(*) filter (where period_returns.r > 0) / count(period_returns.r)
                                                                              as share_positive_sessions,
         cast(regr_count(period_returns.r, period_returns.b) as bigint)       as benchmark_pairs,
