@@ -20,7 +20,7 @@
 --   var_95 = the 5% quantile of r, linear interpolation between order statistics;
 --     cvar_95 = mean of the returns at or below it
 --   skewness, excess_kurtosis: the bias-adjusted sample estimators (G1, G2)
---   beta = cov(r, b) / var(b); alpha = A (mean(r - rf_d) - beta mean(b - rf_d)), over the
+--   beta = cov(r, b) / cov(b, b); alpha = A (mean(r - rf_d) - beta mean(b - rf_d)), over the
 --     sessions where both returns exist (b: var benchmark_ticker)
 --   information_ratio = mean(r - c) / sd(r - c) sqrt(A) (c: the comparison basket)
 with series as (
@@ -109,6 +109,8 @@ period_returns as materialized (
         series.session_index,
         series.daily_return                                  as r,
         benchmark.daily_return                               as b,
+        case when series.daily_return is not null then benchmark.daily_return end
+                                                             as b_paired,
         comparison.daily_return                              as c
     from subject_periods
     cross join as_of
@@ -223,7 +225,11 @@ moments as (
         count(*) filter (where period_returns.r > 0) / count(period_returns.r)
                                                                              as share_positive_sessions,
         cast(regr_count(period_returns.r, period_returns.b) as bigint)       as benchmark_pairs,
-        regr_slope(period_returns.r, period_returns.b)                       as beta,
+        -- cov / var with one algorithm for both (regr_slope mixes two): for the benchmark
+        -- itself beta is then exactly 1 and alpha exactly 0, whatever order threads combine in
+        covar_samp(period_returns.r, period_returns.b)
+            / nullif(covar_samp(period_returns.b_paired, period_returns.b_paired), 0)
+                                                                             as beta,
         regr_avgy(period_returns.r - {{ rf_daily() }}, period_returns.b - {{ rf_daily() }})
                                                                              as mean_excess_paired,
         regr_avgx(period_returns.r - {{ rf_daily() }}, period_returns.b - {{ rf_daily() }})
