@@ -190,6 +190,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alert_webhook_timeout_seconds", "ADRPULSE_ALERT_WEBHOOK_TIMEOUT", "5", "float",
             "Seconds one webhook POST may take (3 attempts per alert and run at most).",
             "alerts"),
+    # --- performance and risk (docs/performance.md)
+    Setting("risk_free_rate", "ADRPULSE_RISK_FREE_RATE", "0", "float",
+            "Annual risk-free rate of the Sharpe and Sortino ratios and alpha, as a fraction "
+            "(0.04 is 4%); each session's is (1 + rate)^(1/252) - 1.", "performance"),
 )
 
 _BY_FIELD = {s.field: s for s in SETTINGS}
@@ -227,6 +231,7 @@ class Settings:
     alert_sar_threshold: float
     alert_webhook_url: str
     alert_webhook_timeout_seconds: float
+    risk_free_rate: float
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -281,8 +286,9 @@ class Settings:
 
     def dbt_vars(self) -> dict[str, Any]:
         """The vars the dbt profile and models read (dbt_project/profiles.yml, fct_alerts):
-        passed with --vars, so the warehouse path, the memory cap, the estimation-window
-        exclusion and the alert threshold have no second default in the dbt project."""
+        passed with --vars, so each (the warehouse path, the memory cap, the estimation-window
+        exclusion and beta, the alert threshold, the risk-free rate) has no second default in the
+        dbt project."""
         return {
             "adrpulse_warehouse": str(self.warehouse_path),
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
@@ -292,6 +298,7 @@ class Settings:
             "market_model_beta": self.market_model_beta,
             "dimson_lags": self.dimson_lags,
             "alert_sar_threshold": self.alert_sar_threshold,
+            "risk_free_rate": self.risk_free_rate,
         }
 
 

@@ -115,7 +115,9 @@ def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
                   "fct_event_study_summary", "fct_event_study_daily",
                   "fct_sector_relative_performance",
                   "int_news_session_sentiment", "int_news_sentiment_returns",
-                  "fct_sentiment_return_summary"):
+                  "fct_sentiment_return_summary",
+                  "int_performance_returns", "fct_performance_summary", "fct_monthly_returns",
+                  "fct_basket_drawdowns"):
         assert model in covered, model
 
 

@@ -20,6 +20,9 @@ MARTS = {
     "fct_sector_relative_performance",
     "fct_ticker_performance",
     "fct_news_items",
+    "fct_performance_summary",
+    "fct_monthly_returns",
+    "fct_basket_drawdowns",
 }
 
 

@@ -244,6 +244,53 @@ def check_china_vs_us_forward_pe_discount(
     assert row["forward_pe_discount_percentile"] == pytest.approx(share)
 
 
+def check_baba_drawdown_2025(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert len(result) == 1
+    row = result.iloc[0]
+    assert row["ticker"] == "BABA" and row["year"] == 2025
+    assert -1 < row["max_drawdown"] < 0
+    assert row["peak_session"] < row["trough_session"]
+    assert row["trough_adj_close"] / row["peak_adj_close"] - 1 == pytest.approx(row["max_drawdown"])
+    if row["is_recovered"]:
+        assert row["recovery_session"] > row["trough_session"]
+    # The query works on closes; the mart on returns. While the demo's latest session is in 2025
+    # the mart's ytd row is the same drawdown.
+    mart = run(
+        con,
+        "select * from marts.fct_performance_summary where subject = 'BABA' and period = 'ytd'",
+    ).iloc[0]
+    if mart["as_of_date"].year == 2025:
+        assert mart["max_drawdown"] == pytest.approx(row["max_drawdown"], rel=1e-9)
+        assert mart["max_drawdown_peak_date"] == row["peak_session"]
+        assert mart["max_drawdown_trough_date"] == row["trough_session"]
+        if row["is_recovered"]:
+            assert mart["max_drawdown_recovery_date"] == row["recovery_session"]
+            assert mart["max_drawdown_duration_sessions"] == row["sessions"]
+        else:
+            assert pd.isna(mart["max_drawdown_recovery_date"])
+
+
+def check_basket_sharpe_ytd(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert sorted(result["basket"]) == ["china_adr", "us_megacap"]
+    assert set(result["period"]) == {"ytd"}
+    assert list(result["sharpe_ratio"]) == sorted(result["sharpe_ratio"], reverse=True)
+    # Each basket's Sharpe again from the daily returns of fct_sector_relative_performance (its
+    # base, the last session of 2024, is the ytd anchor of the demo, and every member is priced
+    # before it, so both marts hold the same basket returns).
+    for row in result.itertuples():
+        daily = run(
+            con,
+            f"select distinct session_date, daily_return_a as r "
+            f"from marts.fct_sector_relative_performance where basket_a = '{row.basket}' "
+            f"and session_date > '{row.from_session}' and session_date <= '{row.to_session}' "
+            f"and daily_return_a is not null",
+        )["r"]
+        assert len(daily) == row.sessions
+        sharpe = daily.mean() / daily.std(ddof=1) * 252**0.5
+        assert row.risk_free_rate == 0
+        assert row.sharpe_ratio == pytest.approx(sharpe, rel=1e-9)
+
+
 CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
     "china_adr_analyst_actions_with_significant_moves": (
         check_china_adr_analyst_actions_with_significant_moves
@@ -258,6 +305,8 @@ CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
     "china_adr_rank_tests": check_china_adr_rank_tests,
     "ticker_news_events": check_ticker_news_events,
     "latest_ticker_performance": check_latest_ticker_performance,
+    "baba_drawdown_2025": check_baba_drawdown_2025,
+    "basket_sharpe_ytd": check_basket_sharpe_ytd,
 }
 
 

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from assets.reporting.data import LATEST_ANALYST_ACTIONS
-from assets.reporting.write import CAR_CHART_NAME, RELATIVE_CHART_NAME, REPORT_NAME, write_report
+from assets.reporting.write import (
+    CAR_CHART_NAME,
+    DRAWDOWN_CHART_NAME,
+    MONTHLY_CHART_NAME,
+    RELATIVE_CHART_NAME,
+    REPORT_NAME,
+    write_report,
+)
 from tests.support.cli import run_cli
 from warehouse.publish import open_published
 
@@ -96,11 +103,13 @@ def test_report_is_self_contained(report_dir: Path) -> None:
     assert "<script" not in page and "<link" not in page and "@import" not in page
 
 
-def test_report_embeds_both_charts_as_png(report_dir: Path) -> None:
+def test_report_embeds_every_chart_as_png(report_dir: Path) -> None:
     parsed = parse((report_dir / REPORT_NAME).read_text(encoding="utf-8"))
     for image_id, file_name in (
         ("relative-performance", RELATIVE_CHART_NAME),
         ("event-car", CAR_CHART_NAME),
+        ("monthly-returns", MONTHLY_CHART_NAME),
+        ("drawdowns", DRAWDOWN_CHART_NAME),
     ):
         src = parsed.images[image_id]
         assert src.startswith("data:image/png;base64,")
@@ -340,3 +349,60 @@ def test_the_report_shows_the_valuation_spread_and_the_latest_analyst_actions(
     assert table.group(0).count("<tr>") - 1 == min(actions, LATEST_ANALYST_ACTIONS)
     assert f"On {day} the china_adr basket" in page
     assert f"a discount of {100 * discount:.1f}%" in page
+
+
+def test_the_performance_section_shows_each_basket_by_period(
+    report_dir: Path, demo_home: Path
+) -> None:
+    """The basket table carries the mart's figures (as displayed), and the heatmap and drawdown
+    chart are drawn from data, not the placeholder a build without the marts gets."""
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    table = page.split('<table class="basket-performance">', 1)[1].split("</table>", 1)[0]
+    con = open_published(demo_home / "published")
+    try:
+        rows = con.execute(
+            "select period, subject, sharpe_ratio, max_drawdown from marts.fct_performance_summary "
+            "where subject_kind = 'basket'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert {r[1] for r in rows} == {"china_adr", "us_megacap"}
+    assert {r[0] for r in rows} == {"ytd", "1y", "since_inception", "since_event"}
+    assert table.count("<tr>") == len(rows) + 1  # the header row
+    for period, basket, sharpe, max_drawdown in rows:
+        assert f"<td>{period}</td><td>{basket}</td>" in table
+        assert f"{sharpe:,.2f}" in table and f"{100 * max_drawdown:+.1f}%" in table
+    assert 'id="no-performance"' not in page
+
+
+def test_a_build_before_the_performance_marts_says_to_rebuild(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    import duckdb
+
+    from warehouse.publish import publish
+
+    source = open_published(demo_home / "published")
+    try:
+        source.execute(f"attach '{tmp_path / 'old.duckdb'}' as old")
+        for schema, name in source.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema <> 'main'"
+        ).fetchall():
+            if name in ("fct_performance_summary", "fct_monthly_returns", "fct_basket_drawdowns"):
+                continue
+            source.execute(f"create schema if not exists old.{schema}")
+            source.execute(f"create table old.{schema}.{name} as select * from {schema}.{name}")
+        source.execute("detach old")
+    finally:
+        source.close()
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as warehouse:
+        publish(warehouse, tmp_path / "published")
+    reader = open_published(tmp_path / "published")
+    try:
+        files = write_report(reader, tmp_path / "report")
+    finally:
+        reader.close()
+    page = files.html_path.read_text(encoding="utf-8")
+    assert 'id="no-performance"' in page and "adrpulse build" in page
+    assert files.monthly_png.startswith(PNG_MAGIC) and files.drawdown_png.startswith(PNG_MAGIC)

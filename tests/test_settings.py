@@ -86,6 +86,7 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "ADRPULSE_EVENTS": str(tmp_path / "events.csv"),
         "ADRPULSE_ALERT_SAR_THRESHOLD": "3.5",
         "ADRPULSE_ALERT_WEBHOOK": "http://127.0.0.1:9/hook",
+        "ADRPULSE_RISK_FREE_RATE": "0.04",
     }
     resources = build_resources(Settings.from_env(env))
     assert resources["yahoo"].chunk_size == 3
@@ -103,6 +104,7 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "market_model_beta": "ols",
         "dimson_lags": 1,
         "alert_sar_threshold": 3.5,
+        "risk_free_rate": 0.04,
     }
     assert resources["alert_webhook"].url == "http://127.0.0.1:9/hook"
 

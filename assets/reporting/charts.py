@@ -27,6 +27,95 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _message_figure(message: str) -> Figure:
+    """A picture holding only `message`: what a chart says when it has nothing to draw."""
+    lines = textwrap.wrap(message, width=90)
+    figure = Figure(figsize=(8, 0.6 + 0.3 * len(lines)))
+    figure.text(0.5, 0.5, "\n".join(lines), ha="center", va="center", fontsize=10)
+    return figure
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def monthly_returns_heatmap_png(monthly: pd.DataFrame) -> bytes:
+    """One heatmap per basket: calendar years down, months across, each cell the month's
+    compounded return in percent (red below 0, green above, one colour scale for all baskets);
+    a month the history starts or ends inside is marked with an asterisk."""
+    return _png(monthly_returns_heatmap_figure(monthly))
+
+
+def monthly_returns_heatmap_figure(monthly: pd.DataFrame) -> Figure:
+    if monthly.empty:
+        return _message_figure("No monthly returns: this build has no marts.fct_monthly_returns")
+    baskets = sorted(monthly["basket"].unique())
+    years = sorted(monthly["calendar_year"].unique())
+    limit = max(float(monthly["monthly_return"].abs().max()), 1e-9) * 100
+    figure = Figure(figsize=(10, 0.9 + 0.45 * len(years) * len(baskets)), layout="constrained")
+    axes = figure.subplots(len(baskets), 1, squeeze=False)[:, 0]
+    for axis, basket in zip(axes, baskets, strict=True):
+        rows = monthly[monthly["basket"] == basket]
+        grid = (
+            rows.pivot(index="calendar_year", columns="calendar_month", values="monthly_return")
+            .reindex(index=years, columns=range(1, 13))
+            * 100
+        )
+        image = axis.imshow(grid.to_numpy(dtype=float), cmap="RdYlGn", vmin=-limit, vmax=limit,
+                            aspect="auto")
+        partial = {
+            (int(r.calendar_year), int(r.calendar_month))
+            for r in rows.itertuples()
+            if r.is_partial_month
+        }
+        for i, year in enumerate(years):
+            for j, month in enumerate(range(1, 13)):
+                value = grid.loc[year, month]
+                if pd.notna(value):
+                    mark = "*" if (year, month) in partial else ""
+                    axis.text(j, i, f"{value:+.1f}{mark}", ha="center", va="center", fontsize=8)
+        axis.set_xticks(range(12), MONTHS)
+        axis.set_yticks(range(len(years)), [str(y) for y in years])
+        axis.set_title(f"{basket}: monthly return, % (* partial month)", fontsize=10)
+    figure.colorbar(image, ax=list(axes), shrink=0.8, label="%")
+    return figure
+
+
+def drawdown_png(drawdowns: pd.DataFrame) -> bytes:
+    """Each basket's drawdown from its running high (the underwater chart), its deepest point
+    marked."""
+    return _png(drawdown_figure(drawdowns))
+
+
+def drawdown_figure(drawdowns: pd.DataFrame) -> Figure:
+    if drawdowns.empty:
+        return _message_figure("No drawdown chart: this build has no marts.fct_basket_drawdowns")
+    figure = Figure(figsize=(10, 3.6), layout="constrained")
+    axis = figure.subplots()
+    for basket, rows in drawdowns.groupby("basket"):
+        color = GROUP_COLORS.get(str(basket), "grey")
+        dates = pd.to_datetime(rows["session_date"])
+        axis.fill_between(dates, 100 * rows["drawdown"], 0, color=color, alpha=0.18, lw=0)
+        axis.plot(dates, 100 * rows["drawdown"], color=color, lw=1.2, label=str(basket))
+        deepest = rows.loc[rows["drawdown"].idxmin()]
+        axis.annotate(
+            f"{100 * deepest['drawdown']:.1f}%",
+            (pd.Timestamp(deepest["session_date"]), 100 * deepest["drawdown"]),
+            xytext=(0, -10),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            color=color,
+        )
+    axis.axhline(0, color="grey", lw=0.8)
+    axis.set_ylim(bottom=115 * float(drawdowns["drawdown"].min()) - 0.5)  # room for the labels
+    axis.set_ylabel("drawdown, %")
+    axis.set_title("Equal-weight baskets (rebalanced daily): drawdown from the running high")
+    axis.legend(loc="lower left")
+    axis.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    return figure
+
+
 def relative_performance_png(relative: pd.DataFrame, events: pd.DataFrame) -> bytes:
     """Both basket indices (100 at the base date) and their spread, events as numbered lines."""
     figure = Figure(figsize=(10, 5.6), layout="constrained")
@@ -72,11 +161,9 @@ def event_car_figure(car_paths: pd.DataFrame, empty_reason: str = "") -> Figure:
     # Chronological panels; the frame comes sorted by event id.
     events = list(dict.fromkeys(car_paths.sort_values(["day_zero_date", "event_id"])["event_id"]))
     if not events:
-        message = "No CAR chart: " + (empty_reason or "no catalogued event has two or more pairs")
-        lines = textwrap.wrap(message, width=90)
-        figure = Figure(figsize=(8, 0.6 + 0.3 * len(lines)))
-        figure.text(0.5, 0.5, "\n".join(lines), ha="center", va="center", fontsize=10)
-        return figure
+        return _message_figure(
+            "No CAR chart: " + (empty_reason or "no catalogued event has two or more pairs")
+        )
     columns = min(3, len(events))
     rows = math.ceil(len(events) / columns)
     figure = Figure(figsize=(4.2 * columns, 3.2 * rows), layout="constrained")

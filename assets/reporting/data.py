@@ -40,6 +40,12 @@ class ReportData:
     # .fct_analyst_actions, newest first); empty when there are none or the build predates them.
     valuation_spread: pd.DataFrame = field(default_factory=pd.DataFrame)
     analyst_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The baskets' rows of marts.fct_performance_summary (every period), their monthly returns
+    # (marts.fct_monthly_returns) and drawdown series (marts.fct_basket_drawdowns); empty frames
+    # when the build predates those marts.
+    basket_performance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    basket_monthly_returns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    basket_drawdowns: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # Analyst actions the report lists, newest first.
@@ -128,6 +134,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     )
     alerts, alert_headlines = _alerts(con)
     valuation_spread, analyst_actions = _valuations_and_analysts(con)
+    performance, monthly, drawdowns = _basket_performance(con)
     return ReportData(
         build_id,
         published_at,
@@ -144,6 +151,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         alert_headlines,
         valuation_spread,
         analyst_actions,
+        performance,
+        monthly,
+        drawdowns,
     )
 
 
@@ -179,13 +189,44 @@ def _valuations_and_analysts(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFra
     return spread, actions
 
 
+# Periods in the order the report lists them.
+PERIOD_ORDER = "case period when 'ytd' then 1 when '1y' then 2 when 'since_event' then 3 else 4 end"
+
+
+def _basket_performance(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    if not {"fct_performance_summary", "fct_monthly_returns", "fct_basket_drawdowns"} <= (
+        _published_marts(con)
+    ):
+        return pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+    performance = _frame(
+        con,
+        "select subject as basket, period, event_id, anchor_date, as_of_date, return_count, "
+        "total_return, cagr, volatility_annualized, sharpe_ratio, sortino_ratio, calmar_ratio, "
+        "max_drawdown, max_drawdown_peak_date, max_drawdown_trough_date, "
+        "max_drawdown_recovery_date, max_drawdown_duration_sessions, var_95, cvar_95, beta, "
+        "alpha_annualized, information_ratio, comparison_basket "
+        f"from marts.fct_performance_summary where subject_kind = 'basket' "
+        f"order by {PERIOD_ORDER}, subject",
+    )
+    monthly = _frame(
+        con,
+        "select monthly.subject as basket, monthly.calendar_year, monthly.calendar_month, "
+        "monthly.monthly_return, monthly.is_partial_month "
+        "from marts.fct_monthly_returns as monthly where monthly.subject_kind = 'basket' "
+        "order by basket, monthly.month_start",
+    )
+    drawdowns = _frame(
+        con,
+        "select basket, session_date, drawdown from marts.fct_basket_drawdowns "
+        "order by basket, session_date",
+    )
+    return performance, monthly, drawdowns
+
+
 def _alerts(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    published = {
-        r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'"
-        ).fetchall()
-    }
-    if not {"fct_alerts", "fct_alert_headlines"} <= published:
+    if not {"fct_alerts", "fct_alert_headlines"} <= _published_marts(con):
         return pd.DataFrame(), pd.DataFrame()
     alerts = _frame(
         con,

@@ -204,6 +204,54 @@ ALERT_COLUMNS: list[Column] = [
 ]
 
 
+def _ratio(value: Any) -> str:
+    return number(value, 2)
+
+
+def _plain_percent(value: Any) -> str:
+    return percent(value).lstrip("+")
+
+
+PERFORMANCE_COLUMNS: list[Column] = [
+    ("period", "period", text, False),
+    ("basket", "basket", text, False),
+    ("from close of", "anchor_date", text, False),
+    ("to", "as_of_date", text, False),
+    ("return", "total_return", percent, True),
+    ("CAGR", "cagr", percent, True),
+    ("volatility", "volatility_annualized", _plain_percent, False),
+    ("Sharpe", "sharpe_ratio", _ratio, True),
+    ("Sortino", "sortino_ratio", _ratio, True),
+    ("max drawdown", "max_drawdown", percent, True),
+    ("trough", "max_drawdown_trough_date", text, False),
+    ("recovered", "max_drawdown_recovery_date", text, False),
+    ("VaR 95%", "var_95", percent, True),
+    ("CVaR 95%", "cvar_95", percent, True),
+    ("beta", "beta", _ratio, False),
+    ("IR vs other", "information_ratio", _ratio, True),
+]
+
+
+def _performance_section(data: ReportData, monthly_png: bytes, drawdown_png: bytes) -> str:
+    """The baskets' risk and return by period, their monthly returns and drawdowns."""
+    if data.basket_performance.empty:
+        return (
+            '<p id="no-performance">This build predates the performance marts '
+            "(marts.fct_performance_summary): rebuild with <code>adrpulse build</code>.</p>"
+        )
+    event = data.basket_performance["event_id"].dropna()
+    since_event = f" since_event starts before day 0 of {event.iloc[0]}." if len(event) else ""
+    return f"""<p>Equal-weight baskets rebalanced daily, from the close of each period's anchor
+session. Annualised with 252 sessions a year; Sharpe and Sortino over the risk-free rate of the
+setting ADRPULSE_RISK_FREE_RATE; VaR and CVaR are historical, one session, as returns; IR is the
+annualised information ratio against the other basket (docs/performance.md).{escape(since_event)}
+</p>
+{html_table(data.basket_performance, PERFORMANCE_COLUMNS, "basket-performance")}
+<img id="monthly-returns" alt="Monthly returns of each basket"
+ src="{png_data_uri(monthly_png)}">
+<img id="drawdowns" alt="Drawdown of each basket" src="{png_data_uri(drawdown_png)}">"""
+
+
 def _alerts_section(data: ReportData) -> str:
     """The latest session's alerts, each with the headlines of days -1 and 0 (the report's first
     section: what moved abnormally, and what may explain it)."""
@@ -267,6 +315,9 @@ def render_report(
     relative_png: bytes,
     car_png: bytes,
     generated_at: datetime,
+    *,
+    monthly_png: bytes,
+    drawdown_png: bytes,
     valuation_png: bytes = b"",
 ) -> str:
     latest = data.relative_performance.iloc[-1]
@@ -299,6 +350,9 @@ report generated {escape(generated_at.isoformat(timespec="seconds"))}.</p>
  src="{png_data_uri(relative_png)}">
 <p>Numbered dashed lines mark the catalogued events (day 0):</p>
 {html_table(data.events, EVENT_COLUMNS, "events")}
+
+<h2 id="performance">Performance and risk</h2>
+{_performance_section(data, monthly_png, drawdown_png)}
 
 <h2>Event study</h2>
 <p>Mean cumulative abnormal return (market model) of each group over the event window, with a 95%

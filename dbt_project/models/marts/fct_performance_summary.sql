@@ -1,0 +1,317 @@
+{%- set n = var('trading_days_per_year') -%}
+{%- set baskets = var('performance_baskets') -%}
+-- One row per subject (ticker, or basket of var performance_baskets) and period, over the daily
+-- returns of int_performance_returns. docs/performance.md gives every formula and its reference.
+-- Periods end on the as-of date, the latest session with a stored return of any subject; each
+-- starts after its anchor session, whose close is the base:
+--   ytd              the last session on or before Dec 31 of the year before the as-of date
+--   1y               the last session on or before the as-of date minus 12 months
+--   since_inception  the subject's inception_date (int_performance_returns)
+--   since_event      the last session before day 0 of var performance_event_id (int_events)
+-- A subject whose history starts after the anchor starts at its inception instead
+-- (is_full_period false). Conventions: n = the period's returns (nulls skipped), A = var
+-- trading_days_per_year; rf_d = (1 + rf)^(1/A) - 1 with rf the annual var risk_free_rate;
+-- sd is the sample sd (n - 1).
+--   cagr = (prod(1 + r))^(A/n) - 1; volatility = sd(r) sqrt(A)
+--   sharpe = mean(r - rf_d) / sd(r) sqrt(A)
+--   sortino = mean(r - rf_d) / sqrt(sum(min(r - rf_d, 0)^2) / n) sqrt(A)
+--   drawdown_t = W_t / max(W_s, anchor <= s <= t) - 1 with W = 1 at the anchor;
+--     calmar = cagr / |max drawdown|
+--   var_95 = the 5% quantile of r, linear interpolation between order statistics;
+--     cvar_95 = mean of the returns at or below it
+--   skewness, excess_kurtosis: the bias-adjusted sample estimators (G1, G2)
+--   beta = cov(r, b) / cov(b, b); alpha = A (mean(r - rf_d) - beta mean(b - rf_d)), over the
+--     sessions where both returns exist (b: var benchmark_ticker)
+--   information_ratio = mean(r - c) / sd(r - c) sqrt(A) (c: the comparison basket)
+with series as (
+    select * from {{ ref('int_performance_returns') }}
+),
+
+calendar as (
+    select session_date, session_index from {{ ref('int_trading_calendar') }}
+),
+
+as_of as (
+    select max(session_date) as as_of_date
+    from series
+    where daily_return is not null
+),
+
+event_day_zero as (
+    select
+        '{{ var("performance_event_id") }}'   as event_id,
+        min(day_zero_date)                    as day_zero_date
+    from {{ ref('int_events') }}
+    where event_id = '{{ var("performance_event_id") }}'
+),
+
+-- since_event is left out when the event is not catalogued or day 0 is after the as-of date.
+period_anchors as (
+    select 'ytd' as period, cast(null as varchar) as event_id, max(calendar.session_date) as anchor_date
+    from calendar cross join as_of
+    where calendar.session_date <= make_date(year(as_of.as_of_date) - 1, 12, 31)
+    union all
+    select '1y', null, max(calendar.session_date)
+    from calendar cross join as_of
+    where calendar.session_date <= {{ one_year_before('as_of.as_of_date') }}
+    union all
+    select 'since_inception', null, null
+    union all
+    select 'since_event', event_day_zero.event_id, max(calendar.session_date)
+    from calendar cross join event_day_zero cross join as_of
+    where calendar.session_date < event_day_zero.day_zero_date
+        and event_day_zero.day_zero_date <= as_of.as_of_date
+    group by event_day_zero.event_id
+),
+
+subjects as (
+    select distinct subject, subject_kind, inception_date from series
+),
+
+-- The comparison basket of the information ratio: the other basket of var performance_baskets,
+-- for a basket and for a ticker of either basket's group.
+comparisons as (
+    {%- for basket in baskets %}
+    select '{{ basket }}' as group_name, '{{ baskets[1 - loop.index0] }}' as comparison_basket
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+
+subject_periods as (
+    select
+        subjects.subject,
+        subjects.subject_kind,
+        period_anchors.period,
+        period_anchors.event_id,
+        coalesce(period_anchors.anchor_date, subjects.inception_date)     as anchor_date,
+        greatest(coalesce(period_anchors.anchor_date, subjects.inception_date),
+                 subjects.inception_date)                                  as start_date,
+        coalesce(period_anchors.anchor_date, subjects.inception_date)
+            >= subjects.inception_date                                     as is_full_period,
+        comparisons.comparison_basket
+    from subjects
+    cross join period_anchors
+    left join {{ ref('int_ticker_groups') }} as groups
+        on subjects.subject_kind = 'ticker'
+        and groups.ticker = subjects.subject
+    left join comparisons
+        on comparisons.group_name = case when subjects.subject_kind = 'basket'
+                                         then subjects.subject else groups.group_name end
+    where period_anchors.anchor_date is not null or period_anchors.period = 'since_inception'
+),
+
+-- Materialized: three CTEs read it, and the join should run once.
+period_returns as materialized (
+    select
+        subject_periods.subject,
+        subject_periods.period,
+        series.session_date,
+        series.session_index,
+        series.daily_return                                  as r,
+        benchmark.daily_return                               as b,
+        case when series.daily_return is not null then benchmark.daily_return end
+                                                             as b_paired,
+        comparison.daily_return                              as c
+    from subject_periods
+    cross join as_of
+    inner join series
+        on series.subject = subject_periods.subject
+        and series.session_date > subject_periods.start_date
+        and series.session_date <= as_of.as_of_date
+    left join series as benchmark
+        on benchmark.subject_kind = 'ticker'
+        and benchmark.subject = '{{ var("benchmark_ticker") }}'
+        and benchmark.session_index = series.session_index
+    left join series as comparison
+        on comparison.subject_kind = 'basket'
+        and comparison.subject = subject_periods.comparison_basket
+        and comparison.session_index = series.session_index
+),
+
+-- Wealth W_t (1 at the anchor) and its running high; a session without a return keeps W.
+wealth as (
+    select
+        *,
+        product(1 + coalesce(r, 0)) over running                             as wealth
+    from period_returns
+    window running as (
+        partition by subject, period order by session_index
+        rows between unbounded preceding and current row
+    )
+),
+
+-- Materialized: the peak and the recovery below compare wealth with the trough's high by value,
+-- which must come from one evaluation of the window.
+drawdowns as materialized (
+    select
+        *,
+        greatest(1, max(wealth) over running)                                as high_water_mark,
+        wealth / greatest(1, max(wealth) over running) - 1                   as drawdown
+    from wealth
+    window running as (
+        partition by subject, period order by session_index
+        rows between unbounded preceding and current row
+    )
+),
+
+-- The deepest drawdown's trough (the first session at the minimum when it repeats).
+troughs as (
+    select
+        subject,
+        period,
+        min(drawdown)                                                        as max_drawdown,
+        arg_min(session_index, [drawdown, session_index])                    as trough_index,
+        arg_min(high_water_mark, [drawdown, session_index])                  as trough_high
+    from drawdowns
+    group by subject, period
+),
+
+drawdown_dates as (
+    select
+        troughs.subject,
+        troughs.period,
+        troughs.max_drawdown,
+        troughs.trough_index,
+        -- the last session at the high before the trough (none: the anchor itself)
+        max(drawdowns.session_index) filter (
+            where drawdowns.session_index < troughs.trough_index
+                and drawdowns.wealth = troughs.trough_high
+        )                                                                    as peak_index,
+        min(drawdowns.session_index) filter (
+            where drawdowns.session_index > troughs.trough_index
+                and drawdowns.wealth >= troughs.trough_high
+        )                                                                    as recovery_index,
+        max(drawdowns.session_index)                                         as last_index
+    from troughs
+    inner join drawdowns
+        on drawdowns.subject = troughs.subject
+        and drawdowns.period = troughs.period
+    group by troughs.subject, troughs.period, troughs.max_drawdown, troughs.trough_index,
+        troughs.trough_high
+),
+
+var_cutoffs as (
+    select subject, period, quantile_cont(r, 0.05) as var_95
+    from period_returns
+    group by subject, period
+),
+
+moments as (
+    select
+        period_returns.subject,
+        period_returns.period,
+        min(period_returns.session_date) filter (where period_returns.r is not null)
+                                                                             as first_return_date,
+        max(period_returns.session_date) filter (where period_returns.r is not null)
+                                                                             as last_return_date,
+        count(period_returns.r)                                              as return_count,
+        product(1 + period_returns.r) - 1                                    as total_return,
+        avg(period_returns.r)                                                as mean_return,
+        stddev_samp(period_returns.r)                                        as sd_return,
+        sqrt(sum(power(least(period_returns.r - {{ rf_daily() }}, 0), 2))
+             / count(period_returns.r))                                      as downside_deviation,
+        any_value(var_cutoffs.var_95)                                        as var_95,
+        avg(period_returns.r) filter (where period_returns.r <= var_cutoffs.var_95)
+                                                                             as cvar_95,
+        skewness(period_returns.r)                                           as skewness,
+        kurtosis(period_returns.r)                                           as excess_kurtosis,
+        max(period_returns.r)                                                as best_session_return,
+        -- ties go to the earliest session, so that a rebuild gives the same date
+        arg_max(period_returns.session_date,
+                [period_returns.r, -period_returns.session_index])           as best_session_date,
+        min(period_returns.r)                                                as worst_session_return,
+        arg_min(period_returns.session_date,
+                [period_returns.r, period_returns.session_index])            as worst_session_date,
+        count(*) filter (where period_returns.r > 0) / count(period_returns.r)
+                                                                             as share_positive_sessions,
+        cast(regr_count(period_returns.r, period_returns.b) as bigint)       as benchmark_pairs,
+        -- cov / var with one algorithm for both (regr_slope mixes two): for the benchmark
+        -- itself beta is then exactly 1 and alpha exactly 0, whatever order threads combine in
+        covar_samp(period_returns.r, period_returns.b)
+            / nullif(covar_samp(period_returns.b_paired, period_returns.b_paired), 0)
+                                                                             as beta,
+        regr_avgy(period_returns.r - {{ rf_daily() }}, period_returns.b - {{ rf_daily() }})
+                                                                             as mean_excess_paired,
+        regr_avgx(period_returns.r - {{ rf_daily() }}, period_returns.b - {{ rf_daily() }})
+                                                                             as mean_benchmark_excess_paired,
+        count(period_returns.r - period_returns.c)                           as comparison_pairs,
+        avg(period_returns.r - period_returns.c)                             as mean_active_return,
+        stddev_samp(period_returns.r - period_returns.c)                     as tracking_error_daily
+    from period_returns
+    inner join var_cutoffs
+        on var_cutoffs.subject = period_returns.subject
+        and var_cutoffs.period = period_returns.period
+    group by period_returns.subject, period_returns.period
+),
+
+final as (
+    select
+        subject_periods.subject,
+        subject_periods.subject_kind,
+        subject_periods.period,
+        subject_periods.event_id,
+        subject_periods.anchor_date,
+        subject_periods.start_date,
+        subject_periods.is_full_period,
+        as_of.as_of_date,
+        moments.first_return_date,
+        moments.last_return_date,
+        moments.return_count,
+        moments.total_return,
+        power(1 + moments.total_return, {{ n }} / moments.return_count) - 1          as cagr,
+        moments.sd_return * sqrt({{ n }})                                            as volatility_annualized,
+        {{ var('risk_free_rate') }}::double                                          as risk_free_rate,
+        (moments.mean_return - {{ rf_daily() }}) / nullif(moments.sd_return, 0) * sqrt({{ n }})
+                                                                                     as sharpe_ratio,
+        (moments.mean_return - {{ rf_daily() }}) / nullif(moments.downside_deviation, 0)
+            * sqrt({{ n }})                                                          as sortino_ratio,
+        (power(1 + moments.total_return, {{ n }} / moments.return_count) - 1)
+            / nullif(abs(drawdown_dates.max_drawdown), 0)                            as calmar_ratio,
+        least(drawdown_dates.max_drawdown, 0)                                        as max_drawdown,
+        case when drawdown_dates.max_drawdown < 0
+            then coalesce(peak.session_date, subject_periods.start_date) end         as max_drawdown_peak_date,
+        case when drawdown_dates.max_drawdown < 0 then trough.session_date end       as max_drawdown_trough_date,
+        recovery.session_date                                                        as max_drawdown_recovery_date,
+        cast(case when drawdown_dates.max_drawdown < 0
+            then coalesce(drawdown_dates.recovery_index, drawdown_dates.last_index)
+                - coalesce(drawdown_dates.peak_index, start_session.session_index)
+        end as integer)                                                              as max_drawdown_duration_sessions,
+        moments.var_95,
+        moments.cvar_95,
+        moments.skewness,
+        moments.excess_kurtosis,
+        moments.best_session_return,
+        moments.best_session_date,
+        moments.worst_session_return,
+        moments.worst_session_date,
+        moments.share_positive_sessions,
+        '{{ var("benchmark_ticker") }}'                                              as benchmark_ticker,
+        moments.benchmark_pairs,
+        moments.beta,
+        {{ n }} * (moments.mean_excess_paired
+                   - moments.beta * moments.mean_benchmark_excess_paired)            as alpha_annualized,
+        subject_periods.comparison_basket,
+        moments.comparison_pairs,
+        moments.mean_active_return / nullif(moments.tracking_error_daily, 0) * sqrt({{ n }})
+                                                                                     as information_ratio,
+        {{ built_at() }}                                                             as built_at
+    from subject_periods
+    cross join as_of
+    inner join moments
+        on moments.subject = subject_periods.subject
+        and moments.period = subject_periods.period
+    inner join drawdown_dates
+        on drawdown_dates.subject = subject_periods.subject
+        and drawdown_dates.period = subject_periods.period
+    inner join calendar as start_session
+        on start_session.session_date = subject_periods.start_date
+    inner join calendar as trough
+        on trough.session_index = drawdown_dates.trough_index
+    left join calendar as peak
+        on peak.session_index = drawdown_dates.peak_index
+    left join calendar as recovery
+        on recovery.session_index = drawdown_dates.recovery_index
+    where moments.return_count > 0
+)
+
+select * from final
