@@ -137,12 +137,16 @@ class AdrPulseDbtCliResource(DbtCliResource):
     duckdb_memory_limit: str
     alert_sar_threshold: float
     target_root: str
+    hk_benchmark_ticker: str = "2800.HK"
+    premium_jump_threshold: float = 0.1
 
     def dbt_vars(self) -> dict[str, Any]:
         return {
             "adrpulse_warehouse": self.warehouse_path,
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
             "alert_sar_threshold": self.alert_sar_threshold,
+            "hk_benchmark_ticker": self.hk_benchmark_ticker,
+            "premium_jump_threshold": self.premium_jump_threshold,
         }
 
     def with_vars(self, args: Sequence[str]) -> list[str]:

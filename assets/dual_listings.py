@@ -93,6 +93,15 @@ def home_line_tickers(listings: list[DualListing], hk_benchmark: str) -> list[st
     tickers = [listing.home_ticker for listing in listings]
     if any(listing.home_currency == "HKD" for listing in listings):
         tickers.append(HKD_PER_USD_TICKER)
-    if hk_benchmark:
+    if tickers and hk_benchmark.strip():  # no home line followed: no benchmark needed either
         tickers.append(hk_benchmark.strip().upper())
     return list(dict.fromkeys(tickers))
+
+
+def price_tickers(universe: list[str], hk_benchmark: str) -> list[str]:
+    """Every ticker a live price run fetches: the universe, then the home lines of its dual-listed
+    ADRs (ADRs absent from the universe are skipped), HKD=X and the Hong Kong benchmark. All go
+    through the same yfinance fetch (batches, retries, archive) as the universe."""
+    followed = set(universe)
+    listings = [item for item in read_dual_listings() if item.adr_ticker in followed]
+    return list(dict.fromkeys([*universe, *home_line_tickers(listings, hk_benchmark)]))

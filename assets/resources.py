@@ -46,6 +46,8 @@ class StateResource(dg.ConfigurableResource):
     event_catalog_path: str
     feeds_path: str
     aliases_path: str
+    # The Hong Kong benchmark fetched with the home lines (ADRPULSE_HK_BENCHMARK).
+    hk_benchmark: str = "2800.HK"
 
     @property
     def archive_dir(self) -> Path:
@@ -158,6 +160,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             event_catalog_path=str(settings.event_catalog_path),
             feeds_path=str(settings.feeds_path),
             aliases_path=str(settings.aliases_path),
+            hk_benchmark=settings.hk_benchmark,
         ),
         "yahoo": YahooPricesResource(
             chunk_size=settings.price_chunk_size,
@@ -179,6 +182,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             duckdb_memory_limit=settings.duckdb_memory_limit,
             alert_sar_threshold=settings.alert_sar_threshold,
             target_root=str(settings.dbt_target_dir),
+            hk_benchmark_ticker=settings.hk_benchmark.strip().upper(),
+            premium_jump_threshold=settings.premium_jump_threshold,
         ),
         "alert_webhook": AlertWebhookResource(
             url=settings.alert_webhook_url,

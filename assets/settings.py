@@ -142,6 +142,14 @@ SETTINGS: tuple[Setting, ...] = (
     # --- dbt
     Setting("duckdb_memory_limit", "ADRPULSE_DUCKDB_MEMORY_LIMIT", "3GB", "text",
             "DuckDB memory cap of the dbt build (it spills to disk beyond it).", "dbt"),
+    # --- dual listings (docs/dual_listings.md)
+    Setting("hk_benchmark", "ADRPULSE_HK_BENCHMARK", "2800.HK", "text",
+            "The Hong Kong benchmark (a Yahoo ticker) the home lines' returns are measured "
+            "against; fetched with the home lines and HKD=X.", "dual listings"),
+    Setting("premium_jump_threshold", "ADRPULSE_PREMIUM_JUMP_THRESHOLD", "0.1", "float",
+            "The premium check warns when an ADR's premium to its home line moves by more than "
+            "this (0.1: ten percentage points) from one session to the next (a ratio change or a "
+            "bad FX bar).", "dual listings"),
     # --- alerts (docs/alerts.md)
     Setting("alert_sar_threshold", "ADRPULSE_ALERT_SAR_THRESHOLD", "2.58", "float",
             "An abnormal move on the latest session alerts when its absolute standardised "
@@ -181,6 +189,8 @@ class Settings:
     dagster_postgres_url: str = field(repr=False)  # may hold a password
     max_concurrent_runs: int
     duckdb_memory_limit: str
+    hk_benchmark: str
+    premium_jump_threshold: float
     alert_sar_threshold: float
     alert_webhook_url: str
     alert_webhook_timeout_seconds: float
@@ -244,6 +254,8 @@ class Settings:
             "adrpulse_warehouse": str(self.warehouse_path),
             "adrpulse_duckdb_memory_limit": self.duckdb_memory_limit,
             "alert_sar_threshold": self.alert_sar_threshold,
+            "hk_benchmark_ticker": self.hk_benchmark.strip().upper(),
+            "premium_jump_threshold": self.premium_jump_threshold,
         }
 
 

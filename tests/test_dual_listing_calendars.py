@@ -21,7 +21,7 @@ from assets.calendar import (
     shift_sessions,
     us_day_zero,
 )
-from assets.dual_listings import home_line_tickers, read_dual_listings
+from assets.dual_listings import home_line_tickers, price_tickers, read_dual_listings
 
 BEIJING_MORNING = datetime.fromisoformat("2025-02-17T09:00:00+08:00")  # the Xi symposium
 
@@ -111,3 +111,10 @@ def test_a_bad_dual_listings_row_names_file_and_line(tmp_path: Path) -> None:
     path.write_text(header + "BABA,9988.HK,XNYS,HKD,8,2019-11-26\n")
     with pytest.raises(ValueError, match=r":2: home_ticker 9988.HK trades on XHKG, not 'XNYS'"):
         read_dual_listings(path)
+
+
+def test_a_price_run_fetches_the_home_lines_of_followed_adrs_fx_and_the_benchmark() -> None:
+    tickers = price_tickers(["BABA", "SPY"], "2800.hk")
+    assert tickers == ["BABA", "SPY", "9988.HK", "HKD=X", "2800.HK"]
+    # no dual-listed ADR followed: nothing from Hong Kong, no FX
+    assert price_tickers(["AAPL", "SPY"], "2800.HK") == ["AAPL", "SPY"]

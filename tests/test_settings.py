@@ -66,6 +66,8 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "ADRPULSE_EVENTS": str(tmp_path / "events.csv"),
         "ADRPULSE_ALERT_SAR_THRESHOLD": "3.5",
         "ADRPULSE_ALERT_WEBHOOK": "http://127.0.0.1:9/hook",
+        "ADRPULSE_HK_BENCHMARK": "^hsi",
+        "ADRPULSE_PREMIUM_JUMP_THRESHOLD": "0.25",
     }
     resources = build_resources(Settings.from_env(env))
     assert resources["yahoo"].chunk_size == 3
@@ -78,7 +80,10 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "adrpulse_warehouse": str(tmp_path / "warehouse.duckdb"),
         "adrpulse_duckdb_memory_limit": "1GB",
         "alert_sar_threshold": 3.5,
+        "hk_benchmark_ticker": "^HSI",
+        "premium_jump_threshold": 0.25,
     }
+    assert resources["state"].hk_benchmark == "^hsi"
     assert resources["alert_webhook"].url == "http://127.0.0.1:9/hook"
 
 
