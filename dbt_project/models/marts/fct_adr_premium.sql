@@ -1,4 +1,6 @@
 {%- set n = var('premium_window') -%}
+{#- A correlation and a slope need two points at least. -#}
+{%- set min_pairs = [n - 1, 2] | max -%}
 -- One row per dual-listed ADR and ADR session (a session with an ADR bar, on or after the
 -- listing's effective_from): the ADR's premium to its home line under two alignments, the
 -- premium's z-score and the lead-lag of the home line on the ADR. docs/dual_listings.md.
@@ -18,7 +20,8 @@
 -- lead-lag: home_next_return is the home line's adjusted return on next_home_session_date (from
 --   its previous bar, usually the same_day close, to the close after the New York session);
 --   lead_lag_corr and lead_lag_beta (OLS slope of home_next_return on adr_return) over the last
---   {{ n }} ADR sessions, null unless all {{ n }} have both returns.
+--   {{ n }} ADR sessions, null unless at least {{ min_pairs }} of them have both returns (the
+--   latest session's next home session has usually not traded yet).
 with listings as (
     select * from {{ ref('stg_reference__dual_listings') }}
 ),
@@ -145,7 +148,12 @@ select
     end                                                        as premium_zscore,
     adr_return,
     home_next_return,
-    case when lead_lag_obs = {{ n }} and not isnan(lead_lag_corr_raw) then lead_lag_corr_raw end
-                                                               as lead_lag_corr,
-    case when lead_lag_obs = {{ n }} then lead_lag_beta_raw end as lead_lag_beta
+    case
+        when lead_lag_obs >= {{ min_pairs }} and not isnan(lead_lag_corr_raw)
+            then lead_lag_corr_raw
+    end                                                        as lead_lag_corr,
+    case
+        when lead_lag_obs >= {{ min_pairs }} and not isnan(lead_lag_beta_raw)
+            then lead_lag_beta_raw
+    end                                                        as lead_lag_beta
 from windowed
