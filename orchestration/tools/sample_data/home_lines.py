@@ -5,8 +5,11 @@ reactions to the injected events are there to find.
 - HKD=X: 7.80 with a little noise (the peg's band is 7.75-7.85), on every weekday (FX).
 - A home line on XHKG session h: the ADR's close on the last XNYS session before h (New York
   closes after Hong Kong, so that is the latest ADR price Hong Kong has seen) x HKD per USD /
-  shares per ADS, times a small premium noise. So the home line follows the ADR's move on its
-  next session (a lead-lag beta near 1).
+  shares per ADS, times a small premium noise, times SAME_DAY_SHARE of the ADR's ordinary (not
+  injected) return on the New York session of the same date: the part of a day's news both
+  markets trade (Asian hours, the market). So the home line follows the rest of the ADR's move
+  on its next session (a lead-lag beta of about 1 - SAME_DAY_SHARE), and the same-day premium
+  stays within a few percent.
 - The same injected events: an event's shock on the ADR reaches the home line on the home line's
   own day 0 (assets.calendar.day_zero with XHKG), from the event's timestamp. Between that day and
   the ADR's own day 0, the lagged ADR close does not carry the shock yet, so the home line gets it
@@ -36,6 +39,7 @@ HK_BENCHMARK_START = 20.0
 FX_LEVEL = 7.80
 FX_SD = 0.002
 PREMIUM_NOISE_SD = 0.004
+SAME_DAY_SHARE = 0.6
 HK_PRICE_DECIMALS = 3
 FX_PRICE_DECIMALS = 4
 
@@ -102,6 +106,16 @@ def simulate_home_lines(
 
     close_of = {(t, d): c for t, d, c in us_bars[["ticker", "session_date", "close"]].itertuples(
         index=False)}
+    us_index = {d: i for i, d in enumerate(us_days)}
+
+    def ordinary_return(ticker: str, day: date, shocked: float) -> float:
+        """The ADR's close-to-close return on the New York session `day` (0 when New York is
+        closed that date), without the injected shock of that day."""
+        i = us_index.get(day)
+        if not i:
+            return 0.0
+        move = close_of[(ticker, day)] / close_of[(ticker, us_days[i - 1])] - 1.0
+        return (1.0 + move) / (1.0 + shocked) - 1.0
 
     def last_us_before(day: date) -> date:
         i = np.searchsorted(np.array(us_days, dtype="datetime64[D]"), np.datetime64(day)) - 1
@@ -123,7 +137,11 @@ def simulate_home_lines(
                 if home_zero[shock] <= day and shock.session_date > lagged:
                     factor *= 1.0 + shock.abnormal_return
             parity = close_of[(listing.adr_ticker, lagged)] * fx_of.get(day, FX_LEVEL)
-            closes.append(parity / listing.shares_per_ads * factor * math.exp(noise[i]))
+            shocked = sum(s.abnormal_return for s in own if s.session_date == day)
+            same_day = 1.0 + SAME_DAY_SHARE * ordinary_return(listing.adr_ticker, day, shocked)
+            closes.append(
+                parity / listing.shares_per_ads * factor * same_day * math.exp(noise[i])
+            )
             volumes.append(int(2_000_000 * (1.0 + abs(rng.normal(0.0, 0.3)))))
         frames.append(_bar_rows(listing.home_ticker, hk_days, closes, volumes, rng,
                                 HK_PRICE_DECIMALS))
