@@ -36,6 +36,10 @@ class ReportData:
     # (marts.fct_alert_headlines); empty frames when there are none or the build predates them.
     alerts: pd.DataFrame = field(default_factory=pd.DataFrame)
     alert_headlines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # marts.fct_adr_premium: every pair's same-day premium by session, and each pair's latest row
+    # (empty frames when no dual-listed pair has prices, or the build predates the mart).
+    premium_history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    latest_premiums: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -119,6 +123,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "order by universe.group_name, perf.ticker",
     )
     alerts, alert_headlines = _alerts(con)
+    premium_history, latest_premiums = _premiums(con)
     return ReportData(
         build_id,
         published_at,
@@ -133,7 +138,35 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         failed_checks,
         alerts,
         alert_headlines,
+        premium_history,
+        latest_premiums,
     )
+
+
+def _premiums(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(history, latest per pair) of marts.fct_adr_premium; empty frames when it is absent."""
+    published = {
+        row[0] for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
+    if "fct_adr_premium" not in published:
+        return pd.DataFrame(), pd.DataFrame()
+    history = _frame(
+        con,
+        "select adr_ticker, home_ticker, session_date, premium_same_day, premium_next_session "
+        "from marts.fct_adr_premium where premium_same_day is not null "
+        "order by adr_ticker, session_date",
+    )
+    latest = _frame(
+        con,
+        "select adr_ticker, home_ticker, session_date, adr_close, home_close_same_day, "
+        "hkd_per_usd, shares_per_ads, premium_same_day, premium_next_session, premium_zscore, "
+        "lead_lag_beta from marts.fct_adr_premium where premium_same_day is not null "
+        "qualify row_number() over (partition by adr_ticker order by session_date desc) = 1 "
+        "order by adr_ticker",
+    )
+    return history, latest
 
 
 def _alerts(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,4 +1,4 @@
-"""Write the report and its two charts into the reports folder, each file swapped in atomically
+"""Write the report and its charts into the reports folder, each file swapped in atomically
 so that a browser or a file watcher never sees a half-written page."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.reporting.charts import event_car_png, relative_performance_png
+from assets.reporting.charts import adr_premium_png, event_car_png, relative_performance_png
 from assets.reporting.data import load_report_data, why_no_event_study
 from assets.reporting.html import render_report
 from warehouse.archive import atomic_write_bytes
@@ -17,6 +17,7 @@ from warehouse.archive import atomic_write_bytes
 REPORT_NAME = "adrpulse_report.html"
 RELATIVE_CHART_NAME = "relative_performance.png"
 CAR_CHART_NAME = "event_car.png"
+PREMIUM_CHART_NAME = "adr_premium.png"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,10 @@ def write_report(
     car_png = event_car_png(
         data.car_paths, why_no_event_study(data) if data.car_paths.empty else ""
     )
-    page = render_report(data, relative_png, car_png, now or datetime.now(UTC))
+    premium_png = (
+        adr_premium_png(data.premium_history) if not data.premium_history.empty else None
+    )
+    page = render_report(data, relative_png, car_png, now or datetime.now(UTC), premium_png)
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(
@@ -51,5 +55,7 @@ def write_report(
     )
     atomic_write_bytes(files.relative_chart_path, relative_png)
     atomic_write_bytes(files.car_chart_path, car_png)
+    if premium_png is not None:
+        atomic_write_bytes(reports_dir / PREMIUM_CHART_NAME, premium_png)
     atomic_write_bytes(files.html_path, page.encode("utf-8"))
     return files
