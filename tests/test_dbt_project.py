@@ -125,7 +125,8 @@ def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
                   "fct_event_study_summary", "fct_event_study_daily",
                   "fct_sector_relative_performance",
                   "int_news_session_sentiment", "int_news_sentiment_returns",
-                  "fct_sentiment_return_summary"):
+                  "fct_sentiment_return_summary", "fct_adr_premium",
+                  "fct_dual_listing_event_reactions"):
         assert model in covered, model
 
 
