@@ -7,8 +7,8 @@
 --   Day-0 return: adjusted close over the line's previous bar, minus 1.
 --   Abnormal return (market-adjusted): the ADR's return minus var benchmark_ticker's (SPY) on the
 --     ADR's day 0; the home line's minus the Hong Kong benchmark's (var hk_benchmark_ticker, the
---     setting ADRPULSE_HK_BENCHMARK) on the home day 0. The ADR's market-model AR of
---     fct_event_window_returns (relative day 0) is carried alongside.
+--     setting ADRPULSE_HK_BENCHMARK) on the home day 0: the same model on both lines, so they
+--     compare (the market-model event study of the ADRs is fct_event_car's).
 --   first_reacting_line: the line whose day-0 session closed first (Hong Kong's 16:00 HKT close
 --     is 12 or 13 hours before New York's on the same date).
 with events as (
@@ -69,12 +69,6 @@ home_returns as (
         or ticker = '{{ var("hk_benchmark_ticker") }}'
 ),
 
-market_model as (
-    select event_id, ticker, abnormal_return_market_model
-    from {{ ref('fct_event_window_returns') }}
-    where relative_day = 0
-),
-
 joined as (
     select
         p.event_id,
@@ -86,7 +80,6 @@ joined as (
         p.home_day_zero_date,
         adr.day_return                                          as adr_day_zero_return,
         adr.day_return - us_bench.day_return                    as adr_abnormal_return,
-        mm.abnormal_return_market_model                         as adr_abnormal_return_market_model,
         home.day_return                                         as home_day_zero_return,
         '{{ var("hk_benchmark_ticker") }}'                      as home_benchmark_ticker,
         home.day_return - hk_bench.day_return                   as home_abnormal_return,
@@ -105,8 +98,6 @@ joined as (
     left join home_returns as hk_bench
         on hk_bench.ticker = '{{ var("hk_benchmark_ticker") }}'
         and hk_bench.session_date = p.home_day_zero_date
-    left join market_model as mm
-        on mm.event_id = p.event_id and mm.ticker = p.adr_ticker
 )
 
 select
