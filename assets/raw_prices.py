@@ -19,6 +19,7 @@ from assets.archive_errors import (
     bad_files_metadata,
 )
 from assets.calendar import NEW_YORK, CalendarError, previous_session_on_or_before
+from assets.dual_listings import price_tickers
 from assets.metadata import asset_table_metadata
 from assets.prices.live import (
     LiveOutcome,
@@ -185,7 +186,9 @@ def build_raw_prices(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             try:
                 if sessions is not None and live:
                     refuse_real_prices_into_synthetic_warehouse(con, state.home)
-                    tickers = universe_tickers(Path(state.universe_path))
+                    tickers = price_tickers(
+                        universe_tickers(Path(state.universe_path)), state.hk_benchmark
+                    )
                     outcome = fetch_live(
                         con, source.archive, yahoo, tickers, sessions, context.log
                     )

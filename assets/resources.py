@@ -46,6 +46,8 @@ class StateResource(dg.ConfigurableResource):
     event_catalog_path: str
     feeds_path: str
     aliases_path: str
+    # The Hong Kong benchmark fetched with the home lines (ADRPULSE_HK_BENCHMARK).
+    hk_benchmark: str
 
     @property
     def archive_dir(self) -> Path:
@@ -178,6 +180,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             event_catalog_path=str(settings.event_catalog_path),
             feeds_path=str(settings.feeds_path),
             aliases_path=str(settings.aliases_path),
+            hk_benchmark=settings.hk_benchmark,
         ),
         "yahoo": YahooPricesResource(
             chunk_size=settings.price_chunk_size,

@@ -180,6 +180,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dimson_lags", "ADRPULSE_DIMSON_LAGS", "1", "int",
             "Lags and leads of the benchmark return in the Dimson beta (each side).",
             "event study"),
+    # --- dual listings (docs/dual_listings.md)
+    Setting("hk_benchmark", "ADRPULSE_HK_BENCHMARK", "2800.HK", "text",
+            "The Hong Kong benchmark (a Yahoo ticker) the home lines' returns are measured "
+            "against; fetched with the home lines and HKD=X.", "dual listings"),
+    Setting("premium_jump_threshold", "ADRPULSE_PREMIUM_JUMP_THRESHOLD", "0.1", "float",
+            "The premium check warns when an ADR's premium to its home line moves by more than "
+            "this (0.1: ten percentage points) from one session to the next (a ratio change or a "
+            "bad FX bar).", "dual listings"),
     # --- alerts (docs/alerts.md)
     Setting("alert_sar_threshold", "ADRPULSE_ALERT_SAR_THRESHOLD", "2.58", "float",
             "An abnormal move on the latest session alerts when its absolute standardised "
@@ -228,6 +236,8 @@ class Settings:
     estimation_exclusion_end: int
     market_model_beta: str
     dimson_lags: int
+    hk_benchmark: str
+    premium_jump_threshold: float
     alert_sar_threshold: float
     alert_webhook_url: str
     alert_webhook_timeout_seconds: float
@@ -299,6 +309,8 @@ class Settings:
             "dimson_lags": self.dimson_lags,
             "alert_sar_threshold": self.alert_sar_threshold,
             "risk_free_rate": self.risk_free_rate,
+            "hk_benchmark_ticker": self.hk_benchmark.strip().upper(),
+            "premium_jump_threshold": self.premium_jump_threshold,
         }
 
 

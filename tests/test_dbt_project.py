@@ -36,6 +36,18 @@ def test_sessions_seed_is_what_the_calendar_module_generates() -> None:
     assert "2025-01-20" not in lines and "2025-01-09" not in lines and "2025-02-17" not in lines
 
 
+def test_xhkg_sessions_seed_is_what_the_calendar_module_generates() -> None:
+    script = _load_sessions_script()
+    committed = (DBT_DIR / "seeds" / "xhkg_sessions.csv").read_text()
+    assert committed == script.render_sessions_csv("XHKG"), (
+        "seeds/xhkg_sessions.csv is stale: run dbt_project/scripts/make_sessions_seed.py"
+    )
+    lines = committed.splitlines()
+    # Lunar New Year 2025 closed, Presidents' Day (a US holiday) open
+    assert "2025-01-28" in lines and "2025-02-03" in lines and "2025-02-17" in lines
+    assert not {"2025-01-29", "2025-01-30", "2025-01-31"} & set(lines)
+
+
 @pytest.fixture(scope="session")
 def docs_artifacts(sample_dbt_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
     """`dbt docs generate` on the built sample warehouse (offline), its manifest and catalog."""
@@ -117,7 +129,8 @@ def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
                   "int_news_session_sentiment", "int_news_sentiment_returns",
                   "fct_sentiment_return_summary",
                   "int_performance_returns", "fct_performance_summary", "fct_monthly_returns",
-                  "fct_basket_drawdowns"):
+                  "fct_basket_drawdowns", "fct_adr_premium",
+                  "fct_dual_listing_event_reactions"):
         assert model in covered, model
 
 

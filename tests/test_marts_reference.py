@@ -23,7 +23,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from assets.calendar import sessions_between, us_day_zero
+from assets.calendar import XNYS, exchange_of, sessions_between, us_day_zero
 from assets.settings import Settings
 from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE, SEEDS_DIR, build_sample_warehouse
 
@@ -61,8 +61,13 @@ def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
         def table(sql: str) -> pd.DataFrame:
             return con.execute(sql).df()
 
+        bars = table("select * from raw.daily_bars")
+        # The event, sector and performance marts count XNYS sessions: they read the US
+        # listings only (stg_prices__daily_bars); Hong Kong lines and FX feed the dual-listing
+        # marts. The rule here is Python's (assets.calendar), the marts' the dbt macro's.
+        bars = bars[bars["ticker"].map(exchange_of) == XNYS].reset_index(drop=True)
         return Warehouse(
-            bars=table("select * from raw.daily_bars"),
+            bars=bars,
             news_items=table("select * from raw.news_items"),
             news_tags=table("select * from raw.news_item_tags"),
             events=table("select * from intermediate.int_events"),

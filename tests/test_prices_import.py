@@ -395,7 +395,7 @@ def test_a_gap_inside_the_file_is_refused(tmp_path):
     with pytest.raises(PriceImportError) as err:
         read_price_import(tmp_path / "in", universe_tickers=UNIVERSE)
     assert [str(p) for p in err.value.problems] == [
-        f"{path}: BABA {d} breaks bars_no_gaps (No XNYS session is missing between a ticker's "
+        f"{path}: BABA {d} breaks bars_no_gaps (No XNYS session is missing between a US ticker's "
         "first and last bar): no bar for this XNYS session, neither in the file nor stored; add "
         "the row, or import a file that covers it"
         for d in JANUARY[3:5]

@@ -291,6 +291,46 @@ def check_basket_sharpe_ytd(result: pd.DataFrame, con: duckdb.DuckDBPyConnection
         assert row.sharpe_ratio == pytest.approx(sharpe, rel=1e-9)
 
 
+def check_adr_premium_today(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert len(result) == 1
+    row = result.iloc[0]
+    assert (row["adr_ticker"], row["home_ticker"]) == ("BABA", "9988.HK")
+    latest = run(con, "select max(session_date) as d from marts.fct_adr_premium "
+                      "where adr_ticker = 'BABA'").iloc[0]["d"]
+    assert row["session_date"] == latest
+    # the parity and premium follow from the closes, the ratio and FX the row shows
+    assert row["shares_per_ads"] == 8
+    parity = row["home_close_same_day"] * row["shares_per_ads"] / row["hkd_per_usd"]
+    assert row["parity_same_day"] == pytest.approx(parity)
+    assert row["premium_same_day"] == pytest.approx(row["adr_close"] / parity - 1)
+    assert abs(row["premium_same_day"]) < 0.2  # a correct ratio keeps the premium near zero
+    assert bool(row["is_unusual"]) == (abs(row["premium_zscore"]) >= 2)
+    assert 0 <= row["premium_percentile"] <= 1
+    assert row["history_min_premium"] <= row["premium_same_day"] <= row["history_max_premium"]
+    assert row["history_sessions"] > 60
+
+
+def check_xi_symposium_first_reaction(
+    result: pd.DataFrame, con: duckdb.DuckDBPyConnection
+) -> None:
+    assert set(result["event_id"]) == {"xi_symposium"}
+    listed = {
+        r["adr_ticker"] for r in run(con, "select adr_ticker from reference.universe u join "
+                                          "marts.fct_adr_premium p on p.adr_ticker = u.ticker "
+                                          "where u.group_name in ('china_adr', 'china_otc')"
+                                     ).to_dict("records")
+    }
+    assert set(result["adr_ticker"]) == listed
+    # 10:00 Beijing on Monday 2025-02-17: Hong Kong's session that day, New York's on Tuesday
+    assert set(result["home_day_zero_date"].astype(str)) == {"2025-02-17"}
+    assert set(result["adr_day_zero_date"].astype(str)) == {"2025-02-18"}
+    assert (result["first_reacting_ticker"] == result["home_ticker"]).all()
+    assert set(result["hours_between_day_zero_closes"]) == {37}
+    # the sample injects the symposium's shock on each line's own day 0
+    baba = result[result["adr_ticker"] == "BABA"].iloc[0]
+    assert baba["home_abnormal_return"] > 0.03 and baba["adr_abnormal_return"] > 0.03
+
+
 CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
     "china_adr_analyst_actions_with_significant_moves": (
         check_china_adr_analyst_actions_with_significant_moves
@@ -307,6 +347,8 @@ CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
     "latest_ticker_performance": check_latest_ticker_performance,
     "baba_drawdown_2025": check_baba_drawdown_2025,
     "basket_sharpe_ytd": check_basket_sharpe_ytd,
+    "adr_premium_today": check_adr_premium_today,
+    "xi_symposium_first_reaction": check_xi_symposium_first_reaction,
 }
 
 

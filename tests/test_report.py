@@ -15,6 +15,7 @@ from assets.reporting.write import (
     CAR_CHART_NAME,
     DRAWDOWN_CHART_NAME,
     MONTHLY_CHART_NAME,
+    PREMIUM_CHART_NAME,
     RELATIVE_CHART_NAME,
     REPORT_NAME,
     write_report,
@@ -116,6 +117,27 @@ def test_report_embeds_every_chart_as_png(report_dir: Path) -> None:
         embedded = base64.b64decode(src.split(",", 1)[1])
         assert embedded.startswith(PNG_MAGIC)
         assert embedded == (report_dir / file_name).read_bytes()
+
+
+def test_report_shows_the_premium_chart_and_the_latest_premium_of_each_pair(
+    report_dir: Path, demo_home: Path
+) -> None:
+    page = (report_dir / REPORT_NAME).read_text(encoding="utf-8")
+    src = parse(page).images["adr-premium"]
+    embedded = base64.b64decode(src.split(",", 1)[1])
+    assert embedded.startswith(PNG_MAGIC)
+    assert embedded == (report_dir / PREMIUM_CHART_NAME).read_bytes()
+    table = page.split('<table class="adr-premiums">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td>([A-Z]+)</td><td>([0-9]{4}\.HK)</td>", table)
+    con = open_published(demo_home / "published")
+    try:
+        pairs = con.execute(
+            "select distinct adr_ticker, home_ticker from marts.fct_adr_premium "
+            "where premium_same_day is not null"
+        ).fetchall()
+    finally:
+        con.close()
+    assert sorted(rows) == sorted(pairs) and len(pairs) == 10
 
 
 def test_report_table_lists_the_adrs_and_megacaps(report_dir: Path, demo_home: Path) -> None:

@@ -1,4 +1,5 @@
-"""The bundled SYNTHETIC sample archive: reproducible, on the XNYS calendar, with known shocks."""
+"""The bundled SYNTHETIC sample archive: reproducible, each ticker on its exchange's calendar (XNYS,
+XHKG for the Hong Kong lines, weekdays for HKD=X), with known shocks on both lines."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.calendar import sessions_between
+from assets.calendar import FX, XHKG, XNYS, day_zero, exchange_of, sessions_between
+from assets.dual_listings import read_dual_listings
 from assets.universe import read_universe
 from orchestration.tools.sample_data.generate import SHOCKS_FILE, generate, main
 from orchestration.tools.sample_data.locations import (
@@ -60,7 +62,9 @@ def bars(fetch_frames: list[tuple[object, pd.DataFrame]]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def returns(bars: pd.DataFrame) -> pd.DataFrame:
-    adj = bars.pivot(index="session_date", columns="ticker", values="adj_close").sort_index()
+    """Daily returns of the tickers on XNYS, one row per XNYS session."""
+    us = bars[bars["ticker"].map(exchange_of) == XNYS]
+    adj = us.pivot(index="session_date", columns="ticker", values="adj_close").sort_index()
     return adj / adj.shift(1) - 1.0
 
 
@@ -112,16 +116,47 @@ def test_archive_is_labelled_synthetic():
 # --- prices --------------------------------------------------------------------------------------
 
 
-def test_every_ticker_has_exactly_the_xnys_sessions(bars: pd.DataFrame):
+def test_every_ticker_has_exactly_its_exchanges_sessions(bars: pd.DataFrame):
     sessions = sessions_between(SAMPLE_START, SAMPLE_END)
     tickers = {m.ticker for m in read_universe(DEFAULT_UNIVERSE_PATH)}
-    assert set(bars["ticker"]) == tickers
+    home = {item.home_ticker for item in read_dual_listings() if item.adr_ticker in tickers}
+    assert set(bars["ticker"]) == tickers | home | {"HKD=X", "2800.HK"}
     for ticker, dates in bars.groupby("ticker")["session_date"]:
-        assert list(dates) == sessions, ticker
-    all_dates = set(bars["session_date"])
-    assert date(2025, 1, 9) not in all_dates  # national day of mourning
-    assert date(2025, 2, 17) not in all_dates  # Presidents Day
-    assert all(d.weekday() < 5 for d in all_dates)
+        exchange = exchange_of(ticker)
+        if exchange == XNYS:
+            assert list(dates) == sessions, ticker
+        elif exchange == FX:
+            assert list(dates) == sessions_between(SAMPLE_START, SAMPLE_END, FX), ticker
+        else:  # a home line starts after the first US close it follows
+            assert list(dates) == sessions_between(sessions[1], SAMPLE_END, XHKG), ticker
+    us_dates = set(bars.loc[bars["ticker"].map(exchange_of) == XNYS, "session_date"])
+    assert date(2025, 1, 9) not in us_dates  # national day of mourning
+    assert date(2025, 2, 17) not in us_dates  # Presidents Day
+    hk_dates = set(bars.loc[bars["ticker"] == "9988.HK", "session_date"])
+    assert date(2025, 2, 17) in hk_dates and date(2025, 1, 29) not in hk_dates  # Lunar New Year
+    assert all(d.weekday() < 5 for d in set(bars["session_date"]))
+
+
+def test_each_line_reacts_to_an_event_on_its_own_day_zero(bars: pd.DataFrame):
+    """The Xi symposium (10:00 Beijing, Monday 2025-02-17, a US holiday) moves 9988.HK that day
+    and BABA the next US session; Alibaba's results (06:30 New York, 02-20) move BABA that day
+    and 9988.HK the next Hong Kong session."""
+    close = bars.pivot(index="session_date", columns="ticker", values="close")
+
+    def move(ticker: str, day: date, exchange: str) -> float:
+        series = close[ticker].dropna()
+        i = list(series.index).index(day)
+        return float(series.iloc[i] / series.iloc[i - 1] - 1)
+
+    symposium = datetime.fromisoformat("2025-02-17T10:00:00+08:00")
+    assert day_zero(symposium, XHKG) == date(2025, 2, 17)
+    assert move("9988.HK", date(2025, 2, 17), XHKG) > 0.04
+    assert move("BABA", date(2025, 2, 18), XNYS) > 0.03
+    results = datetime.fromisoformat("2025-02-20T06:30:00-05:00")
+    assert day_zero(results, XHKG) == date(2025, 2, 21)
+    assert move("BABA", date(2025, 2, 20), XNYS) > 0.05
+    assert abs(move("9988.HK", date(2025, 2, 20), XHKG)) < 0.03
+    assert move("9988.HK", date(2025, 2, 21), XHKG) > 0.05
 
 
 def test_fetches_overlap_with_identical_rows(fetch_frames: list[tuple[object, pd.DataFrame]]):
@@ -144,7 +179,9 @@ def test_bars_are_internally_consistent(bars: pd.DataFrame):
     assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all()
     assert (bars["high"] >= bars[["open", "close"]].max(axis=1)).all()
     assert (bars["low"] > 0).all()
-    assert pd.api.types.is_integer_dtype(bars["volume"]) and (bars["volume"] > 0).all()
+    fx = bars["ticker"].map(exchange_of) == FX
+    assert pd.api.types.is_integer_dtype(bars["volume"]) and (bars.loc[~fx, "volume"] > 0).all()
+    assert (bars.loc[fx, "volume"] == 0).all()  # Yahoo reports no volume for currencies
     assert (bars["stock_splits"] == 0).all()
     assert (bars["adj_close_source"] == "provider").all()
     assert (bars["close"].round(4) == bars["close"]).all()

@@ -87,6 +87,8 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "ADRPULSE_ALERT_SAR_THRESHOLD": "3.5",
         "ADRPULSE_ALERT_WEBHOOK": "http://127.0.0.1:9/hook",
         "ADRPULSE_RISK_FREE_RATE": "0.04",
+        "ADRPULSE_HK_BENCHMARK": "^hsi",
+        "ADRPULSE_PREMIUM_JUMP_THRESHOLD": "0.25",
     }
     resources = build_resources(Settings.from_env(env))
     assert resources["yahoo"].chunk_size == 3
@@ -105,7 +107,10 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "dimson_lags": 1,
         "alert_sar_threshold": 3.5,
         "risk_free_rate": 0.04,
+        "hk_benchmark_ticker": "^HSI",
+        "premium_jump_threshold": 0.25,
     }
+    assert resources["state"].hk_benchmark == "^hsi"
     assert resources["alert_webhook"].url == "http://127.0.0.1:9/hook"
 
 

@@ -52,8 +52,14 @@ PRICE_CHECKS: dict[str, tuple[str, bool]] = {
         True,
     ),
     "bars_no_gaps": (
-        "No XNYS session is missing between a ticker's first and last bar.",
+        "No XNYS session is missing between a US ticker's first and last bar.",
         True,
+    ),
+    "home_line_gaps": (
+        "No session of its own exchange (XHKG for a Hong Kong line, weekdays for FX) is missing "
+        "between a home line's first and last bar (WARN naming ticker and date: a typhoon or "
+        "rainstorm closure is in no calendar).",
+        False,
     ),
     "large_moves_without_split": (
         f"One-day |adjusted return| above {validation.DEFAULT_MOVE_THRESHOLD:.0%} with no split "
@@ -344,6 +350,7 @@ def run_price_checks(
     else:
         outcomes.append(_strict_freshness(con, universe, expected.session, max_examples))
     outcomes.append(CheckOutcome(validation.check_no_gaps(con, **kw), scope))
+    outcomes.append(CheckOutcome(validation.check_home_line_gaps(con, **kw), scope))
     outcomes.append(CheckOutcome(validation.check_large_moves(con, **kw), scope))
     moved = False
     if record_watermark and not any(o.blocking_failure for o in outcomes):

@@ -30,7 +30,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import pandas as pd
 
-from assets.calendar import sessions_between
+from assets.calendar import XNYS, exchange_of, sessions_between
 from assets.prices.normalize import empty_bars, normalize_download
 from assets.settings import DEFAULTS
 
@@ -51,7 +51,8 @@ class PriceFetchResult:
 
     requests: number of download calls made (one per batch per round).
     attempts: number of rounds (the first pass plus each retry round).
-    extra_sessions: dates a ticker returned that are not XNYS sessions (kept in `bars`, reported).
+    extra_sessions: dates a ticker returned that are not sessions of its exchange (kept in `bars`,
+    reported).
     """
 
     bars: pd.DataFrame
@@ -325,7 +326,7 @@ def fetch_daily_bars(
     collected = [outcome.bars for outcome in rounds.outcomes if len(outcome.bars)]
     bars = pd.concat(collected, ignore_index=True) if collected else empty_bars()
     bars = bars.sort_values(["ticker", "session_date"], kind="stable").reset_index(drop=True)
-    missing, extra = _compare_with_calendar(bars, expected)
+    missing, extra = _compare_with_calendar(bars, expected, start)
     return PriceFetchResult(
         bars=bars,
         failed=rounds.failed,
@@ -337,14 +338,21 @@ def fetch_daily_bars(
 
 
 def _compare_with_calendar(
-    bars: pd.DataFrame, expected: list[date]
+    bars: pd.DataFrame, expected: list[date], start: date
 ) -> tuple[dict[str, list[date]], dict[str, list[date]]]:
-    expected_set = set(expected)
+    """Each ticker's bars against its own exchange's sessions: `expected` (XNYS) for US tickers;
+    for a Hong Kong line or an FX pair, its calendar's sessions from `start` to the last expected
+    XNYS session (so a session left out as not final is left out on every calendar)."""
     missing: dict[str, list[date]] = {}
     extra: dict[str, list[date]] = {}
-    if not len(bars):
+    if not len(bars) or not expected:
         return missing, extra
+    expected_of = {XNYS: set(expected)}
     for ticker, dates in bars.groupby("ticker")["session_date"]:
+        exchange = exchange_of(str(ticker))
+        if exchange not in expected_of:
+            expected_of[exchange] = set(sessions_between(start, max(expected), exchange))
+        expected_set = expected_of[exchange]
         got = set(dates)
         gap = sorted(expected_set - got)
         if gap:

@@ -41,7 +41,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from assets.calendar import CALENDAR_END, CALENDAR_START, NEW_YORK, is_session
+from assets.calendar import CALENDAR_END, CALENDAR_START, NEW_YORK, exchange_of, is_session
 from assets.prices import validation
 from assets.prices.checks import PRICE_CHECKS
 from assets.prices.import_checks import check_import, rows_already_stored
@@ -725,12 +725,15 @@ def _validate_rows(
             bad(f"date {day} is in the future (today is {today} in New York)")
             ok = False
         elif require_sessions:
+            # Each ticker against its own exchange: 9988.HK trades on Presidents' Day, not in
+            # Lunar New Year.
+            exchange = exchange_of(ticker)
             if not CALENDAR_START <= day <= CALENDAR_END:
-                bad(f"date {day} is outside the XNYS calendar range "
+                bad(f"date {day} is outside the {exchange} calendar range "
                     f"{CALENDAR_START}..{CALENDAR_END}")
                 ok = False
-            elif not is_session(day):
-                bad(f"date {day} is not an XNYS session (weekend or exchange holiday)")
+            elif not is_session(day, exchange):
+                bad(f"date {day} is not an {exchange} session (weekend or exchange holiday)")
                 ok = False
 
         values: dict[str, float | None] = {}

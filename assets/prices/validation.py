@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from assets.calendar import sessions_between
+from assets.calendar import XNYS, exchange_of, sessions_between
 
 DEFAULT_TABLE = "raw.daily_bars"
 DEFAULT_MAX_EXAMPLES = 5
@@ -202,25 +202,16 @@ def check_freshness(
     )
 
 
-def check_no_gaps(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    table: str = DEFAULT_TABLE,
-    max_examples: int = DEFAULT_MAX_EXAMPLES,
-) -> CheckResult:
-    """No XNYS session is missing between a ticker's first and last bar.
-
-    The tail after the last bar is the freshness check's business. Failing rows are the missing
-    (ticker, session) pairs.
-    """
-    bounds = con.execute(
-        f"select min(session_date), max(session_date) from {plain_relation(table)}"
-    ).fetchall()[0]
-    if bounds[0] is None:
-        return CheckResult("bars_no_gaps", True, 0, [], "no bars to check")
-    sessions = sessions_between(bounds[0], bounds[1])
-    sql = f"""
-        with sessions as (select unnest(?::date[]) as session_date),
+def _missing_sessions_sql(table: str) -> str:
+    """(ticker, missing_session) for every session of a ticker's own exchange between its first
+    and last bar that has no bar; parameters: tickers, their exchanges, exchanges, sessions."""
+    return f"""
+        with ticker_exchange as (
+            select unnest(?::varchar[]) as ticker, unnest(?::varchar[]) as exchange
+        ),
+        sessions as (
+            select unnest(?::varchar[]) as exchange, unnest(?::date[]) as session_date
+        ),
         spans as (
             select ticker, min(session_date) as first_session, max(session_date) as last_session
             from {plain_relation(table)}
@@ -228,17 +219,90 @@ def check_no_gaps(
         ),
         expected as (
             select p.ticker, s.session_date
-            from spans p join sessions s
-              on s.session_date between p.first_session and p.last_session
+            from spans p
+            join ticker_exchange t on t.ticker = p.ticker
+            join sessions s
+              on s.exchange = t.exchange
+             and s.session_date between p.first_session and p.last_session
         )
         select e.ticker, e.session_date as missing_session
         from expected e anti join {plain_relation(table)} b
           on b.ticker = e.ticker and b.session_date = e.session_date"""
+
+
+def _gap_params(
+    con: duckdb.DuckDBPyConnection, table: str, us_listings: bool
+) -> list[Any] | None:
+    """The parameters of _missing_sessions_sql for the tickers on XNYS (us_listings) or on every
+    other exchange; None when there are no such tickers."""
+    rows = con.execute(
+        f"select ticker, min(session_date), max(session_date) from {plain_relation(table)} "
+        "group by ticker order by ticker"
+    ).fetchall()
+    chosen = [(t, exchange_of(t), lo, hi) for t, lo, hi in rows if (exchange_of(t) == XNYS)
+              == us_listings]
+    if not chosen:
+        return None
+    exchanges: list[str] = []
+    sessions: list[Any] = []
+    for exchange in sorted({e for _, e, _, _ in chosen}):
+        lo = min(r[2] for r in chosen if r[1] == exchange)
+        hi = max(r[3] for r in chosen if r[1] == exchange)
+        days = sessions_between(lo, hi, exchange)
+        exchanges += [exchange] * len(days)
+        sessions += days
+    return [[t for t, *_ in chosen], [e for _, e, *_ in chosen], exchanges, sessions]
+
+
+def check_no_gaps(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    """No XNYS session is missing between a US ticker's first and last bar.
+
+    The tail after the last bar is the freshness check's business. Failing rows are the missing
+    (ticker, session) pairs. Tickers on other exchanges (Hong Kong lines, FX) are
+    check_home_line_gaps' business: their own calendar, and only a warning.
+    """
+    params = _gap_params(con, table, us_listings=True)
+    if params is None:
+        return CheckResult("bars_no_gaps", True, 0, [], "no bars to check")
     return _run(
-        con, "bars_no_gaps", sql, "ticker, missing_session", params=[sessions],
+        con, "bars_no_gaps", _missing_sessions_sql(table), "ticker, missing_session",
+        params=params,
         max_examples=max_examples,
         ok_text="no XNYS session missing inside any ticker's history",
         fail_text="{n} XNYS sessions missing inside tickers' histories",
+    )
+
+
+def check_home_line_gaps(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = DEFAULT_TABLE,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+) -> CheckResult:
+    """No session of its own exchange (XHKG for a .HK line, weekdays for FX) is missing between a
+    non-US ticker's first and last bar. A WARN, not an ERROR: a typhoon signal or a black
+    rainstorm closes Hong Kong on a day no calendar knows. Failing rows name ticker and session.
+    """
+    params = _gap_params(con, table, us_listings=False)
+    if params is None:
+        return CheckResult(
+            "home_line_gaps", True, 0, [], "no Hong Kong or FX bars to check", severity="warn"
+        )
+    return _run(
+        con, "home_line_gaps", _missing_sessions_sql(table), "ticker, missing_session",
+        params=params,
+        max_examples=max_examples,
+        ok_text="no session of its own exchange missing inside any home line's or FX history",
+        fail_text=(
+            "{n} sessions of their own exchange missing inside home lines' or FX histories "
+            "(WARN: a weather closure no calendar knows, or a bar Yahoo lacks)"
+        ),
+        severity="warn",
     )
 
 

@@ -249,3 +249,31 @@ def valuation_spread_png(spread: pd.DataFrame) -> bytes:
         axis.grid(alpha=0.3)
     figure.autofmt_xdate()
     return _png(figure)
+
+
+def adr_premium_png(history: pd.DataFrame) -> bytes:
+    """One small panel per dual-listed pair: the same-day premium of the ADR to its home line, in
+    percent, with zero marked."""
+    pairs = list(dict.fromkeys(zip(history["adr_ticker"], history["home_ticker"], strict=True)))
+    columns = 2 if len(pairs) > 1 else 1
+    rows = max(1, math.ceil(len(pairs) / columns))
+    figure = Figure(figsize=(10, 1.9 * rows + 0.6), layout="constrained")
+    axes = figure.subplots(rows, columns, sharex=True, squeeze=False).ravel()
+    for axis, (adr, home) in zip(axes, pairs, strict=False):
+        pair = history[history["adr_ticker"] == adr]
+        axis.plot(pd.to_datetime(pair["session_date"]), 100 * pair["premium_same_day"],
+                  color=CHINA_COLOR, lw=1.0)
+        axis.axhline(0, color="grey", lw=0.8)
+        axis.set_title(f"{adr} vs {home}", fontsize=9, pad=2)
+        axis.set_ylabel("premium, %", fontsize=8)
+        axis.tick_params(labelsize=7)
+        axis.grid(alpha=0.3)
+    for axis in axes[len(pairs):]:
+        axis.set_visible(False)
+    if not pairs:
+        axes[0].set_visible(True)
+        axes[0].text(0.5, 0.5, "no dual-listed pair has prices", ha="center", va="center",
+                     transform=axes[0].transAxes)
+    figure.suptitle("ADR premium to the Hong Kong line (same-day close, HKD=X)", fontsize=10)
+    figure.autofmt_xdate()
+    return _png(figure)

@@ -46,6 +46,11 @@ class ReportData:
     basket_performance: pd.DataFrame = field(default_factory=pd.DataFrame)
     basket_monthly_returns: pd.DataFrame = field(default_factory=pd.DataFrame)
     basket_drawdowns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # marts.fct_adr_premium: every pair's same-day premium by session, and each pair's latest row
+    # (empty frames when no dual-listed pair has prices, or the build predates the mart).
+    premium_history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    latest_premiums: pd.DataFrame = field(default_factory=pd.DataFrame)
+
 
 
 # Analyst actions the report lists, newest first.
@@ -135,6 +140,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     alerts, alert_headlines = _alerts(con)
     valuation_spread, analyst_actions = _valuations_and_analysts(con)
     performance, monthly, drawdowns = _basket_performance(con)
+    premium_history, latest_premiums = _premiums(con)
     return ReportData(
         build_id,
         published_at,
@@ -154,7 +160,30 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         performance,
         monthly,
         drawdowns,
+        premium_history,
+        latest_premiums,
     )
+
+
+def _premiums(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(history, latest per pair) of marts.fct_adr_premium; empty frames when it is absent."""
+    if "fct_adr_premium" not in _published_marts(con):
+        return pd.DataFrame(), pd.DataFrame()
+    history = _frame(
+        con,
+        "select adr_ticker, home_ticker, session_date, premium_same_day, premium_next_session "
+        "from marts.fct_adr_premium where premium_same_day is not null "
+        "order by adr_ticker, session_date",
+    )
+    latest = _frame(
+        con,
+        "select adr_ticker, home_ticker, session_date, adr_close, home_close_same_day, "
+        "hkd_per_usd, shares_per_ads, premium_same_day, premium_next_session, premium_zscore, "
+        "lead_lag_beta from marts.fct_adr_premium where premium_same_day is not null "
+        "qualify row_number() over (partition by adr_ticker order by session_date desc) = 1 "
+        "order by adr_ticker",
+    )
+    return history, latest
 
 
 def _published_marts(con: duckdb.DuckDBPyConnection) -> set[str]:

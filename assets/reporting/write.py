@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from assets.reporting.charts import (
+    adr_premium_png,
     drawdown_png,
     event_car_png,
     monthly_returns_heatmap_png,
@@ -26,6 +27,7 @@ CAR_CHART_NAME = "event_car.png"
 MONTHLY_CHART_NAME = "monthly_returns.png"
 DRAWDOWN_CHART_NAME = "drawdowns.png"
 VALUATION_CHART_NAME = "valuation_spread.png"
+PREMIUM_CHART_NAME = "adr_premium.png"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ def write_report(
     valuation_png = valuation_spread_png(data.valuation_spread)
     monthly_png = monthly_returns_heatmap_png(data.basket_monthly_returns)
     drawdowns_png = drawdown_png(data.basket_drawdowns)
+    premium_png = (
+        adr_premium_png(data.premium_history) if not data.premium_history.empty else None
+    )
     page = render_report(
         data,
         relative_png,
@@ -64,6 +69,7 @@ def write_report(
         monthly_png=monthly_png,
         drawdown_png=drawdowns_png,
         valuation_png=valuation_png,
+        premium_png=premium_png,
     )
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -87,5 +93,7 @@ def write_report(
     atomic_write_bytes(files.car_chart_path, car_png)
     atomic_write_bytes(files.monthly_chart_path, monthly_png)
     atomic_write_bytes(files.drawdown_chart_path, drawdowns_png)
+    if premium_png is not None:
+        atomic_write_bytes(reports_dir / PREMIUM_CHART_NAME, premium_png)
     atomic_write_bytes(files.html_path, page.encode("utf-8"))
     return files

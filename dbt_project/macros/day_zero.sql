@@ -4,13 +4,15 @@
     next session, so the basis moves one day later. Before 16:00 the basis is that local date: if
     it is a session, that session is day 0 (pre-market and intraday both trade it); if not (weekend,
     holiday), the next session is. Without a timestamp the basis is the date itself ("later" rule).
-    Join the result to the calendar with `session_date >= basis` and take the earliest session. -#}
-{% macro day_zero_basis_date(announced_at, announced_date) -%}
+    Join the result to the calendar with `session_date >= basis` and take the earliest session.
+    Another exchange: pass its zone and regular close (the Hong Kong line: 'Asia/Hong_Kong',
+    '16:00:00', joined to the XHKG calendar), as assets.calendar.day_zero does in Python. -#}
+{% macro day_zero_basis_date(announced_at, announced_date, zone='America/New_York', close='16:00:00') -%}
     case
         when {{ announced_at }} is not null then
-            cast(timezone('America/New_York', {{ announced_at }}) as date)
+            cast(timezone('{{ zone }}', {{ announced_at }}) as date)
             + case
-                when cast(timezone('America/New_York', {{ announced_at }}) as time) >= time '16:00:00'
+                when cast(timezone('{{ zone }}', {{ announced_at }}) as time) >= time '{{ close }}'
                     then 1
                 else 0
               end

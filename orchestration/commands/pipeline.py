@@ -51,6 +51,23 @@ SUMMARY_QUERIES: list[tuple[str, str]] = [
            order by relative_day""",
     ),
     (
+        "ADR premiums to the Hong Kong lines, latest session (marts.fct_adr_premium; "
+        "docs/dual_listings.md)",
+        """select adr_ticker, home_ticker, session_date, premium_same_day as premium,
+                  premium_zscore as z_60, lead_lag_beta
+           from marts.fct_adr_premium
+           qualify row_number() over (partition by adr_ticker order by session_date desc) = 1
+           order by abs(premium_zscore) desc nulls last, adr_ticker""",
+    ),
+    (
+        "Which line reacted first to the Xi symposium (marts.fct_dual_listing_event_reactions)",
+        """select adr_ticker, home_ticker, first_reacting_ticker as first, home_day_zero_date,
+                  adr_day_zero_date, home_abnormal_return, adr_abnormal_return
+           from marts.fct_dual_listing_event_reactions
+           where event_id = 'xi_symposium'
+           order by home_abnormal_return desc nulls last limit 5""",
+    ),
+    (
         "China ADRs vs US megacaps, last sessions (marts.fct_sector_relative_performance)",
         """select session_date, index_buy_hold_a as china_adr, index_buy_hold_b as us_megacap,
                   spread_buy_hold, relative_strength_buy_hold, rolling_beta_60

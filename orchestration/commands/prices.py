@@ -127,10 +127,21 @@ def cmd_import_prices(args: argparse.Namespace, settings: Settings) -> int:
             "(`adrpulse build` rebuilds the marts from what is stored.)"
         )
         return 0
-    if imported.new_tickers:
+    from assets.calendar import XNYS, exchange_of
+
+    # Hong Kong lines and FX feed the dual-listing marts (dbt_project/seeds/dual_listings.csv),
+    # not the universe's groups.
+    home_lines = [t for t in imported.new_tickers if exchange_of(t) != XNYS]
+    us_new = [t for t in imported.new_tickers if exchange_of(t) == XNYS]
+    if us_new:
         print(
             f"Not in the universe ({settings.universe_path}), added as group "
-            f"'{UNCLASSIFIED}': " + ", ".join(imported.new_tickers)
+            f"'{UNCLASSIFIED}': " + ", ".join(us_new)
+        )
+    if home_lines:
+        print(
+            "Hong Kong lines and FX, each on its own exchange's calendar (the dual-listing marts "
+            "read them; docs/dual_listings.md): " + ", ".join(home_lines)
         )
     if imported.auto_adjusted:
         print(

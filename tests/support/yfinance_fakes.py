@@ -2,7 +2,9 @@
 
 Only the network layer is replaced: `yfinance.multi.Ticker` is swapped, for the duration of one
 call, for a fake whose `history()` serves scripted per-ticker frames (shaped like yfinance 1.7's
-`PriceHistory.history(interval='1d')`: index 'Date' at midnight America/New_York, columns Open,
+`PriceHistory.history(interval='1d')`: index 'Date' at midnight in the exchange's zone
+(America/New_York for US listings, Asia/Hong_Kong for a `.HK` line, Europe/London for a Yahoo FX
+pair such as `HKD=X`, whose exchange is "CCY"; `exchange_zone(ticker)`), columns Open,
 High, Low, Close, Adj Close, Volume (int64), Dividends, Stock Splits, plus Capital Gains for funds)
 or raises the exceptions yfinance raises. The real `yfinance.download` then builds the frame
 (MultiIndex ['Price', 'Ticker'], NaN reindexing, zone handling, empty placeholders for failures,
@@ -25,6 +27,8 @@ import yfinance.utils
 from yfinance.exceptions import YFPricesMissingError, YFRateLimitError, YFTzMissingError
 
 EXCHANGE_ZONE = "America/New_York"
+HONG_KONG_ZONE = "Asia/Hong_Kong"
+FX_ZONE = "Europe/London"  # Yahoo's exchangeTimezoneName for currency pairs (CCY)
 
 __all__ = [
     "FakeYahoo",
@@ -33,8 +37,20 @@ __all__ = [
     "YFTzMissingError",
     "FakeYahooQuotes",
     "analyst_action",
+    "exchange_zone",
     "history_frame",
 ]
+
+
+def exchange_zone(ticker: str) -> str:
+    """The zone yfinance stamps a ticker's daily bars in: its exchange's (from Yahoo's
+    exchangeTimezoneName), midnight local."""
+    symbol = ticker.upper()
+    if symbol.endswith(".HK"):
+        return HONG_KONG_ZONE
+    if symbol.endswith("=X"):
+        return FX_ZONE
+    return EXCHANGE_ZONE
 
 
 def history_frame(
@@ -46,8 +62,10 @@ def history_frame(
     dividends: dict[str, float] | None = None,
     splits: dict[str, float] | None = None,
     fund: bool = False,
+    zone: str = EXCHANGE_ZONE,
 ) -> pd.DataFrame:
-    """One ticker's daily history as `Ticker.history(auto_adjust=False, actions=True)` returns it.
+    """One ticker's daily history as `Ticker.history(auto_adjust=False, actions=True)` returns it,
+    stamped at midnight in `zone` (pass exchange_zone(ticker) for a Hong Kong line or FX pair).
 
     Open/High/Low are derived from the close (open = close - 0.5, high = close + 1, low = close - 1)
     so that every bar is internally consistent; tests set exact values by editing the frame.
@@ -56,7 +74,7 @@ def history_frame(
     if len(closes_arr) != len(dates):
         raise ValueError("dates and closes differ in length")
     index = pd.DatetimeIndex(pd.to_datetime([str(d) for d in dates])).tz_localize(
-        EXCHANGE_ZONE, ambiguous=True, nonexistent="shift_forward"
+        zone, ambiguous=True, nonexistent="shift_forward"
     )
     frame = pd.DataFrame(
         {
@@ -80,9 +98,9 @@ def history_frame(
     if fund:
         frame["Capital Gains"] = 0.0
     for day, amount in (dividends or {}).items():
-        frame.loc[pd.Timestamp(day).tz_localize(EXCHANGE_ZONE), "Dividends"] = amount
+        frame.loc[pd.Timestamp(day).tz_localize(zone), "Dividends"] = amount
     for day, ratio in (splits or {}).items():
-        frame.loc[pd.Timestamp(day).tz_localize(EXCHANGE_ZONE), "Stock Splits"] = ratio
+        frame.loc[pd.Timestamp(day).tz_localize(zone), "Stock Splits"] = ratio
     frame.index.name = "Date"
     return frame
 
@@ -159,11 +177,12 @@ class FakeYahoo:
 def _serve(full: pd.DataFrame, ticker: str, kw: dict[str, Any]) -> pd.DataFrame:
     """What Yahoo plus yfinance's history() return for one request of a scripted history."""
     frame = full.copy()
+    zone = frame.index.tz or EXCHANGE_ZONE  # Yahoo reads start/end in the exchange's zone
     start, end = kw.get("start"), kw.get("end")
     if start is not None:
-        frame = frame.loc[frame.index >= pd.Timestamp(start).tz_localize(EXCHANGE_ZONE)]
+        frame = frame.loc[frame.index >= pd.Timestamp(start).tz_localize(zone)]
     if end is not None:
-        frame = frame.loc[frame.index < pd.Timestamp(end).tz_localize(EXCHANGE_ZONE)]
+        frame = frame.loc[frame.index < pd.Timestamp(end).tz_localize(zone)]
     if frame.empty:
         raise YFPricesMissingError(ticker, f" (1d {start} -> {end})")
     if kw.get("auto_adjust"):

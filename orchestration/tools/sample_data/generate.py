@@ -20,8 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from assets.calendar import sessions_between, shift_sessions
+from assets.dual_listings import read_dual_listings
 from assets.universe import read_universe
 from orchestration.tools.sample_data.analysts import analyst_actions_frame, valuation_infos
+from orchestration.tools.sample_data.home_lines import (
+    read_event_announcements,
+    simulate_home_lines,
+)
 from orchestration.tools.sample_data.locations import (
     DEFAULT_ARCHIVE_DIR,
     DEFAULT_EVENT_CATALOG_PATH,
@@ -182,19 +187,27 @@ def generate(
     """Rebuild the archive in `out_dir` (its prices/, news/, analyst/ and valuation/ are
     replaced) and feeds.csv."""
     members = read_universe(universe_path)
-    tickers = [m.ticker for m in members]
     shocks = injected_shocks(universe_path, catalog_path, SAMPLE_START, SAMPLE_END)
     moves = unannounced_moves(SAMPLE_START, SAMPLE_END)
-    bars = simulate_bars(
+    us_bars = simulate_bars(
         members, sessions_between(SAMPLE_START, SAMPLE_END), [*shocks, *moves], SEED
     )
+    # The Hong Kong lines of the dual-listed ADRs, HKD=X and 2800.HK, in the same fetches.
+    home_bars = simulate_home_lines(
+        us_bars, read_dual_listings(), shocks, read_event_announcements(catalog_path),
+        SAMPLE_START, SAMPLE_END, SEED,
+    )
+    bars = pd.concat([us_bars, home_bars], ignore_index=True)
+    tickers = [m.ticker for m in members] + list(dict.fromkeys(home_bars["ticker"]))
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for sub in ("prices", "news", "analyst", "valuation"):
         shutil.rmtree(out_dir / sub, ignore_errors=True)
     price_fetches = _write_prices(out_dir, bars, tickers)
     news_fetches = _write_news(out_dir)
-    snapshot_fetches = _write_snapshots(out_dir, bars, tickers)
+    # Analysts and valuations are fetched for the universe only (assets/analysts/), not the
+    # home lines or FX.
+    snapshot_fetches = _write_snapshots(out_dir, bars, [m.ticker for m in members])
     (out_dir / SHOCKS_FILE).write_bytes(shocks_csv_text(shocks).encode())
     (out_dir / MOVES_FILE).write_bytes(shocks_csv_text(moves).encode())
     (out_dir / "README.md").write_bytes(ARCHIVE_README.encode())

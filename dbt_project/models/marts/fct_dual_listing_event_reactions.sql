@@ -1,0 +1,112 @@
+-- One row per catalogued event and dual-listed pair whose ADR the event concerns: each line's
+-- day 0 on its own exchange, its day-0 return and abnormal return side by side, and which line
+-- reacted first. docs/dual_listings.md.
+--   ADR day 0: int_events' XNYS day 0 (16:00 New York rule). Home day 0: the same rule in Hong
+--     Kong time on the XHKG calendar (macro day_zero_basis_date with 'Asia/Hong_Kong'), so a
+--     Beijing-morning announcement is day 0 that Hong Kong session and the next New York one.
+--   Day-0 return: adjusted close over the line's previous bar, minus 1.
+--   Abnormal return (market-adjusted): the ADR's return minus var benchmark_ticker's (SPY) on the
+--     ADR's day 0; the home line's minus the Hong Kong benchmark's (var hk_benchmark_ticker, the
+--     setting ADRPULSE_HK_BENCHMARK) on the home day 0: the same model on both lines, so they
+--     compare (the market-model event study of the ADRs is fct_event_car's).
+--   first_reacting_line: the line whose day-0 session closed first (Hong Kong's 16:00 HKT close
+--     is 12 or 13 hours before New York's on the same date).
+with events as (
+    select event_id, ticker, event_title, announced_at, announced_date, day_zero_date
+    from {{ ref('int_events') }}
+    where event_origin = 'catalog'
+),
+
+listings as (
+    select * from {{ ref('stg_reference__dual_listings') }}
+),
+
+pairs as (
+    select
+        events.event_id,
+        events.event_title,
+        events.announced_at,
+        listings.adr_ticker,
+        listings.home_ticker,
+        events.day_zero_date                                    as adr_day_zero_date,
+        {{ day_zero_basis_date('events.announced_at', 'events.announced_date',
+                               zone='Asia/Hong_Kong') }}        as home_day_zero_basis_date
+    from events
+    inner join listings
+        on listings.adr_ticker = events.ticker
+        and events.day_zero_date >= listings.effective_from
+        and (listings.effective_to is null or events.day_zero_date < listings.effective_to)
+),
+
+with_home_day_zero as (
+    select
+        pairs.*,
+        xhkg.session_date                                       as home_day_zero_date
+    from pairs
+    asof inner join {{ ref('stg_reference__xhkg_sessions') }} as xhkg
+        on xhkg.session_date >= pairs.home_day_zero_basis_date
+),
+
+us_returns as (
+    select
+        ticker,
+        session_date,
+        adj_close_price / lag(adj_close_price) over (partition by ticker order by session_date) - 1
+                                                                as day_return
+    from {{ ref('stg_prices__daily_bars') }}
+    where ticker in (select adr_ticker from listings)
+        or ticker = '{{ var("benchmark_ticker") }}'
+),
+
+home_returns as (
+    select
+        ticker,
+        session_date,
+        adj_close_price / lag(adj_close_price) over (partition by ticker order by session_date) - 1
+                                                                as day_return
+    from {{ ref('stg_prices__home_line_bars') }}
+    where ticker in (select home_ticker from listings)
+        or ticker = '{{ var("hk_benchmark_ticker") }}'
+),
+
+joined as (
+    select
+        p.event_id,
+        p.event_title,
+        p.announced_at,
+        p.adr_ticker,
+        p.home_ticker,
+        p.adr_day_zero_date,
+        p.home_day_zero_date,
+        adr.day_return                                          as adr_day_zero_return,
+        adr.day_return - us_bench.day_return                    as adr_abnormal_return,
+        home.day_return                                         as home_day_zero_return,
+        '{{ var("hk_benchmark_ticker") }}'                      as home_benchmark_ticker,
+        home.day_return - hk_bench.day_return                   as home_abnormal_return,
+        timezone('Asia/Hong_Kong', p.home_day_zero_date + time '16:00:00')
+                                                                as home_day_zero_close_at,
+        timezone('America/New_York', p.adr_day_zero_date + time '16:00:00')
+                                                                as adr_day_zero_close_at
+    from with_home_day_zero as p
+    left join us_returns as adr
+        on adr.ticker = p.adr_ticker and adr.session_date = p.adr_day_zero_date
+    left join us_returns as us_bench
+        on us_bench.ticker = '{{ var("benchmark_ticker") }}'
+        and us_bench.session_date = p.adr_day_zero_date
+    left join home_returns as home
+        on home.ticker = p.home_ticker and home.session_date = p.home_day_zero_date
+    left join home_returns as hk_bench
+        on hk_bench.ticker = '{{ var("hk_benchmark_ticker") }}'
+        and hk_bench.session_date = p.home_day_zero_date
+)
+
+select
+    *,
+    case
+        when home_day_zero_close_at < adr_day_zero_close_at then home_ticker
+        else adr_ticker
+    end                                                         as first_reacting_ticker,
+    date_diff('hour', least(home_day_zero_close_at, adr_day_zero_close_at),
+              greatest(home_day_zero_close_at, adr_day_zero_close_at))
+                                                                as hours_between_day_zero_closes
+from joined
