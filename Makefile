@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup demo test test-fast lint ui bench lock clean-home
+.PHONY: help setup setup-spark demo test test-fast lint ui bench lock clean-home
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,6 +21,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+setup-spark: setup  ## add the optional Spark extra (dbt-spark, PySpark; needs Java 17) for `adrpulse build --target spark`
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.lock
+	@command -v java >/dev/null || echo "setup-spark: no java on PATH; install a Java 17 runtime (Debian: openjdk-17-jre-headless)"
 
 demo: setup  ## run the whole pipeline offline on the bundled synthetic sample
 	$(BIN)/adrpulse demo
@@ -42,9 +46,10 @@ ui: setup  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000 (another port: m
 bench: setup  ## benchmark harness (500 tickers x 10 years): results in ADRPULSE_HOME/bench; BENCH_ARGS=--write-docs updates docs/BENCHMARKS.md
 	$(BIN)/adrpulse bench $(BENCH_ARGS)
 
-lock: setup  ## re-pin requirements.lock from the current environment
+lock: setup  ## re-pin requirements.lock from the current environment (the Spark extra's pins stay in requirements-spark.lock)
 	{ echo "# Exact pins of the whole dependency tree (Python 3.11, Linux). Regenerate with: make lock"; \
-	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^adrpulse'; } > requirements.lock
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^adrpulse' \
+	    | grep -v -i -F -f <(sed -n 's/==.*/==/p' requirements-spark.lock); } > requirements.lock
 
 clean-home:  ## delete the local state folder (.adrpulse): warehouse, archive, Dagster runs
 	rm -rf .adrpulse

@@ -284,6 +284,22 @@ class Settings:
         """dbt's per-run artifacts (kept out of the repository)."""
         return self.home / "dbt"
 
+    @property
+    def spark_dir(self) -> Path:
+        """The dbt `spark` target's files (`adrpulse build --target spark`): raw/ (the raw tables
+        as Parquet), warehouse/ (the built tables as Parquet) and metastore/ (Spark's catalog)."""
+        return self.home / "spark"
+
+    def spark_dbt_vars(self) -> dict[str, Any]:
+        """dbt_vars plus what the profile's `spark` target reads: its folders, all under
+        spark_dir, so the Spark build never writes outside ADRPULSE_HOME."""
+        return {
+            **self.dbt_vars(),
+            "adrpulse_spark_warehouse_dir": str(self.spark_dir / "warehouse"),
+            "adrpulse_spark_metastore_dir": str(self.spark_dir / "metastore"),
+            "adrpulse_spark_raw_dir": str(self.spark_dir / "raw"),
+        }
+
     def state_dirs(self) -> tuple[Path, ...]:
         return (
             self.home,

@@ -48,6 +48,7 @@ SLOW_MODULES = {
     "test_report",
     "test_run_slots",
     "test_sample_home",
+    "test_spark_parity",
     "test_sql_cli",
     "test_ui_browser",
     "test_ui_graphql",

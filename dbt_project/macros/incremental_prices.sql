@@ -201,5 +201,5 @@
     tests of the large incremental models check only the rows of the latest build
     (latest_rows_by: built_at), so a daily update is tested in proportion to what it wrote. -#}
 {% macro built_at() -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as timestamptz)
+    {{ utc_timestamp_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
 {%- endmacro %}

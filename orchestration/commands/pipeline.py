@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
 from assets.settings import SAMPLE_ARCHIVE_DIR, Settings
@@ -137,6 +138,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    if args.target == "spark":
+        return build_spark_target(args, settings)
     config = {
         "ops": {
             "adrpulse_dbt_models": {"config": {"full_refresh": args.full_refresh}},
@@ -160,6 +163,51 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
             "records them (adrpulse sql --list, the report's banner)."
         )
     return status
+
+
+def build_spark_target(args: argparse.Namespace, settings: Settings) -> int:
+    """`adrpulse build --target spark`: the portable models on a local Spark, from the stored raw
+    data (assets/spark_target.py). Nothing is checked by the gate or published: the DuckDB
+    build stays the published one."""
+    from assets.spark_target import build_on_spark, spark_unavailable
+    from warehouse.connection import WarehouseBusyError
+
+    if args.force or args.full_refresh:
+        raise CliError(
+            "--force and --full-refresh apply to the DuckDB build; the spark target always "
+            "rebuilds its tables whole. Run `adrpulse build --target spark` without them."
+        )
+    missing = spark_unavailable()
+    if missing:
+        raise CliError(f"cannot build the spark target: {missing}")
+    if not settings.warehouse_path.exists():
+        raise CliError(
+            f"the warehouse {settings.warehouse_path} does not exist yet: the spark target reads "
+            "its raw tables. Run `adrpulse demo` or `adrpulse run` first."
+        )
+    print(f"Exporting the raw tables of {settings.warehouse_path} to {settings.spark_dir / 'raw'}")
+    started = time.monotonic()
+    try:
+        build = build_on_spark(settings, say=print)
+    except WarehouseBusyError as exc:
+        raise CliError(f"cannot export the raw tables for Spark: {exc}") from exc
+    models = build.models
+    print(
+        f"\nSpark target: {len(models.tagged)} of {models.total} models are portable (tag spark) "
+        f"and were selected; the others are DuckDB-only yet (docs/scaling.md)."
+    )
+    if build.returncode != 0:
+        print(
+            f"The Spark build failed (dbt's messages above; Spark's own log: {build.spark_log}).",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"Built in {time.monotonic() - started:.0f} s: Parquet tables under "
+        f"{settings.spark_dir / 'warehouse'} (<schema>.db/<table>/). The DuckDB warehouse and "
+        "the published marts are unchanged."
+    )
+    return 0
 
 
 def gate_failed(result: Any, severity: str = "ERROR") -> bool:
@@ -330,6 +378,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--full-refresh",
         action="store_true",
         help="rebuild incremental models from scratch (after editing the sessions seed or vars)",
+    )
+    p.add_argument(
+        "--target",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="duckdb (default): the warehouse, checked and published. spark: the models made "
+        "portable so far (tag spark) on a local Apache Spark, read from the warehouse's raw "
+        "tables exported as Parquet, written as Parquet under ADRPULSE_HOME/spark/warehouse; "
+        "needs `make setup-spark` and Java 17 (docs/scaling.md)",
     )
     p.set_defaults(func=cmd_build)
 

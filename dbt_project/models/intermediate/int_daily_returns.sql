@@ -1,5 +1,6 @@
--- Incremental (replace_ticker_tail, with a pre-hook): configured in dbt_project.yml, shared with
--- fct_ticker_performance.
+{{ config(tags=['spark']) }}
+-- Incremental (replace_ticker_tail, with a pre-hook) on DuckDB, a plain table on Spark:
+-- configured in dbt_project.yml, shared with fct_ticker_performance.
 -- One row per ticker and XNYS session between the ticker's first and last bar, including sessions
 -- with no bar: a missing bar stays a row with null prices, and both its return and the next
 -- session's return are null (never forward-filled into a zero return). return_since_previous_close
@@ -117,7 +118,7 @@ missing_sessions as (
     from spans
     inner join calendar
         on calendar.session_index between spans.first_session_index and spans.last_session_index
-    anti join indexed_bars
+    {{ anti_join() }} indexed_bars
         on indexed_bars.ticker = spans.ticker
         and indexed_bars.session_index = calendar.session_index
     where spans.bar_count < spans.last_session_index - spans.first_session_index + 1
@@ -149,7 +150,7 @@ ticker_sessions as (
         cast(null as double)        as low_price,
         cast(null as double)        as close_price,
         cast(null as double)        as adj_close_price,
-        cast(null as varchar)       as fetch_id
+        cast(null as {{ text_type() }}) as fetch_id
     from missing_sessions
 ),
 
@@ -160,9 +161,9 @@ with_previous as (
         -- The last close before this session, however many sessions back (one sort with the lag
         -- above). In an incremental run the first rewritten row's is prior_bar_date's bar, which
         -- is read, so it matches a full build.
-        lag(adj_close_price ignore nulls) over by_ticker
+        {{ ignore_nulls('lag', 'adj_close_price') }} over by_ticker
                                                     as previous_close_price,
-        lag(case when adj_close_price is not null then session_index end ignore nulls)
+        {{ ignore_nulls('lag', 'case when adj_close_price is not null then session_index end') }}
             over by_ticker                          as previous_close_session_index
     from ticker_sessions
     window by_ticker as (partition by ticker order by session_index)

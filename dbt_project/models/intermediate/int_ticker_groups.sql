@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per ticker the project knows: every universe member with its group, plus every ticker
 -- with bars in raw.daily_bars but not in the universe (e.g. from `adrpulse import-prices`) in the
 -- group 'unclassified'. Models that group or select tickers read this, not the seed, so such a
@@ -29,7 +30,7 @@ members as (
     union all
     select
         priced_tickers.ticker,
-        cast(null as varchar)  as company_name,
+        cast(null as {{ text_type() }}) as company_name,
         'unclassified'         as group_name,
         false                  as is_in_universe
     from priced_tickers

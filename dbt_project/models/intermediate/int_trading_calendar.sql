@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per XNYS session, numbered so that "n sessions later" is index arithmetic.
 with sessions as (
     select session_date from {{ ref('stg_reference__xnys_sessions') }}

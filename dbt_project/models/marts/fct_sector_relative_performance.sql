@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 {%- set pairs = var('basket_pairs') -%}
 {%- set basket_names = [] -%}
 {%- for pair in pairs -%}{%- for name in pair -%}
@@ -101,7 +102,7 @@ constituents as (
     select
         basket_members.basket,
         basket_members.ticker,
-        arg_max(returns.adj_close_price, returns.session_index) as base_price
+        {{ arg_max('returns.adj_close_price', 'returns.session_index') }} as base_price
     from basket_members
     inner join returns
         on returns.ticker = basket_members.ticker
@@ -156,13 +157,15 @@ held as (
         -- read; after a last bar there is no row, but an earlier close in the grid).
         sessions_since_previous_close is not null
             or count(adj_close_price) over (
-                by_member rows between unbounded preceding and 1 preceding
+                partition by basket, ticker order by session_index
+                rows between unbounded preceding and 1 preceding
             ) > 0                                       as is_held,
-        last_value(adj_close_price ignore nulls) over (
-            by_member rows between unbounded preceding and current row
+        {{ ignore_nulls('last_value', 'adj_close_price') }} over (
+            partition by basket, ticker order by session_index
+            rows between unbounded preceding and current row
         )                                               as last_close
+    -- both windows spelled out: Spark cannot add a frame to a named window
     from constituent_sessions
-    window by_member as (partition by basket, ticker order by session_index)
 ),
 
 member_days as (
@@ -234,7 +237,7 @@ compounded as (
         case when is_covered then index_buy_hold end  as index_buy_hold,
         case when is_covered
                 and count(return_since_base_step) over running = count(*) over running
-            then 100 * product(1 + return_since_base_step) over running
+            then 100 * {{ product_over('1 + return_since_base_step', 'running') }}
         end                                           as index_daily_rebalanced
     from since_base
     window running as (
@@ -266,10 +269,10 @@ rolling as (
         session_date
         {%- for n in var('rolling_windows') %},
         case when regr_count(basket_return_a, basket_return_b) over last_{{ n }} = {{ n }}
-            then nullif(regr_slope(basket_return_a, basket_return_b) over last_{{ n }}, 'NaN'::double)
+            then nullif(regr_slope(basket_return_a, basket_return_b) over last_{{ n }}, {{ nan_double() }})
         end as rolling_beta_{{ n }},
         case when regr_count(basket_return_a, basket_return_b) over last_{{ n }} = {{ n }}
-            then nullif(corr(basket_return_a, basket_return_b) over last_{{ n }}, 'NaN'::double)
+            then nullif(corr(basket_return_a, basket_return_b) over last_{{ n }}, {{ nan_double() }})
         end as rolling_correlation_{{ n }}
         {%- endfor %}
     from pair_days

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One bar per ticker and session date, typed and renamed, for the tickers on the XNYS calendar
 -- (every model that counts XNYS sessions reads this). Hong Kong lines and FX bars, on calendars of
 -- their own, are stg_prices__home_line_bars. No other filtering or filling here.

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per price fetch or import.
 with source as (
     select * from {{ source('raw', 'price_fetches') }}
@@ -13,7 +14,7 @@ renamed as (
         start_date                    as requested_start_date,
         end_date                      as requested_end_date,
         row_count                     as bar_count,
-        coalesce(failed_tickers, [])  as failed_tickers,
+        coalesce(failed_tickers, {{ empty_text_list() }}) as failed_tickers,
         synthetic                     as is_synthetic
     from source
 )

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per followed ticker, from raw.universe (the file ADRPULSE_UNIVERSE names, loaded by
 -- assets/reference.py); a blank group is 'unclassified', as the loader already writes it.
 with source as (

@@ -1,0 +1,150 @@
+"""The dbt `spark` target against DuckDB: `adrpulse build --target spark` on the sample builds
+every model tagged `spark` on a local Apache Spark, and each of those tables has the same keys and
+the same values (to 1e-9, NULLs in the same places) as the DuckDB build of the same raw data.
+
+Skips, saying what to install, where the Spark extra or Java is missing (.ci/run installs both).
+The Spark tables are read from their Parquet files, as any reader of the target would."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.spark_target import spark_unavailable
+from tests.support.cli import run_cli
+from tests.support.dbt import DBT_DIR
+
+MISSING = spark_unavailable()
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"spark target: {MISSING}")
+
+TOLERANCE = 1e-9
+# Columns that say when a table was built, not what it holds.
+BUILD_TIME_COLUMNS = {"built_at"}
+
+
+@pytest.fixture(scope="module")
+def spark_build(tmp_path_factory: pytest.TempPathFactory, sample_dbt_warehouse: Path):
+    """A home holding the DuckDB build of the sample, then `adrpulse build --target spark`."""
+    home = tmp_path_factory.mktemp("spark_home")
+    # the models dbt built may still be in the write-ahead log beside the file
+    for suffix in ("", ".wal"):
+        source = sample_dbt_warehouse.with_name(sample_dbt_warehouse.name + suffix)
+        if source.exists():
+            shutil.copy(source, home / f"warehouse.duckdb{suffix}")
+    result = run_cli(home, "build", "--target", "spark", timeout=3600)
+    return home, result
+
+
+def manifest() -> dict:
+    return json.loads((DBT_DIR / "target" / "manifest.json").read_text())
+
+
+def tagged_tables(nodes: dict) -> list[dict]:
+    return sorted(
+        (
+            n for n in nodes.values()
+            if n["resource_type"] == "model" and "spark" in n["tags"]
+            and n["config"]["materialized"] != "view"
+        ),
+        key=lambda n: n["unique_id"],
+    )
+
+
+def model_keys(nodes: dict, unique_id: str) -> list[str]:
+    """The model's key, from its unique / unique_combination data test."""
+    keys = []
+    for n in nodes.values():
+        meta = n.get("test_metadata") or {}
+        if n["resource_type"] == "test" and n.get("attached_node") == unique_id:
+            if meta.get("name") == "unique_combination":
+                keys.append(list(meta["kwargs"]["columns"]))
+            elif meta.get("name") == "unique":
+                keys.append([meta["kwargs"]["column_name"]])
+    assert keys, f"{unique_id} is tagged spark but declares no unique key test to compare on"
+    return sorted(keys, key=lambda k: (-len(k), k))[0]
+
+
+def test_spark_build_says_how_many_models_are_portable(spark_build) -> None:
+    home, result = spark_build
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    nodes = manifest()["nodes"]
+    models = [n for n in nodes.values() if n["resource_type"] == "model"]
+    tagged = [n for n in models if "spark" in n["tags"]]
+    assert f"{len(tagged)} of {len(models)} models are portable" in result.stdout
+    assert 0 < len(tagged) < len(models)
+    # every table of the raw schema reached Spark as Parquet
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        raw = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()}
+    assert raw == {p.name for p in (home / "spark" / "raw").iterdir()}
+
+
+def test_every_tagged_table_matches_duckdb(spark_build) -> None:
+    home, result = spark_build
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    nodes = manifest()["nodes"]
+    tables = tagged_tables(nodes)
+    assert any(n["config"].get("schema") == "marts" for n in tables), "no tagged mart"
+    problems: list[str] = []
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        for node in tables:
+            schema, name = node["config"]["schema"], node["name"]
+            files = home / "spark" / "warehouse" / f"{schema}.db" / name
+            assert list(files.glob("*.parquet")), f"Spark wrote no Parquet for {schema}.{name}"
+            keys = model_keys(nodes, node["unique_id"])
+            duck = con.execute(f"select * from {schema}.{name}").df()
+            spark = duckdb.sql(
+                f"select * from read_parquet('{files.as_posix()}/*.parquet')"
+            ).df()
+            assert list(spark.columns) == list(duck.columns), f"{schema}.{name}: columns differ"
+            compare = [c for c in duck.columns if c not in BUILD_TIME_COLUMNS]
+            duck_rows = {tuple(r[k] for k in keys): r for r in duck[compare].to_dict("records")}
+            spark_rows = {tuple(r[k] for k in keys): r for r in spark[compare].to_dict("records")}
+            assert len(duck_rows) == len(duck) and len(spark_rows) == len(spark), name
+            assert set(duck_rows) == set(spark_rows), (
+                f"{schema}.{name}: keys differ ({len(set(duck_rows) ^ set(spark_rows))} rows)"
+            )
+            assert duck_rows, f"{schema}.{name} is empty on the sample: nothing compared"
+            for key, want in duck_rows.items():
+                got = spark_rows[key]
+                for column in compare:
+                    if not same_value(want[column], got[column]):
+                        problems.append(
+                            f"{schema}.{name} {dict(zip(keys, key, strict=True))} {column}: "
+                            f"DuckDB {want[column]!r}, Spark {got[column]!r}"
+                        )
+    assert not problems, f"{len(problems)} differences, first: " + "\n".join(problems[:10])
+
+
+def is_null(value) -> bool:
+    try:
+        return value is None or bool(value != value)  # None, NaN, NaT, pandas NA
+    except TypeError:
+        return False
+
+
+def same_value(want, got) -> bool:
+    if is_null(want) or is_null(got):
+        return is_null(want) and is_null(got)
+    if isinstance(want, float) or isinstance(got, float):
+        return math.isclose(float(want), float(got), rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return want == got
+
+
+def test_missing_java_names_the_next_step(tmp_path: Path) -> None:
+    """Without a Java runtime the build stops before exporting anything and says what to install."""
+    venv_bin = Path(sys.executable).parent
+    result = run_cli(tmp_path, "build", "--target", "spark",
+                     env={"PATH": str(venv_bin), "JAVA_HOME": ""})
+    assert result.returncode == 1
+    assert re.search(r"openjdk-17-jre-headless", result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "spark" / "raw").exists()
