@@ -42,6 +42,7 @@ class Warehouse:
     bars: pd.DataFrame
     news_items: pd.DataFrame
     news_tags: pd.DataFrame
+    analyst_actions: pd.DataFrame
     events: pd.DataFrame
     window_returns: pd.DataFrame
     event_car: pd.DataFrame
@@ -70,6 +71,7 @@ def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
             bars=bars,
             news_items=table("select * from raw.news_items"),
             news_tags=table("select * from raw.news_item_tags"),
+            analyst_actions=table("select * from raw.analyst_actions"),
             events=table("select * from intermediate.int_events"),
             window_returns=table("select * from marts.fct_event_window_returns"),
             event_car=table("select * from marts.fct_event_car"),
@@ -125,8 +127,30 @@ def _read_seed(name: str) -> pd.DataFrame:
     return pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
-def reference_events(news_items: pd.DataFrame, news_tags: pd.DataFrame) -> pd.DataFrame:
-    """One row per (event, ticker) with day 0 by assets.calendar.us_day_zero."""
+def reference_events_of(warehouse: Warehouse) -> pd.DataFrame:
+    return reference_events(warehouse.news_items, warehouse.news_tags, warehouse.analyst_actions)
+
+
+def _analyst_category(action: str, current: float, prior: float) -> str:
+    """Yahoo's action code decides; else the price target's move (0 is "no target")."""
+    code = (action or "").strip().lower()
+    if code in ("up", "down", "init"):
+        return {"up": "upgrade", "down": "downgrade", "init": "initiation"}[code]
+    current = current if current else math.nan
+    prior = prior if prior else math.nan
+    if current > prior:
+        return "target_raise"
+    if current < prior:
+        return "target_cut"
+    return "reiteration"
+
+
+def reference_events(
+    news_items: pd.DataFrame, news_tags: pd.DataFrame, analyst_actions: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per (event, ticker) with day 0 by assets.calendar.us_day_zero: the catalogued
+    events, one news event per tagged ticker and day 0, one analyst event per ticker, day 0 and
+    action category."""
     universe = _read_seed("universe")
     catalog = _read_seed("event_catalog")
     group_of = dict(zip(universe["ticker"], universe["group_name"], strict=True))
@@ -159,6 +183,17 @@ def reference_events(news_items: pd.DataFrame, news_tags: pd.DataFrame) -> pd.Da
                 (f"news_{ticker}_{day0:%Y%m%d}", ticker, group_of.get(ticker, "unclassified"),
                  "news", day0)
             )
+    if analyst_actions is not None and len(analyst_actions):
+        keys = set()
+        for action in analyst_actions.itertuples():
+            ticker = action.ticker.strip().upper()
+            day0 = us_day_zero(pd.Timestamp(action.graded_at).to_pydatetime())
+            category = _analyst_category(
+                action.action, action.current_price_target, action.prior_price_target
+            )
+            keys.add((f"analyst_{category}_{ticker}_{day0:%Y%m%d}", ticker, day0))
+        for event_id, ticker, day0 in sorted(keys):
+            rows.append((event_id, ticker, group_of.get(ticker, "unclassified"), "analyst", day0))
     return pd.DataFrame(rows, columns=["event_id", "ticker", "group_name", "origin", "day0"])
 
 
@@ -856,7 +891,7 @@ def prices(warehouse: Warehouse) -> Prices:
 
 @pytest.fixture(scope="session")
 def study(warehouse: Warehouse, prices: Prices) -> EventStudy:
-    events = reference_events(warehouse.news_items, warehouse.news_tags)
+    events = reference_events_of(warehouse)
     return reference_event_study(prices, events, VARS["benchmark_ticker"])
 
 
@@ -864,7 +899,7 @@ def study(warehouse: Warehouse, prices: Prices) -> EventStudy:
 
 
 def test_events_and_day_zero_match_the_calendar_module(warehouse: Warehouse) -> None:
-    reference = reference_events(warehouse.news_items, warehouse.news_tags)
+    reference = reference_events_of(warehouse)
     mart = warehouse.events.assign(day0=pd.to_datetime(warehouse.events["day_zero_date"]).dt.date)
     merged = mart.merge(reference, on=["event_id", "ticker"], how="outer", indicator=True)
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
@@ -1096,7 +1131,7 @@ def test_switching_the_estimation_exclusion_off_fits_on_every_session(
     )
     built = read_warehouse(path)
     built_study = reference_event_study(
-        reference_prices(built.bars), reference_events(built.news_items, built.news_tags),
+        reference_prices(built.bars), reference_events_of(built),
         VARS["benchmark_ticker"], exclude_other_events=False,
     )
     test_event_car_matches_reference(built, built_study)
@@ -1118,7 +1153,7 @@ def test_a_dimson_market_model_with_two_lags_matches_the_reference(
     )
     built = read_warehouse(path)
     built_study = reference_event_study(
-        reference_prices(built.bars), reference_events(built.news_items, built.news_tags),
+        reference_prices(built.bars), reference_events_of(built),
         VARS["benchmark_ticker"], beta_method="dimson", dimson_lags=2,
     )
     reference = built_study.betas[
@@ -1184,7 +1219,7 @@ def assert_marts_match_reference(built: Warehouse) -> None:
     """Every mart of `built` against the reference recomputed from its own raw tables."""
     built_prices = reference_prices(built.bars)
     built_study = reference_event_study(
-        built_prices, reference_events(built.news_items, built.news_tags),
+        built_prices, reference_events_of(built),
         VARS["benchmark_ticker"],
     )
     test_events_and_day_zero_match_the_calendar_module(built)
@@ -1229,7 +1264,7 @@ def gaps(warehouse: Warehouse, prices: Prices, tmp_path_factory: pytest.TempPath
     returns = prices.returns.loc[:, members]
     two_day = ((1 + returns) * (1 + returns.shift(-1)) - 1).loc[after]
     session, member = two_day.abs().stack().idxmax()
-    events = reference_events(warehouse.news_items, warehouse.news_tags)
+    events = reference_events_of(warehouse)
     [(day_zero_ticker, day_zero)] = {
         (e.ticker, e.day0) for e in events.itertuples() if e.event_id == DAY_ZERO_EVENT
     }
