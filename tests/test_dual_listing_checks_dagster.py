@@ -1,7 +1,8 @@
 """The dual-listing WARN checks inside one Dagster run: a rebuild from an archive in which
 9618.HK lacks one Hong Kong session (home_line_gaps) and 9988.HK's raw prices are half again as
 high on one session, so BABA's premium jumps (the dbt test premium_jump_within). Both are WARNs:
-the run succeeds and the marts are built.
+the run succeeds and the marts are built. The same run shows bars_fresh judging the home lines
+on their own calendars and the premium table on the fct_adr_premium asset.
 
 The archive is the bundled sample with those two edits, rewritten through the archive's own
 writer (warehouse/archive.write_price_fetch), so the replay reads it as it reads any archive."""
@@ -67,6 +68,17 @@ def test_a_missing_home_bar_and_a_premium_jump_warn_without_failing_the_run(tmp_
     assert gaps.metadata["offending_rows"].value == [
         {"ticker": MISSING[0], "missing_session": MISSING[1].isoformat()}
     ]
+    # every home line, HKD=X and 2800.HK are judged fresh on their own calendars
+    fresh = evaluations["bars_fresh"]
+    assert fresh.passed, fresh.description
+    assert fresh.metadata["home_lines_judged"].value == 12
+    [premium] = [
+        m for m in result.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey(["marts", "fct_adr_premium"])
+    ]
+    shown = premium.materialization.metadata  # what the UI shows on the asset
+    assert shown["pairs_with_premium"].value == 10
+    assert "| BABA | 9988.HK | 2025-03-31 |" in shown["latest_premiums"].value
     [jump_name] = [n for n in evaluations if n.startswith("premium_jump_within")]
     jump = evaluations[jump_name]
     assert jump.asset_key == dg.AssetKey(["marts", "fct_adr_premium"])
