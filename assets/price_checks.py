@@ -18,6 +18,7 @@ from assets.calendar import (
     calendar_runway,
     calendar_runway_warning,
 )
+from assets.dual_listings import price_tickers
 from assets.prices.checks import PRICE_CHECKS as CHECKS
 from assets.prices.checks import CheckOutcome, expected_session, run_price_checks
 from assets.raw_prices import DAILY_BARS
@@ -57,7 +58,7 @@ def calendar_runway_result(today: date) -> dg.AssetCheckResult:
 def _markdown_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return ""
-    columns = list(rows[0])
+    columns = list(dict.fromkeys(c for row in rows for c in row))  # home lines add `exchange`
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(lines)
@@ -94,12 +95,14 @@ def daily_bars_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, state: StateResource
 ) -> Iterator[dg.AssetCheckResult]:
     universe = universe_tickers(Path(state.universe_path))
+    # what the fetch adds to the universe (home lines, HKD=X, the Hong Kong benchmark)
+    home_lines = [t for t in price_tickers(universe, state.hk_benchmark) if t not in universe]
     with warehouse.connect() as con:
         expected = expected_session(context.run.tags, con)
         context.log.info(
             f"freshness judged {expected.rule}, newest session {expected.session}"
         )
-        run = run_price_checks(con, universe, expected)
+        run = run_price_checks(con, universe, expected, home_lines=home_lines)
     for outcome in run.outcomes:
         yield to_check_result(outcome)
     yield calendar_runway_result(datetime.now(NEW_YORK).date())

@@ -36,6 +36,7 @@ SLOW_MODULES = {
     "test_dbt_project",
     "test_dbt_resource",
     "test_definitions",
+    "test_dual_listing_checks_dagster",
     "test_e2e_demo",
     "test_faults_crash",
     "test_faults_inputs",

@@ -39,7 +39,7 @@ COMPARED = {
     "marts.fct_event_window_returns": ["event_id", "ticker", "relative_day"],
     "marts.fct_event_car": ["event_id", "ticker", "window_label"],
     "marts.fct_event_study_summary": ["event_id", "summary_group", "window_label"],
-    "marts.fct_event_study_daily": ["event_id", "summary_group", "relative_day"],
+    "marts.fct_event_study_daily": ["event_id", "summary_group", "exchange", "relative_day"],
 }
 
 

@@ -351,3 +351,24 @@ def test_column_rules_keep_an_accepted_value_with_a_quote_one_literal(tmp_path: 
     finally:
         con.close()
     assert rows == {"name is not null": 1, "name in (O'Neil, Smith)": 1}
+
+
+def test_the_dbt_macro_exchange_of_follows_the_python_rule(tmp_path: Path) -> None:
+    """The dbt macro exchange_of (macros/exchanges.sql) and assets/calendar.exchange_of decide a
+    ticker's calendar by the same rule: compiled inline and run on every kind of Yahoo symbol the
+    pipeline meets (US listings, OTC ADRs, Hong Kong lines in any case, FX pairs, indices)."""
+    from assets.calendar import exchange_of
+
+    tickers = ["BABA", "BYDDY", "SPY", "BRK-B", "9988.HK", "9988.hk", "2800.HK", "0700.HK",
+               "HKD=X", "hkd=x", "EURUSD=X", "^HSI", "^GSPC", "HK", "XHK", "=X"]
+    values = ", ".join("('" + t + "')" for t in tickers)
+    inline = (f"select t.ticker, {{{{ exchange_of('t.ticker') }}}} as exchange "
+              f"from (values {values}) as t(ticker)")
+    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
+    assert compiled.success, compiled.exception
+    sql = compiled.result.results[0].node.compiled_code
+    with duckdb.connect() as con:
+        in_dbt = dict(con.execute(sql).fetchall())
+    in_python = {t: exchange_of(t) for t in tickers}
+    assert in_dbt == in_python
+    assert set(in_python.values()) == {"XNYS", "XHKG", "FX"}  # every branch of the rule is met

@@ -305,3 +305,55 @@ def test_nothing_new_means_an_empty_scope(con):
     load(con, history("AAA", LONG, "f1"))
     assert scope.create_scoped_bars(con, "f1") == (0, 0)
     assert v.check_unique(con, table=scope.SCOPED_TABLE).passed
+
+
+def bars_on(ticker: str, days: list[date]) -> list[dict]:
+    return [{**row, "ticker": ticker, "session_date": day}
+            for row, day in zip(clean_rows() * 3, days, strict=False)]
+
+
+@pytest.mark.parametrize("per_ticker", [False, True])
+def test_home_lines_are_fresh_by_their_own_calendar_and_a_stale_one_is_a_named_warn(
+    con, per_ticker
+):
+    """New York's session 2025-01-31 fell in Hong Kong's Lunar New Year (XHKG closed 01-29 to
+    01-31): a Hong Kong line is fresh with 01-28, stale a session earlier; FX needs the weekday
+    01-31. Under either freshness rule, a stale home line is a WARN naming its exchange's session
+    and blocks nothing."""
+    newest = date(2025, 1, 31)
+    start = date(2025, 1, 21)
+    load(con, bars_on("AAA", sessions_between(start, newest))
+         + bars_on("9988.HK", sessions_between(start, date(2025, 1, 28), "XHKG"))
+         + bars_on("9618.HK", sessions_between(start, date(2025, 1, 27), "XHKG"))
+         + bars_on("HKD=X", sessions_between(start, date(2025, 1, 30), "FX")))
+    record_fetch(con, "f1", "yahoo", ["AAA", "9988.HK", "9618.HK", "HKD=X", "2800.HK"], newest)
+
+    run = run_price_checks(con, ["AAA"], ExpectedSession(newest, per_ticker=per_ticker),
+                           home_lines=["9988.HK", "9618.HK", "HKD=X", "2800.HK"],
+                           record_watermark=False)
+    [outcome] = [o for o in run.outcomes if o.result.name == "bars_fresh"]
+
+    result = outcome.result
+    assert (result.passed, result.severity, result.failing_rows) == (False, "warn", 3)
+    assert not outcome.blocking_failure and run.blocking_failed == []
+    stale = [(e["ticker"], e["exchange"], e["expected_session"], e["latest_session"], e["reason"])
+             for e in result.examples]
+    assert stale == [
+        ("9618.HK", "XHKG", "2025-01-28", "2025-01-27", "lacks its exchange's last session"),
+        ("HKD=X", "FX", "2025-01-31", "2025-01-30", "lacks its exchange's last session"),
+        ("2800.HK", "XHKG", "2025-01-28", None, NO_BARS),
+    ]
+    assert "9618.HK (XHKG session 2025-01-28, last bar 2025-01-27)" in result.description
+    assert outcome.details["stale_home_lines"] == ["9618.HK", "HKD=X", "2800.HK"]
+    assert outcome.details["home_lines_judged"] == 4
+
+
+def test_a_stale_home_line_does_not_soften_a_stale_universe_ticker(con):
+    newest = date(2025, 1, 31)
+    load(con, bars_on("AAA", sessions_between(date(2025, 1, 21), date(2025, 1, 30)))
+         + bars_on("9618.HK", sessions_between(date(2025, 1, 21), date(2025, 1, 27), "XHKG")))
+    run = run_price_checks(con, ["AAA"], newest, home_lines=["9618.HK"], record_watermark=False)
+    [outcome] = [o for o in run.outcomes if o.result.name == "bars_fresh"]
+    assert (outcome.result.severity, outcome.result.failing_rows) == ("error", 2)
+    assert outcome.blocking_failure
+    assert [e["ticker"] for e in outcome.result.examples] == ["AAA", "9618.HK"]

@@ -20,6 +20,12 @@ still pass), and it has two rules:
   or import covers, is a WARN that names it: an import of a vendor's files that end on different
   days, or that leave some universe tickers out, builds the marts of what it has. Only a run in
   which no universe ticker has any bar fails on freshness as a whole.
+
+The home lines and FX (the tickers a run fetches beyond the universe for the premium) are judged
+in the same check on their own calendars: each must have its exchange's last session on or before
+the run's newest session (XHKG for a Hong Kong line, the last weekday for FX). A stale one is a
+WARN naming the ticker and that session, under either rule: a typhoon or black-rainstorm closure
+is in no calendar, and the US marts do not need the home lines.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from typing import Any
 
 import duckdb
 
-from assets.calendar import NEW_YORK, previous_session_on_or_before
+from assets.calendar import NEW_YORK, exchange_of, previous_session_on_or_before
 from assets.prices import check_scope, validation
 from assets.sessions import NotASessionError, session_range_from_tags
 
@@ -48,7 +54,8 @@ PRICE_CHECKS: dict[str, tuple[str, bool]] = {
         "stale for no reported reason; WARN when Yahoo failed it in the fetch). A run without a "
         "partition (imports, replays): each ticker has what its own latest fetch or import "
         "covers (ERROR otherwise); a ticker with no bars, or ending before the newest session, "
-        "is a WARN that names it.",
+        "is a WARN that names it. Home lines and FX: each has its own exchange's last session on "
+        "or before the newest one (XHKG; weekdays for FX), else a WARN naming ticker and session.",
         True,
     ),
     "bars_no_gaps": (
@@ -322,18 +329,94 @@ def per_ticker_freshness(
     )
 
 
+# Why a home line or FX pair is not fresh, beyond NO_BARS and FETCH_FAILED.
+HOME_STALE = "lacks its exchange's last session"
+
+
+def stale_home_lines(
+    con: duckdb.DuckDBPyConnection, home_lines: list[str], newest: date
+) -> list[dict[str, Any]]:
+    """The home lines and FX pairs without their own exchange's last session on or before
+    `newest` (the run's newest XNYS session): one row per ticker naming its exchange, its last
+    bar and the session it lacks. Hong Kong closes before New York opens, so a run for New York's
+    session D has Hong Kong's session D to fetch; FX is dated on every weekday."""
+    if not home_lines:
+        return []
+    latest = dict(
+        con.execute(
+            "select ticker, max(session_date) from raw.daily_bars "
+            "where ticker in (select unnest(?::varchar[])) group by ticker",
+            [home_lines],
+        ).fetchall()
+    )
+    reported = reported_failures(con, newest)
+    rows = []
+    for ticker in home_lines:
+        exchange = exchange_of(ticker)
+        due = previous_session_on_or_before(newest, exchange)
+        last = latest.get(ticker)
+        if last is not None and last >= due:
+            continue
+        reason = FETCH_FAILED if ticker in reported else NO_BARS if last is None else HOME_STALE
+        rows.append(
+            {
+                "ticker": ticker,
+                "exchange": exchange,
+                "latest_session": last.isoformat() if last else None,
+                "expected_session": due.isoformat(),
+                "reason": reason,
+            }
+        )
+    return rows
+
+
+def with_home_lines(
+    outcome: CheckOutcome, home_rows: list[dict[str, Any]], judged: int, max_examples: int
+) -> CheckOutcome:
+    """bars_fresh with the home lines' verdict added: a stale home line never raises the
+    severity (WARN when the universe is fresh), and is named with its exchange's session."""
+    details = {
+        **outcome.details,
+        "home_lines_judged": judged,
+        "stale_home_lines": [r["ticker"] for r in home_rows],
+    }
+    if not home_rows:
+        return replace(outcome, details=details)
+    fresh = outcome.result
+    home_text = (
+        f"{len(home_rows)} of {judged} home lines / FX lack their own exchange's last session "
+        "(WARN: a typhoon or rainstorm closure is in no calendar): "
+        + ", ".join(
+            f"{r['ticker']} ({r['exchange']} session {r['expected_session']}, last bar "
+            f"{r['latest_session'] or 'none'})"
+            for r in home_rows
+        )
+    )
+    result = replace(
+        fresh,
+        passed=False,
+        failing_rows=fresh.failing_rows + len(home_rows),
+        examples=[*fresh.examples, *home_rows][:max_examples],
+        description=home_text if fresh.passed else f"{fresh.description}; {home_text}",
+        severity="warn" if fresh.passed else fresh.severity,
+    )
+    return CheckOutcome(result, details)
+
+
 def run_price_checks(
     con: duckdb.DuckDBPyConnection,
     universe: Iterable[str],
     as_of: date | ExpectedSession,
     *,
+    home_lines: Iterable[str] = (),
     max_examples: int = MAX_EXAMPLES,
     record_watermark: bool = True,
 ) -> PriceCheckRun:
     """Every price check over the bars in scope; moves the watermark when none blocks.
 
     `as_of`: what expected_session() returned; a plain date is judged as a partitioned run
-    (every universe ticker must have that session).
+    (every universe ticker must have that session). `home_lines`: the home lines, FX and Hong
+    Kong benchmark the run fetches beyond the universe, judged fresh on their own calendars.
     """
     expected = as_of if isinstance(as_of, ExpectedSession) else ExpectedSession(as_of)
     universe = list(universe)
@@ -346,9 +429,12 @@ def run_price_checks(
         CheckOutcome(validation.check_volume_non_negative(con, **kw), scope),
     ]
     if expected.per_ticker:
-        outcomes.append(per_ticker_freshness(con, universe, expected.session, max_examples))
+        fresh = per_ticker_freshness(con, universe, expected.session, max_examples)
     else:
-        outcomes.append(_strict_freshness(con, universe, expected.session, max_examples))
+        fresh = _strict_freshness(con, universe, expected.session, max_examples)
+    home = [t.upper() for t in home_lines if t.upper() not in {u.upper() for u in universe}]
+    home_rows = stale_home_lines(con, home, expected.session)
+    outcomes.append(with_home_lines(fresh, home_rows, len(home), max_examples))
     outcomes.append(CheckOutcome(validation.check_no_gaps(con, **kw), scope))
     outcomes.append(CheckOutcome(validation.check_home_line_gaps(con, **kw), scope))
     outcomes.append(CheckOutcome(validation.check_large_moves(con, **kw), scope))

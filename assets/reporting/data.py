@@ -175,7 +175,13 @@ def _premiums(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFram
         "from marts.fct_adr_premium where premium_same_day is not null "
         "order by adr_ticker, session_date",
     )
-    latest = _frame(
+    return history, latest_premiums(con)
+
+
+def latest_premiums(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each pair's latest row of marts.fct_adr_premium with a same-day premium: the report's
+    table and the metadata of the mart's asset in the UI (assets/mart_headlines.py)."""
+    return _frame(
         con,
         "select adr_ticker, home_ticker, session_date, adr_close, home_close_same_day, "
         "hkd_per_usd, shares_per_ads, premium_same_day, premium_next_session, premium_zscore, "
@@ -183,7 +189,6 @@ def _premiums(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFram
         "qualify row_number() over (partition by adr_ticker order by session_date desc) = 1 "
         "order by adr_ticker",
     )
-    return history, latest
 
 
 def _published_marts(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -1,6 +1,7 @@
 -- One row per event, group and relative day of the event window: the average abnormal return of
 -- the day and the cumulative average from the window start, what EventStudyTools' ARC and WRDS
--- print first. Groups: each ticker's universe group, plus 'all'. Market model throughout.
+-- print first. Groups: each ticker's universe group, plus 'all', per exchange (relative days count
+-- that exchange's sessions, so pairs on two calendars are never averaged). Market model throughout.
 -- Conventions (on each day t; sd = sample standard deviation, N - 1):
 --   pairs_included = N_t: pairs with a usable market model and an abnormal return on day t
 --   aar = mean AR_t over them; t_cross_sectional = sqrt(N_t) * aar / sd(AR_t)
@@ -26,6 +27,7 @@ pair_days as (
     select
         window_returns.event_id,
         window_returns.ticker,
+        {{ exchange_of('window_returns.ticker') }}             as exchange,
         window_returns.group_name,
         window_returns.relative_day,
         window_returns.session_date,
@@ -43,11 +45,11 @@ pair_days as (
 ),
 
 grouped as (
-    select event_id, ticker, group_name as summary_group, relative_day, session_date,
+    select event_id, ticker, exchange, group_name as summary_group, relative_day, session_date,
            abnormal_return, car, standardized_abnormal_return
     from pair_days
     union all
-    select event_id, ticker, 'all' as summary_group, relative_day, session_date,
+    select event_id, ticker, exchange, 'all' as summary_group, relative_day, session_date,
            abnormal_return, car, standardized_abnormal_return
     from pair_days
 ),
@@ -56,8 +58,9 @@ aggregated as (
     select
         event_id,
         summary_group,
+        exchange,
         relative_day,
-        -- the pairs of one event share their sessions
+        -- the pairs of one event on one exchange share their sessions
         min(session_date)                                                as session_date,
         count(*)                                                         as pairs_in_scope,
         count(abnormal_return)                                           as pairs_included,
@@ -70,7 +73,7 @@ aggregated as (
         avg(car)                                                         as caar,
         stddev_samp(car)                                                 as car_sd
     from grouped
-    group by event_id, summary_group, relative_day
+    group by event_id, summary_group, exchange, relative_day
 ),
 
 tested as (
@@ -89,6 +92,7 @@ final as (
     select
         event_id,
         summary_group,
+        exchange,
         relative_day,
         session_date,
         pairs_in_scope,
