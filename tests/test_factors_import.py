@@ -59,6 +59,12 @@ def test_import_archives_the_file_and_loads_fractions(imported_home: Path) -> No
     ]
     assert table[1][1:] == pytest.approx((0.0126, 0.0020, -0.0078, None, None, 0.00017))
     assert _rows(imported_home, "select model, row_count from raw.factor_imports") == [("ff3", 6)]
+    listed = run_cli(imported_home, "archive", "list", "--kind", "factors")
+    assert listed.returncode == 0, listed.stderr
+    assert "1 factor imports" in listed.stdout
+    assert "ok; ff3 2025-01-02..2025-01-10" in listed.stdout
+    verified = run_cli(imported_home, "archive", "verify")
+    assert verified.returncode == 0, verified.stderr
 
     again = run_cli(imported_home, "import-factors", str(SAMPLE))
     assert again.returncode == 0, again.stderr

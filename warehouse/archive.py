@@ -791,6 +791,13 @@ def scan_snapshot_fetches(
     return _scan(archive_root, kind, SnapshotFetchManifest)
 
 
+def scan_factor_imports(
+    archive_root: Path,
+) -> tuple[list[FactorImportManifest], list[ArchiveFileError]]:
+    """Every readable factor-import manifest (oldest first) and a problem for each other."""
+    return _scan(archive_root, FACTOR_KIND, FactorImportManifest)
+
+
 def list_price_fetches(archive_root: Path) -> list[PriceFetchManifest]:
     """Every complete price fetch in the archive, oldest first; an unreadable manifest raises."""
     manifests, problems = scan_price_fetches(archive_root)
@@ -1090,7 +1097,7 @@ def plan_replay(archive_root: Path, kind: str) -> ReplayPlan:
     elif kind in SNAPSHOT_KINDS:
         manifests, problems = scan_snapshot_fetches(archive_root, kind)  # type: ignore[assignment]
     elif kind == FACTOR_KIND:
-        manifests, problems = _scan(archive_root, kind, FactorImportManifest)  # type: ignore[assignment]
+        manifests, problems = scan_factor_imports(archive_root)  # type: ignore[assignment]
     else:
         raise ValueError(f"unknown archive kind {kind!r}")
     retracted = read_retractions(archive_root)
