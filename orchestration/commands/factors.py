@@ -2,8 +2,8 @@
 
 The file is parsed, archived as given and loaded into raw.daily_factors here, without a Dagster
 run (the file is the user's and small); the raw/daily_factors asset replays the archived imports
-in `adrpulse rebuild` and `adrpulse load` runs. `adrpulse build` then uses them for the factor
-models of the event study (ADRPULSE_EXPECTED_RETURN_MODEL).
+in every run that replays the archive (rebuild, demo, load_archive) and in live runs. `adrpulse
+build` fits the factor model on them when ADRPULSE_EXPECTED_RETURN_MODEL is ff3 or ff5.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def cmd_import_factors(args: argparse.Namespace, settings: Settings) -> int:
     ]
     print(format_table(["", "import"], rows, max_width=100))
     print(
-        "Run `adrpulse build` to rebuild the marts; set ADRPULSE_EXPECTED_RETURN_MODEL=ff3 "
-        "(or ff5) to use the factors in the event study."
+        "Set ADRPULSE_EXPECTED_RETURN_MODEL=ff3 (or ff5) and run `adrpulse build` to fit the "
+        "factor model (intermediate.int_factor_model_fit, int_factor_abnormal_returns)."
     )
     return 0
 
