@@ -177,6 +177,11 @@ SETTINGS: tuple[Setting, ...] = (
             "The market model's beta: ols, scholes_williams (Scholes-Williams 1977, for thinly "
             "or non-synchronously traded stocks) or dimson (Dimson 1979).", "event study",
             choices=("ols", "scholes_williams", "dimson")),
+    Setting("expected_return_model", "ADRPULSE_EXPECTED_RETURN_MODEL", "market_model", "text",
+            "The factor model fitted next to the market model: market_model (none), ff3 "
+            "(Fama-French 3 factors) or ff5 (5 factors), on the factors imported with "
+            "`adrpulse import-factors` (int_factor_abnormal_returns).", "event study",
+            choices=("market_model", "ff3", "ff5")),
     Setting("dimson_lags", "ADRPULSE_DIMSON_LAGS", "1", "int",
             "Lags and leads of the benchmark return in the Dimson beta (each side).",
             "event study"),
@@ -235,6 +240,7 @@ class Settings:
     estimation_exclusion_start: int
     estimation_exclusion_end: int
     market_model_beta: str
+    expected_return_model: str
     dimson_lags: int
     hk_benchmark: str
     premium_jump_threshold: float
@@ -322,6 +328,7 @@ class Settings:
             "estimation_exclusion_start": self.estimation_exclusion_start,
             "estimation_exclusion_end": self.estimation_exclusion_end,
             "market_model_beta": self.market_model_beta,
+            "expected_return_model": self.expected_return_model,
             "dimson_lags": self.dimson_lags,
             "alert_sar_threshold": self.alert_sar_threshold,
             "risk_free_rate": self.risk_free_rate,

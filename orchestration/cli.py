@@ -13,6 +13,7 @@ from orchestration.commands import (
     archive,
     bench,
     config,
+    factors,
     news,
     pipeline,
     prices,
@@ -33,8 +34,8 @@ EPILOG = (
 
 # Each module adds its subcommands; the order here is the order in --help.
 COMMAND_MODULES = [
-    pipeline, prices, news, sentiment, alerts, archive, query, report, ui, schedules, runs, bench,
-    config,
+    pipeline, prices, factors, news, sentiment, alerts, archive, query, report, ui, schedules,
+    runs, bench, config,
 ]
 
 

@@ -32,6 +32,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     from assets.price_checks import PRICE_CHECKS
     from assets.publish import build_published_marts
     from assets.raw_analysts import raw_analysts
+    from assets.raw_factors import raw_daily_factors
     from assets.raw_news import raw_news
     from assets.raw_prices import build_raw_prices
     from assets.raw_reference import raw_reference_files
@@ -60,6 +61,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 build_raw_prices(price_sessions(settings.price_history_start)),
                 raw_news,
                 raw_analysts,
+                raw_daily_factors,
                 news_sentiment,
                 raw_reference_files,
                 dbt_models,

@@ -28,6 +28,7 @@ from assets.build_gate import GATE_SPECS
 from assets.news_sentiment import NEWS_SENTIMENT
 from assets.publish import readers_see_last_good_build
 from assets.raw_analysts import ANALYST_ACTIONS
+from assets.raw_factors import DAILY_FACTORS
 from assets.raw_news import NEWS_ITEMS
 from assets.raw_prices import DAILY_BARS
 from assets.raw_reference import REFERENCE_KEYS
@@ -45,11 +46,13 @@ RAW_NEWS = (dg.AssetSelection.assets(NEWS_ITEMS).required_multi_asset_neighbors(
             | SENTIMENT)
 # Analyst actions and valuation snapshots load wherever prices and news load (live or replayed).
 RAW_ANALYSTS = dg.AssetSelection.assets(ANALYST_ACTIONS).required_multi_asset_neighbors() - GATE
+# The imported factor files load wherever the archive loads; imports live in the home's archive.
+RAW_FACTORS = dg.AssetSelection.assets(DAILY_FACTORS)
 REFERENCE_FILES = dg.AssetSelection.assets(*REFERENCE_KEYS.values())
 MODELS_AND_PUBLISH = REFERENCE_FILES | SENTIMENT | dg.AssetSelection.groups(
     "reference", "staging", "intermediate", "marts", "alerts", "publish"
 )
-EVERYTHING = RAW_PRICES | RAW_NEWS | RAW_ANALYSTS | MODELS_AND_PUBLISH
+EVERYTHING = RAW_PRICES | RAW_NEWS | RAW_ANALYSTS | RAW_FACTORS | MODELS_AND_PUBLISH
 
 
 # Every job writes the warehouse (assets/source_mode.py WAREHOUSE_WRITER_TAG).

@@ -33,6 +33,8 @@ SLOW_MODULES = {
     "test_concurrent_readers",
     "test_dagster_postgres",
     "test_dbt_incremental",
+    "test_factor_model",
+    "test_factors_import",
     "test_dbt_project",
     "test_dbt_resource",
     "test_definitions",

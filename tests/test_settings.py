@@ -89,6 +89,7 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "ADRPULSE_RISK_FREE_RATE": "0.04",
         "ADRPULSE_HK_BENCHMARK": "^hsi",
         "ADRPULSE_PREMIUM_JUMP_THRESHOLD": "0.25",
+        "ADRPULSE_EXPECTED_RETURN_MODEL": "ff5",
     }
     resources = build_resources(Settings.from_env(env))
     assert resources["yahoo"].chunk_size == 3
@@ -104,6 +105,7 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "estimation_exclusion_start": -5,
         "estimation_exclusion_end": 5,
         "market_model_beta": "ols",
+        "expected_return_model": "ff5",
         "dimson_lags": 1,
         "alert_sar_threshold": 3.5,
         "risk_free_rate": 0.04,

@@ -68,7 +68,9 @@ PRICE_COLUMNS: tuple[str, ...] = (
 
 # Per-ticker snapshots of Yahoo's quote endpoints, one file per run (assets/analysts/).
 SNAPSHOT_KINDS: tuple[str, ...] = ("analyst", "valuation")
-KINDS: tuple[str, ...] = ("prices", "news", *SNAPSHOT_KINDS)
+# `factors`: daily factor files the user imports (adrpulse import-factors), kept as given.
+FACTOR_KIND = "factors"
+KINDS: tuple[str, ...] = ("prices", "news", *SNAPSHOT_KINDS, FACTOR_KIND)
 RETRACTIONS_DIR = "retractions"
 
 # What a reader of a bad file should do next (CLI output, run failures, docs/operations.md).
@@ -263,8 +265,36 @@ class SnapshotFetchManifest:
         return datetime.fromisoformat(self.fetched_at)
 
 
-Manifest = PriceFetchManifest | NewsFetchManifest | SnapshotFetchManifest
-M = TypeVar("M", PriceFetchManifest, NewsFetchManifest, SnapshotFetchManifest)
+@dataclass(frozen=True)
+class FactorImportManifest:
+    """One daily factor file the user imported (Fama-French CSV layout), archived byte for byte."""
+
+    fetch_id: str
+    source: str  # import
+    fetched_at: str  # ISO 8601, UTC: when it was imported
+    data_file: str  # relative to the archive root
+    format: str  # csv
+    model: str  # ff3 | ff5: the factors the file holds
+    rows: int  # daily rows
+    first_date: str
+    last_date: str
+    data_sha256: str
+    data_bytes: int
+    note: str = ""
+
+    @property
+    def manifest_file(self) -> str:
+        return str(PurePosixPath(self.data_file).with_suffix(".json"))
+
+    @property
+    def fetched_at_dt(self) -> datetime:
+        return datetime.fromisoformat(self.fetched_at)
+
+
+Manifest = PriceFetchManifest | NewsFetchManifest | SnapshotFetchManifest | FactorImportManifest
+M = TypeVar(
+    "M", PriceFetchManifest, NewsFetchManifest, SnapshotFetchManifest, FactorImportManifest
+)
 
 
 def _check_price_frame(bars: pd.DataFrame) -> pd.DataFrame:
@@ -557,6 +587,77 @@ def write_snapshot_fetch(
     return manifest
 
 
+def write_factor_import(
+    archive_root: Path,
+    data: bytes,
+    *,
+    fetched_at: datetime,
+    model: str,
+    rows: int,
+    first_date: date,
+    last_date: date,
+    note: str = "",
+) -> tuple[FactorImportManifest, bool]:
+    """Archive a factor file's bytes as given, with its manifest written last (a file without a
+    manifest is a partial write, swept later). Returns the manifest and whether an archived
+    import with the same bytes was reused instead (importing the same file twice adds nothing)."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing, _problems = _scan(archive_root, FACTOR_KIND, FactorImportManifest)
+    for manifest in existing:
+        if manifest.data_sha256 == digest:
+            return manifest, True
+    fetch_id = new_fetch_id(fetched_at, "import")
+    folder = _month_dir(archive_root, FACTOR_KIND, fetched_at)
+    folder.mkdir(parents=True, exist_ok=True)
+    sweep_partial_writes(archive_root, folders=[folder])
+    data_path = folder / f"{fetch_id}.csv"
+    atomic_write_bytes(data_path, data)
+    manifest = FactorImportManifest(
+        fetch_id=fetch_id,
+        source="import",
+        fetched_at=fetched_at.astimezone(UTC).isoformat(),
+        data_file=data_path.relative_to(archive_root).as_posix(),
+        format="csv",
+        model=model,
+        rows=rows,
+        first_date=first_date.isoformat(),
+        last_date=last_date.isoformat(),
+        data_sha256=digest,
+        data_bytes=len(data),
+        note=note,
+    )
+    atomic_write_bytes(
+        archive_root / manifest.manifest_file,
+        json.dumps({"kind": FACTOR_KIND, **asdict(manifest)}, indent=2).encode(),
+    )
+    return manifest, False
+
+
+def read_factor_data(archive_root: Path, manifest: FactorImportManifest) -> bytes:
+    """The archived factor file's bytes, once they match the manifest's size and SHA-256."""
+    path = archive_root / manifest.data_file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArchiveFileError(
+            path,
+            f"cannot be read ({exc.strerror}): its manifest {manifest.manifest_file} points at it",
+            fetch_id=manifest.fetch_id,
+            kind=FACTOR_KIND,
+        ) from exc
+    _check_size_and_digest(
+        path,
+        manifest.manifest_file,
+        size=manifest.data_bytes,
+        sha256=manifest.data_sha256,
+        actual_size=len(data),
+        actual_sha256=hashlib.sha256(data).hexdigest(),
+        fetch_id=manifest.fetch_id,
+        kind=FACTOR_KIND,
+    )
+    return data
+
+
 def check_snapshot_data(archive_root: Path, manifest: SnapshotFetchManifest, kind: str) -> Path:
     """The snapshot's data file, once it exists and matches its manifest's size and SHA-256."""
     path = archive_root / manifest.data_file
@@ -645,6 +746,8 @@ def _manifest_from(path: Path, kind: str, cls: type[M]) -> M:
         raise bad(f"manifest has unknown format {manifest.format!r}")
     if isinstance(manifest, SnapshotFetchManifest) and manifest.format not in ("parquet", "json"):
         raise bad(f"manifest has unknown format {manifest.format!r}")
+    if isinstance(manifest, FactorImportManifest) and manifest.format != "csv":
+        raise bad(f"manifest has unknown format {manifest.format!r}")
     return manifest
 
 
@@ -686,6 +789,13 @@ def scan_snapshot_fetches(
     if kind not in SNAPSHOT_KINDS:
         raise ValueError(f"unknown snapshot kind {kind!r}")
     return _scan(archive_root, kind, SnapshotFetchManifest)
+
+
+def scan_factor_imports(
+    archive_root: Path,
+) -> tuple[list[FactorImportManifest], list[ArchiveFileError]]:
+    """Every readable factor-import manifest (oldest first) and a problem for each other."""
+    return _scan(archive_root, FACTOR_KIND, FactorImportManifest)
 
 
 def list_price_fetches(archive_root: Path) -> list[PriceFetchManifest]:
@@ -986,6 +1096,8 @@ def plan_replay(archive_root: Path, kind: str) -> ReplayPlan:
         manifests, problems = scan_news_fetches(archive_root)  # type: ignore[assignment]
     elif kind in SNAPSHOT_KINDS:
         manifests, problems = scan_snapshot_fetches(archive_root, kind)  # type: ignore[assignment]
+    elif kind == FACTOR_KIND:
+        manifests, problems = scan_factor_imports(archive_root)  # type: ignore[assignment]
     else:
         raise ValueError(f"unknown archive kind {kind!r}")
     retracted = read_retractions(archive_root)

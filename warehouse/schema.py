@@ -167,6 +167,31 @@ RAW_TABLES_DDL: dict[str, str] = {
             fetch_id             varchar not null,
             primary key (ticker, session_date)
         )""",
+    # Daily factor files the user imports (adrpulse import-factors; assets/factors/), one row per
+    # import, archived as given under archive/factors/.
+    "factor_imports": """
+        create table if not exists raw.factor_imports (
+            fetch_id      varchar primary key,
+            imported_at   timestamptz not null,
+            archive_path  varchar not null,      -- manifest path, relative to the archive root
+            model         varchar not null,      -- ff3 | ff5
+            row_count     integer not null,
+            first_date    date not null,
+            last_date     date not null
+        )""",
+    # One row per date: the factors as fractions (the file's percent / 100). A later import
+    # replaces the dates it holds; rmw and cma are NULL for dates only a 3-factor file gave.
+    "daily_factors": """
+        create table if not exists raw.daily_factors (
+            factor_date  date primary key,
+            mkt_rf       double not null,   -- market excess return, Mkt-RF
+            smb          double not null,   -- small minus big
+            hml          double not null,   -- high minus low book-to-market
+            rmw          double,            -- robust minus weak profitability (5-factor files)
+            cma          double,            -- conservative minus aggressive investment (5-factor)
+            rf           double not null,   -- the daily risk-free rate
+            fetch_id     varchar not null   -- the import this date came from last
+        )""",
     # The reference files the user points to (ADRPULSE_UNIVERSE, ADRPULSE_EVENTS, ADRPULSE_FEEDS,
     # ADRPULSE_ALIASES), validated and loaded whole by the raw/reference assets
     # (assets/reference.py) in every run that builds the marts, so the marts use the files the
@@ -265,6 +290,7 @@ PRICE_TABLES: tuple[str, ...] = ("daily_bars", "price_fetches")
 NEWS_TABLES: tuple[str, ...] = ("news_item_tags", "news_items", "news_fetches")
 ANALYST_TABLES: tuple[str, ...] = ("analyst_actions", "analyst_fetches")
 VALUATION_TABLES: tuple[str, ...] = ("valuation_snapshots", "valuation_fetches")
+FACTOR_TABLES: tuple[str, ...] = ("daily_factors", "factor_imports")
 # The raw tables of each snapshot kind of the archive (warehouse/archive.py SNAPSHOT_KINDS).
 SNAPSHOT_TABLES: dict[str, tuple[str, ...]] = {
     "analyst": ANALYST_TABLES,

@@ -20,6 +20,7 @@ from orchestration.tables import format_table, plural
 if TYPE_CHECKING:  # the warehouse modules load when a command runs, not at import
     from warehouse.archive import (
         ArchiveFileError,
+        FactorImportManifest,
         NewsFetchManifest,
         PriceFetchManifest,
         Retraction,
@@ -114,6 +115,14 @@ def _snapshot_row(
     return (m.fetch_id, kind, m.source, _when(m.fetched_at), _tickers(m.tickers), m.rows, status)
 
 
+def _factor_row(m: FactorImportManifest, retractions: dict[str, Retraction]) -> tuple[Any, ...]:
+    if m.fetch_id in retractions:
+        status = _retracted(retractions[m.fetch_id])
+    else:
+        status = f"ok; {m.model} {m.first_date}..{m.last_date}"
+    return (m.fetch_id, "factors", m.source, _when(m.fetched_at), "", m.rows, status)
+
+
 def _unreadable_row(
     error: ArchiveFileError, kind: str, retractions: dict[str, Retraction]
 ) -> tuple[Any, ...]:
@@ -126,7 +135,9 @@ def _unreadable_row(
 
 def cmd_archive_list(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.archive import (
+        FACTOR_KIND,
         read_retractions,
+        scan_factor_imports,
         scan_news_fetches,
         scan_price_fetches,
         scan_snapshot_fetches,
@@ -135,7 +146,7 @@ def cmd_archive_list(args: argparse.Namespace, settings: Settings) -> int:
     root = _archive_root(args, settings)
     retractions = read_retractions(root)
     rows: list[tuple[Any, ...]] = []
-    counts = {"prices": 0, "news": 0, "analyst": 0, "valuation": 0}
+    counts = {"prices": 0, "news": 0, "analyst": 0, "valuation": 0, FACTOR_KIND: 0}
     if args.kind in ("all", "prices"):
         prices, bad = scan_price_fetches(root)
         rows += [_price_row(m, retractions) for m in prices]
@@ -152,6 +163,11 @@ def cmd_archive_list(args: argparse.Namespace, settings: Settings) -> int:
             rows += [_snapshot_row(m, kind, retractions) for m in snapshots]
             rows += [_unreadable_row(e, kind, retractions) for e in bad]
             counts[kind] = len(snapshots) + len(bad)
+    if args.kind in ("all", FACTOR_KIND):
+        imports, bad = scan_factor_imports(root)
+        rows += [_factor_row(m, retractions) for m in imports]
+        rows += [_unreadable_row(e, FACTOR_KIND, retractions) for e in bad]
+        counts[FACTOR_KIND] = len(imports) + len(bad)
     rows.sort(key=lambda r: r[0])
     shown = rows[-args.last:] if args.last > 0 else rows
     held = [
@@ -161,6 +177,7 @@ def cmd_archive_list(args: argparse.Namespace, settings: Settings) -> int:
             ("news", "news fetches"),
             ("analyst", "analyst-action fetches"),
             ("valuation", "valuation snapshots"),
+            (FACTOR_KIND, "factor imports"),
         )
         if args.kind in ("all", kind) and (counts[kind] or kind in ("prices", "news"))
     ]
@@ -278,7 +295,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "tickers or feed, rows, and status (ok, failed tickers, RETRACTED with its reason).",
     )
     q.add_argument(
-        "--kind", choices=["all", "prices", "news", "analyst", "valuation"], default="all"
+        "--kind", choices=["all", "prices", "news", "analyst", "valuation", "factors"],
+        default="all",
     )
     q.add_argument("--last", type=int, default=50, metavar="N",
                    help="show the newest N (default 50; 0 for all)")

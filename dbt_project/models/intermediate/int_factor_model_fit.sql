@@ -1,0 +1,63 @@
+-- One row per event-ticker pair: the factor model var('expected_return_model') selects (ff3:
+-- Mkt-RF, SMB, HML; ff5: also RMW and CMA; setting ADRPULSE_EXPECTED_RETURN_MODEL) fitted by OLS
+-- over the estimation window (macro factor_model_fit):
+--     r - rf = alpha + sum_k beta_k * f_k + e
+-- on the sessions of int_estimation_windows that are not excluded as near another catalogued
+-- event, where the ticker's return and every factor of the session's date exist
+-- (stg_factors__daily, the imported factor file). With market_model (the default) no factor model
+-- is fitted and the model is empty. A pair with fewer than var('min_estimation_obs') such sessions
+-- is kept, not included, with the reason.
+{%- set factors = factor_model_columns() %}
+{%- set model = factor_model_name() %}
+with fit_rows as (
+    select
+        windows.event_id,
+        windows.ticker,
+        windows.stock_return - factors.rf as excess_return
+        {%- for f in factors %},
+        factors.{{ f }}
+        {%- endfor %}
+    from {{ ref('int_estimation_windows') }} as windows
+    inner join {{ ref('stg_factors__daily') }} as factors
+        on factors.factor_date = windows.session_date
+    where not windows.is_excluded
+        and windows.stock_return is not null
+        {%- for f in factors %}
+        and factors.{{ f }} is not null
+        {%- endfor %}
+        and '{{ model }}' <> 'market_model'
+),
+
+pairs as (
+    select distinct event_id, ticker
+    from {{ ref('int_estimation_windows') }}
+    where '{{ model }}' <> 'market_model'
+),
+
+fit as {{ factor_model_fit('fit_rows', ['event_id', 'ticker'], factors) }}
+
+select
+    pairs.event_id,
+    pairs.ticker,
+    '{{ model }}'                                   as factor_model,
+    coalesce(fit.factor_model_obs, 0)               as factor_model_obs,
+    fit.alpha,
+    {#- every factor's column whatever the model, null for those it leaves out #}
+    {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
+    {{ 'fit.beta_' ~ f if f in factors else 'null::double' }} as beta_{{ f }},
+    {%- endfor %}
+    fit.residual_sd,
+    coalesce(coalesce(fit.factor_model_obs, 0) >= {{ var('min_estimation_obs') }}
+        and fit.residual_sd > 0, false)             as is_included,
+    case
+        when coalesce(fit.factor_model_obs, 0) < {{ var('min_estimation_obs') }}
+            then coalesce(fit.factor_model_obs, 0) || ' estimation sessions with the return and '
+                 || 'every factor, minimum {{ var("min_estimation_obs") }} (import factors '
+                 || 'covering the estimation window)'
+        when fit.residual_sd is null or fit.residual_sd = 0
+            then 'factor model could not be fitted (collinear factors or zero residual variance)'
+    end                                             as exclusion_reason
+from pairs
+left join fit
+    on fit.event_id = pairs.event_id
+    and fit.ticker = pairs.ticker
