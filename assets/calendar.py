@@ -52,10 +52,11 @@ log = logging.getLogger(__name__)
 
 
 def exchange_of(ticker: str) -> str:
-    """The session calendar a Yahoo symbol trades on: `.HK` -> XHKG, `=X` (an FX pair) -> FX,
-    anything else (the US listings, ETFs, OTC ADRs) -> XNYS."""
+    """The session calendar a Yahoo symbol trades on: `.HK` and the Hang Seng indices (`^HSI`,
+    `^HSCE`, ...) -> XHKG, `=X` (an FX pair) -> FX, anything else (the US listings, ETFs, OTC
+    ADRs) -> XNYS."""
     symbol = ticker.strip().upper()
-    if symbol.endswith(".HK"):
+    if symbol.endswith(".HK") or symbol.startswith("^HS"):
         return XHKG
     if symbol.endswith("=X"):
         return FX

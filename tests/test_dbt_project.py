@@ -360,7 +360,7 @@ def test_the_dbt_macro_exchange_of_follows_the_python_rule(tmp_path: Path) -> No
     from assets.calendar import exchange_of
 
     tickers = ["BABA", "BYDDY", "SPY", "BRK-B", "9988.HK", "9988.hk", "2800.HK", "0700.HK",
-               "HKD=X", "hkd=x", "EURUSD=X", "^HSI", "^GSPC", "HK", "XHK", "=X"]
+               "HKD=X", "hkd=x", "EURUSD=X", "^HSI", "^hsce", "^GSPC", "HK", "XHK", "=X"]
     values = ", ".join("('" + t + "')" for t in tickers)
     inline = (f"select t.ticker, {{{{ exchange_of('t.ticker') }}}} as exchange "
               f"from (values {values}) as t(ticker)")

@@ -58,6 +58,8 @@ def test_fx_bars_are_dated_on_every_weekday() -> None:
 
 def test_each_ticker_carries_its_exchange() -> None:
     assert exchange_of("9988.HK") == XHKG and exchange_of("2800.hk") == XHKG
+    # the Hang Seng indices, a documented choice of HK benchmark, trade on Hong Kong's sessions
+    assert exchange_of("^HSI") == XHKG and exchange_of("^hsce") == XHKG
     assert exchange_of("HKD=X") == FX
     assert {exchange_of(t) for t in ("BABA", "JD", "BYDDY", "SPY", "^GSPC")} == {XNYS}
     with pytest.raises(CalendarError, match="unknown exchange 'XLON'"):
