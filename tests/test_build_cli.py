@@ -205,9 +205,12 @@ def test_expected_check_failures_print_no_traceback(runs: Runs) -> None:
     ]
     # Passed checks are counted, not listed.
     assert not any(line.startswith("passed") for line in runs.forced.stdout.splitlines())
-    # Two warnings: the forced gate, and the alerts of the sample's last session (docs/alerts.md).
-    assert "Checks: " in runs.forced.stdout and " passed, 0 failed, 2 warned" in runs.forced.stdout
+    # Three warnings: the forced gate, the alerts of the sample's last session (docs/alerts.md)
+    # and the sample's premium jumps (docs/dual_listings.md): ADR sessions right after a Hong Kong
+    # holiday, priced against a home close days old, and XPEV's largest moves.
+    assert "Checks: " in runs.forced.stdout and " passed, 0 failed, 3 warned" in runs.forced.stdout
     assert re.search(r"WARN\s+alerts/alert_log\s+latest_session_alerts", runs.forced.stdout)
+    assert re.search(r"WARN\s+marts/fct_adr_premium\s+premium_jump_within", runs.forced.stdout)
 
 
 def test_force_publishes_and_the_catalog_and_report_say_so(runs: Runs) -> None:
