@@ -66,8 +66,10 @@ def test_factor_models_pass_their_tests(factor_warehouse: Path) -> None:
         factor_warehouse, factor_warehouse.parent / "tests",
     )
     ran = [r.node.unique_id for r in result.result.results]
+    # "success" is a hook's or model's outcome (the on-run-start hook of the spark target runs,
+    # and does nothing, on DuckDB too); tests pass.
     failed = [(r.node.unique_id, str(r.status), r.message) for r in result.result.results
-              if str(r.status) != "pass"]
+              if str(r.status) not in ("pass", "success")]
     assert not failed, failed
     unit_test = "int_factor_model_fit.int_factor_model_fit_three_factors_by_hand"
     assert f"unit_test.adrpulse.{unit_test}" in ran
