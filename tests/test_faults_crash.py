@@ -55,7 +55,7 @@ from tests.support.faults import (
     run_command,
     run_until,
 )
-from warehouse.archive import list_price_fetches
+from warehouse.archive import list_price_fetches, manifest_paths
 
 pytestmark = pytest.mark.faults
 
@@ -102,9 +102,7 @@ def real_home(
     home = _copy_home(demo_home, tmp_path_factory.mktemp("faults") / "real_home")
     archive = home / "archive"
     shutil.copytree(SAMPLE_ARCHIVE_DIR, archive, dirs_exist_ok=True)
-    for manifest in archive.glob("*/*/*/*.json"):
-        if manifest.name.endswith(".data.json"):
-            continue  # a valuation snapshot's body, not a manifest: left byte for byte
+    for manifest in manifest_paths(archive):
         payload = json.loads(manifest.read_text())
         payload["synthetic"] = False
         manifest.write_text(json.dumps(payload, indent=2))

@@ -751,15 +751,21 @@ def _manifest_from(path: Path, kind: str, cls: type[M]) -> M:
     return manifest
 
 
+def manifest_paths(archive_root: Path, kinds: tuple[str, ...] = KINDS) -> list[Path]:
+    """The manifest files of `kinds` (KIND/YYYY/MM/FETCH_ID.json), sorted. A valuation snapshot's
+    body is JSON too (FETCH_ID.data.json) and is not a manifest."""
+    return [
+        path
+        for kind in kinds
+        for path in sorted((archive_root / kind).glob("*/*/*.json"))
+        if not path.name.endswith(SNAPSHOT_JSON_SUFFIX)
+    ]
+
+
 def _scan(archive_root: Path, kind: str, cls: type[M]) -> tuple[list[M], list[ArchiveFileError]]:
-    base = archive_root / kind
-    if not base.exists():
-        return [], []
     manifests: list[M] = []
     problems: list[ArchiveFileError] = []
-    for path in sorted(base.glob("*/*/*.json")):
-        if path.name.endswith(SNAPSHOT_JSON_SUFFIX):
-            continue  # a valuation snapshot's data file, not a manifest
+    for path in manifest_paths(archive_root, (kind,)):
         try:
             manifests.append(_manifest_from(path, kind, cls))
         except ArchiveFileError as exc:
