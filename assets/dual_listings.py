@@ -93,8 +93,8 @@ def home_line_tickers(listings: list[DualListing], hk_benchmark: str) -> list[st
     tickers = [listing.home_ticker for listing in listings]
     if any(listing.home_currency == "HKD" for listing in listings):
         tickers.append(HKD_PER_USD_TICKER)
-    if tickers and hk_benchmark.strip():  # no home line followed: no benchmark needed either
-        tickers.append(hk_benchmark.strip().upper())
+    if tickers and hk_benchmark:  # no home line followed: no benchmark needed either
+        tickers.append(hk_benchmark)
     return list(dict.fromkeys(tickers))
 
 

@@ -42,7 +42,9 @@ class Setting:
     field: str
     env: str
     default: str
-    kind: str  # path | int | float | bool | text | postgres_url (a secret: never printed in full)
+    # path | int | float | bool | text | ticker (upper-cased) | postgres_url (a secret: never
+    # printed in full)
+    kind: str
     doc: str
     group: str
     choices: tuple[str, ...] = ()  # a text setting limited to these values
@@ -70,6 +72,9 @@ class Setting:
                 return float(text)
             except ValueError as exc:
                 raise SettingError(f"{self.env}={text!r} is not a number") from exc
+        if self.kind == "ticker":
+            # One spelling everywhere: the fetch list, the archive and the dbt var compare it.
+            return text.strip().upper()
         if self.choices and text.strip().lower() not in self.choices:
             raise SettingError(
                 f"{self.env}={text!r} is not one of {', '.join(self.choices)}"
@@ -186,7 +191,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Lags and leads of the benchmark return in the Dimson beta (each side).",
             "event study"),
     # --- dual listings (docs/dual_listings.md)
-    Setting("hk_benchmark", "ADRPULSE_HK_BENCHMARK", "2800.HK", "text",
+    Setting("hk_benchmark", "ADRPULSE_HK_BENCHMARK", "2800.HK", "ticker",
             "The Hong Kong benchmark (a Yahoo ticker) the home lines' returns are measured "
             "against; fetched with the home lines and HKD=X.", "dual listings"),
     Setting("premium_jump_threshold", "ADRPULSE_PREMIUM_JUMP_THRESHOLD", "0.1", "float",
@@ -332,7 +337,7 @@ class Settings:
             "dimson_lags": self.dimson_lags,
             "alert_sar_threshold": self.alert_sar_threshold,
             "risk_free_rate": self.risk_free_rate,
-            "hk_benchmark_ticker": self.hk_benchmark.strip().upper(),
+            "hk_benchmark_ticker": self.hk_benchmark,
             "premium_jump_threshold": self.premium_jump_threshold,
         }
 

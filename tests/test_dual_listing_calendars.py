@@ -22,6 +22,7 @@ from assets.calendar import (
     us_day_zero,
 )
 from assets.dual_listings import home_line_tickers, price_tickers, read_dual_listings
+from assets.settings import Settings
 
 BEIJING_MORNING = datetime.fromisoformat("2025-02-17T09:00:00+08:00")  # the Xi symposium
 
@@ -116,7 +117,9 @@ def test_a_bad_dual_listings_row_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_a_price_run_fetches_the_home_lines_of_followed_adrs_fx_and_the_benchmark() -> None:
-    tickers = price_tickers(["BABA", "SPY"], "2800.hk")
+    # the setting as a user may type it; Settings gives it one spelling
+    benchmark = Settings.from_env({"ADRPULSE_HK_BENCHMARK": " 2800.hk"}).hk_benchmark
+    tickers = price_tickers(["BABA", "SPY"], benchmark)
     assert tickers == ["BABA", "SPY", "9988.HK", "HKD=X", "2800.HK"]
     # no dual-listed ADR followed: nothing from Hong Kong, no FX
     assert price_tickers(["AAPL", "SPY"], "2800.HK") == ["AAPL", "SPY"]

@@ -112,7 +112,7 @@ def test_the_resources_carry_the_settings_values(tmp_path: Path) -> None:
         "hk_benchmark_ticker": "^HSI",
         "premium_jump_threshold": 0.25,
     }
-    assert resources["state"].hk_benchmark == "^hsi"
+    assert resources["state"].hk_benchmark == "^HSI"  # one spelling, as the dbt var has it
     assert resources["alert_webhook"].url == "http://127.0.0.1:9/hook"
 
 
