@@ -9,14 +9,7 @@ with source as (
 
 renamed as (
     select
-        upper(trim(ticker))              as ticker,
-        cast(session_date as date)       as session_date,
-        cast(open as double)             as open_price,
-        cast(high as double)             as high_price,
-        cast(low as double)              as low_price,
-        cast(close as double)            as close_price,
-        cast(adj_close as double)        as adj_close_price,
-        cast(volume as bigint)           as volume,
+        {{ price_bar_columns() }}
         cast(dividends as double)        as dividend,
         cast(stock_splits as double)     as split_ratio,
         adj_close_source,
