@@ -232,9 +232,15 @@ Loaded = TypeVar("Loaded")
 
 
 class ProgressLog(Protocol):
+    """The log every load, replay and live fetch writes to: a logging.Logger, a Dagster run's
+    context.log, or the CLI's console logger all have these three methods. Declared once here,
+    the lowest layer that logs, so the domain modules above share it."""
+
     def info(self, msg: str) -> Any: ...
 
     def warning(self, msg: str) -> Any: ...
+
+    def error(self, msg: str) -> Any: ...
 
 
 def rebuild_from_plan(

@@ -32,7 +32,7 @@ from warehouse.archive import (
     plan_replay,
     write_snapshot_fetch,
 )
-from warehouse.load import rebuild_from_plan
+from warehouse.load import ProgressLog, rebuild_from_plan
 from warehouse.schema import (
     REBUILD_SCHEMA,
     SNAPSHOT_TABLES,
@@ -41,11 +41,6 @@ from warehouse.snapshots import load_snapshot_fetch, loaded_snapshot_fetch_ids
 
 # Archive kind -> the yfinance attribute it snapshots.
 ENDPOINTS = {"analyst": ANALYST_ENDPOINT, "valuation": INFO_ENDPOINT}
-
-
-class Logger(Protocol):
-    def info(self, msg: str) -> Any: ...
-    def warning(self, msg: str) -> Any: ...
 
 
 class QuoteSource(Protocol):
@@ -80,7 +75,7 @@ def fetch_snapshot(
     source: QuoteSource,
     tickers: list[str],
     session: date,
-    log: Logger,
+    log: ProgressLog,
 ) -> SnapshotOutcome:
     """Fetch one kind for every ticker, archive what came (even when some tickers failed), load
     it. Nothing is archived when no ticker answered."""
@@ -122,7 +117,7 @@ def replay_snapshots(
     archive: Path,
     kind: str,
     rebuild: bool,
-    log: Logger,
+    log: ProgressLog,
     skip_bad: bool = False,
     *,
     home: str = "",

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from assets.news.feeds import Feed
 from assets.news.parse import parse_archived_fetch
@@ -29,6 +29,7 @@ from warehouse.archive import (
     write_news_fetch,
 )
 from warehouse.load import (
+    ProgressLog,
     latest_feed_validators,
     load_news_fetch,
     loaded_news_fetch_ids,
@@ -45,12 +46,6 @@ log = logging.getLogger(__name__)
 # fetch(url, etag, last_modified, *, feed_name, allow_private_network) -> FeedResponse
 # (assets/news/http.py); FeedClientResource.fetch in a run.
 FetchFeed = Callable[..., Any]
-
-
-class Logger(Protocol):
-    def info(self, msg: str) -> Any: ...
-    def warning(self, msg: str) -> Any: ...
-    def error(self, msg: str) -> Any: ...
 
 
 class NewsConfigError(ValueError):
@@ -141,7 +136,7 @@ def ingest_news_fetch(
 
 
 def _validators(
-    con: Any, archive: Path, feed_name: str, log: Logger
+    con: Any, archive: Path, feed_name: str, log: ProgressLog
 ) -> tuple[str | None, str | None]:
     """The feed's ETag and Last-Modified; none when its last manifest cannot be read (an
     unconditional GET is always safe, it only costs a full download)."""
@@ -155,7 +150,7 @@ def _validators(
 
 
 def poll_feed(
-    con: Any, archive: Path, feed: Feed, aliases: Any, fetch: FetchFeed, log: Logger
+    con: Any, archive: Path, feed: Feed, aliases: Any, fetch: FetchFeed, log: ProgressLog
 ) -> FeedOutcome:
     """Fetch one feed, archive the bytes as received, then parse, tag and load them."""
     etag, last_modified = _validators(con, archive, feed.name, log)
@@ -199,7 +194,7 @@ def describe(outcome: FeedOutcome) -> str:
 
 
 def poll_feeds(
-    con: Any, archive: Path, config: NewsConfig, fetch: FetchFeed, log: Logger
+    con: Any, archive: Path, config: NewsConfig, fetch: FetchFeed, log: ProgressLog
 ) -> list[FeedOutcome]:
     """Poll every feed once, one line of progress each."""
     outcomes = []
@@ -225,7 +220,7 @@ def replay_news(
     archive: Path,
     config: NewsConfig,
     rebuild: bool,
-    log: Logger,
+    log: ProgressLog,
     skip_bad: bool = False,
 ) -> NewsReplay:
     """Load the archived fetches not loaded yet; with `rebuild`, replay all of them into fresh
@@ -263,7 +258,7 @@ def _ingest(
 
 
 def _rebuild_news(
-    con: Any, archive: Path, config: NewsConfig, plan: ReplayPlan, log: Logger, skip_bad: bool
+    con: Any, archive: Path, config: NewsConfig, plan: ReplayPlan, log: ProgressLog, skip_bad: bool
 ) -> NewsReplay:
     outcome = NewsReplay(retracted=plan.retracted)
     outcome.outcomes, outcome.skipped = rebuild_from_plan(

@@ -46,16 +46,16 @@ from warehouse.archive import (
     plan_replay,
     write_price_fetch,
 )
-from warehouse.load import load_price_fetch, loaded_price_fetch_ids, rebuild_from_plan
+from warehouse.load import (
+    ProgressLog,
+    load_price_fetch,
+    loaded_price_fetch_ids,
+    rebuild_from_plan,
+)
 from warehouse.schema import (
     PRICE_TABLES,
     REBUILD_SCHEMA,
 )
-
-
-class Logger(Protocol):
-    def info(self, msg: str) -> Any: ...
-    def warning(self, msg: str) -> Any: ...
 
 
 class PriceSource(Protocol):
@@ -122,7 +122,9 @@ class LiveOutcome:
     manifests: list[str] = field(default_factory=list)
 
 
-def _logged_download(download: Callable[..., Any], log: Logger, outcome: LiveOutcome) -> Callable:
+def _logged_download(
+    download: Callable[..., Any], log: ProgressLog, outcome: LiveOutcome
+) -> Callable:
     """yf.download that logs each request: the progress of a long backfill, one line a batch."""
 
     def download_and_log(tickers: Any, **kwargs: Any) -> Any:
@@ -212,7 +214,7 @@ def fetch_live(
     source: PriceSource,
     tickers: list[str],
     sessions: SessionRange,
-    log: Logger,
+    log: ProgressLog,
 ) -> LiveOutcome:
     """Fetch the run's sessions for every ticker, archive what came, load it."""
     outcome = LiveOutcome()
@@ -338,7 +340,7 @@ def replay_archive(
     con: duckdb.DuckDBPyConnection,
     archive: Path,
     rebuild: bool,
-    log: Logger,
+    log: ProgressLog,
     skip_bad: bool = False,
     *,
     home: str = "",
@@ -358,7 +360,7 @@ def replay_archive(
 
 
 def _load_pending_prices(
-    con: duckdb.DuckDBPyConnection, archive: Path, plan: ReplayPlan, log: Logger, home: str
+    con: duckdb.DuckDBPyConnection, archive: Path, plan: ReplayPlan, log: ProgressLog, home: str
 ) -> PriceReplay:
     """Fetches load in fetch order, each in its own transaction, and the first bad file stops
     the load: a later fetch loaded before an earlier one would lose to it for good."""
@@ -389,7 +391,11 @@ def _load_pending_prices(
 
 
 def _rebuild_prices(
-    con: duckdb.DuckDBPyConnection, archive: Path, plan: ReplayPlan, log: Logger, skip_bad: bool
+    con: duckdb.DuckDBPyConnection,
+    archive: Path,
+    plan: ReplayPlan,
+    log: ProgressLog,
+    skip_bad: bool,
 ) -> PriceReplay:
     outcome = PriceReplay(retracted=plan.retracted)
     loaded, outcome.skipped = rebuild_from_plan(
