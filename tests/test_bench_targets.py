@@ -78,3 +78,39 @@ def test_the_20_year_update_is_set_against_the_saved_1_year_run(tmp_path: Path) 
 def test_a_damaged_saved_run_gives_no_comparison(tmp_path: Path) -> None:
     (tmp_path / "bench-5000x1.json").write_text("{not json")
     assert saved_update_seconds(tmp_path, 5000, 1) is None
+
+
+def test_a_run_whose_dbt_build_failed_meets_no_target() -> None:
+    # The 5,000 x 20 round of 2026-12-02: two marts failed in the update, yet its peak RSS and
+    # memory ratio would have read "yes". A figure timed on unfinished work meets nothing.
+    result = bench_result(5000, 20)
+    assert verdicts(result)[("pandas / dbt build (peak RSS)", ">= 2.5")] is True
+    result.dbt_failures.append(
+        "update: model.adrpulse.fct_performance_summary error: Out of Memory Error"
+    )
+    got = verdicts(result)
+    assert got[("pandas / dbt build (peak RSS)", ">= 2.5")] is False
+    assert got[("pipeline peak RSS (max stage, MB)", "< 4096")] is False
+    assert got[("dbt build / floor SQL (wall)", "<= 2")] is None  # still no verdict off-size
+    table = ratio_table(result)
+    assert "NO (dbt failed)" in table
+
+
+def test_a_failed_node_is_reported_with_the_database_message(tmp_path: Path) -> None:
+    import json
+
+    from orchestration.tools.benchmark.dbt_runner import node_timings
+    from orchestration.tools.benchmark.harness import _dbt_failures
+
+    run_results = tmp_path / "run_results.json"
+    run_results.write_text(json.dumps({"results": [
+        {"unique_id": "model.adrpulse.fct_a", "status": "success", "execution_time": 2.0},
+        {"unique_id": "model.adrpulse.fct_b", "status": "error", "execution_time": 9.0,
+         "message": "Out of Memory Error: failed to allocate\n  data chunk (3.0 GiB/3.0 GiB used)"},
+        {"unique_id": "test.adrpulse.t_b", "status": "skipped", "execution_time": 0.0},
+    ]}))
+    assert _dbt_failures(node_timings(run_results), "update") == [
+        "update: model.adrpulse.fct_b error: Out of Memory Error: failed to allocate data chunk "
+        "(3.0 GiB/3.0 GiB used)",
+        "update: test.adrpulse.t_b skipped",
+    ]

@@ -35,6 +35,8 @@ class NodeTiming:
     unique_id: str
     status: str
     seconds: float
+    # dbt's message for the node: on an error, what the database said (e.g. out of memory).
+    message: str = ""
 
 
 def copy_project(source: Path, target: Path) -> Path:
@@ -108,7 +110,12 @@ def node_timings(run_results: Path) -> list[NodeTiming]:
     """Per node (model, seed, test) execution time from a run_results.json, slowest first."""
     payload = json.loads(run_results.read_text())
     timings = [
-        NodeTiming(r["unique_id"], r["status"], float(r.get("execution_time") or 0.0))
+        NodeTiming(
+            r["unique_id"],
+            r["status"],
+            float(r.get("execution_time") or 0.0),
+            " ".join(str(r.get("message") or "").split()),
+        )
         for r in payload.get("results", [])
     ]
     return sorted(timings, key=lambda t: t.seconds, reverse=True)

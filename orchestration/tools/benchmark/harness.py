@@ -119,8 +119,13 @@ def _child_stage(
 
 
 def _dbt_failures(timings: list[NodeTiming], label: str) -> list[str]:
+    # An error carries the database's own words (an out-of-memory error names the limit); a
+    # skipped node only its status, as its cause is the error above it.
     return [
-        f"{label}: {t.unique_id} {t.status}" for t in timings if t.status not in ("success", "pass")
+        f"{label}: {t.unique_id} {t.status}"
+        + (f": {t.message[:300]}" if t.status == "error" and t.message else "")
+        for t in timings
+        if t.status not in ("success", "pass")
     ]
 
 

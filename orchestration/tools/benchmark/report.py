@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from orchestration.tables import format_table
@@ -34,9 +34,13 @@ class Ratio:
     target: str
     met: bool | None  # None: no target at this size
     applies_at: str = ""
+    # A figure timed on a dbt build with failed nodes met nothing: the work was not all done.
+    build_failed: bool = False
 
     def cells(self) -> list[object]:
         met = "" if self.met is None else ("yes" if self.met else "NO")
+        if self.build_failed and self.met is not None:
+            met = "NO (dbt failed)"
         return [self.name, round(self.value, 2), self.target, self.applies_at or "any", met]
 
 
@@ -61,9 +65,12 @@ def ratios(result: BenchResult, one_year_update_seconds: float | None = None) ->
     one_year_update_seconds: `update: total` of an earlier run at the same tickers and 1 year
     (saved by save_result), for the update-growth target of a 20-year run."""
     try:
-        return _ratios(result, one_year_update_seconds)
+        rows = _ratios(result, one_year_update_seconds)
     except StopIteration:
         return []
+    if not result.dbt_failures:
+        return rows
+    return [replace(r, met=False if r.met is not None else None, build_failed=True) for r in rows]
 
 
 def _verdict(value: float, limit: float, at_most: bool, size: str, here: str) -> bool | None:
