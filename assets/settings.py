@@ -183,9 +183,10 @@ SETTINGS: tuple[Setting, ...] = (
             "or non-synchronously traded stocks) or dimson (Dimson 1979).", "event study",
             choices=("ols", "scholes_williams", "dimson")),
     Setting("expected_return_model", "ADRPULSE_EXPECTED_RETURN_MODEL", "market_model", "text",
-            "The factor model fitted next to the market model: market_model (none), ff3 "
-            "(Fama-French 3 factors) or ff5 (5 factors), on the factors imported with "
-            "`adrpulse import-factors` (int_factor_abnormal_returns).", "event study",
+            "The expected-return model of the event study's abnormal returns, CARs and tests: "
+            "market_model (alpha + beta r_m), ff3 (Fama-French 3 factors) or ff5 (5 factors), "
+            "the factor models fitted on the factors imported with `adrpulse import-factors`; "
+            "the marts name it in expected_return_model.", "event study",
             choices=("market_model", "ff3", "ff5")),
     Setting("dimson_lags", "ADRPULSE_DIMSON_LAGS", "1", "int",
             "Lags and leads of the benchmark return in the Dimson beta (each side).",

@@ -1,8 +1,8 @@
 -- Which analyst actions on China ADRs came with significant abnormal returns?
 -- Per action (fct_analyst_actions): the firm, what it did (upgrade, downgrade, initiation,
 -- target_raise, target_cut, reiteration), the grades and the price-target change, day 0 (after
--- the 16:00 New York close: the next session) with its close, and the market-model abnormal
--- return of the action's event over var analyst_action_window (default [0,0]) with its
+-- the 16:00 New York close: the next session) with its close, and the abnormal return (market
+-- model, or the factor model ADRPULSE_EXPECTED_RETURN_MODEL selects) of the action's event over var analyst_action_window (default [0,0]) with its
 -- single-pair t and two-sided p. Significant: p below `alpha` (default 0.05). Several actions of
 -- one category on one ticker and day share one event, so they share its abnormal return.
 -- Another group or level:

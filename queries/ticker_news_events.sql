@@ -1,8 +1,8 @@
 -- Which news events involve a ticker, and how did it move? (default: BABA)
 -- Every event of the ticker, news-detected (event_origin = 'news') and catalogued, with day 0,
 -- its title (the catalogue's title; for a news event, the headlines that made it, from
--- marts.fct_news_items, joined with ' | '), how many headlines, and the market-model CAR over
--- [0,+1] with its t and p.
+-- marts.fct_news_items, joined with ' | '), how many headlines, and the CAR over [0,+1] with its
+-- t and p (market model, or the factor model ADRPULSE_EXPECTED_RETURN_MODEL selects).
 -- Another ticker: adrpulse sql --file ticker_news_events --set ticker=NVDA
 with params as (
     select coalesce(getvariable('ticker'), 'BABA') as ticker

@@ -1,9 +1,11 @@
 -- Which ADRs moved most around Xi's symposium with private entrepreneurs (xi_symposium), and was
 -- it significant?
--- Per ticker: the market-model CAR over [-1,+1] with its single-pair t and p (fct_event_car),
+-- Per ticker: the CAR over [-1,+1] with its single-pair t and p (fct_event_car; the model named in
+-- expected_return_model, the market model unless ADRPULSE_EXPECTED_RETURN_MODEL says ff3 / ff5),
 -- largest absolute move first; group columns repeat the cross-sectional test of the ticker's group
 -- (fct_event_study_summary): N, CAAR and the Kolari-Pynnonen t and p, which allow for the pairs
--- sharing the event date. significant_5pct: two-sided p < 0.05 (the single-pair p from t(M - 2));
+-- sharing the event date. significant_5pct: two-sided p < 0.05 (the single-pair p from
+-- t(M - K - 1), t(M - 2) for the market model);
 -- group_significant_5pct is null when the group has fewer than 5 included pairs
 -- (group_is_small_sample), where no cross-sectional test is read as significant.
 -- Another event or window:
@@ -20,6 +22,7 @@ select
     car.group_name,
     car.day_zero_date,
     car.window_label,
+    car.expected_return_model,
     car.car,
     car.car_market_adjusted,
     car.t_statistic,

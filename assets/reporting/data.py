@@ -50,6 +50,9 @@ class ReportData:
     # (empty frames when no dual-listed pair has prices, or the build predates the mart).
     premium_history: pd.DataFrame = field(default_factory=pd.DataFrame)
     latest_premiums: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The expected-return model of the event study's abnormal returns (the marts'
+    # expected_return_model: market_model, ff3 or ff5; market_model for a build that predates it).
+    expected_return_model: str = "market_model"
 
 
 
@@ -96,15 +99,26 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         [relative["session_date"].min(), relative["session_date"].max()],
     )
     events.insert(0, "marker", range(1, len(events) + 1))
+    # The CARs of the model the summary's tests use (car_selected_model; a build that predates
+    # the setting has the market model's only).
+    window_columns = set(
+        _frame(con, "select * from marts.fct_event_window_returns limit 0").columns
+    )
+    selected = "expected_return_model" in window_columns
+    car = "car_selected_model" if selected else "car_market_model"
     car_paths = _frame(
         con,
         "select event_id, group_name, relative_day, min(day_zero_date) as day_zero_date, "
-        "count(*) as pairs, "
-        "avg(car_market_model) as mean_car, stddev_samp(car_market_model) as car_sd "
+        f"count(*) as pairs, avg({car}) as mean_car, stddev_samp({car}) as car_sd "
         "from marts.fct_event_window_returns "
-        "where event_origin = 'catalog' and is_estimation_valid and car_market_model is not null "
+        f"where event_origin = 'catalog' and is_estimation_valid and {car} is not null "
         "group by all having count(*) >= 2 order by event_id, group_name, relative_day",
     )
+    models = (
+        _frame(con, "select distinct expected_return_model from marts.fct_event_window_returns")
+        if selected else pd.DataFrame({"expected_return_model": []})
+    )
+    expected_return_model = ", ".join(sorted(models["expected_return_model"])) or "market_model"
     car_paths["lower"], car_paths["upper"] = _ci_95(car_paths["mean_car"], car_paths)
     summary = _frame(
         con,
@@ -162,6 +176,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         drawdowns,
         premium_history,
         latest_premiums,
+        expected_return_model,
     )
 
 

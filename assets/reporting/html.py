@@ -211,6 +211,19 @@ SYNTHETIC_BANNER = (
 )
 
 
+# How the report names the expected-return model of the event study (setting
+# ADRPULSE_EXPECTED_RETURN_MODEL, the marts' expected_return_model).
+MODEL_LABELS = {
+    "market_model": "market model",
+    "ff3": "Fama-French three-factor model",
+    "ff5": "Fama-French five-factor model",
+}
+
+
+def model_label(model: str) -> str:
+    return MODEL_LABELS.get(model, model)
+
+
 def _event_summary_section(data: ReportData) -> str:
     """The CAAR table, or, when no group has two included pairs, why there is none."""
     if data.event_summary.empty:
@@ -220,7 +233,8 @@ def _event_summary_section(data: ReportData) -> str:
         )
     return (
         f"<p>CAAR over {escape(SUMMARY_WINDOW)} with the Kolari-Pynnonen test\n"
-        "(the pairs share the event date):</p>\n"
+        "(the pairs share the event date; abnormal returns of the "
+        f"{escape(model_label(data.expected_return_model))}):</p>\n"
         f"{html_table(data.event_summary, SUMMARY_COLUMNS, 'event-summary')}"
     )
 
@@ -387,7 +401,8 @@ report generated {escape(generated_at.isoformat(timespec="seconds"))}.</p>
 {_performance_section(data, monthly_png, drawdown_png)}
 
 <h2>Event study</h2>
-<p>Mean cumulative abnormal return (market model) of each group over the event window, with a 95%
+<p>Mean cumulative abnormal return ({escape(model_label(data.expected_return_model))}) of each
+group over the event window, with a 95%
 band (mean &plusmn; 1.96 &times; sd / &radic;N), for events with at least two pairs in a group.</p>
 <img id="event-car" alt="CAR by event and group" src="{png_data_uri(car_png)}">
 {_event_summary_section(data)}

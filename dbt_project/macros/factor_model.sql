@@ -13,6 +13,10 @@
       alpha, beta_<factor>    the OLS coefficients, null for M <= K + 1 or collinear factors
       sum_squared_residuals   sum of e^2 over the M rows
       residual_sd             sqrt(SSR / (M - K - 1)), null for M <= K + 1
+      factor_mean_<factor>    the factor's mean over the M rows (null for M <= K + 1)
+      cholesky_<i>_<j>        entry (i, j), i >= j, of the lower Cholesky factor L of S (factors
+                              numbered 1..K in the order of `factors`), for the prediction-error
+                              term of the abnormal returns' variance (macro cholesky_squared_norm)
     The slopes solve the normal equations in deviations from the means, S b = s_y, with
     S_ij = sum (f_i - mean f_i)(f_j - mean f_j) and s_y,i = sum (f_i - mean f_i)(y - mean y), by a
     Cholesky factorisation S = L L' written out by Jinja (K <= 5, one CTE per step), then
@@ -86,6 +90,14 @@
                 {%- for f in factors %},
                 case when factor_model_obs > {{ k + 1 }} then b_{{ loop.index }} end as beta_{{ f }}
                 {%- endfor %}
+                {%- for f in factors %},
+                case when factor_model_obs > {{ k + 1 }} then mean_{{ loop.index }} end
+                                                                      as factor_mean_{{ f }}
+                {%- endfor %}
+                {%- for i in range(1, k + 1) %}{% for j in range(1, i + 1) %},
+                case when factor_model_obs > {{ k + 1 }} then l_{{ i }}_{{ j }} end
+                                                                      as cholesky_{{ i }}_{{ j }}
+                {%- endfor %}{% endfor %}
             from _step_{{ steps | length }}
         ),
         _residuals as (
@@ -110,4 +122,89 @@
         left join _residuals
             using ({{ key_list }})
     )
+{%- endmacro %}
+
+{#- cholesky_squared_norm(rows, deviations, name): the rows of `rows` (a relation holding the
+    Cholesky factor columns cholesky_<i>_<j> of factor_model_fit) with one more column `name` =
+    d' S^-1 d, d the vector of the SQL expressions `deviations` (d_1 .. d_K, factors in the fit's
+    order) and S = L L' the centered cross-product matrix of the factors over the estimation window.
+    d' S^-1 d = ||L^-1 d||^2, with z = L^-1 d by forward substitution,
+        z_i = (d_i - sum_{m < i} L_im z_m) / L_ii,
+    written out by Jinja like the fit (one CTE per step). This is the prediction-error term of the
+    factor model: d = x_t - mean x for one day, d = sum over a window of (x_t - mean x) for a CAR
+    (for K = 1, x = r_m: (sum (r_m,t - mean r_m))^2 / Sxx, the market model's term). -#}
+{% macro cholesky_squared_norm(rows, deviations, name) -%}
+    {%- set k = deviations | length -%}
+    (
+        with _forward_0 as (
+            select * from {{ rows }}
+        )
+        {%- for i in range(1, k + 1) %},
+        _forward_{{ i }} as (
+            select
+                *,
+                ({{ deviations[i - 1] }}
+                 {%- for m in range(1, i) %} - cholesky_{{ i }}_{{ m }} * _z_{{ m }}{% endfor -%}
+                ) / cholesky_{{ i }}_{{ i }}                          as _z_{{ i }}
+            from _forward_{{ i - 1 }}
+        )
+        {%- endfor %}
+        select
+            * exclude ({% for i in range(1, k + 1) %}_z_{{ i }}{{ ', ' if not loop.last }}{% endfor %}),
+            {% for i in range(1, k + 1) %}_z_{{ i }} * _z_{{ i }}{{ ' + ' if not loop.last }}{% endfor %} as {{ name }}
+        from _forward_{{ k }}
+    )
+{%- endmacro %}
+
+{#- The pair statistics of the expected-return model var('expected_return_model') selects, one row
+    per event-ticker pair with int_estimation_stats' columns: with market_model (the default) that
+    relation itself (ref, nothing else is read); with ff3 / ff5 int_estimation_stats left-joined to
+    int_factor_model_fit, where
+      is_included       the market model's pair is included AND the factor model's fit is: the
+                        pairs of a factor-model study are the market model's pairs that the factor
+                        file covers, so switching models changes the abnormal returns, not
+                        silently the sample
+      exclusion_reason  the market model's reason first (it says what the prices lack), else the
+                        factor fit's
+      residual_sd       the factor model's, sqrt(SSR / (M - K - 1))
+      estimation_obs    the factor model's M (factor_model_obs)
+    and the factor fit's factor_alpha, beta_<factor>, factor_mean_<factor> and cholesky_<i>_<j>
+    beside them. alpha, beta, benchmark_estimation_mean, benchmark_estimation_sxx and
+    sum_squared_residuals stay the market model's. -#}
+{% macro expected_return_stats() -%}
+    {%- if factor_model_name() == 'market_model' -%}
+        {{ ref('int_estimation_stats') }}
+    {%- else -%}
+    (
+        select
+            market.* replace (
+                coalesce(market.is_included and factor.is_included, false) as is_included,
+                case
+                    when not market.is_included then market.exclusion_reason
+                    when not coalesce(factor.is_included, false)
+                        then coalesce(factor.exclusion_reason, 'no factor model fit')
+                end                                                   as exclusion_reason,
+                factor.residual_sd                                    as residual_sd,
+                cast(coalesce(factor.factor_model_obs, 0) as uinteger) as estimation_obs
+            ),
+            factor.alpha                                              as factor_alpha,
+            {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
+            factor.beta_{{ f }},
+            factor.factor_mean_{{ f }},
+            {%- endfor %}
+            {%- for i in range(1, 6) %}{% for j in range(1, i + 1) %}
+            factor.cholesky_{{ i }}_{{ j }}{{ ',' if not (i == 5 and j == 5) }}
+            {%- endfor %}{% endfor %}
+        from {{ ref('int_estimation_stats') }} as market
+        left join {{ ref('int_factor_model_fit') }} as factor
+            on factor.event_id = market.event_id
+            and factor.ticker = market.ticker
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- K, the slopes of the selected expected-return model (1 for the market model): the residual
+    degrees of freedom are M - K - 1. -#}
+{% macro expected_return_slopes() -%}
+    {{- 1 if factor_model_name() == 'market_model' else factor_model_columns() | length -}}
 {%- endmacro %}

@@ -3,7 +3,8 @@
 The file is parsed, archived as given and loaded into raw.daily_factors here, without a Dagster
 run (the file is the user's and small); the raw/daily_factors asset replays the archived imports
 in every run that replays the archive (rebuild, demo, load_archive) and in live runs. `adrpulse
-build` fits the factor model on them when ADRPULSE_EXPECTED_RETURN_MODEL is ff3 or ff5.
+build` fits the factor model on them, and the event study's abnormal returns, CARs and tests use
+it, when ADRPULSE_EXPECTED_RETURN_MODEL is ff3 or ff5.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def cmd_import_factors(args: argparse.Namespace, settings: Settings) -> int:
     print(format_table(["", "import"], rows, max_width=100))
     print(
         "Set ADRPULSE_EXPECTED_RETURN_MODEL=ff3 (or ff5) and run `adrpulse build` to fit the "
-        "factor model (intermediate.int_factor_model_fit, int_factor_abnormal_returns)."
+        "factor model and run the event study on its abnormal returns (the marts name the "
+        "model in expected_return_model)."
     )
     return 0
 

@@ -9,6 +9,65 @@
 -- comparable.
 -- Estimation days near another catalogued event of the ticker are left out when
 -- int_estimation_windows excludes them, as from the fit.
+-- Under the expected-return model var('expected_return_model') selects: with ff3 / ff5 the
+-- abnormal return is r - rf - (alpha + sum_k beta_k f_k) with the pair's factor fit
+-- (int_factor_model_fit; the pair included as macro expected_return_stats says), on the days
+-- with the return and every factor (the fit's residuals, and int_factor_abnormal_returns' ARs).
+{%- set model = factor_model_name() %}
+{%- set factors = factor_model_columns() %}
+{%- if model != 'market_model' %}
+with windows as (
+    select
+        window_rows.event_id,
+        window_rows.ticker,
+        window_rows.relative_day,
+        window_rows.window_part,
+        window_rows.stock_return,
+        factors.rf
+        {%- for f in factors %},
+        factors.{{ f }}
+        {%- endfor %}
+    from (
+        select event_id, ticker, relative_day, window_part, session_date, stock_return
+        from {{ ref('int_estimation_windows') }}
+        where not is_excluded
+        union all
+        select event_id, ticker, relative_day, window_part, session_date, stock_return
+        from {{ ref('int_event_windows') }}
+        where window_part = 'event'
+    ) as window_rows
+    inner join {{ ref('stg_factors__daily') }} as factors
+        on factors.factor_date = window_rows.session_date
+),
+
+stats as (
+    select event_id, ticker, factor_alpha
+        {%- for f in factors %}, beta_{{ f }}{% endfor %}
+    from {{ expected_return_stats() }}
+    where is_included
+),
+
+abnormal as (
+    select
+        windows.event_id,
+        windows.ticker,
+        windows.relative_day,
+        windows.window_part,
+        windows.stock_return - windows.rf
+            - (stats.factor_alpha
+               {%- for f in factors %} + stats.beta_{{ f }} * windows.{{ f }}{% endfor %})
+            as abnormal_return
+    from windows
+    inner join stats
+        on stats.event_id = windows.event_id
+        and stats.ticker = windows.ticker
+    where windows.stock_return is not null
+        and windows.rf is not null
+        {%- for f in factors %}
+        and windows.{{ f }} is not null
+        {%- endfor %}
+),
+{%- else %}
 with windows as (
     select event_id, ticker, relative_day, window_part, stock_return, benchmark_return
     from {{ ref('int_estimation_windows') }}
@@ -40,6 +99,7 @@ abnormal as (
     where windows.stock_return is not null
         and windows.benchmark_return is not null
 ),
+{%- endif %}
 
 ranked as (
     select

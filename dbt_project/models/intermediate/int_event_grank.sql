@@ -3,7 +3,7 @@
 -- observation among each pair's standardised estimation-window abnormal returns.
 -- Groups as in fct_event_study_summary: each ticker's universe group, plus 'all'.
 -- Definitions (n = included pairs of the group and window, i.e. with a CAR; s_i = residual_sd):
---   SAR_it = AR_it / s_i on each estimation day t with a market-model residual
+--   SAR_it = AR_it / s_i on each estimation day t with a residual of the model
 --   SCAR*_i = SCAR_i / sd(SCAR): the pair's SCAR (int_event_car, with the prediction-error term)
 --     re-standardised by the group's cross-sectional sample sd (N - 1), which absorbs
 --     event-induced volatility
@@ -15,6 +15,9 @@
 --   S_U^2 = (1/T) sum_t (n_t / n) U_t^2;  grank_z = U_0 / S_U
 --   grank_t = grank_z * sqrt((T - 2) / (T - 1 - grank_z^2)), two-sided p from Student t(T - 2)
 -- Null when n < 2 or sd(SCAR) = 0 (no re-standardisation), or S_U = 0.
+-- The abnormal returns, s_i and SCAR are those of the expected-return model var
+-- ('expected_return_model') selects (int_event_abnormal_ranks, macro expected_return_stats,
+-- int_event_car): the market model by default, the factor model's with ff3 / ff5.
 with cars as (
     select event_id, ticker, group_name, window_label, scar
     from {{ ref('int_event_car') }}
@@ -48,7 +51,7 @@ estimation_sars as (
         ranks.relative_day,
         ranks.abnormal_return / stats.residual_sd as sar
     from {{ ref('int_event_abnormal_ranks') }} as ranks
-    inner join {{ ref('int_estimation_stats') }} as stats
+    inner join {{ expected_return_stats() }} as stats
         on stats.event_id = ranks.event_id
         and stats.ticker = ranks.ticker
     where ranks.window_part = 'estimation'

@@ -2,6 +2,17 @@
 -- Abnormal returns: market-adjusted AR = r - r_m; market-model AR = r - (alpha + beta * r_m), with
 -- alpha and beta from int_estimation_stats (null when the pair is excluded). CARs are sums of ARs
 -- from the window start to the day, and null from the first missing AR on: a gap is not a zero.
+-- The expected-return model var('expected_return_model') selects (setting
+-- ADRPULSE_EXPECTED_RETURN_MODEL, named in expected_return_model on every row) gives the
+-- *_selected_model columns, which the event study's CARs and tests use: with market_model (the
+-- default) they are the market-model columns; with ff3 / ff5 the factor model's (int_factor_
+-- abnormal_returns: expected return rf + alpha + sum_k beta_k f_k, AR = r - that). The columns
+-- named _market_model stay the market model's whatever the setting; standardized_abnormal_return,
+-- residual_sd, estimation_obs, is_estimation_valid and exclusion_reason are the selected model's
+-- (macro expected_return_stats: a factor-model pair needs the market model's pair included too).
+{%- set model = factor_model_name() %}
+{%- set factors = factor_model_columns() %}
+{%- set selected = model != 'market_model' %}
 with windows as (
     select * from {{ ref('int_event_windows') }}
     where window_part = 'event'
@@ -14,6 +25,17 @@ events as (
 stats as (
     select * from {{ ref('int_estimation_stats') }}
 ),
+{%- if selected %}
+
+selected_stats as (
+    select * from {{ expected_return_stats() }}
+),
+
+factor_returns as (
+    select event_id, ticker, relative_day, risk_free_rate, expected_excess_return, abnormal_return
+    from {{ ref('int_factor_abnormal_returns') }}
+),
+{%- endif %}
 
 catalog_event_days as (
     select event_id, ticker, day_zero_date
@@ -40,12 +62,22 @@ abnormal as (
         case when stats.is_included
             then windows.stock_return - (stats.alpha + stats.beta * windows.benchmark_return)
         end                                                         as abnormal_return_market_model,
+        '{{ model }}'                                               as expected_return_model,
+        {%- if selected %}
+        case when selected_stats.is_included
+            then factor_returns.risk_free_rate + factor_returns.expected_excess_return
+        end                                                         as expected_return_selected_model,
+        case when selected_stats.is_included
+            then factor_returns.abnormal_return
+        end                                                         as abnormal_return_selected_model,
+        {%- endif %}
         stats.alpha,
         stats.beta,
-        stats.residual_sd,
-        stats.estimation_obs,
-        stats.is_included                                           as is_estimation_valid,
-        stats.exclusion_reason
+        {%- set pair = 'selected_stats' if selected else 'stats' %}
+        {{ pair }}.residual_sd,
+        {{ pair }}.estimation_obs,
+        {{ pair }}.is_included                                      as is_estimation_valid,
+        {{ pair }}.exclusion_reason
     from windows
     inner join events
         on events.event_id = windows.event_id
@@ -53,6 +85,15 @@ abnormal as (
     inner join stats
         on stats.event_id = windows.event_id
         and stats.ticker = windows.ticker
+    {%- if selected %}
+    inner join selected_stats
+        on selected_stats.event_id = windows.event_id
+        and selected_stats.ticker = windows.ticker
+    left join factor_returns
+        on factor_returns.event_id = windows.event_id
+        and factor_returns.ticker = windows.ticker
+        and factor_returns.relative_day = windows.relative_day
+    {%- endif %}
 ),
 
 cumulated as (
@@ -63,6 +104,10 @@ cumulated as (
         count(abnormal_return_market_model) over running     as running_count_market_model,
         sum(abnormal_return_market_adjusted) over running    as running_sum_market_adjusted,
         count(abnormal_return_market_adjusted) over running  as running_count_market_adjusted
+        {%- if selected %},
+        sum(abnormal_return_selected_model) over running     as running_sum_selected_model,
+        count(abnormal_return_selected_model) over running   as running_count_selected_model
+        {%- endif %}
     from abnormal
     window running as (
         partition by event_id, ticker order by relative_day
@@ -100,8 +145,8 @@ final as (
         cumulated.abnormal_return_market_adjusted,
         cumulated.expected_return_market_model,
         cumulated.abnormal_return_market_model,
-        cumulated.abnormal_return_market_model / nullif(cumulated.residual_sd, 0)
-                                                            as standardized_abnormal_return,
+        cumulated.abnormal_return_{{ 'selected_model' if selected else 'market_model' }}
+            / nullif(cumulated.residual_sd, 0)              as standardized_abnormal_return,
         case when cumulated.running_count_market_model = cumulated.days_from_window_start
             then cumulated.running_sum_market_model
         end                                                 as car_market_model,
@@ -121,7 +166,14 @@ final as (
                 and other.day_zero_date = cumulated.session_date
         )                                                   as is_other_event_day,
         confounders.event_id is not null                    as has_confounding_event,
-        coalesce(confounders.confounding_event_ids, [])     as confounding_event_ids
+        coalesce(confounders.confounding_event_ids, [])     as confounding_event_ids,
+        cumulated.expected_return_model,
+        {%- set source = 'selected_model' if selected else 'market_model' %}
+        cumulated.expected_return_{{ source }}              as expected_return_selected_model,
+        cumulated.abnormal_return_{{ source }}              as abnormal_return_selected_model,
+        case when cumulated.running_count_{{ source }} = cumulated.days_from_window_start
+            then cumulated.running_sum_{{ source }}
+        end                                                 as car_selected_model
     from cumulated
     left join confounders
         on confounders.event_id = cumulated.event_id

@@ -6,7 +6,10 @@
 -- event, where the ticker's return and every factor of the session's date exist
 -- (stg_factors__daily, the imported factor file). With market_model (the default) no factor model
 -- is fitted and the model is empty. A pair with fewer than var('min_estimation_obs') such sessions
--- is kept, not included, with the reason.
+-- is kept, not included, with the reason. factor_mean_<factor> and cholesky_<i>_<j> (the lower
+-- Cholesky factor of the factors' centered cross-product matrix over the fit's sessions) carry
+-- the estimation error of the fit into the abnormal returns' variance (int_factor_abnormal_returns,
+-- int_event_car).
 {%- set factors = factor_model_columns() %}
 {%- set model = factor_model_name() %}
 with fit_rows as (
@@ -47,6 +50,15 @@ select
     {{ 'fit.beta_' ~ f if f in factors else 'null::double' }} as beta_{{ f }},
     {%- endfor %}
     fit.residual_sd,
+    {#- the estimation means of the factors and the Cholesky factor L of their centered
+        cross-product matrix S, for the prediction-error term of the abnormal returns' variance
+        (macro cholesky_squared_norm); factors numbered in the model's order, null beyond K #}
+    {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
+    {{ 'fit.factor_mean_' ~ f if f in factors else 'null::double' }} as factor_mean_{{ f }},
+    {%- endfor %}
+    {%- for i in range(1, 6) %}{% for j in range(1, i + 1) %}
+    {{ 'fit.cholesky_' ~ i ~ '_' ~ j if i <= factors | length else 'null::double' }} as cholesky_{{ i }}_{{ j }},
+    {%- endfor %}{% endfor %}
     coalesce(coalesce(fit.factor_model_obs, 0) >= {{ var('min_estimation_obs') }}
         and fit.residual_sd > 0, false)             as is_included,
     case

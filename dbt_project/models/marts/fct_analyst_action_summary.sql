@@ -1,6 +1,7 @@
 -- Do analyst actions move the stocks, and by how much? Grain: action category x group x summary
 -- window, over the analyst events (int_analyst_events: one per ticker, day 0 and category) whose
--- market-model CAR over the window is computed (int_event_car, is_included). Group: the
+-- CAR over the window is computed (int_event_car, is_included; the expected-return model
+-- var('expected_return_model') selects, the market model by default). Group: the
 -- ticker's universe group, and 'all'.
 --   mean_car = mean CAR over the events; t_cross_sectional = sqrt(N) * mean_car / sd(CAR)
 --   (sample sd), p_value two-sided from Student t with N - 1 df (macro
@@ -69,6 +70,7 @@ final as (
         window_label,
         window_start,
         window_end,
+        '{{ factor_model_name() }}'                            as expected_return_model,
         events_included,
         events_positive,
         mean_car,

@@ -1,6 +1,7 @@
 -- One row per analyst action: what the firm did, the price-target change, day 0 and its close,
 -- and the abnormal return of the action's event over var analyst_action_window (default [0,0])
--- from the event study (int_event_car, market model).
+-- from the event study (int_event_car: the expected-return model var('expected_return_model')
+-- selects, the market model by default).
 {%- set w = var('analyst_action_window') %}
 with actions as (
     select * from {{ ref('int_analyst_actions') }}
@@ -35,6 +36,7 @@ final as (
         actions.target_upside_at_day_zero_close,
         events.event_id,
         car.window_label,
+        '{{ factor_model_name() }}'                             as expected_return_model,
         car.car,
         car.t_statistic,
         car.p_value,

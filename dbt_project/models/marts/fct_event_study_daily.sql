@@ -1,7 +1,8 @@
 -- One row per event, group and relative day of the event window: the average abnormal return of
 -- the day and the cumulative average from the window start, what EventStudyTools' ARC and WRDS
 -- print first. Groups: each ticker's universe group, plus 'all', per exchange (relative days count
--- that exchange's sessions, so pairs on two calendars are never averaged). Market model throughout.
+-- that exchange's sessions, so pairs on two calendars are never averaged). The market model
+-- by default (see the expected-return model below).
 -- Conventions (on each day t; sd = sample standard deviation, N - 1):
 --   pairs_included = N_t: pairs with a usable market model and an abnormal return on day t
 --   aar = mean AR_t over them; t_cross_sectional = sqrt(N_t) * aar / sd(AR_t)
@@ -15,13 +16,30 @@
 --   p-values: two-sided, Student t with N - 1 (K - 1) degrees of freedom; is_small_sample: N_t <
 --     var('event_study_min_pairs').
 -- A t statistic needs at least 2 pairs and a positive dispersion, else null.
+-- The expected-return model: var('expected_return_model') (setting ADRPULSE_EXPECTED_RETURN_MODEL,
+-- named in expected_return_model) selects the ARs and CARs (int_event_window_returns'
+-- *_selected_model columns) and the pair statistics (macro expected_return_stats). With ff3 / ff5
+-- the SAR's prediction-error term is the factor model's, AR_t / (s sqrt(1 + 1/M + (x_t - mean x)'
+-- S^-1 (x_t - mean x))) (int_factor_abnormal_returns.prediction_error_term; x = the factor
+-- vector, S its centered cross-product matrix over the estimation window), s and M the factor fit's.
+{%- set model = factor_model_name() %}
+{%- set factors = factor_model_columns() %}
+{%- set selected = model != 'market_model' %}
+{%- set source = 'selected_model' if selected else 'market_model' %}
 with window_returns as (
     select * from {{ ref('int_event_window_returns') }}
 ),
 
 stats as (
-    select * from {{ ref('int_estimation_stats') }}
+    select * from {{ expected_return_stats() }}
 ),
+{%- if selected %}
+
+factor_days as (
+    select event_id, ticker, relative_day, prediction_error_term
+    from {{ ref('int_factor_abnormal_returns') }}
+),
+{%- endif %}
 
 pair_days as (
     select
@@ -31,17 +49,30 @@ pair_days as (
         window_returns.group_name,
         window_returns.relative_day,
         window_returns.session_date,
-        window_returns.abnormal_return_market_model as abnormal_return,
-        window_returns.car_market_model as car,
+        window_returns.abnormal_return_{{ source }} as abnormal_return,
+        window_returns.car_{{ source }} as car,
+        {%- if selected %}
+        window_returns.abnormal_return_selected_model
+            / (stats.residual_sd * sqrt(
+                1.0 + 1.0 / stats.estimation_obs
+                + factor_days.prediction_error_term))    as standardized_abnormal_return
+        {%- else %}
         window_returns.abnormal_return_market_model
             / (stats.residual_sd * sqrt(
                 1.0 + 1.0 / stats.estimation_obs
                 + power(window_returns.benchmark_return - stats.benchmark_estimation_mean, 2)
                     / stats.benchmark_estimation_sxx))   as standardized_abnormal_return
+        {%- endif %}
     from window_returns
     inner join stats
         on stats.event_id = window_returns.event_id
         and stats.ticker = window_returns.ticker
+    {%- if selected %}
+    left join factor_days
+        on factor_days.event_id = window_returns.event_id
+        and factor_days.ticker = window_returns.ticker
+        and factor_days.relative_day = window_returns.relative_day
+    {%- endif %}
 ),
 
 grouped as (
@@ -95,6 +126,7 @@ final as (
         exchange,
         relative_day,
         session_date,
+        '{{ model }}'                                                   as expected_return_model,
         pairs_in_scope,
         pairs_included,
         pairs_positive,

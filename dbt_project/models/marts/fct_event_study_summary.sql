@@ -3,7 +3,7 @@
 -- Counts: pairs_in_scope = the event's tickers in the group (universe tickers without any stored
 -- price included); pairs_with_prices = those with stored prices; pairs_included = N.
 -- Conventions (N = included pairs; sd = sample standard deviation, N - 1):
---   caar = mean CAR (market model); t_cross_sectional = sqrt(N) * caar / sd(CAR)
+--   caar = mean CAR (the selected model's, below); t_cross_sectional = sqrt(N) * caar / sd(CAR)
 --   t_bmp = sqrt(N) * mean(SCAR) / sd(SCAR)  (Boehmer-Musumeci-Poulsen 1991; SCAR standardised by
 --     the CAR's standard error with the market model's prediction-error term, int_event_car)
 --   t_kolari_pynnonen = t_bmp * sqrt((1 - r) / (1 + (N - 1) r)), r = mean pairwise Pearson
@@ -32,6 +32,15 @@
 --   is_small_sample: N < var('event_study_min_pairs') (default 5): too few pairs for any of these
 --     tests to be read as significant; the p-values are still published, exact for their model.
 -- A t statistic needs N >= 2 and a positive dispersion, else null.
+-- The expected-return model: var('expected_return_model') (setting ADRPULSE_EXPECTED_RETURN_MODEL,
+-- named in expected_return_model) selects the CARs and SCARs (int_event_car), the residuals of r
+-- and of Cowan's share, the ranks (int_event_abnormal_ranks, int_event_grank) and the pairs
+-- (macro expected_return_stats). With ff3 / ff5 (K factors) the residuals are the factor fit's
+-- and each SCAR is t(M - K - 1), so Patell's variance is (M - K - 1) / (M - K - 3) (M > K + 3).
+{%- set model = factor_model_name() %}
+{%- set factors = factor_model_columns() %}
+{%- set selected = model != 'market_model' %}
+{%- set k = expected_return_slopes() | int %}
 with cars as (
     select * from {{ ref('int_event_car') }}
 ),
@@ -43,7 +52,7 @@ windows as (
 ),
 
 all_stats as (
-    select * from {{ ref('int_estimation_stats') }}
+    select * from {{ expected_return_stats() }}
 ),
 
 stats as (
@@ -76,6 +85,14 @@ abnormal_ranks as (
     from {{ ref('int_event_abnormal_ranks') }}
 ),
 
+{%- if selected %}
+-- The factor model's residuals over the estimation days it was fitted on (included pairs).
+estimation_residuals as (
+    select event_id, ticker, relative_day, abnormal_return as residual
+    from {{ ref('int_event_abnormal_ranks') }}
+    where window_part = 'estimation'
+),
+{%- else %}
 estimation_residuals as (
     select
         windows.event_id,
@@ -89,6 +106,7 @@ estimation_residuals as (
     where windows.stock_return is not null
         and windows.benchmark_return is not null
 ),
+{%- endif %}
 
 -- Cowan's generalized sign test: each pair's share of positive estimation-window residuals.
 pair_positive_shares as (
@@ -155,10 +173,11 @@ aggregated as (
         avg(scar) filter (where is_included)                       as mean_scar,
         stddev_samp(scar) filter (where is_included)               as scar_sd,
         sum(scar) filter (where is_included)                       as sum_scar,
-        -- variance of a t(M - 2) variable; Patell needs M > 4 for every pair
-        sum((estimation_obs - 2.0) / (estimation_obs - 4.0)) filter (where is_included)
+        -- variance of a t(M - K - 1) variable (K = 1 for the market model); Patell needs
+        -- M > K + 3 for every pair
+        sum((estimation_obs - {{ k + 1 }}.0) / (estimation_obs - {{ k + 3 }}.0)) filter (where is_included)
                                                                    as sum_scar_variance,
-        bool_and(estimation_obs > 4) filter (where is_included)    as all_patell_defined,
+        bool_and(estimation_obs > {{ k + 3 }}) filter (where is_included) as all_patell_defined,
         avg(pair_positive_shares.positive_share) filter (where is_included)
                                                                    as expected_positive_share
     from pair_groups
@@ -317,6 +336,7 @@ final as (
         window_label,
         window_start,
         window_end,
+        '{{ model }}'                                               as expected_return_model,
         pairs_in_scope,
         pairs_with_prices,
         pairs_included,
