@@ -83,6 +83,16 @@ def test_spark_build_says_how_many_models_are_portable(spark_build) -> None:
     tagged = [n for n in models if "spark" in n["tags"]]
     assert f"{len(tagged)} of {len(models)} models are portable" in result.stdout
     assert 0 < len(tagged) < len(models)
+    # the data tests of the portable models ran on Spark (and passed: the build succeeded), the
+    # ones also reading a DuckDB-only model did not
+    portable = {n["unique_id"] for n in nodes.values() if "spark" in n["tags"]}
+    portable_tests = [
+        n for n in nodes.values()
+        if n["resource_type"] == "test" and set(n["depends_on"]["nodes"]) <= portable
+    ]
+    ran = re.search(r"Finished running .* (\d+) data tests?", result.stdout)
+    assert ran, result.stdout[-4000:]
+    assert int(ran.group(1)) == len(portable_tests) > 0
     # every table of the raw schema reached Spark as Parquet
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         raw = {r[0] for r in con.execute(
