@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 from assets.spark_target import spark_unavailable
@@ -30,12 +32,14 @@ BUILD_TIME_COLUMNS = {"built_at"}
 
 
 @pytest.fixture(scope="module")
-def spark_build(tmp_path_factory: pytest.TempPathFactory, sample_dbt_warehouse: Path):
-    """A home holding the DuckDB build of the sample, then `adrpulse build --target spark`."""
+def spark_build(tmp_path_factory: pytest.TempPathFactory, sample_warehouse: Path):
+    """A home holding the DuckDB build of the sample, then `adrpulse build --target spark`. The
+    sample as `adrpulse demo` builds it: prices, news with their sentiment, analyst actions and
+    valuation snapshots, so every portable mart has rows to compare."""
     home = tmp_path_factory.mktemp("spark_home")
     # the models dbt built may still be in the write-ahead log beside the file
     for suffix in ("", ".wal"):
-        source = sample_dbt_warehouse.with_name(sample_dbt_warehouse.name + suffix)
+        source = sample_warehouse.with_name(sample_warehouse.name + suffix)
         if source.exists():
             shutil.copy(source, home / f"warehouse.duckdb{suffix}")
     result = run_cli(home, "build", "--target", "spark", timeout=3600)
@@ -79,6 +83,16 @@ def test_spark_build_says_how_many_models_are_portable(spark_build) -> None:
     tagged = [n for n in models if "spark" in n["tags"]]
     assert f"{len(tagged)} of {len(models)} models are portable" in result.stdout
     assert 0 < len(tagged) < len(models)
+    # the data tests of the portable models ran on Spark (and passed: the build succeeded), the
+    # ones also reading a DuckDB-only model did not
+    portable = {n["unique_id"] for n in nodes.values() if "spark" in n["tags"]}
+    portable_tests = [
+        n for n in nodes.values()
+        if n["resource_type"] == "test" and set(n["depends_on"]["nodes"]) <= portable
+    ]
+    ran = re.search(r"Finished running .* (\d+) data tests?", result.stdout)
+    assert ran, result.stdout[-4000:]
+    assert int(ran.group(1)) == len(portable_tests) > 0
     # every table of the raw schema reached Spark as Parquet
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         raw = {r[0] for r in con.execute(
@@ -106,8 +120,12 @@ def test_every_tagged_table_matches_duckdb(spark_build) -> None:
             ).df()
             assert list(spark.columns) == list(duck.columns), f"{schema}.{name}: columns differ"
             compare = [c for c in duck.columns if c not in BUILD_TIME_COLUMNS]
-            duck_rows = {tuple(r[k] for k in keys): r for r in duck[compare].to_dict("records")}
-            spark_rows = {tuple(r[k] for k in keys): r for r in spark[compare].to_dict("records")}
+            duck_rows = {
+                tuple(comparable(r[k]) for k in keys): r for r in duck[compare].to_dict("records")
+            }
+            spark_rows = {
+                tuple(comparable(r[k]) for k in keys): r for r in spark[compare].to_dict("records")
+            }
             assert len(duck_rows) == len(duck) and len(spark_rows) == len(spark), name
             assert set(duck_rows) == set(spark_rows), (
                 f"{schema}.{name}: keys differ ({len(set(duck_rows) ^ set(spark_rows))} rows)"
@@ -124,7 +142,20 @@ def test_every_tagged_table_matches_duckdb(spark_build) -> None:
     assert not problems, f"{len(problems)} differences, first: " + "\n".join(problems[:10])
 
 
+def comparable(value):
+    """A value as both engines' Parquet read back can be compared: a list column is a numpy
+    array (a tuple here); a timestamp is an instant, which DuckDB's timestamptz reads back with a
+    time zone and Spark's TIMESTAMP without one (UTC, the session's zone): both become naive UTC."""
+    if isinstance(value, np.ndarray | list | tuple):
+        return tuple(comparable(v) for v in value)
+    if isinstance(value, pd.Timestamp) and value.tzinfo is not None:
+        return value.tz_convert("UTC").tz_localize(None)
+    return value
+
+
 def is_null(value) -> bool:
+    if isinstance(value, np.ndarray | list | tuple):
+        return False
     try:
         return value is None or bool(value != value)  # None, NaN, NaT, pandas NA
     except TypeError:
@@ -132,6 +163,12 @@ def is_null(value) -> bool:
 
 
 def same_value(want, got) -> bool:
+    want, got = comparable(want), comparable(got)
+    if isinstance(want, tuple) or isinstance(got, tuple):
+        return (
+            isinstance(want, tuple) and isinstance(got, tuple) and len(want) == len(got)
+            and all(same_value(w, g) for w, g in zip(want, got, strict=True))
+        )
     if is_null(want) or is_null(got):
         return is_null(want) and is_null(got)
     if isinstance(want, float) or isinstance(got, float):

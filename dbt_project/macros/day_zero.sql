@@ -8,6 +8,10 @@
     Another exchange: pass its zone and regular close (the Hong Kong line: 'Asia/Hong_Kong',
     '16:00:00', joined to the XHKG calendar), as assets.calendar.day_zero does in Python. -#}
 {% macro day_zero_basis_date(announced_at, announced_date, zone='America/New_York', close='16:00:00') -%}
+    {{ return(adapter.dispatch('day_zero_basis_date')(announced_at, announced_date, zone, close)) }}
+{%- endmacro %}
+
+{% macro default__day_zero_basis_date(announced_at, announced_date, zone, close) -%}
     case
         when {{ announced_at }} is not null then
             cast(timezone('{{ zone }}', {{ announced_at }}) as date)
@@ -16,6 +20,24 @@
                     then 1
                 else 0
               end
+        else cast({{ announced_date }} as date)
+    end
+{%- endmacro %}
+
+{#- Spark has no TIME type: from_utc_timestamp gives the local wall time (read in the session's
+    UTC, the profile's spark target), whose time of day is compared as 'HH:mm:ss.SSSSSS' text,
+    which sorts as the time does. -#}
+{% macro spark__day_zero_basis_date(announced_at, announced_date, zone, close) -%}
+    case
+        when {{ announced_at }} is not null then
+            date_add(
+                cast(from_utc_timestamp({{ announced_at }}, '{{ zone }}') as date),
+                case
+                    when date_format(from_utc_timestamp({{ announced_at }}, '{{ zone }}'),
+                                     'HH:mm:ss.SSSSSS') >= '{{ close }}'
+                        then 1
+                    else 0
+                end)
         else cast({{ announced_date }} as date)
     end
 {%- endmacro %}

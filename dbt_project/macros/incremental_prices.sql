@@ -33,7 +33,7 @@
     fct_ticker_performance and the furthest back any of its figures looks, hence also where its
     incremental runs start reading. One macro so the two cannot drift apart. -#}
 {% macro one_year_before(date_sql) -%}
-    cast({{ date_sql }} - interval 12 month as date)
+    {{ months_before(date_sql, 12) }}
 {%- endmacro %}
 
 {#- How many days before a change the search for a ticker's previous bar (or previous priced

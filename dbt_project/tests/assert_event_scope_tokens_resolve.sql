@@ -13,7 +13,7 @@ universe as (
 ),
 
 tokens as (
-    select event_id, unnest(scope_tokens) as scope_token from catalog
+    select event_id, {{ unnest_list('scope_tokens') }} as scope_token from catalog
 )
 
 select tokens.event_id, tokens.scope_token

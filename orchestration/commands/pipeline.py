@@ -194,7 +194,7 @@ def build_spark_target(args: argparse.Namespace, settings: Settings) -> int:
     models = build.models
     print(
         f"\nSpark target: {len(models.tagged)} of {models.total} models are portable (tag spark) "
-        f"and were selected; the others are DuckDB-only yet (docs/scaling.md)."
+        f"and were built with their data tests; the others are DuckDB-only yet (docs/scaling.md)."
     )
     if build.returncode != 0:
         print(

@@ -115,3 +115,376 @@
 {% macro spark__nan_double() -%}
     cast('NaN' as double)
 {%- endmacro %}
+
+{#- The value of `value` on the row where `ordering` is smallest (DuckDB arg_min, Spark min_by).
+    `ordering` is one expression or a list of them, compared in order (DuckDB: a row value,
+    Spark: a struct; both order field by field). -#}
+{% macro arg_min(value, ordering) -%}
+    {{ return(adapter.dispatch('arg_min')(value, ordering)) }}
+{%- endmacro %}
+
+{% macro default__arg_min(value, ordering) -%}
+    {%- if ordering is string -%}
+    arg_min({{ value }}, {{ ordering }})
+    {%- else -%}
+    arg_min({{ value }}, ({{ ordering | join(', ') }}))
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__arg_min(value, ordering) -%}
+    {%- if ordering is string -%}
+    min_by({{ value }}, {{ ordering }})
+    {%- else -%}
+    min_by({{ value }}, struct({{ ordering | join(', ') }}))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The product of an aggregate's values, nulls skipped; null when every value is null (DuckDB's
+    product). Spark has no product aggregate: the values are multiplied with aggregate() in the
+    order Spark collects them, which can differ from DuckDB's in the last bits only. -#}
+{% macro product_agg(expression) -%}
+    {{ return(adapter.dispatch('product_agg')(expression)) }}
+{%- endmacro %}
+
+{% macro default__product_agg(expression) -%}
+    product({{ expression }})
+{%- endmacro %}
+
+{% macro spark__product_agg(expression) -%}
+    case when count({{ expression }}) > 0 then
+        aggregate(collect_list(cast({{ expression }} as double)), cast(1 as double),
+                  (accumulated, factor) -> accumulated * factor)
+    end
+{%- endmacro %}
+
+{#- The median of an aggregate's values, the mean of the two middle ones for an even count
+    (DuckDB median, Spark's exact percentile at 0.5). -#}
+{% macro median_agg(expression) -%}
+    {{ return(adapter.dispatch('median_agg')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median_agg(expression) -%}
+    median({{ expression }})
+{%- endmacro %}
+
+{% macro spark__median_agg(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}
+
+{#- The values of an aggregate as a list, in the order of `order_by` (a list of expressions;
+    none: the order the engine collects them). DuckDB: list(... order by ...); Spark sorts
+    structs of the keys and the value, then keeps the value (nulls among the values are kept
+    when ordered, as in DuckDB; unordered, Spark's collect_list drops them). -#}
+{% macro list_agg(expression, order_by=none) -%}
+    {{ return(adapter.dispatch('list_agg')(expression, order_by)) }}
+{%- endmacro %}
+
+{% macro default__list_agg(expression, order_by) -%}
+    {%- if order_by -%}
+    list({{ expression }} order by {{ order_by | join(', ') }})
+    {%- else -%}
+    list({{ expression }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__list_agg(expression, order_by) -%}
+    {%- if order_by -%}
+    transform(
+        array_sort(collect_list(named_struct(
+            {%- for key in order_by %}'key_{{ loop.index }}', {{ key }}, {% endfor -%}
+            'value', {{ expression }}))),
+        sorted -> sorted.value)
+    {%- else -%}
+    collect_list({{ expression }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The distinct non-null values of an aggregate as a sorted list. -#}
+{% macro sorted_distinct_list_agg(expression) -%}
+    {{ return(adapter.dispatch('sorted_distinct_list_agg')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sorted_distinct_list_agg(expression) -%}
+    list_sort(list_distinct(list({{ expression }})))
+{%- endmacro %}
+
+{% macro spark__sorted_distinct_list_agg(expression) -%}
+    array_sort(array_distinct(collect_list({{ expression }})))
+{%- endmacro %}
+
+{#- One row per element of a list, in the select list (DuckDB unnest, Spark explode; an empty
+    or null list gives no row on both). -#}
+{% macro unnest_list(expression) -%}
+    {{ return(adapter.dispatch('unnest_list')(expression)) }}
+{%- endmacro %}
+
+{% macro default__unnest_list(expression) -%}
+    unnest({{ expression }})
+{%- endmacro %}
+
+{% macro spark__unnest_list(expression) -%}
+    explode({{ expression }})
+{%- endmacro %}
+
+{#- The number of elements of a list, null for a null list (Spark's size() says -1 there with
+    ANSI mode off). -#}
+{% macro list_length(expression) -%}
+    {{ return(adapter.dispatch('list_length')(expression)) }}
+{%- endmacro %}
+
+{% macro default__list_length(expression) -%}
+    len({{ expression }})
+{%- endmacro %}
+
+{% macro spark__list_length(expression) -%}
+    cast(case when {{ expression }} is not null then size({{ expression }}) end as bigint)
+{%- endmacro %}
+
+{#- The list-of-text type, for casts (DuckDB varchar[], Spark array<string>). -#}
+{% macro text_list_type() -%}
+    {{ return(adapter.dispatch('text_list_type')()) }}
+{%- endmacro %}
+
+{% macro default__text_list_type() -%}
+    varchar[]
+{%- endmacro %}
+
+{% macro spark__text_list_type() -%}
+    array<string>
+{%- endmacro %}
+
+{#- The time-zone-aware timestamp type, for casts (DuckDB timestamptz; Spark's TIMESTAMP is an
+    instant already). -#}
+{% macro timestamptz_type() -%}
+    {{ return(adapter.dispatch('timestamptz_type')()) }}
+{%- endmacro %}
+
+{% macro default__timestamptz_type() -%}
+    timestamptz
+{%- endmacro %}
+
+{% macro spark__timestamptz_type() -%}
+    timestamp
+{%- endmacro %}
+
+{#- A date or timestamp as text, with a strftime format (%Y %m %d %H %M %S; Spark's
+    date_format gets the same pattern in its own letters). -#}
+{% macro format_date(expression, format) -%}
+    {{ return(adapter.dispatch('format_date')(expression, format)) }}
+{%- endmacro %}
+
+{% macro default__format_date(expression, format) -%}
+    strftime({{ expression }}, '{{ format }}')
+{%- endmacro %}
+
+{% macro spark__format_date(expression, format) -%}
+    {%- set pattern = format | replace('%Y', 'yyyy') | replace('%m', 'MM') | replace('%d', 'dd')
+        | replace('%H', 'HH') | replace('%M', 'mm') | replace('%S', 'ss') -%}
+    {%- if '%' in pattern -%}
+        {{ exceptions.raise_compiler_error('format_date: no Spark pattern for ' ~ format) }}
+    {%- endif -%}
+    date_format({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{#- Split text on runs of whitespace into a list of its non-empty tokens. -#}
+{% macro split_on_whitespace(expression) -%}
+    {{ return(adapter.dispatch('split_on_whitespace')(expression)) }}
+{%- endmacro %}
+
+{% macro default__split_on_whitespace(expression) -%}
+    list_filter(string_split(regexp_replace({{ expression }}, '\s+', ' ', 'g'), ' '),
+                    lambda token: token <> '')
+{%- endmacro %}
+
+{#- Spark unescapes backslashes in string literals: '\\s+' reaches the regex as \s+. -#}
+{% macro spark__split_on_whitespace(expression) -%}
+    filter(split(regexp_replace({{ expression }}, '\\s+', ' '), ' '), token -> token <> '')
+{%- endmacro %}
+
+{#- A 64-bit hash of a value, for a join key that is cheaper to carry than the value itself
+    (DuckDB hash, Spark xxhash64). Only compared with itself on the same engine. -#}
+{% macro hash_key(expression) -%}
+    {{ return(adapter.dispatch('hash_key')(expression)) }}
+{%- endmacro %}
+
+{% macro default__hash_key(expression) -%}
+    hash({{ expression }})
+{%- endmacro %}
+
+{% macro spark__hash_key(expression) -%}
+    xxhash64({{ expression }})
+{%- endmacro %}
+
+{#- An as-of join: each row of the left side with the one row of `right` whose `right_column` is
+    the closest to `left_expression` on the side `operator` says ('>=': the first at or after it,
+    '<=': the last at or before it), e.g. the first session on or after a date. Use in place of a join clause:
+        from items {{ asof_join('inner', 'items', 'items.basis_date', 'calendar', 'session_date', '>=') }}
+    `left_from` is the left side as written after FROM (a name, or `relation as alias`), which
+    `left_expression` reads; `join_type` is inner (no match: no row) or left (no match: nulls).
+    `right_column` must be unique in `right`.
+    DuckDB: its ASOF join. Spark has none: the distinct left values and the right column are
+    sorted together and each left value takes the nearest right value with a window
+    first/last ignoring nulls (one sort of both sides, no range join), then joins `right` back on
+    it. The window has no partition, so the two sides are meant to be small (a calendar, the
+    distinct dates of a table). -#}
+{% macro asof_join(join_type, left_from, left_expression, right, right_column, operator, right_alias=none) -%}
+    {%- if operator not in ('>=', '<=') -%}
+        {{ exceptions.raise_compiler_error('asof_join: operator must be >= or <=, not ' ~ operator) }}
+    {%- endif -%}
+    {%- if join_type not in ('inner', 'left') -%}
+        {{ exceptions.raise_compiler_error('asof_join: join_type must be inner or left, not ' ~ join_type) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('asof_join')(join_type, left_from, left_expression, right,
+                                            right_column, operator, right_alias or right)) }}
+{%- endmacro %}
+
+{% macro default__asof_join(join_type, left_from, left_expression, right, right_column, operator, right_alias) -%}
+    asof {{ join_type }} join {{ right }}{% if right_alias != right %} as {{ right_alias }}{% endif %}
+        on {{ right_alias }}.{{ right_column }} {{ operator }} {{ left_expression }}
+{%- endmacro %}
+
+{% macro spark__asof_join(join_type, left_from, left_expression, right, right_column, operator, right_alias) -%}
+    {#- A right value equal to the left one matches: it sorts on the side of the left row that
+        the window reads (is_probe orders the tie: 0 right, 1 left). -#}
+    {%- if operator == '<=' -%}
+        {%- set navigation = 'last' -%}
+        {%- set frame = 'rows between unbounded preceding and current row' -%}
+        {%- set probe_order = 'asc' -%}
+    {%- else -%}
+        {%- set navigation = 'first' -%}
+        {%- set frame = 'rows between current row and unbounded following' -%}
+        {%- set probe_order = 'desc' -%}
+    {%- endif -%}
+    {{ join_type }} join (
+        select asof_matches.asof_probe, asof_right.*
+        from (
+            select asof_value as asof_probe, asof_match
+            from (
+                select
+                    asof_value,
+                    is_probe,
+                    {{ navigation }}(case when is_probe = 0 then asof_value end) ignore nulls
+                        over (order by asof_value, is_probe {{ probe_order }} {{ frame }})
+                                                                            as asof_match
+                from (
+                    select distinct {{ left_expression }} as asof_value, 1 as is_probe
+                    from {{ left_from }}
+                    union all
+                    select {{ right_column }} as asof_value, 0 as is_probe
+                    from {{ right }}
+                ) as asof_values
+            ) as asof_sorted
+            where is_probe = 1 and asof_match is not null
+        ) as asof_matches
+        inner join {{ right }} as asof_right
+            on asof_right.{{ right_column }} = asof_matches.asof_match
+    ) as {{ right_alias }}
+        on {{ right_alias }}.asof_probe = {{ left_expression }}
+{%- endmacro %}
+
+{#- The last non-null value of `expression` up to `rows_back` rows before the current row, in a
+    window partitioned by `partition_by` and ordered by `order_by` (one column each), with
+    `rows_back` a column of `relation` (the frame's end differs per row). DuckDB takes a column
+    as a frame offset. Spark takes literals only, so there it is the running last value read
+    from the row `rows_back` steps earlier, which is the same row only when `order_by` is dense
+    within a partition (one row per integer step, as session_index in int_daily_returns' rows);
+    a row before the partition's first is none, as an empty frame. `relation` is the name the
+    query's FROM gives the rows. -#}
+{% macro last_value_rows_back(expression, partition_by, order_by, rows_back, relation) -%}
+    {{ return(adapter.dispatch('last_value_rows_back')(expression, partition_by, order_by, rows_back, relation)) }}
+{%- endmacro %}
+
+{% macro default__last_value_rows_back(expression, partition_by, order_by, rows_back, relation) -%}
+    last_value({{ expression }} ignore nulls) over (
+            partition by {{ partition_by }} order by {{ order_by }}
+            rows between unbounded preceding and {{ rows_back }} preceding
+        )
+{%- endmacro %}
+
+{% macro spark__last_value_rows_back(expression, partition_by, order_by, rows_back, relation) -%}
+    (
+            select max(running.running_value)
+            from (
+                select
+                    {{ partition_by }} as running_partition,
+                    {{ order_by }} as running_order,
+                    last({{ expression }}) ignore nulls over (
+                        partition by {{ partition_by }} order by {{ order_by }}
+                        rows between unbounded preceding and current row
+                    ) as running_value
+                from {{ relation }}
+            ) as running
+            where running.running_partition = {{ relation }}.{{ partition_by }}
+                and running.running_order = {{ relation }}.{{ order_by }} - {{ relation }}.{{ rows_back }}
+        )
+{%- endmacro %}
+
+{#- The minimum of `expression` from the first row of the current row's group up to the current
+    row, in a window partitioned by `partition_by` and ordered by `order_by`, where the group is
+    `group_by` (an expression constant over consecutive rows, e.g. the calendar year) and
+    `rows_since_group_start` says how many rows back the group starts (a column). DuckDB reads
+    it as a frame offset, in the window the query already sorts; Spark partitions by the group
+    instead (a column frame offset is DuckDB's only). Same rows when `order_by` is dense within a
+    partition, as session_index in int_daily_returns' rows. -#}
+{% macro min_since_group_start(expression, partition_by, order_by, group_by, rows_since_group_start) -%}
+    {{ return(adapter.dispatch('min_since_group_start')(expression, partition_by, order_by, group_by, rows_since_group_start)) }}
+{%- endmacro %}
+
+{% macro default__min_since_group_start(expression, partition_by, order_by, group_by, rows_since_group_start) -%}
+    min({{ expression }}) over (
+            partition by {{ partition_by }} order by {{ order_by }}
+            rows between {{ rows_since_group_start }} preceding and current row
+        )
+{%- endmacro %}
+
+{% macro spark__min_since_group_start(expression, partition_by, order_by, group_by, rows_since_group_start) -%}
+    min({{ expression }}) over (
+            partition by {{ partition_by }}, {{ group_by }} order by {{ order_by }}
+            rows between unbounded preceding and current row
+        )
+{%- endmacro %}
+
+{#- The date `months` calendar months before a date; a day past the target month's end clamps to
+    it (03-31 -> 02-28 or 02-29), in DuckDB's interval arithmetic as in Spark's add_months. -#}
+{% macro months_before(date_sql, months) -%}
+    {{ return(adapter.dispatch('months_before')(date_sql, months)) }}
+{%- endmacro %}
+
+{% macro default__months_before(date_sql, months) -%}
+    cast({{ date_sql }} - interval {{ months }} month as date)
+{%- endmacro %}
+
+{% macro spark__months_before(date_sql, months) -%}
+    add_months({{ date_sql }}, -{{ months }})
+{%- endmacro %}
+
+{#- A column name quoted as the engine quotes identifiers (DuckDB "...", Spark `...`), for an
+    alias that is free text (column_rules names each count after its rule). -#}
+{% macro quoted_column_name(name) -%}
+    {{ return(adapter.dispatch('quoted_column_name')(name)) }}
+{%- endmacro %}
+
+{% macro default__quoted_column_name(name) -%}
+    "{{ name | replace('"', '""') }}"
+{%- endmacro %}
+
+{% macro spark__quoted_column_name(name) -%}
+    `{{ name | replace('`', '``') }}`
+{%- endmacro %}
+
+{#- Every column of `relation` (named in `columns`, as written in its select) turned into rows:
+    `name_column` holds the column's name, `value_column` its value; for after FROM. DuckDB's
+    UNPIVOT takes columns(*); Spark's lists the columns. -#}
+{% macro unpivot_all_columns(relation, columns, name_column, value_column) -%}
+    {{ return(adapter.dispatch('unpivot_all_columns')(relation, columns, name_column, value_column)) }}
+{%- endmacro %}
+
+{% macro default__unpivot_all_columns(relation, columns, name_column, value_column) -%}
+    (unpivot {{ relation }} on columns(*) into name {{ name_column }} value {{ value_column }})
+{%- endmacro %}
+
+{% macro spark__unpivot_all_columns(relation, columns, name_column, value_column) -%}
+    {{ relation }} unpivot ({{ value_column }} for {{ name_column }} in (
+        {%- for column in columns %}{{ quoted_column_name(column) }}{{ ", " if not loop.last }}{% endfor -%}
+    ))
+{%- endmacro %}

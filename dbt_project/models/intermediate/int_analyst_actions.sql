@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per analyst action with its day 0 (the US rule of news: after the 16:00 New York close,
 -- or on a day without a session, the next session), its category, its price-target change and
 -- the close of day 0. The category decides the event the action joins (int_analyst_events):
@@ -30,8 +31,7 @@ with_day_zero as (
         based.*,
         calendar.session_date as day_zero_date
     from based
-    asof inner join calendar
-        on calendar.session_date >= based.day_zero_basis_date
+    {{ asof_join('inner', 'based', 'based.day_zero_basis_date', 'calendar', 'session_date', '>=') }}
 ),
 
 final as (

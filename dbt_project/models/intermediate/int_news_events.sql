@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per (ticker, day 0) on which tagged news items appeared: the news-derived events.
 -- Items count only with a ticker tag at least var('news_min_tag_confidence') confident and a
 -- publication time (fetch-time fallbacks are left out unless var('news_include_fallback_dates')).
@@ -36,8 +37,8 @@ with_day_zero as (
         ticker_items.*,
         calendar.session_date as day_zero_date
     from ticker_items
-    asof inner join calendar
-        on calendar.session_date >= ticker_items.day_zero_basis_date
+    {{ asof_join('inner', 'ticker_items', 'ticker_items.day_zero_basis_date',
+                 'calendar', 'session_date', '>=') }}
 ),
 
 aggregated as (
@@ -45,8 +46,8 @@ aggregated as (
         ticker,
         day_zero_date,
         count(*)                                                  as item_count,
-        list(headline order by published_at, item_key)            as headlines,
-        list(item_key order by published_at, item_key)            as item_keys,
+        {{ list_agg('headline', ['published_at', 'item_key']) }}  as headlines,
+        {{ list_agg('item_key', ['published_at', 'item_key']) }}  as item_keys,
         min(published_at)                                         as first_published_at,
         max(published_at)                                         as last_published_at
     from with_day_zero
@@ -55,7 +56,7 @@ aggregated as (
 
 final as (
     select
-        'news_' || ticker || '_' || strftime(day_zero_date, '%Y%m%d')  as event_id,
+        'news_' || ticker || '_' || {{ format_date('day_zero_date', '%Y%m%d') }} as event_id,
         ticker,
         day_zero_date,
         item_count,

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per (ticker, day 0) with tagged news: the sentiment of the session's headlines. The
 -- items and sessions are exactly those of the news-derived events (int_news_events: ticker tags
 -- at least var('news_min_tag_confidence') confident, day 0 by the same rule), so the row joins
@@ -13,7 +14,7 @@ sentiment as (
 ),
 
 event_items as (
-    select event_id, ticker, day_zero_date, unnest(item_keys) as item_key
+    select event_id, ticker, day_zero_date, {{ unnest_list('item_keys') }} as item_key
     from news_events
 ),
 

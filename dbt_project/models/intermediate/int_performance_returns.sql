@@ -1,6 +1,6 @@
 -- A view: its ticker rows are a projection of int_daily_returns (the largest table), which a
 -- table would copy whole on every build; the marts that read it scan it once each.
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['spark']) }}
 {%- set baskets = var('performance_baskets') -%}
 -- One row per subject and session: the daily return series the performance marts read
 -- (fct_performance_summary, fct_monthly_returns). A subject is a ticker or a basket of

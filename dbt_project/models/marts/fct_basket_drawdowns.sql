@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per basket of var performance_baskets and session from its inception on: the basket's
 -- wealth index and drawdown over its whole history (what the report's drawdown chart draws;
 -- a ticker's drawdown on its closes is fct_ticker_performance.drawdown).
@@ -14,7 +15,7 @@ with baskets as (
 wealth as (
     select
         *,
-        product(1 + coalesce(daily_return, 0)) over running                  as wealth_index
+        {{ product_over('1 + coalesce(daily_return, 0)', 'running') }}     as wealth_index
     from baskets
     where session_date > inception_date
     window running as (

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per subject (ticker, or basket of var performance_baskets) and calendar month with at
 -- least one return in int_performance_returns.
 --   monthly_return = prod(1 + r) - 1 over the month's sessions with a return: from the close of
@@ -33,7 +34,7 @@ monthly as (
         any_value(subject_kind)                                  as subject_kind,
         any_value(inception_date)                                as inception_date,
         cast(date_trunc('month', session_date) as date)          as month_start,
-        product(1 + daily_return) - 1                            as monthly_return,
+        {{ product_agg('1 + daily_return') }} - 1                 as monthly_return,
         count(daily_return)                                      as return_count,
         min(session_date) filter (where daily_return is not null) as first_return_date,
         max(session_date) filter (where daily_return is not null) as last_return_date

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- Published: one row per stored news item with its headline's sentiment, the model and version
 -- that scored it, and the tickers it is tagged with (ticker tags at least
 -- var('news_min_tag_confidence') confident, the ones the news events use). When it was scored
@@ -11,7 +12,7 @@ sentiment as (
 ),
 
 tickers as (
-    select item_key, list(tag order by tag) as tickers
+    select item_key, {{ list_agg('tag', ['tag']) }} as tickers
     from {{ ref('stg_news__item_tags') }}
     where tag_type = 'ticker'
         and confidence >= {{ var('news_min_tag_confidence') }}
@@ -26,7 +27,7 @@ final as (
         items.item_url,
         items.published_at,
         items.published_is_fallback,
-        coalesce(tickers.tickers, [])          as tickers,
+        coalesce(tickers.tickers, {{ empty_text_list() }}) as tickers,
         sentiment.sentiment_score,
         sentiment.sentiment_label,
         sentiment.sentiment_model,

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per news item: its headline, link, feed, publication time, the tickers it is tagged
 -- with and its US day 0, plus the news-derived events it belongs to, so SQL can say which
 -- headline made an event (marts.fct_event_car has the event, this mart its headlines).
@@ -14,7 +15,7 @@ calendar as (
 ),
 
 news_event_items as (
-    select event_id, unnest(item_keys) as item_key from {{ ref('int_news_events') }}
+    select event_id, {{ unnest_list('item_keys') }} as item_key from {{ ref('int_news_events') }}
 ),
 
 item_tickers as (
@@ -22,7 +23,7 @@ item_tickers as (
     -- confident, as in int_news_events.
     select
         item_key,
-        list_sort(list_distinct(list(tag))) as tickers
+        {{ sorted_distinct_list_agg('tag') }} as tickers
     from tags
     where tag_type = 'ticker'
         and confidence >= {{ var('news_min_tag_confidence') }}
@@ -42,14 +43,14 @@ item_day_zero as (
         dated_items.item_key,
         calendar.session_date as day_zero_date
     from dated_items
-    asof inner join calendar
-        on calendar.session_date >= dated_items.day_zero_basis_date
+    {{ asof_join('inner', 'dated_items', 'dated_items.day_zero_basis_date',
+                 'calendar', 'session_date', '>=') }}
 ),
 
 item_events as (
     select
         item_key,
-        list_sort(list_distinct(list(event_id))) as news_event_ids
+        {{ sorted_distinct_list_agg('event_id') }} as news_event_ids
     from news_event_items
     group by item_key
 ),
@@ -62,9 +63,11 @@ final as (
         items.feed_name,
         items.published_at,
         items.published_is_fallback,
-        coalesce(item_tickers.tickers, []::varchar[])           as tickers,
+        coalesce(item_tickers.tickers, cast({{ empty_text_list() }} as {{ text_list_type() }}))
+                                                                as tickers,
         item_day_zero.day_zero_date,
-        coalesce(item_events.news_event_ids, []::varchar[])     as news_event_ids
+        coalesce(item_events.news_event_ids, cast({{ empty_text_list() }} as {{ text_list_type() }}))
+                                                                as news_event_ids
     from items
     left join item_tickers on item_tickers.item_key = items.item_key
     left join item_day_zero on item_day_zero.item_key = items.item_key

@@ -1,8 +1,9 @@
+{{ config(tags=['spark']) }}
 {%- set vol_n = var('volatility_window') -%}
 {#- A distance in sessions beyond any ticker's history: the frame it ends is empty. -#}
 {%- set no_anchor = 1000000 -%}
--- Incremental (replace_ticker_tail, with a pre-hook): configured in dbt_project.yml, shared with
--- int_daily_returns.
+-- Incremental (replace_ticker_tail, with a pre-hook) on DuckDB, a plain table on Spark: configured
+-- in dbt_project.yml, shared with int_daily_returns.
 -- depends_on: {{ ref('stg_prices__daily_bars') }}
 -- One row per ticker and session with a bar. All close-based figures use the adjusted close
 -- (total return, robust to splits); the raw close is kept for quoting.
@@ -31,7 +32,9 @@
 -- dense (one per session from the first bar on), so "the last close on or before a date" is the
 -- last non-null close in a frame ending that many rows back, with the distance in sessions taken
 -- from the calendar (session_anchors). Four ASOF joins on the whole table did the same at about
--- five times the cost (docs/BENCHMARKS.md).
+-- five times the cost (docs/BENCHMARKS.md). Spark takes no column as a frame offset: there the
+-- macros last_value_rows_back and min_since_group_start (macros/cross_db/portable.sql) read the
+-- same rows another way.
 -- The window carries fetch_key, a 64-bit hash of fetch_id, and the id is looked up again from
 -- stg_prices__fetches after it: a 35-character string in the window's payload cost about a
 -- quarter of the model at 25M rows. assert_price_fetch_keys_are_distinct keeps the lookup exact.
@@ -77,7 +80,7 @@ returns as (
 previous_highs as (
     select
         previous.ticker,
-        arg_max(previous.running_high_adj_close, previous.session_date) as previous_running_high
+        {{ arg_max('previous.running_high_adj_close', 'previous.session_date') }} as previous_running_high
     from {{ this }} as previous
     inner join changed
         on changed.ticker = previous.ticker
@@ -109,27 +112,39 @@ session_anchors as (
         calendar.session_index - min(calendar.session_index) over (
             partition by calendar.calendar_year
         )                                                           as sessions_since_year_start
-    from {{ ref('int_trading_calendar') }} as calendar
-    asof left join {{ ref('int_trading_calendar') }} as month_1
-        on month_1.session_date <= cast(calendar.session_date - interval 1 month as date)
-    asof left join {{ ref('int_trading_calendar') }} as month_3
-        on month_3.session_date <= cast(calendar.session_date - interval 3 month as date)
-    asof left join {{ ref('int_trading_calendar') }} as year_1
-        on year_1.session_date <= {{ one_year_before('calendar.session_date') }}
-    asof left join {{ ref('int_trading_calendar') }} as prior_year_end
-        on prior_year_end.session_date <= make_date(calendar.calendar_year - 1, 12, 31)
+    {%- set calendar_from = ref('int_trading_calendar') ~ ' as calendar' %}
+    from {{ calendar_from }}
+    {%- for alias, anchor in [
+        ('month_1', months_before('calendar.session_date', 1)),
+        ('month_3', months_before('calendar.session_date', 3)),
+        ('year_1', one_year_before('calendar.session_date')),
+        ('prior_year_end', 'make_date(calendar.calendar_year - 1, 12, 31)'),
+    ] %}
+    {{ asof_join('left', calendar_from, anchor, ref('int_trading_calendar'), 'session_date', '<=',
+                 right_alias=alias) }}
+    {%- endfor %}
 ),
 
 fetch_names as (
-    select fetch_id, hash(fetch_id) as fetch_key
+    select fetch_id, {{ hash_key('fetch_id') }} as fetch_key
     from {{ ref('stg_prices__fetches') }}
 ),
 
 adjusted as (
     select
-        returns.* exclude (fetch_id),
-        hash(returns.fetch_id)                                      as fetch_key,
-        session_anchors.* exclude (session_index),
+        returns.ticker,
+        returns.session_date,
+        returns.session_index,
+        returns.has_bar,
+        returns.close_price,
+        returns.adj_close_price,
+        returns.daily_return,
+        {{ hash_key('returns.fetch_id') }}                          as fetch_key,
+        session_anchors.sessions_to_1m_anchor,
+        session_anchors.sessions_to_3m_anchor,
+        session_anchors.sessions_to_1y_anchor,
+        session_anchors.sessions_to_prior_year_end,
+        session_anchors.sessions_since_year_start,
         returns.high_price * returns.adj_close_price / nullif(returns.close_price, 0)
                                                                     as adj_high_price,
         returns.low_price * returns.adj_close_price / nullif(returns.close_price, 0)
@@ -150,27 +165,35 @@ windowed as (
         fetch_key,
         adj_high_price,
         lag(adj_close_price, 5) over by_session                          as adj_close_5_sessions_ago,
-        max(adj_close_price) over (by_session rows between unbounded preceding and current row)
-                                                                          as running_high,
-        min(adj_close_price) over (
-            by_session rows between sessions_since_year_start preceding and current row
-        )                                                                 as ytd_low,
-        min(adj_low_price) over (
-            by_session rows between sessions_since_year_start preceding and current row
-        )                                                                 as ytd_low_intraday,
-        count(daily_return) over (by_session rows between {{ vol_n - 1 }} preceding and current row)
-                                                                          as returns_in_window,
+        -- the frames are spelled out: Spark cannot add a frame to a named window
+        max(adj_close_price) over (
+            partition by ticker order by session_index
+            rows between unbounded preceding and current row
+        )                                                                 as running_high,
+        {{ min_since_group_start('adj_close_price', 'ticker', 'session_index',
+                                 'year(session_date)', 'sessions_since_year_start') }}
+                                                                          as ytd_low,
+        {{ min_since_group_start('adj_low_price', 'ticker', 'session_index',
+                                 'year(session_date)', 'sessions_since_year_start') }}
+                                                                          as ytd_low_intraday,
+        count(daily_return) over (
+            partition by ticker order by session_index
+            rows between {{ vol_n - 1 }} preceding and current row
+        )                                                                 as returns_in_window,
         stddev_samp(daily_return) over (
-            by_session rows between {{ vol_n - 1 }} preceding and current row
+            partition by ticker order by session_index
+            rows between {{ vol_n - 1 }} preceding and current row
         )                                                                 as return_sd_window,
-        {%- for anchor in ['1m', '3m', '1y'] %}
-        last_value(adj_close_price ignore nulls) over (
-            by_session rows between unbounded preceding and sessions_to_{{ anchor }}_anchor preceding
-        )                                                                 as adj_close_{{ anchor }}_ago,
+        {%- for distance, name in [
+            ('sessions_to_1m_anchor', 'adj_close_1m_ago'),
+            ('sessions_to_3m_anchor', 'adj_close_3m_ago'),
+            ('sessions_to_1y_anchor', 'adj_close_1y_ago'),
+            ('sessions_to_prior_year_end', 'adj_close_prior_year_end'),
+        ] %}
+        {{ last_value_rows_back('adj_close_price', 'ticker', 'session_index', distance, 'adjusted') }}
+                                                                          as {{ name }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
-        last_value(adj_close_price ignore nulls) over (
-            by_session rows between unbounded preceding and sessions_to_prior_year_end preceding
-        )                                                                 as adj_close_prior_year_end
     from adjusted
     window by_session as (partition by ticker order by session_index)
 ),

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per ticker and snapshotted session: the valuation fields Yahoo reported, the close of
 -- that session and the upside to the analysts' consensus target from it.
 with snapshots as (

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per snapshotted session: the valuation of basket A (var valuation_basket_pair[0],
 -- default china_adr) against basket B ([1], us_megacap). Per basket the median over its members
 -- with a value (DuckDB's median: the mean of the two middle values for an even count), null
@@ -42,7 +43,7 @@ per_session as (
         count({{ column }}) filter (where basket = '{{ basket }}')
                                                         as {{ column }}_members_{{ suffix }},
         case when count({{ column }}) filter (where basket = '{{ basket }}') >= {{ min_members }}
-            then median({{ column }}) filter (where basket = '{{ basket }}')
+            then {{ median_agg(column) }} filter (where basket = '{{ basket }}')
         end                                             as median_{{ column }}_{{ suffix }}
         {%- if not loop.last or column != 'upside_to_target' %},{% endif %}
         {%- endfor %}

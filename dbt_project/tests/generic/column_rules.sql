@@ -38,7 +38,7 @@
   {#- a quote inside a value is doubled, so a value like O'Neil stays one SQL literal -#}
   {%- for value in values %}{% do quoted.append("'" ~ (value | string).replace("'", "''") ~ "'") %}{% endfor -%}
   {%- do counts.append((
-      "count_if(" ~ column ~ " is not null and cast(" ~ column ~ " as varchar) not in ("
+      "count_if(" ~ column ~ " is not null and cast(" ~ column ~ " as " ~ text_type() ~ ") not in ("
       ~ quoted | join(", ") ~ "))",
       column ~ " in (" ~ values | join(", ") ~ ")"
   )) -%}
@@ -46,12 +46,12 @@
 with counted as (
     select
     {%- for expression, rule in counts %}
-        {{ expression }} as "{{ rule | replace('"', '""') }}"{{ "," if not loop.last }}
+        {{ expression }} as {{ quoted_column_name(rule) }}{{ "," if not loop.last }}
     {%- endfor %}
     from {{ model }}
 )
 
 select rule, failing_rows
-from (unpivot counted on columns(*) into name rule value failing_rows)
+from {{ unpivot_all_columns('counted', counts | map('last') | list, 'rule', 'failing_rows') }}
 where failing_rows > 0
 {% endtest %}

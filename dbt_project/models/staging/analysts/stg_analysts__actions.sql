@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One analyst action per (ticker, graded_at, firm), typed and renamed. Yahoo's 0 price target
 -- means "no target" and becomes null; empty grades become null.
 with source as (

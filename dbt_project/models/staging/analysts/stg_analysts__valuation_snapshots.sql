@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One valuation snapshot per (ticker, session), typed and renamed. Yahoo's dividend yield (in
 -- percent in yfinance 1.7) becomes a fraction, like every share in the marts.
 with source as (
@@ -20,7 +21,7 @@ renamed as (
         recommendation_mean,
         analyst_count,
         currency,
-        len(invalid_fields)                     as null_field_count,
+        {{ list_length('invalid_fields') }}     as null_field_count,
         invalid_fields,
         fetch_id
     from source

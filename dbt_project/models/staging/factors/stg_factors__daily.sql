@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per date of the imported daily risk factors (raw.daily_factors, written by
 -- `adrpulse import-factors` from a file in the Fama-French CSV layout), already fractions.
 -- has_five_factors says whether RMW and CMA are known for the date (a 5-factor file gave it).

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per feed poll.
 with source as (
     select * from {{ source('raw', 'news_fetches') }}

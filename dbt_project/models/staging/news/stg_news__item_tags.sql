@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per news item and tag; ticker tags are upper-cased to match the universe.
 with source as (
     select * from {{ source('raw', 'news_item_tags') }}

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per distinct news item.
 with source as (
     select * from {{ source('raw', 'news_items') }}

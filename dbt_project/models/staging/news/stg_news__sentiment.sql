@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per scored news item: the headline's sentiment from the scorer in use.
 with source as (
     select * from {{ source('raw', 'news_sentiment') }}

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One bar per ticker and session date for the tickers NOT on the XNYS calendar: Hong Kong lines
 -- (9988.HK, the benchmark 2800.HK) on XHKG and FX pairs (HKD=X) on weekdays, with that exchange.
 -- Typed and renamed as stg_prices__daily_bars; no filtering or filling here. The session date is

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per ADR and ratio period of the dual_listings seed: the ratio applies from
 -- effective_from up to (not including) the next row's effective_from for the same ADR.
 with source as (
