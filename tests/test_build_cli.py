@@ -135,7 +135,15 @@ def test_a_custom_universe_and_event_catalog_reach_the_marts(runs: Runs, demo_ho
         )
         event_pairs = con.execute(
             "select ticker, group_name from marts.fct_event_car "
-            "where event_id = ? and window_label = '[-1,+1]' order by ticker",
+            "where event_id = ? and window_label = '[-1,+1]' and exchange = 'XNYS' "
+            "order by ticker",
+            [NEW_EVENT],
+        ).fetchall()
+        # their Hong Kong lines are pairs of their own, in the new group's _xhkg twin
+        home_pairs = con.execute(
+            "select ticker, group_name from marts.fct_event_car "
+            "where event_id = ? and window_label = '[-1,+1]' and exchange = 'XHKG' "
+            "order by ticker",
             [NEW_EVENT],
         ).fetchall()
         summary_groups = {
@@ -156,6 +164,9 @@ def test_a_custom_universe_and_event_catalog_reach_the_marts(runs: Runs, demo_ho
         con.close()
     assert groups == dict.fromkeys(EV_TICKERS, NEW_GROUP)
     assert event_pairs == sorted((t, NEW_GROUP) for t in EV_TICKERS)
+    listings = pd.read_csv(SEEDS_DIR / "dual_listings.csv")
+    homes = listings.loc[listings["adr_ticker"].isin(EV_TICKERS), "home_ticker"]
+    assert home_pairs == sorted((t, f"{NEW_GROUP}_xhkg") for t in homes)
     assert NEW_GROUP in summary_groups
     # The shipped events see the new grouping too; nobody is left 'unclassified'.
     assert NEW_GROUP not in old_event_groups and "unclassified" not in old_event_groups
@@ -206,8 +217,9 @@ def test_expected_check_failures_print_no_traceback(runs: Runs) -> None:
     # Passed checks are counted, not listed.
     assert not any(line.startswith("passed") for line in runs.forced.stdout.splitlines())
     # Three warnings: the forced gate, the alerts of the sample's last session (docs/alerts.md)
-    # and the sample's premium jumps (docs/dual_listings.md): ADR sessions right after a Hong Kong
-    # holiday, priced against a home close days old, and XPEV's largest moves.
+    # and the sample's premium jumps (docs/dual_listings.md): three sessions of XPEV's largest
+    # moves, which the sample's home line follows partly the next session. The sessions right
+    # after a Hong Kong holiday are no longer among them: Hong Kong closed, no same-day premium.
     assert "Checks: " in runs.forced.stdout and " passed, 0 failed, 3 warned" in runs.forced.stdout
     assert re.search(r"WARN\s+alerts/alert_log\s+latest_session_alerts", runs.forced.stdout)
     assert re.search(r"WARN\s+marts/fct_adr_premium\s+premium_jump_within", runs.forced.stdout)

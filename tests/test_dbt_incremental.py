@@ -170,11 +170,13 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             [marked[0], marked[1]],
         )
         # Likewise an event window that ends before every later fetch's first bar, so that no
-        # input of it changes: its pair is not rewritten.
+        # input of it changes: its pair is not rewritten. A US listing's: the Hong Kong lines'
+        # pairs are rewritten by every run (docs/event_study.md, "Home lines").
         first_new = min(m.start for m in tail if m.start)
         window_key = con.execute(
             "select event_id, ticker, min(relative_day) "
-            "from intermediate.int_event_windows group by event_id, ticker "
+            "from intermediate.int_event_windows where ticker not like '%.HK' "
+            "group by event_id, ticker "
             "having max(session_date) < cast(? as date) - 30 "
             "order by max(session_date), event_id, ticker limit 1",
             [first_new],

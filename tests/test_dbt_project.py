@@ -130,7 +130,8 @@ def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
                   "fct_sentiment_return_summary",
                   "int_performance_returns", "fct_performance_summary", "fct_monthly_returns",
                   "fct_basket_drawdowns", "fct_adr_premium",
-                  "fct_dual_listing_event_reactions"):
+                  "fct_dual_listing_event_reactions", "int_event_windows",
+                  "int_home_line_daily_returns"):
         assert model in covered, model
 
 

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from assets.calendar import XNYS, exchange_of, sessions_between, us_day_zero
+from assets.calendar import XHKG, XNYS, day_zero, exchange_of, sessions_between, us_day_zero
 from assets.settings import Settings
 from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE, SEEDS_DIR, build_sample_warehouse
 
@@ -40,6 +40,7 @@ VARS: dict = {
 @dataclass
 class Warehouse:
     bars: pd.DataFrame
+    home_bars: pd.DataFrame  # the Hong Kong lines and benchmark (XHKG)
     news_items: pd.DataFrame
     news_tags: pd.DataFrame
     analyst_actions: pd.DataFrame
@@ -62,13 +63,17 @@ def read_warehouse(path: Path, read_only: bool = False) -> Warehouse:
         def table(sql: str) -> pd.DataFrame:
             return con.execute(sql).df()
 
-        bars = table("select * from raw.daily_bars")
-        # The event, sector and performance marts count XNYS sessions: they read the US
-        # listings only (stg_prices__daily_bars); Hong Kong lines and FX feed the dual-listing
-        # marts. The rule here is Python's (assets.calendar), the marts' the dbt macro's.
-        bars = bars[bars["ticker"].map(exchange_of) == XNYS].reset_index(drop=True)
+        all_bars = table("select * from raw.daily_bars")
+        # The sector and performance marts count XNYS sessions: they read the US listings only
+        # (stg_prices__daily_bars); the event study reads the Hong Kong lines too (their own
+        # pairs, on XHKG); FX feeds the premium only. The rule here is Python's
+        # (assets.calendar), the marts' the dbt macro's.
+        exchanges = all_bars["ticker"].map(exchange_of)
+        bars = all_bars[exchanges == XNYS].reset_index(drop=True)
+        home_bars = all_bars[exchanges == XHKG].reset_index(drop=True)
         return Warehouse(
             bars=bars,
+            home_bars=home_bars,
             news_items=table("select * from raw.news_items"),
             news_tags=table("select * from raw.news_item_tags"),
             analyst_actions=table("select * from raw.analyst_actions"),
@@ -111,9 +116,10 @@ class Prices:
         return self.sessions[-1]
 
 
-def reference_prices(bars: pd.DataFrame) -> Prices:
+def reference_prices(bars: pd.DataFrame, exchange: str = XNYS) -> Prices:
+    """`bars` of tickers trading on `exchange`, on that exchange's sessions."""
     bars = bars.assign(session_date=pd.to_datetime(bars["session_date"]).dt.date)
-    sessions = sessions_between(bars["session_date"].min(), bars["session_date"].max())
+    sessions = sessions_between(bars["session_date"].min(), bars["session_date"].max(), exchange)
     frames = {}
     for column in ("adj_close", "high", "low", "close"):
         wide = bars.pivot(index="session_date", columns="ticker", values=column)
@@ -150,21 +156,29 @@ def reference_events(
 ) -> pd.DataFrame:
     """One row per (event, ticker) with day 0 by assets.calendar.us_day_zero: the catalogued
     events, one news event per tagged ticker and day 0, one analyst event per ticker, day 0 and
-    action category."""
+    action category. A catalogued event of a dual-listed ADR (the dual_listings seed, the
+    listing in effect on the ADR's day 0) adds the home line, exchange XHKG, day 0 by
+    assets.calendar.day_zero(..., "XHKG"), group the ADR's suffixed _xhkg."""
     universe = _read_seed("universe")
     catalog = _read_seed("event_catalog")
+    listings = _read_seed("dual_listings")
     group_of = dict(zip(universe["ticker"], universe["group_name"], strict=True))
     rows = []
     for event in catalog.itertuples():
-        if event.announced_at:
-            day0 = us_day_zero(datetime.fromisoformat(event.announced_at))
-        else:
-            day0 = us_day_zero(date.fromisoformat(event.announced_date))
+        announced = (datetime.fromisoformat(event.announced_at) if event.announced_at
+                     else date.fromisoformat(event.announced_date))
+        day0 = us_day_zero(announced)
         tickers = set()
         for token in event.scope.split():
             tickers |= {t for t, g in group_of.items() if g == token or t == token.upper()}
         for ticker in sorted(tickers):
-            rows.append((event.event_id, ticker, group_of[ticker], "catalog", day0))
+            rows.append((event.event_id, ticker, group_of[ticker], "catalog", day0, XNYS))
+            listed = listings[(listings["adr_ticker"] == ticker)
+                              & (listings["effective_from"] <= day0.isoformat())]
+            if len(listed):
+                home = listed.sort_values("effective_from")["home_ticker"].iloc[-1]
+                rows.append((event.event_id, home, f"{group_of[ticker]}_xhkg", "catalog",
+                             day_zero(announced, XHKG), XHKG))
     if len(news_items):
         tags = news_tags[
             (news_tags["tag_type"] == "ticker")
@@ -181,7 +195,7 @@ def reference_events(
             ticker = ticker.upper()
             rows.append(
                 (f"news_{ticker}_{day0:%Y%m%d}", ticker, group_of.get(ticker, "unclassified"),
-                 "news", day0)
+                 "news", day0, XNYS)
             )
     if analyst_actions is not None and len(analyst_actions):
         keys = set()
@@ -193,8 +207,17 @@ def reference_events(
             )
             keys.add((f"analyst_{category}_{ticker}_{day0:%Y%m%d}", ticker, day0))
         for event_id, ticker, day0 in sorted(keys):
-            rows.append((event_id, ticker, group_of.get(ticker, "unclassified"), "analyst", day0))
-    return pd.DataFrame(rows, columns=["event_id", "ticker", "group_name", "origin", "day0"])
+            rows.append((event_id, ticker, group_of.get(ticker, "unclassified"), "analyst", day0,
+                         XNYS))
+    return pd.DataFrame(
+        rows, columns=["event_id", "ticker", "group_name", "origin", "day0", "exchange"]
+    )
+
+
+def _all_group(ticker: str) -> str:
+    """The group pooling an event's pairs on the ticker's exchange: 'all' (XNYS), 'all_xhkg'."""
+    exchange = exchange_of(ticker)
+    return "all" if exchange == XNYS else f"all_{exchange.lower()}"
 
 
 def _window_label(start: int, end: int) -> str:
@@ -334,16 +357,18 @@ def _dates(days: list[date]) -> str:
 def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str,
                           exclude_other_events: bool | None = None,
                           beta_method: str | None = None,
-                          dimson_lags: int | None = None) -> EventStudy:
+                          dimson_lags: int | None = None,
+                          exchange: str = XNYS) -> EventStudy:
     """The event-study marts from the bars. `exclude_other_events`: leave sessions near the
     ticker's other catalogued events out of the estimation window; `beta_method`: ols,
-    scholes_williams or dimson (with `dimson_lags`); defaults: the settings'."""
+    scholes_williams or dimson (with `dimson_lags`); defaults: the settings'. `prices`, the
+    events' day 0s and the relative days are on `exchange`'s sessions, `benchmark` trades there."""
     if exclude_other_events is None:
         exclude_other_events = VARS["estimation_exclude_other_events"]
     beta_method = beta_method or VARS["market_model_beta"]
     dimson_lags = dimson_lags or VARS["dimson_lags"]
     beta_rows = []
-    all_sessions = sessions_between(date(2000, 1, 3), date(2027, 12, 31))
+    all_sessions = sessions_between(date(2000, 1, 3), date(2027, 12, 31), exchange)
     global_position = {d: i for i, d in enumerate(all_sessions)}
     est_start, est_end = VARS["estimation_window_start"], VARS["estimation_window_end"]
     ev_start, ev_end = VARS["event_window_start"], VARS["event_window_end"]
@@ -574,7 +599,8 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str,
 
     summary_rows = []
     label_bounds = {_window_label(start, end): (start, end) for start, end in windows}
-    grouped = pd.concat([cars, cars.assign(group_name="all")], ignore_index=True)
+    grouped = pd.concat([cars, cars.assign(group_name=cars["ticker"].map(_all_group))],
+                        ignore_index=True)
     for (event_id, group, label), g in grouped.groupby(["event_id", "group_name", "window_label"]):
         inc = g[g["is_included"]]
         n = len(inc)
@@ -675,11 +701,33 @@ def reference_event_study(prices: Prices, events: pd.DataFrame, benchmark: str,
     return EventStudy(daily, cars, pd.DataFrame(summary_rows), residuals, pd.DataFrame(beta_rows))
 
 
+def reference_study_of(built: Warehouse, **options) -> EventStudy:
+    """The event study of `built`: the US listings' pairs on XNYS against the US benchmark, and
+    the Hong Kong lines' pairs on XHKG against the Hong Kong benchmark, each by
+    reference_event_study (`options` go to both), side by side."""
+    events = reference_events_of(built)
+    us = reference_event_study(reference_prices(built.bars), events[events["exchange"] == XNYS],
+                               VARS["benchmark_ticker"], **options)
+    home_events = events[events["exchange"] == XHKG]
+    if home_events.empty or built.home_bars.empty:
+        return us
+    home = reference_event_study(reference_prices(built.home_bars, XHKG), home_events,
+                                 VARS["hk_benchmark_ticker"], exchange=XHKG, **options)
+    return EventStudy(
+        pd.concat([us.daily, home.daily], ignore_index=True),
+        pd.concat([us.cars, home.cars], ignore_index=True),
+        pd.concat([us.summary, home.summary], ignore_index=True),
+        {**us.residuals, **home.residuals},
+        pd.concat([us.betas, home.betas], ignore_index=True),
+    )
+
+
 def reference_daily_summary(daily: pd.DataFrame) -> pd.DataFrame:
     """fct_event_study_daily by its YAML: per event, group and relative day, AAR / CAAR and the
     cross-sectional and BMP t with p-values from scipy's t(N - 1)."""
     rows = []
-    grouped = pd.concat([daily, daily.assign(group_name="all")], ignore_index=True)
+    grouped = pd.concat([daily, daily.assign(group_name=daily["ticker"].map(_all_group))],
+                        ignore_index=True)
     for (event_id, group, day), g in grouped.groupby(["event_id", "group_name", "relative_day"]):
         ar, sar, car = g["ar_mm"].dropna(), g["sar_mm"].dropna(), g["car_mm"].dropna()
         n, k = len(ar), len(car)
@@ -890,9 +938,8 @@ def prices(warehouse: Warehouse) -> Prices:
 
 
 @pytest.fixture(scope="session")
-def study(warehouse: Warehouse, prices: Prices) -> EventStudy:
-    events = reference_events_of(warehouse)
-    return reference_event_study(prices, events, VARS["benchmark_ticker"])
+def study(warehouse: Warehouse) -> EventStudy:
+    return reference_study_of(warehouse)
 
 
 # --- the marts match the reference -------------------------------------------------------------
@@ -905,6 +952,7 @@ def test_events_and_day_zero_match_the_calendar_module(warehouse: Warehouse) -> 
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
     assert (merged["day0_x"] == merged["day0_y"]).all()
     assert (merged["group_name_x"] == merged["group_name_y"]).all()
+    assert (merged["exchange_x"] == merged["exchange_y"]).all()
 
 
 def test_event_window_returns_match_reference(warehouse: Warehouse, study: EventStudy) -> None:
@@ -1130,10 +1178,7 @@ def test_switching_the_estimation_exclusion_off_fits_on_every_session(
         dbt_args=["--vars", "{estimation_exclude_other_events: false}"],
     )
     built = read_warehouse(path)
-    built_study = reference_event_study(
-        reference_prices(built.bars), reference_events_of(built),
-        VARS["benchmark_ticker"], exclude_other_events=False,
-    )
+    built_study = reference_study_of(built, exclude_other_events=False)
     test_event_car_matches_reference(built, built_study)
     test_event_study_summary_matches_reference(built, built_study)
     keys = ["event_id", "ticker", "window_label"]
@@ -1152,10 +1197,7 @@ def test_a_dimson_market_model_with_two_lags_matches_the_reference(
         dbt_args=["--vars", "{market_model_beta: dimson, dimson_lags: 2}"],
     )
     built = read_warehouse(path)
-    built_study = reference_event_study(
-        reference_prices(built.bars), reference_events_of(built),
-        VARS["benchmark_ticker"], beta_method="dimson", dimson_lags=2,
-    )
+    built_study = reference_study_of(built, beta_method="dimson", dimson_lags=2)
     reference = built_study.betas[
         built_study.betas.set_index(["event_id", "ticker"]).index.isin(
             built.betas.set_index(["event_id", "ticker"]).index)
@@ -1218,10 +1260,7 @@ def test_pipeline_warehouse_marts_match_reference(sample_warehouse: Path) -> Non
 def assert_marts_match_reference(built: Warehouse) -> None:
     """Every mart of `built` against the reference recomputed from its own raw tables."""
     built_prices = reference_prices(built.bars)
-    built_study = reference_event_study(
-        built_prices, reference_events_of(built),
-        VARS["benchmark_ticker"],
-    )
+    built_study = reference_study_of(built)
     test_events_and_day_zero_match_the_calendar_module(built)
     test_event_window_returns_match_reference(built, built_study)
     test_event_car_matches_reference(built, built_study)
@@ -1266,7 +1305,8 @@ def gaps(warehouse: Warehouse, prices: Prices, tmp_path_factory: pytest.TempPath
     session, member = two_day.abs().stack().idxmax()
     events = reference_events_of(warehouse)
     [(day_zero_ticker, day_zero)] = {
-        (e.ticker, e.day0) for e in events.itertuples() if e.event_id == DAY_ZERO_EVENT
+        (e.ticker, e.day0) for e in events.itertuples()
+        if e.event_id == DAY_ZERO_EVENT and e.exchange == XNYS
     }
     assert UNPRICED_TICKER in set(events["ticker"]), "pick a ticker that events name"
     assert UNPRICED_TICKER not in members and day_zero_ticker not in members
@@ -1359,6 +1399,8 @@ def test_exclusion_reasons_say_what_is_missing(gaps: Gaps) -> None:
     # the events before the sample's first bar
     earliest = reasons[reasons.str.startswith("no prices for this ticker in the estimation window",
                                               na=False)]
+    # the US listings' (the Hong Kong lines' bars have spans of their own)
+    earliest = earliest[[exchange_of(t) == XNYS for t in earliest.index.get_level_values("ticker")]]
     first = min(pd.to_datetime(gaps.built.bars["session_date"])).date()
     assert len(earliest) and earliest.str.contains(f"its bars run from {first}").all()
     # the summaries tell tickers in scope from tickers with prices

@@ -295,8 +295,9 @@ def check_adr_premium_today(result: pd.DataFrame, con: duckdb.DuckDBPyConnection
     assert len(result) == 1
     row = result.iloc[0]
     assert (row["adr_ticker"], row["home_ticker"]) == ("BABA", "9988.HK")
+    # the latest session with a same-day premium (none on a Hong Kong holiday)
     latest = run(con, "select max(session_date) as d from marts.fct_adr_premium "
-                      "where adr_ticker = 'BABA'").iloc[0]["d"]
+                      "where adr_ticker = 'BABA' and premium_same_day is not null").iloc[0]["d"]
     assert row["session_date"] == latest
     # the parity and premium follow from the closes, the ratio and FX the row shows
     assert row["shares_per_ads"] == 8
@@ -328,7 +329,35 @@ def check_xi_symposium_first_reaction(
     assert set(result["hours_between_day_zero_closes"]) == {37}
     # the sample injects the symposium's shock on each line's own day 0
     baba = result[result["adr_ticker"] == "BABA"].iloc[0]
-    assert baba["home_abnormal_return"] > 0.03 and baba["adr_abnormal_return"] > 0.03
+    assert baba["home_abnormal_return_market_adjusted"] > 0.03
+    assert baba["adr_abnormal_return_market_adjusted"] > 0.03
+    # the market-model ARs and CARs are the event study's, each line on its own exchange
+    assert baba["home_abnormal_return_market_model"] > 0.03
+    assert baba["adr_abnormal_return_market_model"] > 0.03
+    day0 = run(con, "select ticker, exchange, session_date, benchmark_ticker, "
+                    "abnormal_return_market_model from marts.fct_event_window_returns "
+                    "where event_id = 'xi_symposium' and ticker in ('BABA', '9988.HK') "
+                    "and relative_day = 0 order by ticker").to_dict("records")
+    assert [(r["ticker"], r["exchange"], str(r["session_date"])[:10], r["benchmark_ticker"])
+            for r in day0] == [("9988.HK", "XHKG", "2025-02-17", "2800.HK"),
+                               ("BABA", "XNYS", "2025-02-18", "SPY")]
+    by_ticker = {r["ticker"]: r["abnormal_return_market_model"] for r in day0}
+    assert baba["home_abnormal_return_market_model"] == pytest.approx(by_ticker["9988.HK"])
+    assert baba["adr_abnormal_return_market_model"] == pytest.approx(by_ticker["BABA"])
+    assert baba["home_car_0_1"] is not None and not pd.isna(baba["home_car_0_1"])
+
+
+def check_adr_vs_home_line_caar(result: pd.DataFrame, con: duckdb.DuckDBPyConnection) -> None:
+    assert set(result["event_id"]) == {"xi_symposium"}
+    assert set(result["adr_group"]) == {"china_adr"}
+    assert set(result["home_group"]) == {"china_adr_xhkg"}
+    assert list(result["window_label"]) == ["[-5,+5]", "[-1,+1]", "[0,0]", "[0,+1]"]
+    # every dual-listed ADR of the group has its Hong Kong line in the home group
+    assert (result["home_pairs"] >= 1).all() and (result["home_pairs"] <= result["adr_pairs"]).all()
+    day0 = result[result["window_label"] == "[0,0]"].iloc[0]
+    # the sample injects the symposium's shock on each line's own day 0
+    assert day0["adr_caar"] > 0 and day0["home_caar"] > 0
+    assert day0["caar_difference"] == pytest.approx(day0["home_caar"] - day0["adr_caar"])
 
 
 CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
@@ -349,6 +378,7 @@ CHECKS: dict[str, Callable[[pd.DataFrame, duckdb.DuckDBPyConnection], None]] = {
     "basket_sharpe_ytd": check_basket_sharpe_ytd,
     "adr_premium_today": check_adr_premium_today,
     "xi_symposium_first_reaction": check_xi_symposium_first_reaction,
+    "adr_vs_home_line_caar": check_adr_vs_home_line_caar,
 }
 
 

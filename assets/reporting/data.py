@@ -94,7 +94,10 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "select distinct car.event_id, catalog.title, car.day_zero_date "
         "from marts.fct_event_car as car "
         "left join reference.event_catalog as catalog on car.event_id = catalog.event_id "
-        "where car.event_origin = 'catalog' and car.day_zero_date between ? and ? "
+        # the markers sit on the US baskets' chart: the US listings' day 0 (a Hong Kong line's
+        # pair can have another, docs/event_study.md "Home lines")
+        "where car.event_origin = 'catalog' and car.exchange = 'XNYS' "
+        "and car.day_zero_date between ? and ? "
         "order by car.day_zero_date, car.event_id",
         [relative["session_date"].min(), relative["session_date"].max()],
     )
@@ -126,7 +129,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         "s.pairs_included as pairs, s.caar, s.car_sd, s.t_kolari_pynnonen as t_kp, "
         "s.p_kolari_pynnonen as p_kp "
         "from marts.fct_event_study_summary as s "
+        # each group's own day 0 (the Hong Kong lines' groups have theirs)
         "join marts.fct_event_car as car on car.event_id = s.event_id "
+        "and car.group_name = s.summary_group "
         "where s.window_label = ? and car.event_origin = 'catalog' and s.pairs_included >= 2 "
         "and s.summary_group <> 'all' "
         "group by all order by day_zero_date, s.event_id, s.summary_group",

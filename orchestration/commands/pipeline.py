@@ -52,11 +52,12 @@ SUMMARY_QUERIES: list[tuple[str, str]] = [
            order by relative_day""",
     ),
     (
-        "ADR premiums to the Hong Kong lines, latest session (marts.fct_adr_premium; "
+        "ADR premiums to the Hong Kong lines, latest session with one (marts.fct_adr_premium; "
         "docs/dual_listings.md)",
         """select adr_ticker, home_ticker, session_date, premium_same_day as premium,
                   premium_zscore as z_60, lead_lag_beta
            from marts.fct_adr_premium
+           where premium_same_day is not null
            qualify row_number() over (partition by adr_ticker order by session_date desc) = 1
            order by abs(premium_zscore) desc nulls last, adr_ticker""",
     ),

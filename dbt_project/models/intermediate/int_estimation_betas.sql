@@ -10,7 +10,9 @@
 -- ols, scholes_williams or dimson); int_estimation_stats fits the market model with it.
 -- The benchmark's lagged and led returns are its returns k sessions from the row's session, read
 -- from int_daily_returns whatever the ticker's own window holds (a lead of the last estimation
--- day is the benchmark's return on the first day after it).
+-- day is the benchmark's return on the first day after it). A Hong Kong line's (exchange XHKG)
+-- are the Hong Kong benchmark's (var hk_benchmark_ticker), k XHKG sessions away, from
+-- int_home_line_daily_returns.
 {%- set lags = var('dimson_lags') | int %}
 {%- if lags < 1 %}
     {{ exceptions.raise_compiler_error("dimson_lags (ADRPULSE_DIMSON_LAGS) must be at least 1, not " ~ lags) }}
@@ -23,13 +25,17 @@ with windows as (
 ),
 
 calendar as (
-    select session_date, session_index from {{ ref('int_trading_calendar') }}
+    select exchange, session_date, session_index from {{ ref('int_exchange_calendars') }}
 ),
 
 benchmark as (
-    select session_index, daily_return
+    select 'XNYS' as exchange, session_index, daily_return
     from {{ ref('int_daily_returns') }}
     where ticker = '{{ var("benchmark_ticker") }}'
+    union all
+    select 'XHKG' as exchange, session_index, daily_return
+    from {{ ref('int_home_line_daily_returns') }}
+    where ticker = '{{ var("hk_benchmark_ticker") }}'
 ),
 
 estimation_rows as (
@@ -43,10 +49,12 @@ estimation_rows as (
         {%- endfor %}
     from windows
     inner join calendar
-        on calendar.session_date = windows.session_date
+        on calendar.exchange = {{ exchange_of('windows.ticker') }}
+        and calendar.session_date = windows.session_date
     {%- for k in range(-lags, lags + 1) if k != 0 %}
     left join benchmark as offset_{{ loop.index }}
-        on offset_{{ loop.index }}.session_index = calendar.session_index + ({{ k }})
+        on offset_{{ loop.index }}.exchange = calendar.exchange
+        and offset_{{ loop.index }}.session_index = calendar.session_index + ({{ k }})
     {%- endfor %}
 ),
 

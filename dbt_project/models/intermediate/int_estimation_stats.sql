@@ -1,6 +1,9 @@
 -- One row per event-ticker pair: the market model fitted over the estimation window, by OLS or
 -- with the thin-trading beta var('market_model_beta') selects (beta_method; int_estimation_betas
 -- reports the three side by side).
+-- r_m is the benchmark of the pair's exchange: var benchmark_ticker (SPY) for the US listings,
+-- var hk_benchmark_ticker (ADRPULSE_HK_BENCHMARK, 2800.HK) for the Hong Kong lines (XHKG), whose
+-- stored bars int_home_line_daily_returns holds.
 -- r_i = alpha + beta * r_m + e on the sessions where both returns exist and that are not
 -- excluded as near another catalogued event of the ticker (int_estimation_windows.is_excluded;
 -- estimation_sessions_excluded counts them); residual_sd is
@@ -21,7 +24,7 @@
 {%- set window_length = var('estimation_window_end') - var('estimation_window_start') + 1 %}
 {%- set beta_method = market_model_beta_method() %}
 with events as (
-    select event_id, ticker from {{ ref('int_events') }}
+    select event_id, ticker, {{ exchange_of('ticker') }} as exchange from {{ ref('int_events') }}
 ),
 
 estimation_rows as (
@@ -36,18 +39,42 @@ fit_rows as (
     where not is_excluded
 ),
 
+home_line_tickers as (
+    select
+        ticker,
+        true                                  as has_prices,
+        min(session_date)                     as first_bar_date,
+        max(session_date)                     as last_bar_date
+    from {{ ref('int_home_line_daily_returns') }}
+    group by ticker
+),
+
 tickers as (
     select ticker, has_prices, first_bar_date, last_bar_date
     from {{ ref('int_ticker_groups') }}
+    union all
+    select * from home_line_tickers
 ),
 
+-- One row per exchange, also when its benchmark has no prices at all.
 benchmark as (
     select
+        'XNYS'                                as exchange,
+        '{{ var("benchmark_ticker") }}'       as benchmark_ticker,
         coalesce(bool_or(has_prices), false)  as has_prices,
         min(first_bar_date)                   as first_bar_date,
         max(last_bar_date)                    as last_bar_date
     from tickers
     where ticker = '{{ var("benchmark_ticker") }}'
+    union all
+    select
+        'XHKG'                                as exchange,
+        '{{ var("hk_benchmark_ticker") }}'    as benchmark_ticker,
+        coalesce(bool_or(has_prices), false)  as has_prices,
+        min(first_bar_date)                   as first_bar_date,
+        max(last_bar_date)                    as last_bar_date
+    from home_line_tickers
+    where ticker = '{{ var("hk_benchmark_ticker") }}'
 ),
 
 -- What the stored rows of each pair's estimation window hold. Rows exist for every session up to
@@ -85,7 +112,7 @@ combined as (
     select
         events.event_id,
         events.ticker,
-        '{{ var("benchmark_ticker") }}'                       as benchmark_ticker,
+        benchmark.benchmark_ticker,
         coalesce(tickers.has_prices, false)                   as has_prices,
         tickers.first_bar_date,
         tickers.last_bar_date,
@@ -116,7 +143,8 @@ combined as (
     left join coverage
         on coverage.event_id = events.event_id
         and coverage.ticker = events.ticker
-    cross join benchmark
+    inner join benchmark
+        on benchmark.exchange = events.exchange
 ),
 
 final as (

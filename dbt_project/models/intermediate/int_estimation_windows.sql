@@ -3,7 +3,8 @@
 -- near_event_ids: the other catalogued events (event_origin 'catalog', not this event) of the
 --   ticker whose day 0 is within [var estimation_exclusion_start, var estimation_exclusion_end]
 --   sessions of this session (default [-5, +5]: the widest default summary window, the span over
---   which this project itself measures an event's effect).
+--   which this project itself measures an event's effect), sessions of the ticker's own exchange
+--   (a Hong Kong line's other events are its own home-line pairs, counted on XHKG).
 -- is_excluded: near another event and var('estimation_exclude_other_events') is on (the setting
 --   ADRPULSE_ESTIMATION_EXCLUDE_EVENTS, default on). Every estimation-window statistic (the market
 --   model of int_estimation_stats, the residuals of fct_event_study_summary, the ranks of
@@ -21,7 +22,7 @@ with estimation_rows as (
 ),
 
 calendar as (
-    select session_date, session_index from {{ ref('int_trading_calendar') }}
+    select exchange, session_date, session_index from {{ ref('int_exchange_calendars') }}
 ),
 
 -- Every session within the exclusion window of each catalogued event's day 0.
@@ -32,7 +33,8 @@ other_event_sessions as (
         calendar.session_date
     from {{ ref('int_events') }} as events
     inner join calendar
-        on calendar.session_index between events.day_zero_session_index + {{ exclusion_start }}
+        on calendar.exchange = {{ exchange_of('events.ticker') }}
+        and calendar.session_index between events.day_zero_session_index + {{ exclusion_start }}
             and events.day_zero_session_index + {{ exclusion_end }}
     where events.event_origin = 'catalog'
 ),

@@ -1,7 +1,7 @@
 -- One row per event, group and summary window with at least one included pair: the generalized
 -- rank test GRANK of Kolari and Pynnonen (2011), which ranks the window's standardised CAR as one
 -- observation among each pair's standardised estimation-window abnormal returns.
--- Groups as in fct_event_study_summary: each ticker's universe group, plus 'all'.
+-- Groups as in fct_event_study_summary: each ticker's universe group, plus 'all' ('all_xhkg').
 -- Definitions (n = included pairs of the group and window, i.e. with a CAR; s_i = residual_sd):
 --   SAR_it = AR_it / s_i on each estimation day t with a residual of the model
 --   SCAR*_i = SCAR_i / sd(SCAR): the pair's SCAR (int_event_car, with the prediction-error term)
@@ -27,7 +27,7 @@ with cars as (
 pair_groups as (
     select event_id, ticker, group_name as summary_group, window_label, scar from cars
     union all
-    select event_id, ticker, 'all' as summary_group, window_label, scar from cars
+    select event_id, ticker, {{ all_pairs_group('ticker') }} as summary_group, window_label, scar from cars
 ),
 
 restandardized as (

@@ -3,6 +3,15 @@
 -- and day 0.
 -- Day 0 (catalog): see macro day_zero_basis_date; news and analyst events arrive with day 0
 -- already set by the same rule in int_news_events and int_analyst_actions.
+-- exchange: the calendar day 0 and every relative day of the pair count (macro exchange_of):
+-- XNYS for the universe tickers. Home lines: a catalogued event that concerns a dual-listed ADR
+-- (seed dual_listings, the listing in effect on the ADR's day 0) concerns its Hong Kong line too,
+-- a pair of its own: ticker = the home line (9988.HK), exchange XHKG, adr_ticker = the ADR, day 0
+-- by the same rule in Hong Kong time on the XHKG calendar (a Beijing-morning announcement is day
+-- 0 that Hong Kong session), day_zero_session_index on int_exchange_calendars' XHKG numbering,
+-- and group_name the ADR's group suffixed _xhkg (china_adr_xhkg), so that no group pools a Hong
+-- Kong line with a US listing (docs/event_study.md, "Home lines"). News- and analyst-derived
+-- events concern the US listing their source names and have no home-line pair.
 with catalog as (
     select * from {{ ref('stg_reference__event_catalog') }}
 ),
@@ -21,6 +30,16 @@ analyst_events as (
 
 calendar as (
     select session_date, session_index from {{ ref('int_trading_calendar') }}
+),
+
+listings as (
+    select * from {{ ref('stg_reference__dual_listings') }}
+),
+
+xhkg_calendar as (
+    select session_date, session_index
+    from {{ ref('int_exchange_calendars') }}
+    where exchange = 'XHKG'
 ),
 
 scope_tokens as (
@@ -114,7 +133,7 @@ unioned as (
     from analyst_event_tickers
 ),
 
-final as (
+us_listings as (
     select
         unioned.event_id,
         unioned.ticker,
@@ -126,12 +145,54 @@ final as (
         unioned.is_approximate,
         unioned.scope_token,
         unioned.day_zero_date,
-        calendar.session_index                         as day_zero_session_index
+        calendar.session_index                         as day_zero_session_index,
+        {{ exchange_of('unioned.ticker') }}            as exchange,
+        cast(null as varchar)                          as adr_ticker
     from unioned
     inner join calendar
         on calendar.session_date = unioned.day_zero_date
     left join universe
         on universe.ticker = unioned.ticker
+),
+
+home_line_pairs as (
+    select
+        adr.*,
+        listings.home_ticker,
+        {{ day_zero_basis_date('adr.announced_at', 'adr.announced_date', zone='Asia/Hong_Kong') }}
+                                                       as home_day_zero_basis_date
+    from us_listings as adr
+    inner join listings
+        on listings.adr_ticker = adr.ticker
+        and adr.day_zero_date >= listings.effective_from
+        and (listings.effective_to is null or adr.day_zero_date < listings.effective_to)
+    where adr.event_origin = 'catalog'
+),
+
+home_lines as (
+    select
+        home_line_pairs.event_id,
+        home_line_pairs.home_ticker                    as ticker,
+        home_line_pairs.group_name || '_xhkg'          as group_name,
+        home_line_pairs.event_origin,
+        home_line_pairs.event_title,
+        home_line_pairs.announced_at,
+        home_line_pairs.announced_date,
+        home_line_pairs.is_approximate,
+        home_line_pairs.scope_token,
+        xhkg_calendar.session_date                     as day_zero_date,
+        xhkg_calendar.session_index                    as day_zero_session_index,
+        'XHKG'                                         as exchange,
+        home_line_pairs.ticker                         as adr_ticker
+    from home_line_pairs
+    asof inner join xhkg_calendar
+        on xhkg_calendar.session_date >= home_line_pairs.home_day_zero_basis_date
+),
+
+final as (
+    select * from us_listings
+    union all
+    select * from home_lines
 )
 
 select * from final

@@ -6,7 +6,8 @@
 -- event, where the ticker's return and every factor of the session's date exist
 -- (stg_factors__daily, the imported factor file). With market_model (the default) no factor model
 -- is fitted and the model is empty. A pair with fewer than var('min_estimation_obs') such sessions
--- is kept, not included, with the reason. factor_mean_<factor> and cholesky_<i>_<j> (the lower
+-- is kept, not included, with the reason. Hong Kong lines (dual listings' home lines) are not
+-- fitted: the factor file holds US factors. factor_mean_<factor> and cholesky_<i>_<j> (the lower
 -- Cholesky factor of the factors' centered cross-product matrix over the fit's sessions) carry
 -- the estimation error of the fit into the abnormal returns' variance (int_factor_abnormal_returns,
 -- int_event_car).
@@ -24,6 +25,7 @@ with fit_rows as (
     inner join {{ ref('stg_factors__daily') }} as factors
         on factors.factor_date = windows.session_date
     where not windows.is_excluded
+        and {{ exchange_of('windows.ticker') }} = 'XNYS'
         and windows.stock_return is not null
         {%- for f in factors %}
         and factors.{{ f }} is not null
@@ -62,6 +64,11 @@ select
     coalesce(coalesce(fit.factor_model_obs, 0) >= {{ var('min_estimation_obs') }}
         and fit.residual_sd > 0, false)             as is_included,
     case
+        -- The imported factors are US factors (the Fama-French file); a Hong Kong line is not
+        -- priced by them, so it has no factor fit and, under ff3/ff5, no abnormal return.
+        when {{ exchange_of('pairs.ticker') }} <> 'XNYS'
+            then 'a Hong Kong line: the imported factors price US stocks only (use '
+                 || 'expected_return_model market_model for the home lines)'
         when coalesce(fit.factor_model_obs, 0) < {{ var('min_estimation_obs') }}
             then coalesce(fit.factor_model_obs, 0) || ' estimation sessions with the return and '
                  || 'every factor, minimum {{ var("min_estimation_obs") }} (import factors '

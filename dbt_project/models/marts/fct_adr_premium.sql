@@ -8,15 +8,21 @@
 --   premium              = ADR raw close / parity - 1
 -- Raw (unadjusted) closes for the premium: both lines trade the same shares today. Returns use
 -- the adjusted closes.
---   same_day: the home close of the last XHKG bar on or before the ADR session's date (that
---     date's Hong Kong close, hours before the New York close; on a Hong Kong holiday the last
---     one before, its date shown in same_day_home_date)
+--   same_day: the home close of the XHKG bar dated the ADR session's date (that date's Hong Kong
+--     close, hours before the New York close). No such bar, no same-day premium: on a date Hong
+--     Kong has no session (a Hong Kong holiday, is_home_market_closed) a close days old would
+--     measure the days' move of the ADR, not a premium; a missing bar on an XHKG session (a
+--     typhoon closure, a gap) leaves it null too, with is_home_market_closed false
 --   next_session: the home close of the first XHKG session after the ADR session's date (the
 --     home line's reaction to the New York session; null when that session has no bar, e.g. a
 --     typhoon closure)
--- FX: HKD=X's close on the last FX bar on or before the ADR session's date.
--- premium_zscore: (premium_same_day - its mean) / its sample sd over the last {{ n }} ADR sessions,
---   today included; null until {{ n }} premiums exist.
+-- FX: each alignment converts at the HKD=X bar of its own date: same_day at the last FX bar on or
+--   before the ADR session's date (fx_date), next_session at the last one on or before
+--   next_home_session_date (next_session_fx_date).
+-- premium_change and premium_zscore read the rows that have a same-day premium only: the change
+--   from the pair's previous premium (across a Hong Kong holiday, the last session before it);
+--   the z-score (premium_same_day - mean) / sample sd over the pair's last {{ n }} premiums,
+--   today's included; null until {{ n }} exist, and null on a row without a premium.
 -- lead-lag: home_next_return is the home line's adjusted return on next_home_session_date (from
 --   its previous bar, usually the same_day close, to the close after the New York session);
 --   lead_lag_corr and lead_lag_beta (OLS slope of home_next_return on adr_return) over the last
@@ -76,19 +82,26 @@ aligned as (
         adr.adr_return,
         fx.session_date                                        as fx_date,
         fx.hkd_per_usd,
+        same_day_session.session_date is null                  as is_home_market_closed,
         same_day.session_date                                  as same_day_home_date,
         same_day.home_close                                    as home_close_same_day,
         next_session.session_date                              as next_home_session_date,
+        next_fx.session_date                                   as next_session_fx_date,
+        next_fx.hkd_per_usd                                    as hkd_per_usd_next_session,
         next_bar.home_close                                    as home_close_next_session,
         next_bar.home_return                                   as home_next_return
     from adr_bars as adr
     asof left join fx
         on adr.session_date >= fx.session_date
-    asof left join home_bars as same_day
-        on adr.home_ticker = same_day.ticker
-        and adr.session_date >= same_day.session_date
+    left join xhkg as same_day_session
+        on same_day_session.session_date = adr.session_date
+    left join home_bars as same_day
+        on same_day.ticker = adr.home_ticker
+        and same_day.session_date = adr.session_date
     asof left join xhkg as next_session
         on next_session.session_date > adr.session_date
+    asof left join fx as next_fx
+        on next_session.session_date >= next_fx.session_date
     left join home_bars as next_bar
         on next_bar.ticker = adr.home_ticker
         and next_bar.session_date = next_session.session_date
@@ -98,29 +111,52 @@ premiums as (
     select
         *,
         home_close_same_day * shares_per_ads / hkd_per_usd      as parity_same_day,
-        home_close_next_session * shares_per_ads / hkd_per_usd  as parity_next_session,
+        home_close_next_session * shares_per_ads / hkd_per_usd_next_session
+                                                               as parity_next_session,
         adr_close / (home_close_same_day * shares_per_ads / hkd_per_usd) - 1
                                                                as premium_same_day,
-        adr_close / (home_close_next_session * shares_per_ads / hkd_per_usd) - 1
+        adr_close / (home_close_next_session * shares_per_ads / hkd_per_usd_next_session) - 1
                                                                as premium_next_session
     from aligned
 ),
 
-windowed as (
+-- The rows with a same-day premium, each with the change from the previous one and the moments
+-- of the last {{ n }}.
+premium_rows as (
     select
-        *,
+        adr_ticker,
+        session_date,
         premium_same_day - lag(premium_same_day) over w_by_adr   as premium_change,
-        count(premium_same_day) over w_trailing                  as premium_obs,
+        count(*) over w_trailing                                 as premium_obs,
         avg(premium_same_day) over w_trailing                    as premium_mean,
-        stddev_samp(premium_same_day) over w_trailing            as premium_sd,
-        regr_count(home_next_return, adr_return) over w_trailing as lead_lag_obs,
-        corr(home_next_return, adr_return) over w_trailing       as lead_lag_corr_raw,
-        regr_slope(home_next_return, adr_return) over w_trailing as lead_lag_beta_raw
+        stddev_samp(premium_same_day) over w_trailing            as premium_sd
     from premiums
+    where premium_same_day is not null
     window
         w_by_adr as (partition by adr_ticker order by session_date),
         w_trailing as (
             partition by adr_ticker order by session_date
+            rows between {{ n - 1 }} preceding and current row
+        )
+),
+
+windowed as (
+    select
+        premiums.*,
+        premium_rows.premium_change,
+        premium_rows.premium_obs,
+        premium_rows.premium_mean,
+        premium_rows.premium_sd,
+        regr_count(home_next_return, adr_return) over w_trailing as lead_lag_obs,
+        corr(home_next_return, adr_return) over w_trailing       as lead_lag_corr_raw,
+        regr_slope(home_next_return, adr_return) over w_trailing as lead_lag_beta_raw
+    from premiums
+    left join premium_rows
+        on premium_rows.adr_ticker = premiums.adr_ticker
+        and premium_rows.session_date = premiums.session_date
+    window
+        w_trailing as (
+            partition by premiums.adr_ticker order by premiums.session_date
             rows between {{ n - 1 }} preceding and current row
         )
 )
@@ -133,11 +169,14 @@ select
     adr_close,
     fx_date,
     hkd_per_usd,
+    is_home_market_closed,
     same_day_home_date,
     home_close_same_day,
     parity_same_day,
     premium_same_day,
     next_home_session_date,
+    next_session_fx_date,
+    hkd_per_usd_next_session,
     home_close_next_session,
     parity_next_session,
     premium_next_session,

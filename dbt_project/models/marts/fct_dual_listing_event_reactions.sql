@@ -1,50 +1,56 @@
 -- One row per catalogued event and dual-listed pair whose ADR the event concerns: each line's
 -- day 0 on its own exchange, its day-0 return and abnormal return side by side, and which line
 -- reacted first. docs/dual_listings.md.
---   ADR day 0: int_events' XNYS day 0 (16:00 New York rule). Home day 0: the same rule in Hong
---     Kong time on the XHKG calendar (macro day_zero_basis_date with 'Asia/Hong_Kong'), so a
---     Beijing-morning announcement is day 0 that Hong Kong session and the next New York one.
+--   ADR day 0: int_events' XNYS day 0 (16:00 New York rule). Home day 0: int_events' row of the
+--     home line (exchange XHKG), the same rule in Hong Kong time on the XHKG calendar (macro
+--     day_zero_basis_date with 'Asia/Hong_Kong'), so a Beijing-morning announcement is day 0 that
+--     Hong Kong session and the next New York one. The event study has both pairs.
 --   Day-0 return: adjusted close over the line's previous bar, minus 1.
 --   Abnormal return (market-adjusted): the ADR's return minus var benchmark_ticker's (SPY) on the
 --     ADR's day 0; the home line's minus the Hong Kong benchmark's (var hk_benchmark_ticker, the
 --     setting ADRPULSE_HK_BENCHMARK) on the home day 0: the same model on both lines, so they
---     compare (the market-model event study of the ADRs is fct_event_car's).
+--     compare.
+--   Abnormal return (market model): each pair's day-0 AR of the event study
+--     (int_event_window_returns, relative day 0: the ADR's market model fitted against SPY over
+--     XNYS sessions, the home line's against the Hong Kong benchmark over XHKG sessions), the
+--     figure fct_event_window_returns publishes; null when the pair's market model is excluded.
 --   first_reacting_line: the line whose day-0 session closed first (Hong Kong's 16:00 HKT close
 --     is 12 or 13 hours before New York's on the same date).
 with events as (
-    select event_id, ticker, event_title, announced_at, announced_date, day_zero_date
+    select event_id, ticker, event_title, announced_at, day_zero_date, exchange, adr_ticker
     from {{ ref('int_events') }}
     where event_origin = 'catalog'
 ),
 
-listings as (
-    select * from {{ ref('stg_reference__dual_listings') }}
-),
-
-pairs as (
-    select
-        events.event_id,
-        events.event_title,
-        events.announced_at,
-        listings.adr_ticker,
-        listings.home_ticker,
-        events.day_zero_date                                    as adr_day_zero_date,
-        {{ day_zero_basis_date('events.announced_at', 'events.announced_date',
-                               zone='Asia/Hong_Kong') }}        as home_day_zero_basis_date
-    from events
-    inner join listings
-        on listings.adr_ticker = events.ticker
-        and events.day_zero_date >= listings.effective_from
-        and (listings.effective_to is null or events.day_zero_date < listings.effective_to)
-),
-
+-- int_events adds the home line of a dual-listed ADR's event (the listing in effect on the ADR's
+-- day 0) with the ADR in adr_ticker.
 with_home_day_zero as (
     select
-        pairs.*,
-        xhkg.session_date                                       as home_day_zero_date
-    from pairs
-    asof inner join {{ ref('stg_reference__xhkg_sessions') }} as xhkg
-        on xhkg.session_date >= pairs.home_day_zero_basis_date
+        adr.event_id,
+        adr.event_title,
+        adr.announced_at,
+        adr.ticker                                              as adr_ticker,
+        home.ticker                                             as home_ticker,
+        adr.day_zero_date                                       as adr_day_zero_date,
+        home.day_zero_date                                      as home_day_zero_date
+    from events as adr
+    inner join events as home
+        on home.event_id = adr.event_id
+        and home.adr_ticker = adr.ticker
+        and home.exchange = 'XHKG'
+    where adr.exchange = 'XNYS'
+),
+
+listings as (
+    select distinct adr_ticker, ticker as home_ticker from events where exchange = 'XHKG'
+),
+
+day_zero_market_model as (
+    select event_id, ticker, abnormal_return_market_model
+    from {{ ref('int_event_window_returns') }}
+    where relative_day = 0
+        and event_origin = 'catalog'
+        and ticker in (select adr_ticker from listings union all select home_ticker from listings)
 ),
 
 us_returns as (
@@ -80,9 +86,11 @@ joined as (
         p.home_day_zero_date,
         adr.day_return                                          as adr_day_zero_return,
         adr.day_return - us_bench.day_return                    as adr_abnormal_return,
+        adr_model.abnormal_return_market_model                  as adr_abnormal_return_market_model,
         home.day_return                                         as home_day_zero_return,
         '{{ var("hk_benchmark_ticker") }}'                      as home_benchmark_ticker,
         home.day_return - hk_bench.day_return                   as home_abnormal_return,
+        home_model.abnormal_return_market_model                 as home_abnormal_return_market_model,
         timezone('Asia/Hong_Kong', p.home_day_zero_date + time '16:00:00')
                                                                 as home_day_zero_close_at,
         timezone('America/New_York', p.adr_day_zero_date + time '16:00:00')
@@ -98,6 +106,10 @@ joined as (
     left join home_returns as hk_bench
         on hk_bench.ticker = '{{ var("hk_benchmark_ticker") }}'
         and hk_bench.session_date = p.home_day_zero_date
+    left join day_zero_market_model as adr_model
+        on adr_model.event_id = p.event_id and adr_model.ticker = p.adr_ticker
+    left join day_zero_market_model as home_model
+        on home_model.event_id = p.event_id and home_model.ticker = p.home_ticker
 )
 
 select

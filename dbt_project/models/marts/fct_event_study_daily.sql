@@ -80,7 +80,7 @@ grouped as (
            abnormal_return, car, standardized_abnormal_return
     from pair_days
     union all
-    select event_id, ticker, exchange, 'all' as summary_group, relative_day, session_date,
+    select event_id, ticker, exchange, {{ all_pairs_group('ticker') }} as summary_group, relative_day, session_date,
            abnormal_return, car, standardized_abnormal_return
     from pair_days
 ),

@@ -1,5 +1,6 @@
 -- One row per event, group and summary window: the cross-section of the event's included pairs.
--- Groups: each ticker's universe group, plus 'all' (every ticker of the event).
+-- Groups: each ticker's universe group, plus 'all' (every US ticker of the event); the Hong Kong
+-- lines' groups are suffixed _xhkg (china_adr_xhkg, all_xhkg: int_events, macro all_pairs_group).
 -- Counts: pairs_in_scope = the event's tickers in the group (universe tickers without any stored
 -- price included); pairs_with_prices = those with stored prices; pairs_included = N.
 -- Conventions (N = included pairs; sd = sample standard deviation, N - 1):
@@ -74,7 +75,7 @@ pair_groups as (
            has_confounding_event, has_prices
     from priced_cars
     union all
-    select event_id, ticker, 'all' as summary_group, window_label, window_start, window_end,
+    select event_id, ticker, {{ all_pairs_group('ticker') }} as summary_group, window_label, window_start, window_end,
            car, car_market_adjusted, bhar, scar, estimation_obs, is_included,
            has_confounding_event, has_prices
     from priced_cars

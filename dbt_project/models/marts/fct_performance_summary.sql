@@ -42,7 +42,9 @@ event_day_zero as (
         '{{ var("performance_event_id") }}'   as event_id,
         min(day_zero_date)                    as day_zero_date
     from {{ ref('int_events') }}
+    -- the US listings' day 0 (the Hong Kong lines' can be a day earlier; the returns here are US)
     where event_id = '{{ var("performance_event_id") }}'
+        and exchange = 'XNYS'
 ),
 
 -- since_event is left out when the event is not catalogued or day 0 is after the as-of date.
