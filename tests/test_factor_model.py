@@ -251,7 +251,9 @@ def _factor_study(warehouse: Path, factors: list[str]) -> FactorStudy:
         warehouse,
         "select s.event_id, s.ticker, s.is_included, e.group_name "
         "from intermediate.int_estimation_stats s "
-        "join intermediate.int_events e using (event_id, ticker)",
+        "join intermediate.int_events e using (event_id, ticker) "
+        # the factor file prices US stocks: the Hong Kong lines get no factor fit
+        "where e.exchange = 'XNYS'",
     )
     min_obs = VARS["min_estimation_obs"]
     windows = [tuple(w) for w in VARS["summary_windows"]]
@@ -353,6 +355,16 @@ def test_ff3_drives_the_event_study_marts(factor_warehouse: Path,
                    "estimation_obs", "residual_sd"):
         want = merged["scar_ref"] if column == "t_statistic" else merged[f"{column}_ref"]
         _assert_close(merged[column], want, f"fct_event_car.{column}")
+    # the Hong Kong lines are in the mart, none included, each saying why
+    home_lines = cars[cars["ticker"].str.endswith(".HK")]
+    assert len(home_lines) > 0
+    assert not home_lines["is_included"].any()
+    reasons = home_lines["exclusion_reason"]
+    assert reasons.notna().all()
+    # the market model's own reason (no prices in the window, say) comes first where it has one
+    fitted_by_the_market_model = ~reasons.str.startswith("no prices")
+    assert fitted_by_the_market_model.sum() > 0
+    assert reasons[fitted_by_the_market_model].str.contains("factors price US stocks only").all()
     # the correction only ever enlarges the standard error beyond s sqrt(L)
     lengths = merged["window_length"].astype(float)
     assert (merged["car_standard_error"] > merged["residual_sd"] * np.sqrt(lengths)).all()
