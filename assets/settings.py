@@ -184,10 +184,11 @@ SETTINGS: tuple[Setting, ...] = (
             choices=("ols", "scholes_williams", "dimson")),
     Setting("expected_return_model", "ADRPULSE_EXPECTED_RETURN_MODEL", "market_model", "text",
             "The expected-return model of the event study's abnormal returns, CARs and tests: "
-            "market_model (alpha + beta r_m), ff3 (Fama-French 3 factors) or ff5 (5 factors), "
-            "the factor models fitted on the factors imported with `adrpulse import-factors`; "
-            "the marts name it in expected_return_model.", "event study",
-            choices=("market_model", "ff3", "ff5")),
+            "market_model (alpha + beta r_m), constant_mean (the estimation window's mean "
+            "return), ff3 (Fama-French 3 factors) or ff5 (5 factors), the factor models fitted "
+            "on the factors imported with `adrpulse import-factors`; the marts name it in "
+            "expected_return_model.", "event study",
+            choices=("market_model", "constant_mean", "ff3", "ff5")),
     Setting("dimson_lags", "ADRPULSE_DIMSON_LAGS", "1", "int",
             "Lags and leads of the benchmark return in the Dimson beta (each side).",
             "event study"),

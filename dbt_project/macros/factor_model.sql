@@ -23,11 +23,14 @@
     alpha = mean y - sum_k b_k mean f_k: the same numbers as any least-squares solver. -#}
 {% macro factor_model_columns() -%}
     {%- set model = var('expected_return_model') | string | lower -%}
-    {%- if model not in ('market_model', 'ff3', 'ff5') -%}
+    {%- if model not in ('market_model', 'constant_mean', 'ff3', 'ff5') -%}
         {{ exceptions.raise_compiler_error(
             "expected_return_model (ADRPULSE_EXPECTED_RETURN_MODEL) is '" ~ model
-            ~ "': use market_model, ff3 or ff5") }}
+            ~ "': use market_model, constant_mean, ff3 or ff5") }}
     {%- endif -%}
+    {#- constant_mean is the same fit with no factor (K = 0) on the raw return: alpha is the
+        estimation window's mean return (MacKinlay 1997's constant-mean-return model). -#}
+    {%- if model == 'constant_mean' -%}{{ return([]) }}{%- endif -%}
     {{ return(['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] if model == 'ff5' else ['mkt_rf', 'smb', 'hml']) }}
 {%- endmacro %}
 
@@ -135,6 +138,10 @@
     (for K = 1, x = r_m: (sum (r_m,t - mean r_m))^2 / Sxx, the market model's term). -#}
 {% macro cholesky_squared_norm(rows, deviations, name) -%}
     {%- set k = deviations | length -%}
+    {%- if k == 0 %}
+    {#- no factor (constant_mean): the prediction error is the mean's alone, 1/M per day #}
+    (select *, 0.0::double as {{ name }} from {{ rows }})
+    {%- else %}
     (
         with _forward_0 as (
             select * from {{ rows }}
@@ -154,6 +161,7 @@
             {% for i in range(1, k + 1) %}_z_{{ i }} * _z_{{ i }}{{ ' + ' if not loop.last }}{% endfor %} as {{ name }}
         from _forward_{{ k }}
     )
+    {%- endif %}
 {%- endmacro %}
 
 {#- The pair statistics of the expected-return model var('expected_return_model') selects, one row

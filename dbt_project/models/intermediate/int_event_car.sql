@@ -178,13 +178,13 @@ window_deviations as (
     select
         window_sums.event_id,
         window_sums.ticker,
-        window_sums.window_label,
-        {%- for i in range(1, k + 1) %}{% for j in range(1, i + 1) %}
-        stats.cholesky_{{ i }}_{{ j }},
+        window_sums.window_label
+        {%- for i in range(1, k + 1) %}{% for j in range(1, i + 1) %},
+        stats.cholesky_{{ i }}_{{ j }}
         {%- endfor %}{% endfor %}
-        {%- for f in factors %}
+        {%- for f in factors %},
         window_sums.sum_{{ f }} - pair_windows.window_length * stats.factor_mean_{{ f }}
-                                                              as deviation_{{ f }}{{ ',' if not loop.last }}
+                                                              as deviation_{{ f }}
         {%- endfor %}
     from window_sums
     inner join pair_windows

@@ -33,33 +33,38 @@ joined as (
         windows.session_date,
         fit.factor_model,
         windows.stock_return,
-        factors.rf                                              as risk_free_rate,
+        {{ 'factors.rf' if factors else 'null::double' }}       as risk_free_rate,
         {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
         {{ 'factors.' ~ f if f in factors else 'null::double' }} as {{ f }},
         {%- endfor %}
+        {%- if factors %}
         coalesce(factors.rf is not null
             {%- for f in factors %} and factors.{{ f }} is not null{% endfor %}, false)
-                                                                as has_factors,
+        {%- else %}
+        true
+        {%- endif %}                                            as has_factors,
         case when fit.is_included then
             fit.alpha{% for f in factors %} + fit.beta_{{ f }} * factors.{{ f }}{% endfor %}
         end                                                     as expected_excess_return,
         case when fit.is_included then
-            windows.stock_return - factors.rf
+            windows.stock_return - {{ 'factors.rf' if factors else '0.0' }}
             - (fit.alpha{% for f in factors %} + fit.beta_{{ f }} * factors.{{ f }}{% endfor %})
         end                                                     as abnormal_return,
-        fit.is_included,
-        {%- for f in factors %}
-        fit.factor_mean_{{ f }},
+        fit.is_included
+        {%- for f in factors %},
+        fit.factor_mean_{{ f }}
         {%- endfor %}
-        {%- for i in range(1, k + 1) %}{% for j in range(1, i + 1) %}
-        fit.cholesky_{{ i }}_{{ j }}{{ ',' if not (i == k and j == k) }}
+        {%- for i in range(1, k + 1) %}{% for j in range(1, i + 1) %},
+        fit.cholesky_{{ i }}_{{ j }}
         {%- endfor %}{% endfor %}
     from windows
     inner join fit
         on fit.event_id = windows.event_id
         and fit.ticker = windows.ticker
+    {%- if factors %}
     left join factors
         on factors.factor_date = windows.session_date
+    {%- endif %}
 ),
 
 {%- set deviations = [] %}

@@ -17,15 +17,20 @@ with fit_rows as (
     select
         windows.event_id,
         windows.ticker,
-        windows.stock_return - factors.rf as excess_return
+        {#- constant_mean: no factor and no risk-free rate, the raw return's mean #}
+        windows.stock_return - {{ 'factors.rf' if factors else '0.0' }} as excess_return
         {%- for f in factors %},
         factors.{{ f }}
         {%- endfor %}
     from {{ ref('int_estimation_windows') }} as windows
+    {%- if factors %}
     inner join {{ ref('stg_factors__daily') }} as factors
         on factors.factor_date = windows.session_date
+    {%- endif %}
     where not windows.is_excluded
+        {%- if factors %}
         and {{ exchange_of('windows.ticker') }} = 'XNYS'
+        {%- endif %}
         and windows.stock_return is not null
         {%- for f in factors %}
         and factors.{{ f }} is not null
@@ -64,6 +69,7 @@ select
     coalesce(coalesce(fit.factor_model_obs, 0) >= {{ var('min_estimation_obs') }}
         and fit.residual_sd > 0, false)             as is_included,
     case
+        {%- if factors %}
         -- The imported factors are US factors (the Fama-French file); a Hong Kong line is not
         -- priced by them, so it has no factor fit and, under ff3/ff5, no abnormal return.
         when {{ exchange_of('pairs.ticker') }} <> 'XNYS'
@@ -73,6 +79,11 @@ select
             then coalesce(fit.factor_model_obs, 0) || ' estimation sessions with the return and '
                  || 'every factor, minimum {{ var("min_estimation_obs") }} (import factors '
                  || 'covering the estimation window)'
+        {%- else %}
+        when coalesce(fit.factor_model_obs, 0) < {{ var('min_estimation_obs') }}
+            then coalesce(fit.factor_model_obs, 0) || ' estimation sessions with a return, '
+                 || 'minimum {{ var("min_estimation_obs") }}'
+        {%- endif %}
         when fit.residual_sd is null or fit.residual_sd = 0
             then 'factor model could not be fitted (collinear factors or zero residual variance)'
     end                                             as exclusion_reason
