@@ -101,8 +101,9 @@ def test_factor_models_pass_their_tests(factor_warehouse: Path,
     failed = [(r.node.unique_id, str(r.status), r.message) for r in result.result.results
               if str(r.status) not in ("pass", "success")]
     assert not failed, failed
-    unit_test = "int_factor_model_fit.int_factor_model_fit_three_factors_by_hand"
-    assert f"unit_test.adrpulse.{unit_test}" in ran
+    for unit_test in ("int_factor_model_fit.int_factor_model_fit_three_factors_by_hand",
+                      "int_factor_model_fit.int_factor_model_fit_constant_mean_by_hand"):
+        assert f"unit_test.adrpulse.{unit_test}" in ran
 
 
 def test_event_car_unit_tests_pass_under_both_models(
@@ -226,14 +227,24 @@ class FactorStudy:
 
 
 def _factor_study(warehouse: Path, factors: list[str]) -> FactorStudy:
+    """See _model_study: the factor models (r - rf on the factors), US listings only."""
+    return _model_study(warehouse, factors)
+
+
+def _model_study(warehouse: Path, factors: list[str]) -> FactorStudy:
     """The event study under the factor model, from numpy: per pair, OLS of r - rf on a constant
     and the factors (np.linalg.lstsq on the design matrix X); per window, CAR and its standard
     error s sqrt(L + 1' X_w (X'X)^-1 X_w' 1) (X_w the window's design rows: the covariance of
     the L prediction errors is s^2 (I + X_w (X'X)^-1 X_w'), Campbell, Lo and MacKinlay 1997,
     4.4.8); per day, the SAR with the one-day form. The pairs are those the market model includes
     (int_estimation_stats, checked against numpy by test_marts_reference) whose factor fit has
-    at least min_estimation_obs sessions."""
+    at least min_estimation_obs sessions.
+
+    With no factor (constant_mean) the same regression on a constant alone, of the raw return r
+    (no risk-free rate): alpha is the estimation window's mean return, and the standard error
+    s sqrt(L + L^2/M); every pair, the Hong Kong lines' too, as no factor file is needed."""
     k = len(factors)
+    raw = k == 0
     estimation = _read(
         warehouse,
         "select e.event_id, e.ticker, e.relative_day, e.stock_return, e.is_excluded, f.* "
@@ -253,8 +264,11 @@ def _factor_study(warehouse: Path, factors: list[str]) -> FactorStudy:
         "from intermediate.int_estimation_stats s "
         "join intermediate.int_events e using (event_id, ticker) "
         # the factor file prices US stocks: the Hong Kong lines get no factor fit
-        "where e.exchange = 'XNYS'",
+        + ("" if raw else "where e.exchange = 'XNYS'"),
     )
+    if raw:  # r itself: no risk-free rate, no factors needed
+        estimation["rf"] = 0.0
+        event_days["rf"] = 0.0
     min_obs = VARS["min_estimation_obs"]
     windows = [tuple(w) for w in VARS["summary_windows"]]
     estimation = estimation[~estimation["is_excluded"].astype(bool)]
@@ -463,3 +477,52 @@ def test_centered_prediction_error_term_reduces_to_the_market_models_for_one_fac
     sxx = float(((rm - rm.mean()) ** 2).sum())
     z1 = (rm_window - rm.mean()).sum() / math.sqrt(sxx)
     assert explicit_1 == pytest.approx(length**2 / m + z1**2, rel=1e-12)
+
+
+def test_constant_mean_drives_the_event_study_marts(factor_warehouse: Path,
+                                                    default_marts: dict[str, pd.DataFrame]) -> None:
+    """expected_return_model constant_mean: AR = r - the estimation window's mean return, the CAR
+    variance s^2 (L + L^2/M) with s^2 = SSR / (M - 1) (MacKinlay 1997), for the US listings and the
+    Hong Kong lines alike, against numpy to 1e-9; the summary's US groups from the same pairs."""
+    _build_event_study(factor_warehouse, "constant_mean")
+    reference = _model_study(factor_warehouse, [])
+    marts = {m: _read(factor_warehouse, f"select * from marts.{m}") for m in MARTS}
+    for name, mart in marts.items():
+        assert set(mart["expected_return_model"]) == {"constant_mean"}, name
+
+    cars = marts["fct_event_car"]
+    keys = ["event_id", "ticker", "window_label"]
+    merged = cars[cars["is_included"]].merge(reference.cars, on=keys, how="outer",
+                                             suffixes=("", "_ref"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged.loc[merged["_merge"] != "both", keys]
+    assert merged["ticker"].str.endswith(".HK").any(), "the Hong Kong lines are studied too"
+    for column in ("car", "car_standard_error", "scar", "degrees_of_freedom", "estimation_obs",
+                   "residual_sd"):
+        _assert_close(merged[column], merged[f"{column}_ref"], f"fct_event_car.{column}")
+    # the closed form: no slope, so the prediction error is the mean's alone
+    lengths, m = merged["window_length"].astype(float), merged["estimation_obs"].astype(float)
+    _assert_close(merged["car_standard_error"],
+                  merged["residual_sd"] * np.sqrt(lengths + lengths**2 / m), "s sqrt(L + L^2/M)")
+    assert (merged["degrees_of_freedom"] == merged["estimation_obs"] - 1).all()
+
+    # the day's ARs in fct_event_window_returns
+    returns = marts["fct_event_window_returns"].merge(
+        reference.daily, on=["event_id", "ticker", "relative_day"], how="inner")
+    assert len(returns) > 0
+    _assert_close(returns["abnormal_return_selected_model"], returns["ar"], "constant-mean AR")
+
+    # the summary's US groups: N, CAAR and the cross-sectional and BMP t over the same pairs
+    us = reference.cars[~reference.cars["ticker"].str.endswith(".HK")]
+    grouped = pd.concat([us, us.assign(group_name="all")], ignore_index=True)
+    want = grouped.groupby(["event_id", "group_name", "window_label"]).agg(
+        pairs_included=("car", "count"), caar=("car", "mean"),
+        t_cross_sectional=("car", _t), t_bmp=("scar", _t),
+    ).reset_index().rename(columns={"group_name": "summary_group"})
+    summary = marts["fct_event_study_summary"]
+    summary = summary[(summary["pairs_included"] > 0)
+                      & ~summary["summary_group"].str.endswith("xhkg")]
+    keys = ["event_id", "summary_group", "window_label"]
+    got = summary.merge(want, on=keys, how="outer", suffixes=("", "_ref"), indicator=True)
+    assert (got["_merge"] == "both").all(), got.loc[got["_merge"] != "both", keys]
+    for column in ("pairs_included", "caar", "t_cross_sectional", "t_bmp"):
+        _assert_close(got[column], got[f"{column}_ref"], f"fct_event_study_summary.{column}")
