@@ -510,6 +510,16 @@ def test_constant_mean_drives_the_event_study_marts(factor_warehouse: Path,
         reference.daily, on=["event_id", "ticker", "relative_day"], how="inner")
     assert len(returns) > 0
     _assert_close(returns["abnormal_return_selected_model"], returns["ar"], "constant-mean AR")
+    # the expected return is alpha itself (no rf is added back: BHAR reads it)
+    _assert_close(returns["expected_return_selected_model"],
+                  returns["stock_return"] - returns["ar"], "constant-mean expected return")
+    # the rank tests read the same ARs (int_event_abnormal_ranks), with no rf taken off
+    ranks = _read(factor_warehouse, "select event_id, ticker, relative_day, abnormal_return "
+                  "from intermediate.int_event_abnormal_ranks where window_part = 'event'")
+    ranked = ranks.merge(reference.daily.dropna(subset=["ar"]),
+                         on=["event_id", "ticker", "relative_day"], how="outer", indicator=True)
+    assert (ranked["_merge"] == "both").all()
+    _assert_close(ranked["abnormal_return"], ranked["ar"], "the rank tests' ARs")
 
     # the summary's US groups: N, CAAR and the cross-sectional and BMP t over the same pairs
     us = reference.cars[~reference.cars["ticker"].str.endswith(".HK")]

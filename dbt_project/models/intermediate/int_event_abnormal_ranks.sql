@@ -10,7 +10,8 @@
 -- Estimation days near another catalogued event of the ticker are left out when
 -- int_estimation_windows excludes them, as from the fit.
 -- Under the expected-return model var('expected_return_model') selects: with ff3 / ff5 the
--- abnormal return is r - rf - (alpha + sum_k beta_k f_k) with the pair's factor fit
+-- abnormal return is r - rf - (alpha + sum_k beta_k f_k) (constant_mean: r - alpha) with the
+-- pair's factor fit
 -- (int_factor_model_fit; the pair included as macro expected_return_stats says), on the days
 -- with the return and every factor (the fit's residuals, and int_factor_abnormal_returns' ARs).
 {%- set model = factor_model_name() %}
@@ -23,7 +24,8 @@ with windows as (
         window_rows.relative_day,
         window_rows.window_part,
         window_rows.stock_return,
-        factors.rf
+        {#- constant_mean models the raw return: no rf, no factor file #}
+        {{ 'factors.rf' if factors else '0.0' }} as rf
         {%- for f in factors %},
         factors.{{ f }}
         {%- endfor %}
@@ -36,8 +38,10 @@ with windows as (
         from {{ ref('int_event_windows') }}
         where window_part = 'event'
     ) as window_rows
+    {%- if factors %}
     inner join {{ ref('stg_factors__daily') }} as factors
         on factors.factor_date = window_rows.session_date
+    {%- endif %}
 ),
 
 stats as (

@@ -33,7 +33,8 @@ joined as (
         windows.session_date,
         fit.factor_model,
         windows.stock_return,
-        {{ 'factors.rf' if factors else 'null::double' }}       as risk_free_rate,
+        {#- constant_mean models the raw return: its rf is 0, so expected return = alpha #}
+        {{ 'factors.rf' if factors else '0.0::double' }}        as risk_free_rate,
         {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
         {{ 'factors.' ~ f if f in factors else 'null::double' }} as {{ f }},
         {%- endfor %}
