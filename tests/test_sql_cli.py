@@ -92,7 +92,10 @@ def test_list_as_json(demo_home: Path) -> None:
     by_column = {(r["table"], r["column"]): r for r in records}
     car = by_column["marts.fct_event_car", "car"]
     assert (car["type"], car["unit"]) == ("double", "fraction")
-    assert car["description"] == "Cumulative market-model abnormal return."
+    # the YAML description, as dbt documents the column
+    assert car["description"] == (
+        "Cumulative abnormal return of the selected model (the market model by default)."
+    )
     assert car["rows"] > 0
     marts = [r for r in records if r["table"].startswith("marts.")]
     assert marts and all(r["unit"] and r["description"] for r in marts)
