@@ -14,6 +14,7 @@ marts of the default build again."""
 from __future__ import annotations
 
 import math
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -480,13 +481,23 @@ def test_centered_prediction_error_term_reduces_to_the_market_models_for_one_fac
 
 
 def test_constant_mean_drives_the_event_study_marts(factor_warehouse: Path,
-                                                    default_marts: dict[str, pd.DataFrame]) -> None:
+                                                    default_marts: dict[str, pd.DataFrame],
+                                                    tmp_path: Path) -> None:
     """expected_return_model constant_mean: AR = r - the estimation window's mean return, the CAR
     variance s^2 (L + L^2/M) with s^2 = SSR / (M - 1) (MacKinlay 1997), for the US listings and the
-    Hong Kong lines alike, against numpy to 1e-9; the summary's US groups from the same pairs."""
-    _build_event_study(factor_warehouse, "constant_mean")
-    reference = _model_study(factor_warehouse, [])
-    marts = {m: _read(factor_warehouse, f"select * from marts.{m}") for m in MARTS}
+    Hong Kong lines alike, against numpy to 1e-9; the summary's US groups from the same pairs.
+    On a copy of the warehouse with no factor imported, as a user who never ran import-factors
+    has it: the model must need none."""
+    with duckdb.connect(str(factor_warehouse)) as con:
+        con.execute("checkpoint")
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(factor_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from raw.daily_factors")
+    _build_event_study(warehouse, "constant_mean")
+    assert _read(warehouse, "select count(*) as n from staging.stg_factors__daily")["n"][0] == 0
+    reference = _model_study(warehouse, [])
+    marts = {m: _read(warehouse, f"select * from marts.{m}") for m in MARTS}
     for name, mart in marts.items():
         assert set(mart["expected_return_model"]) == {"constant_mean"}, name
 
@@ -514,7 +525,7 @@ def test_constant_mean_drives_the_event_study_marts(factor_warehouse: Path,
     _assert_close(returns["expected_return_selected_model"],
                   returns["stock_return"] - returns["ar"], "constant-mean expected return")
     # the rank tests read the same ARs (int_event_abnormal_ranks), with no rf taken off
-    ranks = _read(factor_warehouse, "select event_id, ticker, relative_day, abnormal_return "
+    ranks = _read(warehouse, "select event_id, ticker, relative_day, abnormal_return "
                   "from intermediate.int_event_abnormal_ranks where window_part = 'event'")
     ranked = ranks.merge(reference.daily.dropna(subset=["ar"]),
                          on=["event_id", "ticker", "relative_day"], how="outer", indicator=True)
