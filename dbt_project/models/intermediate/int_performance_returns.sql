@@ -62,40 +62,75 @@ basket_spans as (
     group by basket
 ),
 
-member_sessions as (
-    select
-        basket_members.basket,
-        basket_members.ticker,
-        calendar.session_date,
-        calendar.session_index,
-        coalesce(returns.has_bar, false)                                 as has_bar,
-        calendar.session_date > basket_members.first_bar_date            as is_held,
-        returns.return_since_previous_close
-    from basket_members
-    inner join basket_spans
-        on basket_spans.basket = basket_members.basket
+-- The basket's sessions, and how many members it holds on each: a member is held from the
+-- session after its first bar (and stays held, flat, after its last). Counted from the members'
+-- start dates with a running sum over the sessions and start dates in date order (a start dated
+-- on a session counts from the next one), instead of pairing every member with every session.
+basket_sessions as (
+    select basket_spans.basket, calendar.session_date, calendar.session_index
+    from basket_spans
     inner join calendar
         on calendar.session_date > basket_spans.first_bar_date
         and calendar.session_date <= basket_spans.last_bar_date
-    left join returns
+),
+
+held_counts as (
+    select basket, session_date, session_index, members_held
+    from (
+        select
+            basket,
+            session_date,
+            session_index,
+            is_session,
+            sum(members_starting) over (
+                partition by basket order by session_date, is_session desc
+                rows between unbounded preceding and current row
+            )                                                           as members_held
+        from (
+            select basket, session_date, session_index, true as is_session, 0 as members_starting
+            from basket_sessions
+            union all
+            select basket, first_bar_date, null, false, 1
+            from basket_members
+            where first_bar_date is not null
+        ) as sessions_and_starts
+    ) as running
+    where is_session
+),
+
+-- Per basket and session, the members with a bar (coverage) and the sum of the held members'
+-- moves; only the members' own rows are read (int_daily_returns has a row for each session from
+-- a member's first bar to its last).
+member_totals as (
+    select
+        basket_members.basket,
+        returns.session_index,
+        count(*) filter (where returns.has_bar)                         as members_with_bar,
+        sum(returns.return_since_previous_close) filter (
+            where returns.has_bar and returns.session_date > basket_members.first_bar_date
+        )                                                               as held_return_sum
+    from basket_members
+    inner join returns
         on returns.ticker = basket_members.ticker
-        and returns.session_index = calendar.session_index
+    group by basket_members.basket, returns.session_index
 ),
 
 basket_days as (
     select
-        member_sessions.basket,
-        member_sessions.session_date,
-        member_sessions.session_index,
-        count(*) filter (where member_sessions.has_bar) / any_value(basket_spans.members_total)
+        held_counts.basket,
+        held_counts.session_date,
+        held_counts.session_index,
+        coalesce(member_totals.members_with_bar, 0) / basket_spans.members_total
                                                                         as coverage,
         -- held members without a bar are flat: they count in the mean with a zero move
-        avg(case when member_sessions.has_bar then member_sessions.return_since_previous_close
-                 else 0 end) filter (where member_sessions.is_held)     as mean_member_return
-    from member_sessions
+        coalesce(member_totals.held_return_sum, 0) / nullif(held_counts.members_held, 0)
+                                                                        as mean_member_return
+    from held_counts
     inner join basket_spans
-        on basket_spans.basket = member_sessions.basket
-    group by member_sessions.basket, member_sessions.session_date, member_sessions.session_index
+        on basket_spans.basket = held_counts.basket
+    left join member_totals
+        on member_totals.basket = held_counts.basket
+        and member_totals.session_index = held_counts.session_index
 ),
 
 basket_rows as (
