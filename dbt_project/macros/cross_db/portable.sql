@@ -4,17 +4,26 @@
     portable SQL carries the tag `spark` and is built by `adrpulse build --target spark`
     (docs/scaling.md lists what is portable and what is not yet). -#}
 
-{#- The value of `value` on the row where `ordering` is largest (DuckDB arg_max, Spark max_by). -#}
+{#- The value of `value` on the row where `ordering` is largest (DuckDB arg_max, Spark max_by).
+    `ordering` is one expression or a list of them, compared in order (as in arg_min below). -#}
 {% macro arg_max(value, ordering) -%}
     {{ return(adapter.dispatch('arg_max')(value, ordering)) }}
 {%- endmacro %}
 
 {% macro default__arg_max(value, ordering) -%}
+    {%- if ordering is string -%}
     arg_max({{ value }}, {{ ordering }})
+    {%- else -%}
+    arg_max({{ value }}, ({{ ordering | join(', ') }}))
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro spark__arg_max(value, ordering) -%}
+    {%- if ordering is string -%}
     max_by({{ value }}, {{ ordering }})
+    {%- else -%}
+    max_by({{ value }}, struct({{ ordering | join(', ') }}))
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A navigation window function skipping nulls, e.g. ignore_nulls('lag', 'price') followed by

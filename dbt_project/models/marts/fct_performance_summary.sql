@@ -49,7 +49,7 @@ event_day_zero as (
 
 -- since_event is left out when the event is not catalogued or day 0 is after the as-of date.
 period_anchors as (
-    select 'ytd' as period, cast(null as varchar) as event_id, max(calendar.session_date) as anchor_date
+    select 'ytd' as period, cast(null as {{ text_type() }}) as event_id, max(calendar.session_date) as anchor_date
     from calendar cross join as_of
     where calendar.session_date <= make_date(year(as_of.as_of_date) - 1, 12, 31)
     union all
@@ -83,7 +83,7 @@ comparisons as (
 -- period rows key on this integer instead of (subject, period): at 5,000 tickers x 20 years those
 -- rows number 27M, and narrow sort keys and payloads are what keeps the two window passes in
 -- memory (docs/BENCHMARKS.md).
-subject_periods as materialized (
+subject_periods as {{ materialized_cte() }} (
     select
         cast(row_number() over (order by subjects.subject, period_anchors.period) as integer)
                                                                            as subject_period_id,
@@ -111,7 +111,7 @@ subject_periods as materialized (
 -- One row per subject, period and session of the period. Materialized: three CTEs read it, and
 -- the join should run once. Sessions are carried as session_index and turned into dates only in
 -- the final rows.
-period_returns as materialized (
+period_returns as {{ materialized_cte() }} (
     select
         subject_periods.subject_period_id,
         series.session_index,
@@ -141,7 +141,7 @@ wealth as (
     select
         subject_period_id,
         session_index,
-        product(1 + coalesce(r, 0)) over running                             as wealth
+        {{ product_over('1 + coalesce(r, 0)', 'running') }}                 as wealth
     from period_returns
     window running as (
         partition by subject_period_id order by session_index
@@ -151,7 +151,7 @@ wealth as (
 
 -- Materialized: the peak and the recovery below compare wealth with the trough's high by value,
 -- which must come from one evaluation of the window.
-drawdowns as materialized (
+drawdowns as {{ materialized_cte() }} (
     select
         subject_period_id,
         session_index,
@@ -170,10 +170,9 @@ troughs as (
     select
         subject_period_id,
         min(drawdown)                                                        as max_drawdown,
-        -- a struct key, not a list: the same order, without a list allocated per row
-        arg_min(session_index, struct_pack(d := drawdown, i := session_index)) as trough_index,
-        arg_min(high_water_mark, struct_pack(d := drawdown, i := session_index))
-                                                                             as trough_high
+        -- a row key, not a list: the same order, without a list allocated per row
+        {{ arg_min('session_index', ['drawdown', 'session_index']) }}          as trough_index,
+        {{ arg_min('high_water_mark', ['drawdown', 'session_index']) }}        as trough_high
     from drawdowns
     group by subject_period_id
 ),
@@ -201,7 +200,7 @@ drawdown_dates as (
 ),
 
 var_cutoffs as (
-    select subject_period_id, quantile_cont(r, 0.05) as var_95
+    select subject_period_id, {{ quantile_agg('r', 0.05) }} as var_95
     from period_returns
     group by subject_period_id
 ),
@@ -214,7 +213,7 @@ moments as (
         max(period_returns.session_index) filter (where period_returns.r is not null)
                                                                              as last_return_index,
         count(period_returns.r)                                              as return_count,
-        product(1 + period_returns.r) - 1                                    as total_return,
+        {{ product_agg('1 + period_returns.r') }} - 1                         as total_return,
         avg(period_returns.r)                                                as mean_return,
         stddev_samp(period_returns.r)                                        as sd_return,
         sqrt(sum(power(least(period_returns.r - {{ rf_daily() }}, 0), 2))
@@ -222,17 +221,17 @@ moments as (
         any_value(var_cutoffs.var_95)                                        as var_95,
         avg(period_returns.r) filter (where period_returns.r <= var_cutoffs.var_95)
                                                                              as cvar_95,
-        skewness(period_returns.r)                                           as skewness,
-        kurtosis(period_returns.r)                                           as excess_kurtosis,
+        {{ sample_skewness('period_returns.r') }}                             as skewness,
+        {{ sample_excess_kurtosis('period_returns.r') }}                      as excess_kurtosis,
         max(period_returns.r)                                                as best_session_return,
         -- ties go to the earliest session, so that a rebuild gives the same date; a session
         -- without a return is never the best (a NULL key field would order above every return)
-        arg_max(period_returns.session_index,
-                struct_pack(r := period_returns.r, i := -period_returns.session_index))
+        {{ arg_max('period_returns.session_index',
+                   ['period_returns.r', '-period_returns.session_index']) }}
             filter (where period_returns.r is not null)                      as best_session_index,
         min(period_returns.r)                                                as worst_session_return,
-        arg_min(period_returns.session_index,
-                struct_pack(r := period_returns.r, i := period_returns.session_index))
+        {{ arg_min('period_returns.session_index',
+                   ['period_returns.r', 'period_returns.session_index']) }}
             filter (where period_returns.r is not null)                      as worst_session_index,
         count(*) filter (where period_returns.r > 0) / count(period_returns.r)
                                                                              as share_positive_sessions,

@@ -1,0 +1,67 @@
+{#- Statistics and query hints that DuckDB and Spark SQL spell differently (the rest of the
+    dispatch macros are in portable.sql; the same convention: `default__` is the DuckDB SQL the
+    models always had, `spark__` the Spark SQL 4.0 equivalent). -#}
+
+{#- `as materialized (`: DuckDB evaluates the CTE once even when several CTEs read it (what a
+    window's values compared by value later rely on); Spark has no such hint, and evaluates a
+    deterministic CTE the same way each time it is read. -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+    materialized
+{%- endmacro %}
+
+{% macro spark__materialized_cte() -%}
+{%- endmacro %}
+
+{#- The q-quantile of an aggregate's values, interpolated linearly between the order statistics
+    (DuckDB quantile_cont, Spark's exact percentile: the same definition). -#}
+{% macro quantile_agg(expression, quantile) -%}
+    {{ return(adapter.dispatch('quantile_agg')(expression, quantile)) }}
+{%- endmacro %}
+
+{% macro default__quantile_agg(expression, quantile) -%}
+    quantile_cont({{ expression }}, {{ quantile }})
+{%- endmacro %}
+
+{% macro spark__quantile_agg(expression, quantile) -%}
+    percentile({{ expression }}, {{ quantile }})
+{%- endmacro %}
+
+{#- The bias-adjusted sample skewness G1 = g1 sqrt(n (n - 1)) / (n - 2), null below 3 values or
+    without dispersion. DuckDB's skewness is G1; Spark's is the population g1 = m3 / m2^1.5. -#}
+{% macro sample_skewness(expression) -%}
+    {{ return(adapter.dispatch('sample_skewness')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sample_skewness(expression) -%}
+    skewness({{ expression }})
+{%- endmacro %}
+
+{% macro spark__sample_skewness(expression) -%}
+    case when count({{ expression }}) >= 3 then
+        skewness({{ expression }}) * sqrt(count({{ expression }}) * (count({{ expression }}) - 1))
+            / (count({{ expression }}) - 2)
+    end
+{%- endmacro %}
+
+{#- The bias-adjusted sample excess kurtosis G2 = ((n + 1) g2 + 6) (n - 1) / ((n - 2) (n - 3)),
+    null below 4 values or without dispersion. DuckDB's kurtosis is G2; Spark's is the population
+    excess kurtosis g2 = m4 / m2^2 - 3. -#}
+{% macro sample_excess_kurtosis(expression) -%}
+    {{ return(adapter.dispatch('sample_excess_kurtosis')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sample_excess_kurtosis(expression) -%}
+    kurtosis({{ expression }})
+{%- endmacro %}
+
+{% macro spark__sample_excess_kurtosis(expression) -%}
+    case when count({{ expression }}) >= 4 then
+        ((count({{ expression }}) + 1) * kurtosis({{ expression }}) + 6)
+            * (count({{ expression }}) - 1)
+            / ((count({{ expression }}) - 2) * (count({{ expression }}) - 3))
+    end
+{%- endmacro %}
