@@ -305,6 +305,66 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     }
 
 
+def test_performance_returns_tests_read_the_latest_build_and_every_basket_row(
+    sample_dbt_warehouse: Path, tmp_path: Path
+) -> None:
+    """int_performance_returns is a view over all history; its grain test and column rules read
+    the rows the latest int_daily_returns build wrote and every basket row (built_at), as a daily
+    update would. On a copy of the sample where most ticker rows come from an older build: a
+    broken older row is left to the build that wrote it, a broken latest row fails the column
+    rules, and a duplicated latest row fails the grain test."""
+    warehouse = tmp_path / sample_dbt_warehouse.name
+    with duckdb.connect(str(sample_dbt_warehouse)) as source:  # dbt in-process holds it open
+        source.execute(f"attach '{warehouse}' as copy")
+        source.execute(f"copy from database {sample_dbt_warehouse.stem} to copy")
+        source.execute("detach copy")  # the instance outlives this connection
+    workdir = tmp_path / "dbt"
+    grain_test = (
+        "unique_combination_int_performance_returns_subject__session_date__subject__built_at"
+    )
+    tests = f"int_performance_returns__column_rules {grain_test}"
+    latest = "(select max(session_date) from intermediate.int_daily_returns)"
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        # every row but the last session's as if written by an earlier build
+        con.execute(
+            "update intermediate.int_daily_returns set built_at = built_at - interval 1 day "
+            f"where session_date < {latest}"
+        )
+        con.execute(
+            "update intermediate.int_daily_returns set return_since_previous_close = -2 "
+            "where ticker = 'BABA' and session_date = (select min(session_date) "
+            "from intermediate.int_daily_returns where ticker = 'BABA' "
+            "and return_since_previous_close is not null)"
+        )
+    finally:
+        con.close()
+    older_broken = invoke_dbt(["test", "--select", tests], warehouse, workdir)
+    assert older_broken.success, older_broken.exception
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "update intermediate.int_daily_returns set return_since_previous_close = -2 "
+            f"where ticker = 'JD' and session_date = {latest}"
+        )
+        con.execute(
+            "insert into intermediate.int_daily_returns "
+            "select * from intermediate.int_daily_returns "
+            f"where ticker = 'PDD' and session_date = {latest}"
+        )
+    finally:
+        con.close()
+    broken = invoke_dbt(["test", "--select", tests], warehouse, workdir)
+    assert not broken.success
+    results = {r.node.name: r for r in broken.result.results}
+    rules = results["int_performance_returns__column_rules"]
+    assert rules.status == "fail" and rules.failures == 1  # JD's latest row only, not BABA's
+    grain = results[grain_test]
+    assert grain.status == "fail" and grain.failures == 1
+
+
 def test_welch_t_p_value_is_exact_for_fractional_df(
     sample_dbt_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -16,13 +16,15 @@
 --     coverage = members with a bar on t / members; below var basket_min_coverage R_t is null.
 --     Sessions run from the day after the first member's first bar to the last member's last bar.
 -- inception_date: the session whose close the subject's history starts from (a ticker's first
--- bar; the session before a basket's first return).
+-- bar; the session before a basket's first return). built_at: the int_daily_returns build that
+-- wrote a ticker's row; a basket's rows, computed at every read, carry the latest one, so that
+-- the data tests read the rows the latest build changed and every basket row.
 with calendar as (
     select session_date, session_index from {{ ref('int_trading_calendar') }}
 ),
 
 returns as (
-    select ticker, session_date, session_index, has_bar, return_since_previous_close
+    select ticker, session_date, session_index, has_bar, return_since_previous_close, built_at
     from {{ ref('int_daily_returns') }}
 ),
 
@@ -38,7 +40,8 @@ ticker_rows as (
         returns.session_date,
         returns.session_index,
         returns.return_since_previous_close              as daily_return,
-        groups.first_bar_date                            as inception_date
+        groups.first_bar_date                            as inception_date,
+        returns.built_at
     from returns
     inner join groups
         on groups.ticker = returns.ticker
@@ -163,7 +166,11 @@ basket_inception as (
 final as (
     select * from ticker_rows
     union all
-    select basket_rows.*, basket_inception.inception_date
+    select
+        basket_rows.*,
+        basket_inception.inception_date,
+        -- recomputed by every read, from whatever int_daily_returns holds: the latest build
+        (select max(built_at) from returns)                          as built_at
     from basket_rows
     inner join basket_inception
         on basket_inception.subject = basket_rows.subject

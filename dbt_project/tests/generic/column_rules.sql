@@ -8,12 +8,15 @@
     accepted:  {column: [value, ...]}                 a non-null value outside the list fails
     latest_rows_by: the `between` rules read only the rows with the largest value of this column
                (built_at: the latest build's rows); the others were checked by the build that
-               wrote them. not_null and accepted read every row.
+               wrote them. not_null and accepted read every row, unless
+    every_rule_follows_latest: true: every rule reads only those rows (for a view whose older
+               rows are the unchanged older rows of the tables it projects, int_performance_returns).
 
     Returns one row per broken rule: the rule, as written here, and how many rows break it. The
     failure count is the number of offending rows (fail_calc), so Dagster's check and dbt's log
     say how many rows are wrong, and the rows say which rule. -#}
-{% test column_rules(model, not_null=[], between={}, accepted={}, latest_rows_by=none) %}
+{% test column_rules(model, not_null=[], between={}, accepted={}, latest_rows_by=none,
+                      every_rule_follows_latest=false) %}
 {{ config(fail_calc="coalesce(sum(failing_rows), 0)") }}
 {%- set counts = [] -%}
 {%- for column in not_null -%}
@@ -49,6 +52,9 @@ with counted as (
         {{ expression }} as {{ quoted_column_name(rule) }}{{ "," if not loop.last }}
     {%- endfor %}
     from {{ model }}
+    {%- if latest_rows_by and every_rule_follows_latest %}
+    where {{ latest_rows_by }} = (select max({{ latest_rows_by }}) from {{ model }})
+    {%- endif %}
 )
 
 select rule, failing_rows

@@ -5,12 +5,13 @@
     keys a duplicate could then involve are checked: the rows of those tickers from the earliest
     session written last on, old rows included. A full build writes every row, so it is checked
     whole; a daily update writes a few sessions per ticker, so the test reads those instead of the
-    whole history. `columns` must include ticker and session_date.
+    whole history. `columns` must include session_date and `entity_column` (default ticker; the
+    column that names the series, e.g. subject).
 -#}
-{% test unique_combination(model, columns, latest_rows_by=none) %}
+{% test unique_combination(model, columns, latest_rows_by=none, entity_column='ticker') %}
 {%- if latest_rows_by %}
 with latest as (
-    select ticker, session_date
+    select {{ entity_column }}, session_date
     from {{ model }}
     where {{ latest_rows_by }} = (select max({{ latest_rows_by }}) from {{ model }})
 ),
@@ -18,7 +19,7 @@ with latest as (
 candidates as (
     select *
     from {{ model }}
-    where ticker in (select ticker from latest)
+    where {{ entity_column }} in (select {{ entity_column }} from latest)
         and session_date >= (select min(session_date) from latest)
 )
 {%- endif %}
