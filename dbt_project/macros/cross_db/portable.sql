@@ -326,7 +326,8 @@
 
 {#- An as-of join: each row of the left side with the one row of `right` whose `right_column` is
     the closest to `left_expression` on the side `operator` says ('>=': the first at or after it,
-    '<=': the last at or before it), e.g. the first session on or after a date. Use in place of a join clause:
+    '<=': the last at or before it; '>' and '<' the same strictly after or before it), e.g. the
+    first session on or after a date. Use in place of a join clause:
         from items {{ asof_join('inner', 'items', 'items.basis_date', 'calendar', 'session_date', '>=') }}
     `left_from` is the left side as written after FROM (a name, or `relation as alias`), which
     `left_expression` reads; `join_type` is inner (no match: no row) or left (no match: nulls).
@@ -337,8 +338,8 @@
     it. The window has no partition, so the two sides are meant to be small (a calendar, the
     distinct dates of a table). -#}
 {% macro asof_join(join_type, left_from, left_expression, right, right_column, operator, right_alias=none) -%}
-    {%- if operator not in ('>=', '<=') -%}
-        {{ exceptions.raise_compiler_error('asof_join: operator must be >= or <=, not ' ~ operator) }}
+    {%- if operator not in ('>=', '<=', '>', '<') -%}
+        {{ exceptions.raise_compiler_error('asof_join: operator must be >=, <=, > or <, not ' ~ operator) }}
     {%- endif -%}
     {%- if join_type not in ('inner', 'left') -%}
         {{ exceptions.raise_compiler_error('asof_join: join_type must be inner or left, not ' ~ join_type) }}
@@ -353,16 +354,17 @@
 {%- endmacro %}
 
 {% macro spark__asof_join(join_type, left_from, left_expression, right, right_column, operator, right_alias) -%}
-    {#- A right value equal to the left one matches: it sorts on the side of the left row that
-        the window reads (is_probe orders the tie: 0 right, 1 left). -#}
-    {%- if operator == '<=' -%}
+    {#- A right value equal to the left one matches under <= and >=: it sorts on the side of the
+        left row that the window reads (is_probe orders the tie: 0 right, 1 left); under < and >
+        it sorts on the other side, out of the frame. -#}
+    {%- if operator in ('<=', '<') -%}
         {%- set navigation = 'last' -%}
         {%- set frame = 'rows between unbounded preceding and current row' -%}
-        {%- set probe_order = 'asc' -%}
+        {%- set probe_order = 'asc' if operator == '<=' else 'desc' -%}
     {%- else -%}
         {%- set navigation = 'first' -%}
         {%- set frame = 'rows between current row and unbounded following' -%}
-        {%- set probe_order = 'desc' -%}
+        {%- set probe_order = 'desc' if operator == '>=' else 'asc' -%}
     {%- endif -%}
     {{ join_type }} join (
         select asof_matches.asof_probe, asof_right.*

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per ticker with a bar on the latest stored session L and news item tagged to it whose
 -- day 0 is L (relative_day 0) or the session before (relative_day -1): the headlines that may
 -- explain a move on L. Items and day 0 are those of the news events (int_news_events: ticker tags
@@ -12,7 +13,7 @@ calendar as (
 ),
 
 news_events as (
-    select ticker, day_zero_date, unnest(item_keys) as item_key
+    select ticker, day_zero_date, {{ unnest_list('item_keys') }} as item_key
     from {{ ref('int_news_events') }}
 ),
 

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per ticker with a bar on the latest stored session L (the last session the benchmark
 -- has a bar on): its market-model abnormal return on L and the standardised one, the model fitted
 -- over the same estimation window as the event study, sessions

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 {%- set n = var('premium_window') -%}
 {#- A correlation and a slope need two points at least. -#}
 {%- set min_pairs = [n - 1, 2] | max -%}
@@ -91,17 +92,18 @@ aligned as (
         next_bar.home_close                                    as home_close_next_session,
         next_bar.home_return                                   as home_next_return
     from adr_bars as adr
-    asof left join fx
-        on adr.session_date >= fx.session_date
+    {{ asof_join('left', 'adr_bars as adr', 'adr.session_date', 'fx', 'session_date', '<=') }}
     left join xhkg as same_day_session
         on same_day_session.session_date = adr.session_date
     left join home_bars as same_day
         on same_day.ticker = adr.home_ticker
         and same_day.session_date = adr.session_date
-    asof left join xhkg as next_session
-        on next_session.session_date > adr.session_date
-    asof left join fx as next_fx
-        on next_session.session_date >= next_fx.session_date
+    {{ asof_join('left', 'adr_bars as adr', 'adr.session_date', 'xhkg', 'session_date', '>',
+                 'next_session') }}
+    {#- next_session.session_date takes its values from xhkg: on Spark, the macro's probe values
+        are all of xhkg's sessions, a superset of those the join reaches. #}
+    {{ asof_join('left', 'xhkg as next_session', 'next_session.session_date', 'fx', 'session_date',
+                 '<=', 'next_fx') }}
     left join home_bars as next_bar
         on next_bar.ticker = adr.home_ticker
         and next_bar.session_date = next_session.session_date

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- Published: one row per alert (int_alerts) and headline tagged to its ticker over days -1 and 0
 -- (int_alert_headlines), with the link and the headline's sentiment.
 with alerts as (

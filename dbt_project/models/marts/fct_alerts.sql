@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- Published: the alerts of the latest stored session (int_alerts), one row per ticker that moved
 -- abnormally, with the count and list of the headlines tagged to it over days -1 and 0 and their
 -- mean sentiment. The headlines with links and scores are in fct_alert_headlines.
@@ -9,7 +10,7 @@ headline_lists as (
     select
         ticker,
         count(*)                                                    as headline_count,
-        list(headline order by published_at, item_key)              as headlines,
+        {{ list_agg('headline', ['published_at', 'item_key']) }}      as headlines,
         avg(sentiment_score)                                        as mean_sentiment
     from {{ ref('int_alert_headlines') }}
     group by ticker
@@ -28,7 +29,7 @@ final as (
         alerts.residual_sd,
         alerts.sar_threshold,
         coalesce(headline_lists.headline_count, 0)                   as headline_count,
-        coalesce(headline_lists.headlines, [])                       as headlines,
+        coalesce(headline_lists.headlines, {{ empty_text_list() }})  as headlines,
         headline_lists.mean_sentiment
     from alerts
     left join headline_lists
