@@ -172,28 +172,38 @@
 {%- endmacro %}
 
 {#- The values of an aggregate as a list, in the order of `order_by` (a list of expressions;
-    none: the order the engine collects them). DuckDB: list(... order by ...); Spark sorts
+    none: the order the engine collects them), of the rows where `filter` (a condition) holds, if
+    given. DuckDB: list(... order by ...) filter (where ...), null when no row passes; Spark sorts
     structs of the keys and the value, then keeps the value (nulls among the values are kept
-    when ordered, as in DuckDB; unordered, Spark's collect_list drops them). -#}
-{% macro list_agg(expression, order_by=none) -%}
-    {{ return(adapter.dispatch('list_agg')(expression, order_by)) }}
+    when ordered, as in DuckDB; unordered, Spark's collect_list drops them), the filter as a
+    struct that is null outside it, which collect_list skips: an empty list when no row passes. -#}
+{% macro list_agg(expression, order_by=none, filter=none) -%}
+    {{ return(adapter.dispatch('list_agg')(expression, order_by, filter)) }}
 {%- endmacro %}
 
-{% macro default__list_agg(expression, order_by) -%}
+{% macro default__list_agg(expression, order_by, filter=none) -%}
     {%- if order_by -%}
     list({{ expression }} order by {{ order_by | join(', ') }})
     {%- else -%}
     list({{ expression }})
     {%- endif -%}
+    {%- if filter %}
+            filter (where {{ filter }})
+    {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__list_agg(expression, order_by) -%}
+{% macro spark__list_agg(expression, order_by, filter=none) -%}
     {%- if order_by -%}
     transform(
-        array_sort(collect_list(named_struct(
+        array_sort(collect_list(
+            {%- if filter %}case when {{ filter }} then {% endif -%}
+            named_struct(
             {%- for key in order_by %}'key_{{ loop.index }}', {{ key }}, {% endfor -%}
-            'value', {{ expression }}))),
+            'value', {{ expression }})
+            {%- if filter %} end{% endif -%})),
         sorted -> sorted.value)
+    {%- elif filter -%}
+    collect_list(case when {{ filter }} then {{ expression }} end)
     {%- else -%}
     collect_list({{ expression }})
     {%- endif -%}
@@ -487,4 +497,60 @@
     {{ relation }} unpivot ({{ value_column }} for {{ name_column }} in (
         {%- for column in columns %}{{ quoted_column_name(column) }}{{ ", " if not loop.last }}{% endfor -%}
     ))
+{%- endmacro %}
+
+{#- The element at a 1-based position of a list, null past its end (DuckDB list[i]; Spark's
+    element_at, 1-based too, null past the end with ANSI mode off). -#}
+{% macro list_element(expression, position) -%}
+    {{ return(adapter.dispatch('list_element')(expression, position)) }}
+{%- endmacro %}
+
+{% macro default__list_element(expression, position) -%}
+    {{ expression }}[{{ position }}]
+{%- endmacro %}
+
+{% macro spark__list_element(expression, position) -%}
+    element_at({{ expression }}, {{ position }})
+{%- endmacro %}
+
+{#- The local calendar date of a UTC instant in a time zone, e.g. the New York date of a
+    publication time (DuckDB timezone(); Spark from_utc_timestamp, in the session's UTC). -#}
+{% macro local_date(timestamp_sql, zone) -%}
+    {{ return(adapter.dispatch('local_date')(timestamp_sql, zone)) }}
+{%- endmacro %}
+
+{% macro default__local_date(timestamp_sql, zone) -%}
+    cast(timezone('{{ zone }}', {{ timestamp_sql }}) as date)
+{%- endmacro %}
+
+{% macro spark__local_date(timestamp_sql, zone) -%}
+    cast(from_utc_timestamp({{ timestamp_sql }}, '{{ zone }}') as date)
+{%- endmacro %}
+
+{#- One row per integer from `first` to `last` (both included), in the select list (DuckDB
+    unnest(range()), Spark explode(sequence()); bigint on both). -#}
+{% macro unnest_integer_range(first, last) -%}
+    {{ return(adapter.dispatch('unnest_integer_range')(first, last)) }}
+{%- endmacro %}
+
+{% macro default__unnest_integer_range(first, last) -%}
+    unnest(range({{ first }}, {{ last }} + 1))
+{%- endmacro %}
+
+{% macro spark__unnest_integer_range(first, last) -%}
+    explode(sequence(cast({{ first }} as bigint), cast({{ last }} as bigint)))
+{%- endmacro %}
+
+{#- The elements of a list as text joined by `separator` (DuckDB array_to_string over the list
+    cast to text, Spark array_join; dates as YYYY-MM-DD on both). -#}
+{% macro join_list(expression, separator) -%}
+    {{ return(adapter.dispatch('join_list')(expression, separator)) }}
+{%- endmacro %}
+
+{% macro default__join_list(expression, separator) -%}
+    array_to_string(cast({{ expression }} as varchar[]), '{{ separator }}')
+{%- endmacro %}
+
+{% macro spark__join_list(expression, separator) -%}
+    array_join(cast({{ expression }} as array<string>), '{{ separator }}')
 {%- endmacro %}
