@@ -29,6 +29,10 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"spark target: {MIS
 TOLERANCE = 1e-9
 # Columns that say when a table was built, not what it holds.
 BUILD_TIME_COLUMNS = {"built_at"}
+# Tables the sample leaves empty on purpose: the factor models are fitted only under
+# ADRPULSE_EXPECTED_RETURN_MODEL constant_mean, ff3 or ff5, and the sample builds the default
+# market_model. Their columns and (no) keys are still compared: both engines must agree on that.
+EMPTY_UNDER_DEFAULT_MODEL = {"int_factor_model_fit", "int_factor_abnormal_returns"}
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +134,9 @@ def test_every_tagged_table_matches_duckdb(spark_build) -> None:
             assert set(duck_rows) == set(spark_rows), (
                 f"{schema}.{name}: keys differ ({len(set(duck_rows) ^ set(spark_rows))} rows)"
             )
-            assert duck_rows, f"{schema}.{name} is empty on the sample: nothing compared"
+            assert duck_rows or name in EMPTY_UNDER_DEFAULT_MODEL, (
+                f"{schema}.{name} is empty on the sample: nothing compared"
+            )
             for key, want in duck_rows.items():
                 got = spark_rows[key]
                 for column in compare:

@@ -554,3 +554,25 @@
 {% macro spark__join_list(expression, separator) -%}
     array_join(cast({{ expression }} as array<string>), '{{ separator }}')
 {%- endmacro %}
+
+{#- A mart's select with its columns in the order its contract declares (_marts__models.yml), for
+    use as {% call select_in_contract_order() %} select ... {% endcall %}. DuckDB enforces the
+    contract, which creates the table in that order already: the SQL is unchanged. On Spark the
+    contract is not enforced, so the columns are selected in the declared order around it. -#}
+{% macro select_in_contract_order() -%}
+    {{ return(adapter.dispatch('select_in_contract_order')(caller())) }}
+{%- endmacro %}
+
+{% macro default__select_in_contract_order(sql) -%}
+    {{ sql }}
+{%- endmacro %}
+
+{% macro spark__select_in_contract_order(sql) -%}
+select
+    {%- for column in model.columns %}
+    {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+from (
+{{ sql }}
+) as contract_ordered
+{%- endmacro %}
