@@ -6,8 +6,8 @@
     and df 1..500 whole, and fractional df from 1 to 20000).
     On Spark (the spark target) the Student t p-value is the same continued fraction through
     Spark's aggregate() and lgamma as a Lanczos series (spark__ macros at the end of this file;
-    adapter.dispatch picks them in dbt, plain Jinja gets DuckDB's); the binomial and Wilcoxon
-    p-values are DuckDB-only yet.
+    adapter.dispatch picks them in dbt, plain Jinja gets DuckDB's), as are the binomial and
+    Wilcoxon p-values (exact coefficients and counts by aggregate() over arrays).
 
     Pass simple columns: each expression repeats its arguments. Null (or NaN, or df < 1) in,
     null out. -#}
@@ -104,6 +104,14 @@
     by rounding exp(lgamma(...)), and scaled by 2^-n: the p-value is exact to the last bit. Above
     that each term C(n, i) / 2^n comes from lgamma (relative error about 1e-13). -#}
 {% macro binomial_two_sided_p_value(k, n) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('binomial_two_sided_p_value')(k, n)) }}
+    {%- else -%}
+        {{ default__binomial_two_sided_p_value(k, n) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__binomial_two_sided_p_value(k, n) -%}
     {%- set k = '(' ~ k ~ ')' -%}
     {%- set n = '(' ~ n ~ ')' -%}
     (case
@@ -131,6 +139,14 @@
     n > 50: the normal approximation z = (W+ - n(n+1)/4) / sqrt((n(n+1)(2n+1) - tie_sum/2) / 24)
     without continuity correction (scipy's asymptotic method). -#}
 {% macro wilcoxon_two_sided_p_value(w_plus, n, tie_sum) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('wilcoxon_two_sided_p_value')(w_plus, n, tie_sum)) }}
+    {%- else -%}
+        {{ default__wilcoxon_two_sided_p_value(w_plus, n, tie_sum) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__wilcoxon_two_sided_p_value(w_plus, n, tie_sum) -%}
     {%- set w = '(' ~ w_plus ~ ')' -%}
     {%- set n = '(' ~ n ~ ')' -%}
     {%- set ts = '(' ~ tie_sum ~ ')' -%}
@@ -215,4 +231,61 @@
         (s, k) -> named_struct('c', cast({{ c_next }} as double),
                                'd', cast(1.0 / {{ d_next }} as double),
                                'h', cast(s.h * {{ c_next }} / {{ d_next }} as double))).h
+{%- endmacro %}
+
+{#- Spark SQL 4.0 versions of the sign test's and the Wilcoxon test's exact p-values. -#}
+
+{#- Up to n = 50 the binomial coefficients by the recurrence C(n, i) = C(n, i - 1) (n - i + 1) / i
+    in doubles: every product stays an integer below 2^53, so each coefficient is exact and the
+    p-value is the exact one correctly rounded (DuckDB's rounded exp(lgamma(...)) is one off for a
+    few coefficients, e.g. C(49, 20), so the two can differ by about 1e-14 relative). Above, the
+    terms from the Lanczos lgamma (spark_log_gamma). -#}
+{% macro spark__binomial_two_sided_p_value(k, n) -%}
+    {%- set k = '(' ~ k ~ ')' -%}
+    {%- set n = '(' ~ n ~ ')' -%}
+    {%- set m = 'least(' ~ k ~ ', ' ~ n ~ ' - ' ~ k ~ ')' -%}
+    (case
+        when {{ k }} is null or {{ n }} is null or {{ n }} < 1 or {{ k }} < 0 or {{ k }} > {{ n }}
+            then null
+        when 2 * {{ k }} = {{ n }} then 1.0D
+        when {{ n }} <= 50 then least(1.0D, 2.0D * pow(2.0D, -{{ n }}) * (case
+            when {{ m }} = 0 then 1.0D
+            else aggregate(sequence(1, {{ m }}),
+                named_struct('c', 1.0D, 's', 1.0D),
+                (acc, i) -> named_struct(
+                    'c', acc.c * ({{ n }} - i + 1) / i,
+                    's', acc.s + acc.c * ({{ n }} - i + 1) / i),
+                acc -> acc.s)
+            end))
+        else least(1.0D, 2.0D * aggregate(sequence(0, {{ m }}), 0.0D,
+            (acc, i) -> acc + exp({{ spark_log_gamma(n ~ ' + 1.0D') }} - {{ spark_log_gamma('i + 1.0D') }}
+                                  - {{ spark_log_gamma(n ~ ' - i + 1.0D') }} - {{ n }} * ln(2.0D))))
+    end)
+{%- endmacro %}
+
+{#- The exact null distribution's counts by aggregate() over arrays (0-based, an index past the
+    end is null with ANSI mode off), DuckDB's list_slice (1-based, both ends included) as slice
+    (start, length); integer sums, so the same p-values. -#}
+{% macro spark__wilcoxon_two_sided_p_value(w_plus, n, tie_sum) -%}
+    {%- set w = '(' ~ w_plus ~ ')' -%}
+    {%- set n = '(' ~ n ~ ')' -%}
+    {%- set ts = '(' ~ tie_sum ~ ')' -%}
+    {%- set counts = 'aggregate(sequence(1, cast(' ~ n ~ ' as int)), array(cast(1 as bigint)),
+            (acc, e) -> transform(sequence(0, size(acc) + e - 1),
+                i -> coalesce(acc[i], cast(0 as bigint))
+                    + case when i >= e then acc[i - e] else cast(0 as bigint) end))' -%}
+    {%- set upper_start = 'cast(floor(' ~ w ~ ') as int) + 1' -%}
+    (case
+        when {{ w }} is null or {{ n }} is null or {{ n }} < 1 then null
+        when {{ n }} <= 50 then least(1.0D, 2.0D * least(
+            aggregate(slice({{ counts }}, {{ upper_start }},
+                            cast({{ n }} * ({{ n }} + 1) div 2 + 1 as int) - ({{ upper_start }}) + 1),
+                      cast(0 as bigint), (total, x) -> total + x),
+            aggregate(slice({{ counts }}, 1, cast(ceil({{ w }}) as int) + 1),
+                      cast(0 as bigint), (total, x) -> total + x))
+            / pow(2.0D, {{ n }}))
+        else {{ two_sided_normal_p_value(
+            '((' ~ w ~ ' - ' ~ n ~ ' * (' ~ n ~ ' + 1) / 4.0) / sqrt((' ~ n ~ ' * (' ~ n ~ ' + 1.0) * (2 * '
+            ~ n ~ ' + 1) - ' ~ ts ~ ' / 2.0) / 24.0))') }}
+    end)
 {%- endmacro %}

@@ -576,3 +576,49 @@ from (
 {{ sql }}
 ) as contract_ordered
 {%- endmacro %}
+
+{#- The UTC instant of a local wall-clock time on a date in a time zone, e.g. 16:00 in Hong Kong
+    on a session date (DuckDB: timezone() of a date plus a time; Spark: to_utc_timestamp of the
+    local timestamp, read in the session's UTC). -#}
+{% macro local_time_to_utc(date_sql, time_text, zone) -%}
+    {{ return(adapter.dispatch('local_time_to_utc')(date_sql, time_text, zone)) }}
+{%- endmacro %}
+
+{% macro default__local_time_to_utc(date_sql, time_text, zone) -%}
+    timezone('{{ zone }}', {{ date_sql }} + time '{{ time_text }}')
+{%- endmacro %}
+
+{% macro spark__local_time_to_utc(date_sql, time_text, zone) -%}
+    to_utc_timestamp(to_timestamp(concat(cast({{ date_sql }} as string), ' {{ time_text }}')), '{{ zone }}')
+{%- endmacro %}
+
+{#- Whole hours from one instant to a later one (DuckDB date_diff('hour', ...) counts the hour
+    boundaries crossed, Spark's timestampdiff the whole hours elapsed: the same for instants on
+    the hour, as the sessions' closes are). -#}
+{% macro hours_between(start_sql, end_sql) -%}
+    {{ return(adapter.dispatch('hours_between')(start_sql, end_sql)) }}
+{%- endmacro %}
+
+{% macro default__hours_between(start_sql, end_sql) -%}
+    date_diff('hour', {{ start_sql }}, {{ end_sql }})
+{%- endmacro %}
+
+{% macro spark__hours_between(start_sql, end_sql) -%}
+    timestampdiff(HOUR, {{ start_sql }}, {{ end_sql }})
+{%- endmacro %}
+
+{#- A numeric literal such as 2.0 that must be a double on both engines: DuckDB's decimal division
+    and average give doubles, Spark's keep a DECIMAL with a few digits of scale (avg of 1.0/0.0
+    gives 0.48918), so on Spark the literal is written as a double (2.0D). The DuckDB SQL is
+    the literal as written. -#}
+{% macro float_literal(text) -%}
+    {{ return(adapter.dispatch('float_literal')(text)) }}
+{%- endmacro %}
+
+{% macro default__float_literal(text) -%}
+    {{ text }}
+{%- endmacro %}
+
+{% macro spark__float_literal(text) -%}
+    {{ text }}D
+{%- endmacro %}
