@@ -29,6 +29,10 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"spark target: {MIS
 TOLERANCE = 1e-9
 # Columns that say when a table was built, not what it holds.
 BUILD_TIME_COLUMNS = {"built_at"}
+# Tables the sample leaves empty on purpose: the factor models are fitted only under
+# ADRPULSE_EXPECTED_RETURN_MODEL constant_mean, ff3 or ff5, and the sample builds the default
+# market_model. Their columns and (no) keys are still compared: both engines must agree on that.
+EMPTY_UNDER_DEFAULT_MODEL = {"int_factor_model_fit", "int_factor_abnormal_returns"}
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +134,9 @@ def test_every_tagged_table_matches_duckdb(spark_build) -> None:
             assert set(duck_rows) == set(spark_rows), (
                 f"{schema}.{name}: keys differ ({len(set(duck_rows) ^ set(spark_rows))} rows)"
             )
-            assert duck_rows, f"{schema}.{name} is empty on the sample: nothing compared"
+            assert duck_rows or name in EMPTY_UNDER_DEFAULT_MODEL, (
+                f"{schema}.{name} is empty on the sample: nothing compared"
+            )
             for key, want in duck_rows.items():
                 got = spark_rows[key]
                 for column in compare:
@@ -185,3 +191,112 @@ def test_missing_java_names_the_next_step(tmp_path: Path) -> None:
     assert re.search(r"openjdk-17-jre-headless", result.stderr), result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "spark" / "raw").exists()
+
+
+
+def _spark_p_value_macros():
+    """exact_p_values.sql's macros as dbt renders them on the spark target: adapter.dispatch picks
+    the spark__ versions (here a stand-in adapter does, and `return` gives its value, as in dbt)."""
+    import jinja2
+
+    from tests.test_exact_p_values import MACROS, NORMAL_MACROS
+
+    holder = {}
+
+    class SparkDispatch:
+        @staticmethod
+        def dispatch(name):
+            return getattr(holder["module"], f"spark__{name}")
+
+    source = NORMAL_MACROS.read_text() + "\n" + MACROS.read_text()
+    module = jinja2.Environment().from_string(source).make_module(
+        vars={"adapter": SparkDispatch, "return": lambda value: value})
+    holder["module"] = module
+    return module
+
+
+@pytest.fixture(scope="module")
+def spark_session(tmp_path_factory: pytest.TempPathFactory):
+    """A local Spark session as the spark target configures it (ANSI off, UTC)."""
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[1]").appName("p_values")
+        .config("spark.ui.enabled", "false").config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("p_values_warehouse")))
+        .getOrCreate()
+    )
+    yield spark
+    spark.stop()
+
+
+def _spark_values(spark, expression: str, rows: list[tuple], schema: str) -> list:
+    """`expression` over `rows` in Spark, in the rows' order."""
+    frame = spark.createDataFrame([(i, *row) for i, row in enumerate(rows)], f"i int, {schema}")
+    got = {r["i"]: r["p"] for r in frame.selectExpr("i", f"{expression} as p").collect()}
+    return [got[i] for i in range(len(rows))]
+
+
+def test_student_t_p_value_on_spark_matches_scipy(spark_session) -> None:
+    """The Student t p-value of the event-study marts on Spark (aggregate() for DuckDB's
+    list_reduce, a Lanczos series for the lgamma Spark lacks) against scipy to a relative 1e-9,
+    over the whole df of the event study and the fractional, large df of Welch's test."""
+    from scipy import stats
+
+    from tests.test_exact_p_values import _t_grid
+
+    grid = [(float(t), float(df)) for t, df in _t_grid()] + [
+        (t, df) for t in (0.001, 0.5, 1.96, 3.3, 8.0, 20.0)
+        for df in (1.1, 2.7, 37.6, 499.9, 2345.6, 20000.0)
+    ]
+    expression = _spark_p_value_macros().student_t_two_sided_p_value("t", "df")
+    assert "lgamma" not in expression and "aggregate(" in expression
+    got = _spark_values(spark_session, expression,
+                        grid + [(None, 5.0), (float("inf"), 3.0), (0.0, 4.0)],
+                        "t double, df double")
+    for (t, df), p in zip(grid, got, strict=False):
+        want = min(2.0 * stats.t.sf(abs(t), df), 1.0)
+        if want < 1e-290:
+            assert p < 1e-280, (t, df)
+            continue
+        assert abs(p - want) <= TOLERANCE * want, f"t={t}, df={df}: {p!r} vs {want!r}"
+    assert got[len(grid):] == [None, 0.0, 1.0]
+
+
+def test_sign_and_wilcoxon_p_values_on_spark_match_duckdb(spark_session) -> None:
+    """The exact binomial and Wilcoxon p-values of fct_event_study_summary on Spark: the sign
+    test's up to 50 pairs is the exact value correctly rounded (its binomial coefficients are exact
+    integers; DuckDB's rounded exp(lgamma()) is one off for a few, C(49, 20), so DuckDB's is within
+    1e-13 of it), and within 1e-9 of DuckDB's everywhere; Wilcoxon's is DuckDB's to the last bit up
+    to 50 pairs (integer counts on both), 1e-13 above (the normal approximation)."""
+    from fractions import Fraction
+
+    from tests.test_exact_p_values import _macros, _run, _signed_rank
+
+    duck, spark = _macros(), _spark_p_value_macros()
+    binomial = [(k, n) for n in range(1, 61) for k in range(n + 1)]
+    binomial += [(k, n) for n in (99, 250, 500) for k in (0, 1, n // 3, n // 2 - 1, n // 2, n)]
+    binomial += [(None, 5), (6, 5), (-1, 5)]
+    want = _run(duck.binomial_two_sided_p_value("k", "n"), binomial, "k integer, n integer")
+    got = _spark_values(spark_session, spark.binomial_two_sided_p_value("k", "n"), binomial,
+                        "k int, n int")
+    for (k, n), w, g in zip(binomial, want, got, strict=True):
+        if w is None:
+            assert g is None, (k, n, g)
+            continue
+        assert abs(g - w) <= TOLERANCE * w, (k, n, w, g)
+        if n <= 50 and 2 * k != n:
+            tail = sum(math.comb(n, i) for i in range(min(k, n - k) + 1))
+            assert g == float(min(Fraction(2 * tail, 2**n), Fraction(1))), (k, n, g)
+
+    rng = np.random.default_rng(1945)
+    samples = [rng.normal(shift, 1.0, n) for n in range(1, 61) for shift in (0.0, 0.4, -1.0)]
+    samples += [np.array([0.1, -0.1, 0.3, -0.4, 0.5, 0.6, -0.7])]  # a tied, non-integral W+
+    wilcoxon = [_signed_rank(x) for x in samples] + [(None, 3, 0.0)]
+    want = _run(duck.wilcoxon_two_sided_p_value("w", "n", "ties"), wilcoxon,
+                "w double, n integer, ties double")
+    got = _spark_values(spark_session, spark.wilcoxon_two_sided_p_value("w", "n", "ties"),
+                        wilcoxon, "w double, n int, ties double")
+    for row, w, g in zip(wilcoxon, want, got, strict=True):
+        assert (g == w) if w is None or row[1] <= 50 else abs(g - w) <= 1e-13, (row, w, g)

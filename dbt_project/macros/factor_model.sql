@@ -137,6 +137,10 @@
     factor model: d = x_t - mean x for one day, d = sum over a window of (x_t - mean x) for a CAR
     (for K = 1, x = r_m: (sum (r_m,t - mean r_m))^2 / Sxx, the market model's term). -#}
 {% macro cholesky_squared_norm(rows, deviations, name) -%}
+    {{ return(adapter.dispatch('cholesky_squared_norm')(rows, deviations, name)) }}
+{%- endmacro %}
+
+{% macro default__cholesky_squared_norm(rows, deviations, name) -%}
     {%- set k = deviations | length -%}
     {%- if k == 0 %}
     {#- no factor (constant_mean): the prediction error is the mean's alone, 1/M per day #}
@@ -164,6 +168,29 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- Spark has no `* exclude`: each z_i is written out in place (z_1 inside z_2, ...), the same
+    operations in the same order as the CTEs above, so the same doubles; K <= 5 keeps the
+    expression small. -#}
+{% macro spark__cholesky_squared_norm(rows, deviations, name) -%}
+    {%- set k = deviations | length -%}
+    {%- if k == 0 %}
+    (select *, 0.0::double as {{ name }} from {{ rows }})
+    {%- else %}
+    {%- set z = [] -%}
+    {%- for i in range(1, k + 1) -%}
+        {%- set ns = namespace(acc=deviations[i - 1]) -%}
+        {%- for m in range(1, i) %}{% set ns.acc = ns.acc ~ ' - cholesky_' ~ i ~ '_' ~ m ~ ' * ' ~ z[m - 1] %}{% endfor -%}
+        {%- do z.append('((' ~ ns.acc ~ ') / cholesky_' ~ i ~ '_' ~ i ~ ')') -%}
+    {%- endfor %}
+    (
+        select
+            *,
+            {% for zi in z %}{{ zi }} * {{ zi }}{{ ' + ' if not loop.last }}{% endfor %} as {{ name }}
+        from {{ rows }}
+    )
+    {%- endif %}
+{%- endmacro %}
+
 {#- The pair statistics of the expected-return model var('expected_return_model') selects, one row
     per event-ticker pair with int_estimation_stats' columns: with market_model (the default) that
     relation itself (ref, nothing else is read); with ff3 / ff5 int_estimation_stats left-joined to
@@ -180,6 +207,10 @@
     beside them. alpha, beta, benchmark_estimation_mean, benchmark_estimation_sxx and
     sum_squared_residuals stay the market model's. -#}
 {% macro expected_return_stats() -%}
+    {{ return(adapter.dispatch('expected_return_stats')()) }}
+{%- endmacro %}
+
+{% macro default__expected_return_stats() -%}
     {%- if factor_model_name() == 'market_model' -%}
         {{ ref('int_estimation_stats') }}
     {%- else -%}
@@ -195,6 +226,46 @@
                 factor.residual_sd                                    as residual_sd,
                 cast(coalesce(factor.factor_model_obs, 0) as uinteger) as estimation_obs
             ),
+            factor.alpha                                              as factor_alpha,
+            {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
+            factor.beta_{{ f }},
+            factor.factor_mean_{{ f }},
+            {%- endfor %}
+            {%- for i in range(1, 6) %}{% for j in range(1, i + 1) %}
+            factor.cholesky_{{ i }}_{{ j }}{{ ',' if not (i == 5 and j == 5) }}
+            {%- endfor %}{% endfor %}
+        from {{ ref('int_estimation_stats') }} as market
+        left join {{ ref('int_factor_model_fit') }} as factor
+            on factor.event_id = market.event_id
+            and factor.ticker = market.ticker
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Spark has no `* replace`: int_estimation_stats' columns are listed, in its order, with the
+    four the factor model replaces (as in DuckDB's version above) in their places. -#}
+{% macro spark__expected_return_stats() -%}
+    {%- if factor_model_name() == 'market_model' -%}
+        {{ ref('int_estimation_stats') }}
+    {%- else -%}
+    {%- set replaced = {
+        'estimation_obs': 'cast(coalesce(factor.factor_model_obs, 0) as bigint)',
+        'residual_sd': 'factor.residual_sd',
+        'exclusion_reason': "case when not market.is_included then market.exclusion_reason "
+            ~ "when not coalesce(factor.is_included, false) "
+            ~ "then coalesce(factor.exclusion_reason, 'no factor model fit') end",
+        'is_included': 'coalesce(market.is_included and factor.is_included, false)',
+    } -%}
+    {%- set columns = ['event_id', 'ticker', 'benchmark_ticker', 'has_prices',
+        'estimation_start_date', 'estimation_end_date', 'estimation_sessions',
+        'estimation_sessions_excluded', 'estimation_obs', 'beta_method', 'alpha', 'beta',
+        'benchmark_estimation_mean', 'benchmark_estimation_sxx', 'sum_squared_residuals',
+        'residual_sd', 'exclusion_reason', 'is_included'] -%}
+    (
+        select
+            {%- for column in columns %}
+            {{ replaced[column] if column in replaced else 'market.' ~ column }} as {{ column }},
+            {%- endfor %}
             factor.alpha                                              as factor_alpha,
             {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
             factor.beta_{{ f }},

@@ -24,10 +24,10 @@
                 {{ key_list }},
                 regr_count(stock_return, benchmark_return)            as estimation_obs,
                 case when regr_count(stock_return, benchmark_return) >= 2
-                    then nullif(regr_intercept(stock_return, benchmark_return), 'NaN'::double)
+                    then nullif(regr_intercept(stock_return, benchmark_return), {{ nan_double() }})
                 end                                                   as ols_alpha,
                 case when regr_count(stock_return, benchmark_return) >= 2
-                    then nullif(regr_slope(stock_return, benchmark_return), 'NaN'::double)
+                    then nullif(regr_slope(stock_return, benchmark_return), {{ nan_double() }})
                 end                                                   as ols_beta,
                 regr_avgx(stock_return, benchmark_return)             as benchmark_estimation_mean,
                 regr_sxx(stock_return, benchmark_return)              as benchmark_estimation_sxx
@@ -209,16 +209,16 @@
         select
             {% for key in keys %}_keys.{{ key }}, {% endfor %}
             coalesce(_scholes_williams.scholes_williams_obs, 0)     as scholes_williams_obs,
-            nullif(_scholes_williams.benchmark_autocorrelation, 'NaN'::double)
+            nullif(_scholes_williams.benchmark_autocorrelation, {{ nan_double() }})
                                                                     as benchmark_autocorrelation,
-            nullif(_scholes_williams.sw_beta, 'NaN'::double)        as beta_scholes_williams,
+            nullif(_scholes_williams.sw_beta, {{ nan_double() }})        as beta_scholes_williams,
             nullif(_scholes_williams.sw_mean_r
-                - _scholes_williams.sw_beta * _scholes_williams.sw_mean_rm, 'NaN'::double)
+                - _scholes_williams.sw_beta * _scholes_williams.sw_mean_rm, {{ nan_double() }})
                                                                     as alpha_scholes_williams,
             coalesce(_dimson.dimson_obs, 0)                         as dimson_obs,
-            nullif(_dimson.dimson_beta, 'NaN'::double)              as beta_dimson,
+            nullif(_dimson.dimson_beta, {{ nan_double() }})              as beta_dimson,
             nullif(_dimson.dimson_mean_r - _dimson.dimson_beta * _dimson.dimson_mean_rm,
-                'NaN'::double)                                      as alpha_dimson
+                {{ nan_double() }})                                      as alpha_dimson
         from _keys
         left join _scholes_williams
             using ({{ key_list }})

@@ -181,28 +181,38 @@
 {%- endmacro %}
 
 {#- The values of an aggregate as a list, in the order of `order_by` (a list of expressions;
-    none: the order the engine collects them). DuckDB: list(... order by ...); Spark sorts
+    none: the order the engine collects them), of the rows where `filter` (a condition) holds, if
+    given. DuckDB: list(... order by ...) filter (where ...), null when no row passes; Spark sorts
     structs of the keys and the value, then keeps the value (nulls among the values are kept
-    when ordered, as in DuckDB; unordered, Spark's collect_list drops them). -#}
-{% macro list_agg(expression, order_by=none) -%}
-    {{ return(adapter.dispatch('list_agg')(expression, order_by)) }}
+    when ordered, as in DuckDB; unordered, Spark's collect_list drops them), the filter as a
+    struct that is null outside it, which collect_list skips: an empty list when no row passes. -#}
+{% macro list_agg(expression, order_by=none, filter=none) -%}
+    {{ return(adapter.dispatch('list_agg')(expression, order_by, filter)) }}
 {%- endmacro %}
 
-{% macro default__list_agg(expression, order_by) -%}
+{% macro default__list_agg(expression, order_by, filter=none) -%}
     {%- if order_by -%}
     list({{ expression }} order by {{ order_by | join(', ') }})
     {%- else -%}
     list({{ expression }})
     {%- endif -%}
+    {%- if filter %}
+            filter (where {{ filter }})
+    {%- endif -%}
 {%- endmacro %}
 
-{% macro spark__list_agg(expression, order_by) -%}
+{% macro spark__list_agg(expression, order_by, filter=none) -%}
     {%- if order_by -%}
     transform(
-        array_sort(collect_list(named_struct(
+        array_sort(collect_list(
+            {%- if filter %}case when {{ filter }} then {% endif -%}
+            named_struct(
             {%- for key in order_by %}'key_{{ loop.index }}', {{ key }}, {% endfor -%}
-            'value', {{ expression }}))),
+            'value', {{ expression }})
+            {%- if filter %} end{% endif -%})),
         sorted -> sorted.value)
+    {%- elif filter -%}
+    collect_list(case when {{ filter }} then {{ expression }} end)
     {%- else -%}
     collect_list({{ expression }})
     {%- endif -%}
@@ -498,4 +508,128 @@
     {{ relation }} unpivot ({{ value_column }} for {{ name_column }} in (
         {%- for column in columns %}{{ quoted_column_name(column) }}{{ ", " if not loop.last }}{% endfor -%}
     ))
+{%- endmacro %}
+
+{#- The element at a 1-based position of a list, null past its end (DuckDB list[i]; Spark's
+    element_at, 1-based too, null past the end with ANSI mode off). -#}
+{% macro list_element(expression, position) -%}
+    {{ return(adapter.dispatch('list_element')(expression, position)) }}
+{%- endmacro %}
+
+{% macro default__list_element(expression, position) -%}
+    {{ expression }}[{{ position }}]
+{%- endmacro %}
+
+{% macro spark__list_element(expression, position) -%}
+    element_at({{ expression }}, {{ position }})
+{%- endmacro %}
+
+{#- The local calendar date of a UTC instant in a time zone, e.g. the New York date of a
+    publication time (DuckDB timezone(); Spark from_utc_timestamp, in the session's UTC). -#}
+{% macro local_date(timestamp_sql, zone) -%}
+    {{ return(adapter.dispatch('local_date')(timestamp_sql, zone)) }}
+{%- endmacro %}
+
+{% macro default__local_date(timestamp_sql, zone) -%}
+    cast(timezone('{{ zone }}', {{ timestamp_sql }}) as date)
+{%- endmacro %}
+
+{% macro spark__local_date(timestamp_sql, zone) -%}
+    cast(from_utc_timestamp({{ timestamp_sql }}, '{{ zone }}') as date)
+{%- endmacro %}
+
+{#- One row per integer from `first` to `last` (both included), in the select list (DuckDB
+    unnest(range()), Spark explode(sequence()); bigint on both). -#}
+{% macro unnest_integer_range(first, last) -%}
+    {{ return(adapter.dispatch('unnest_integer_range')(first, last)) }}
+{%- endmacro %}
+
+{% macro default__unnest_integer_range(first, last) -%}
+    unnest(range({{ first }}, {{ last }} + 1))
+{%- endmacro %}
+
+{% macro spark__unnest_integer_range(first, last) -%}
+    explode(sequence(cast({{ first }} as bigint), cast({{ last }} as bigint)))
+{%- endmacro %}
+
+{#- The elements of a list as text joined by `separator` (DuckDB array_to_string over the list
+    cast to text, Spark array_join; dates as YYYY-MM-DD on both). -#}
+{% macro join_list(expression, separator) -%}
+    {{ return(adapter.dispatch('join_list')(expression, separator)) }}
+{%- endmacro %}
+
+{% macro default__join_list(expression, separator) -%}
+    array_to_string(cast({{ expression }} as varchar[]), '{{ separator }}')
+{%- endmacro %}
+
+{% macro spark__join_list(expression, separator) -%}
+    array_join(cast({{ expression }} as array<string>), '{{ separator }}')
+{%- endmacro %}
+
+{#- A mart's select with its columns in the order its contract declares (_marts__models.yml), for
+    use as {% call select_in_contract_order() %} select ... {% endcall %}. DuckDB enforces the
+    contract, which creates the table in that order already: the SQL is unchanged. On Spark the
+    contract is not enforced, so the columns are selected in the declared order around it. -#}
+{% macro select_in_contract_order() -%}
+    {{ return(adapter.dispatch('select_in_contract_order')(caller())) }}
+{%- endmacro %}
+
+{% macro default__select_in_contract_order(sql) -%}
+    {{ sql }}
+{%- endmacro %}
+
+{% macro spark__select_in_contract_order(sql) -%}
+select
+    {%- for column in model.columns %}
+    {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+from (
+{{ sql }}
+) as contract_ordered
+{%- endmacro %}
+
+{#- The UTC instant of a local wall-clock time on a date in a time zone, e.g. 16:00 in Hong Kong
+    on a session date (DuckDB: timezone() of a date plus a time; Spark: to_utc_timestamp of the
+    local timestamp, read in the session's UTC). -#}
+{% macro local_time_to_utc(date_sql, time_text, zone) -%}
+    {{ return(adapter.dispatch('local_time_to_utc')(date_sql, time_text, zone)) }}
+{%- endmacro %}
+
+{% macro default__local_time_to_utc(date_sql, time_text, zone) -%}
+    timezone('{{ zone }}', {{ date_sql }} + time '{{ time_text }}')
+{%- endmacro %}
+
+{% macro spark__local_time_to_utc(date_sql, time_text, zone) -%}
+    to_utc_timestamp(to_timestamp(concat(cast({{ date_sql }} as string), ' {{ time_text }}')), '{{ zone }}')
+{%- endmacro %}
+
+{#- Whole hours from one instant to a later one (DuckDB date_diff('hour', ...) counts the hour
+    boundaries crossed, Spark's timestampdiff the whole hours elapsed: the same for instants on
+    the hour, as the sessions' closes are). -#}
+{% macro hours_between(start_sql, end_sql) -%}
+    {{ return(adapter.dispatch('hours_between')(start_sql, end_sql)) }}
+{%- endmacro %}
+
+{% macro default__hours_between(start_sql, end_sql) -%}
+    date_diff('hour', {{ start_sql }}, {{ end_sql }})
+{%- endmacro %}
+
+{% macro spark__hours_between(start_sql, end_sql) -%}
+    timestampdiff(HOUR, {{ start_sql }}, {{ end_sql }})
+{%- endmacro %}
+
+{#- A numeric literal such as 2.0 that must be a double on both engines: DuckDB's decimal division
+    and average give doubles, Spark's keep a DECIMAL with a few digits of scale (avg of 1.0/0.0
+    gives 0.48918), so on Spark the literal is written as a double (2.0D). The DuckDB SQL is
+    the literal as written. -#}
+{% macro float_literal(text) -%}
+    {{ return(adapter.dispatch('float_literal')(text)) }}
+{%- endmacro %}
+
+{% macro default__float_literal(text) -%}
+    {{ text }}
+{%- endmacro %}
+
+{% macro spark__float_literal(text) -%}
+    {{ text }}D
 {%- endmacro %}

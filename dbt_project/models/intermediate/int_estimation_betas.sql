@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event-ticker pair: the market model's beta estimated three ways over the same
 -- estimation sessions (int_estimation_windows, the sessions near other catalogued events left out
 -- when that is on), side by side:

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event-ticker pair: the market model fitted over the estimation window, by OLS or
 -- with the thin-trading beta var('market_model_beta') selects (beta_method; int_estimation_betas
 -- reports the three side by side).
@@ -176,13 +177,13 @@ final as (
                 then 'event after the last stored session'
             when ticker_bars = 0
                 then 'no prices for this ticker in the estimation window (its bars run from '
-                    || cast(first_bar_date as varchar) || ' to '
-                    || cast(last_bar_date as varchar) || ')'
+                    || cast(first_bar_date as {{ text_type() }}) || ' to '
+                    || cast(last_bar_date as {{ text_type() }}) || ')'
             when benchmark_bars = 0
                 then 'no prices for the benchmark ' || benchmark_ticker
                     || ' in the estimation window (its bars run from '
-                    || cast(benchmark_first_bar_date as varchar) || ' to '
-                    || cast(benchmark_last_bar_date as varchar) || ')'
+                    || cast(benchmark_first_bar_date as {{ text_type() }}) || ' to '
+                    || cast(benchmark_last_bar_date as {{ text_type() }}) || ')'
             when estimation_obs < {{ var('min_estimation_obs') }}
                 then estimation_obs || ' of {{ window_length }} estimation returns'
                     || case when estimation_sessions_excluded > 0

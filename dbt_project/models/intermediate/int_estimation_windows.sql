@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event-ticker pair and relative day of the estimation window: int_event_windows'
 -- estimation rows, each flagged when it lies near another catalogued event of the same ticker.
 -- near_event_ids: the other catalogued events (event_origin 'catalog', not this event) of the
@@ -44,8 +45,7 @@ nearby as (
         estimation_rows.event_id,
         estimation_rows.ticker,
         estimation_rows.relative_day,
-        list(distinct other_event_sessions.other_event_id
-             order by other_event_sessions.other_event_id) as near_event_ids
+        {{ sorted_distinct_list_agg('other_event_sessions.other_event_id') }} as near_event_ids
     from estimation_rows
     inner join other_event_sessions
         on other_event_sessions.ticker = estimation_rows.ticker
@@ -65,7 +65,7 @@ select
     estimation_rows.benchmark_ticker,
     estimation_rows.benchmark_has_bar,
     estimation_rows.benchmark_return,
-    coalesce(nearby.near_event_ids, [])                     as near_event_ids,
+    coalesce(nearby.near_event_ids, {{ empty_text_list() }}) as near_event_ids,
     {{ 'nearby.event_id is not null' if excluding else 'false' }} as is_excluded
 from estimation_rows
 left join nearby

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per included event-ticker pair and relative day of its estimation and event windows
 -- where the market-model abnormal return exists: the return's rank within the pair's combined
 -- window, for the Corrado rank test of fct_event_study_summary.
@@ -109,7 +110,8 @@ ranked as (
     select
         *,
         rank() over by_return
-            + (count(*) over (partition by event_id, ticker, abnormal_return) - 1) / 2.0
+            + (count(*) over (partition by event_id, ticker, abnormal_return) - 1)
+                / {{ float_literal('2.0') }}
                                                      as abnormal_return_rank,
         count(*) over (partition by event_id, ticker) as pair_observations
     from abnormal
@@ -124,5 +126,5 @@ select
     abnormal_return,
     abnormal_return_rank,
     pair_observations,
-    abnormal_return_rank / (pair_observations + 1) - 0.5 as standardized_rank
+    abnormal_return_rank / (pair_observations + 1) - {{ float_literal('0.5') }} as standardized_rank
 from ranked

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event, ticker and summary window [t1, t2] (var summary_windows).
 -- Conventions (market model unless named otherwise; L = t2 - t1 + 1 sessions; M = estimation_obs;
 -- s = residual_sd, sqrt(SSR / (M - 2))):
@@ -103,16 +104,16 @@ window_sums as (
         count(window_returns.abnormal_return_market_adjusted)             as returns_market_adjusted,
         sum(window_returns.abnormal_return_{{ source }})                  as sum_ar_selected_model,
         sum(window_returns.abnormal_return_market_adjusted)               as sum_ar_market_adjusted,
-        product(1 + window_returns.stock_return)                          as gross_stock,
-        product(1 + window_returns.expected_return_{{ source }})          as gross_expected,
-        product(1 + window_returns.benchmark_return)                      as gross_benchmark,
+        {{ product_agg('1 + window_returns.stock_return') }}              as gross_stock,
+        {{ product_agg('1 + window_returns.expected_return_' ~ source) }} as gross_expected,
+        {{ product_agg('1 + window_returns.benchmark_return') }}          as gross_benchmark,
         sum(window_returns.benchmark_return)                              as sum_benchmark_return,
         {%- if selected %}
         {%- for f in factors %}
         sum(factor_days.{{ f }})                                          as sum_{{ f }},
         {%- endfor %}
-        list(factor_days.session_date order by factor_days.relative_day)
-            filter (where not factor_days.has_factors)                    as missing_factor_dates,
+        {{ list_agg('factor_days.session_date', ['factor_days.relative_day'],
+                    filter='not factor_days.has_factors') }}              as missing_factor_dates,
         {%- endif %}
         min(window_returns.session_date)                                  as first_session_date,
         max(window_returns.session_date)                                  as last_session_date
@@ -141,10 +142,10 @@ window_bars as (
                                                             as day_zero_bar_missing,
         bool_or(window_rows.relative_day = 0 and not window_rows.benchmark_has_bar)
                                                             as day_zero_benchmark_bar_missing,
-        list(window_rows.session_date order by window_rows.relative_day)
-            filter (where not window_rows.has_bar)          as missing_bar_dates,
-        list(window_rows.session_date order by window_rows.relative_day)
-            filter (where not window_rows.benchmark_has_bar) as missing_benchmark_bar_dates
+        {{ list_agg('window_rows.session_date', ['window_rows.relative_day'],
+                    filter='not window_rows.has_bar') }}    as missing_bar_dates,
+        {{ list_agg('window_rows.session_date', ['window_rows.relative_day'],
+                    filter='not window_rows.benchmark_has_bar') }} as missing_benchmark_bar_dates
     from pair_windows
     inner join window_rows
         on window_rows.event_id = pair_windows.event_id
@@ -160,7 +161,7 @@ window_confounders as (
         window_sums.event_id,
         window_sums.ticker,
         window_sums.window_label,
-        list(distinct other.event_id order by other.event_id) as confounding_event_ids
+        {{ sorted_distinct_list_agg('other.event_id') }} as confounding_event_ids
     from window_sums
     inner join events as other
         on other.ticker = window_sums.ticker
@@ -248,7 +249,7 @@ final as (
         stats.residual_sd,
         stats.estimation_obs,
         window_confounders.event_id is not null               as has_confounding_event,
-        coalesce(window_confounders.confounding_event_ids, []) as confounding_event_ids,
+        coalesce(window_confounders.confounding_event_ids, {{ empty_text_list() }}) as confounding_event_ids,
         case
             when not stats.is_included then stats.exclusion_reason
             when coalesce(window_sums.returns_selected_model, 0) = pair_windows.window_length
@@ -269,23 +270,23 @@ final as (
             {%- endif %}
             else coalesce(window_sums.returns_selected_model, 0) || ' of '
                 || pair_windows.window_length || ' abnormal returns'
-                || case when len(window_bars.missing_bar_dates) > 0
+                || case when {{ list_length('window_bars.missing_bar_dates') }} > 0
                     then ': no bar on '
-                        || array_to_string(cast(window_bars.missing_bar_dates as varchar[]), ', ')
+                        || {{ join_list('window_bars.missing_bar_dates', ', ') }}
                     else '' end
                 {%- if selected %}
-                || case when len(window_sums.missing_factor_dates) > 0
-                    then case when len(window_bars.missing_bar_dates) > 0 then '; ' else ': ' end
+                || case when {{ list_length('window_sums.missing_factor_dates') }} > 0
+                    then case when {{ list_length('window_bars.missing_bar_dates') }} > 0
+                        then '; ' else ': ' end
                         || 'no factors on '
-                        || array_to_string(
-                            cast(window_sums.missing_factor_dates as varchar[]), ', ')
+                        || {{ join_list('window_sums.missing_factor_dates', ', ') }}
                     else '' end
                 {%- else %}
-                || case when len(window_bars.missing_benchmark_bar_dates) > 0
-                    then case when len(window_bars.missing_bar_dates) > 0 then '; ' else ': ' end
+                || case when {{ list_length('window_bars.missing_benchmark_bar_dates') }} > 0
+                    then case when {{ list_length('window_bars.missing_bar_dates') }} > 0
+                        then '; ' else ': ' end
                         || 'no ' || stats.benchmark_ticker || ' bar on '
-                        || array_to_string(
-                            cast(window_bars.missing_benchmark_bar_dates as varchar[]), ', ')
+                        || {{ join_list('window_bars.missing_benchmark_bar_dates', ', ') }}
                     else '' end
                 {%- endif %}
         end                                                   as exclusion_reason

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event, group and summary window with at least one included pair: the generalized
 -- rank test GRANK of Kolari and Pynnonen (2011), which ranks the window's standardised CAR as one
 -- observation among each pair's standardised estimation-window abnormal returns.
@@ -88,9 +89,9 @@ ranked as (
         *,
         (rank() over by_gsar
             + (count(*) over (partition by event_id, summary_group, window_label, ticker, gsar)
-               - 1) / 2.0)
+               - 1) / {{ float_literal('2.0') }})
         / (count(*) over (partition by event_id, summary_group, window_label, ticker) + 1)
-        - 0.5                                                   as standardized_rank
+        - {{ float_literal('0.5') }}                                                   as standardized_rank
     from observations
     window by_gsar as (
         partition by event_id, summary_group, window_label, ticker order by gsar

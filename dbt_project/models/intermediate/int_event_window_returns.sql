@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event, ticker and relative session day in the event window.
 -- Abnormal returns: market-adjusted AR = r - r_m; market-model AR = r - (alpha + beta * r_m), with
 -- alpha and beta from int_estimation_stats (null when the pair is excluded). CARs are sums of ARs
@@ -120,7 +121,7 @@ confounders as (
     select
         pairs.event_id,
         pairs.ticker,
-        list(distinct other.event_id order by other.event_id) as confounding_event_ids
+        {{ sorted_distinct_list_agg('other.event_id') }} as confounding_event_ids
     from (select event_id, ticker, min(session_date) as first_date, max(session_date) as last_date
           from abnormal group by event_id, ticker) as pairs
     inner join catalog_event_days as other
@@ -166,7 +167,7 @@ final as (
                 and other.day_zero_date = cumulated.session_date
         )                                                   as is_other_event_day,
         confounders.event_id is not null                    as has_confounding_event,
-        coalesce(confounders.confounding_event_ids, [])     as confounding_event_ids,
+        coalesce(confounders.confounding_event_ids, {{ empty_text_list() }}) as confounding_event_ids,
         cumulated.expected_return_model,
         {%- set source = 'selected_model' if selected else 'market_model' %}
         cumulated.expected_return_{{ source }}              as expected_return_selected_model,

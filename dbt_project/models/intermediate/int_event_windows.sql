@@ -1,7 +1,10 @@
 {%- set first_day = var('estimation_window_start') -%}
 {%- set last_day = [var('estimation_window_end'), var('event_window_end')] | max -%}
+{#- On Spark a plain table, rebuilt whole (as int_daily_returns, dbt_project.yml): dbt-spark's
+    incremental strategies need Delta or Iceberg, and the spark target writes plain Parquet. -#}
 {{ config(
-    materialized='incremental',
+    materialized=('incremental' if target.type == 'duckdb' else 'table'),
+    tags=['spark'],
     incremental_strategy='delete+insert',
     unique_key=['event_id', 'ticker'],
     post_hook="{{ delete_pairs_without_event() }}"
@@ -43,7 +46,7 @@ last_loaded as (
 ),
 
 relative_days as (
-    select unnest(range({{ first_day }}, {{ last_day }} + 1)) as relative_day
+    select {{ unnest_integer_range(first_day, last_day) }} as relative_day
 ),
 
 {% if is_incremental() %}

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event and ticker: catalogued events (scope groups expanded to their tickers through
 -- the universe), news-derived events and analyst-action events, each with its announcement time
 -- and day 0.
@@ -43,7 +44,7 @@ xhkg_calendar as (
 ),
 
 scope_tokens as (
-    select event_id, unnest(scope_tokens) as scope_token
+    select event_id, {{ unnest_list('scope_tokens') }} as scope_token
     from catalog
 ),
 
@@ -84,8 +85,8 @@ catalog_with_day_zero as (
         catalog_event_tickers.*,
         calendar.session_date as day_zero_date
     from catalog_event_tickers
-    asof inner join calendar
-        on calendar.session_date >= catalog_event_tickers.day_zero_basis_date
+    {{ asof_join('inner', 'catalog_event_tickers', 'catalog_event_tickers.day_zero_basis_date',
+                 'calendar', 'session_date', '>=') }}
 ),
 
 news_event_tickers as (
@@ -93,9 +94,9 @@ news_event_tickers as (
         event_id,
         ticker,
         'news'                                                   as event_origin,
-        headlines[1]                                             as event_title,
+        {{ list_element('headlines', 1) }}                            as event_title,
         first_published_at                                       as announced_at,
-        cast(timezone('America/New_York', first_published_at) as date) as announced_date,
+        {{ local_date('first_published_at', 'America/New_York') }} as announced_date,
         false                                                    as is_approximate,
         ticker                                                   as scope_token,
         day_zero_date
@@ -109,7 +110,7 @@ analyst_event_tickers as (
         'analyst'                                                as event_origin,
         event_title,
         first_graded_at                                          as announced_at,
-        cast(timezone('America/New_York', first_graded_at) as date) as announced_date,
+        {{ local_date('first_graded_at', 'America/New_York') }} as announced_date,
         false                                                    as is_approximate,
         ticker                                                   as scope_token,
         day_zero_date
@@ -147,7 +148,7 @@ us_listings as (
         unioned.day_zero_date,
         calendar.session_index                         as day_zero_session_index,
         {{ exchange_of('unioned.ticker') }}            as exchange,
-        cast(null as varchar)                          as adr_ticker
+        cast(null as {{ text_type() }})                as adr_ticker
     from unioned
     inner join calendar
         on calendar.session_date = unioned.day_zero_date
@@ -185,8 +186,8 @@ home_lines as (
         'XHKG'                                         as exchange,
         home_line_pairs.ticker                         as adr_ticker
     from home_line_pairs
-    asof inner join xhkg_calendar
-        on xhkg_calendar.session_date >= home_line_pairs.home_day_zero_basis_date
+    {{ asof_join('inner', 'home_line_pairs', 'home_line_pairs.home_day_zero_basis_date',
+                 'xhkg_calendar', 'session_date', '>=') }}
 ),
 
 final as (

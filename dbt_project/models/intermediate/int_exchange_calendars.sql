@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per session of each exchange the event study counts relative days on, numbered per
 -- exchange so that "n sessions later" is index arithmetic on that exchange's own calendar:
 --   XNYS: int_trading_calendar's sessions and indices, unchanged (the US listings' event study)

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event, ticker and relative session day in the event window, under the factor model
 -- var('expected_return_model') selects (int_factor_model_fit; empty with market_model):
 --     expected excess return = alpha + sum_k beta_k * f_k

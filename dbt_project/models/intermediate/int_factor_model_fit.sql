@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event-ticker pair: the factor model var('expected_return_model') selects (ff3:
 -- Mkt-RF, SMB, HML; ff5: also RMW and CMA; setting ADRPULSE_EXPECTED_RETURN_MODEL) fitted by OLS
 -- over the estimation window (macro factor_model_fit):

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per Hong Kong ticker (the home lines of dual-listed ADRs and the Hong Kong benchmark,
 -- var hk_benchmark_ticker) and XHKG session between its first and last bar: the event study's
 -- returns of the home lines, by int_daily_returns' rules on the XHKG calendar. A session without

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per (ticker, session) with tagged news: the headlines' count and sentiment
 -- (int_news_session_sentiment) next to the market-model abnormal return of that session (day 0)
 -- and of the next one (day +1), from the news event of the same ticker and day 0

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- Do analyst actions move the stocks, and by how much? Grain: action category x group x summary
 -- window, over the analyst events (int_analyst_events: one per ticker, day 0 and category) whose
 -- CAR over the window is computed (int_event_car, is_included; the expected-return model

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per analyst action: what the firm did, the price-target change, day 0 and its close,
 -- and the abnormal return of the action's event over var analyst_action_window (default [0,0])
 -- from the event study (int_event_car: the expected-return model var('expected_return_model')

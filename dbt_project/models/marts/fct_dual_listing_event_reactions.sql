@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per catalogued event and dual-listed pair whose ADR the event concerns: each line's
 -- day 0 on its own exchange, its day-0 return and abnormal return side by side, and which line
 -- reacted first. docs/dual_listings.md.
@@ -91,9 +92,9 @@ joined as (
         '{{ var("hk_benchmark_ticker") }}'                      as home_benchmark_ticker,
         home.day_return - hk_bench.day_return                   as home_abnormal_return,
         home_model.abnormal_return_market_model                 as home_abnormal_return_market_model,
-        timezone('Asia/Hong_Kong', p.home_day_zero_date + time '16:00:00')
+        {{ local_time_to_utc('p.home_day_zero_date', '16:00:00', 'Asia/Hong_Kong') }}
                                                                 as home_day_zero_close_at,
-        timezone('America/New_York', p.adr_day_zero_date + time '16:00:00')
+        {{ local_time_to_utc('p.adr_day_zero_date', '16:00:00', 'America/New_York') }}
                                                                 as adr_day_zero_close_at
     from with_home_day_zero as p
     left join us_returns as adr
@@ -118,7 +119,7 @@ select
         when home_day_zero_close_at < adr_day_zero_close_at then home_ticker
         else adr_ticker
     end                                                         as first_reacting_ticker,
-    date_diff('hour', least(home_day_zero_close_at, adr_day_zero_close_at),
-              greatest(home_day_zero_close_at, adr_day_zero_close_at))
+    {{ hours_between('least(home_day_zero_close_at, adr_day_zero_close_at)',
+                     'greatest(home_day_zero_close_at, adr_day_zero_close_at)') }}
                                                                 as hours_between_day_zero_closes
 from joined

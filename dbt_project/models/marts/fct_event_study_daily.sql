@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event, group and relative day of the event window: the average abnormal return of
 -- the day and the cumulative average from the window start, what EventStudyTools' ARC and WRDS
 -- print first. Groups: each ticker's universe group, plus 'all', per exchange (relative days count

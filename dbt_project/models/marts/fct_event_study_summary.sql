@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- One row per event, group and summary window: the cross-section of the event's included pairs.
 -- Groups: each ticker's universe group, plus 'all' (every US ticker of the event); the Hong Kong
 -- lines' groups are suffixed _xhkg (china_adr_xhkg, all_xhkg: int_events, macro all_pairs_group).
@@ -114,7 +115,7 @@ pair_positive_shares as (
     select
         event_id                                            as share_event_id,
         ticker                                              as share_ticker,
-        avg(case when residual > 0 then 1.0 else 0.0 end) as positive_share
+        avg(case when residual > 0 then {{ float_literal('1.0') }} else {{ float_literal('0.0') }} end) as positive_share
     from estimation_residuals
     group by event_id, ticker
 ),
@@ -125,7 +126,7 @@ pair_correlations as (
         a.ticker as ticker_a,
         b.ticker as ticker_b,
         case when count(*) >= 3
-            then nullif(corr(a.residual, b.residual), 'NaN'::double)
+            then nullif(corr(a.residual, b.residual), {{ nan_double() }})
         end      as residual_correlation
     from estimation_residuals as a
     inner join estimation_residuals as b
@@ -233,7 +234,7 @@ signed_ranks as (
         car,
         rank() over by_size
             + (count(*) over (partition by event_id, summary_group, window_label, abs(car)) - 1)
-            / 2.0                                                  as abs_car_rank,
+            / {{ float_literal('2.0') }}                                                  as abs_car_rank,
         count(*) over (partition by event_id, summary_group, window_label, abs(car))
                                                                    as tied_count
     from pair_groups

@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 -- Published: per universe group (and 'all') and return window, whether headline sentiment lines
 -- up with abnormal returns, over the sessions of int_news_sentiment_returns whose return exists.
 -- Windows: '[0,0]' = the day-0 abnormal return, '[0,+1]' = day 0 plus day +1.
@@ -79,7 +80,7 @@ final as (
         window_label,
         sessions,
         -- NaN when either side is constant: no correlation is defined.
-        nullif(correlation, 'NaN'::double)                              as correlation,
+        nullif(correlation, {{ nan_double() }})                              as correlation,
         positive_sessions,
         negative_sessions,
         mean_ar_positive,
