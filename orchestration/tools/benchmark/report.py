@@ -266,11 +266,11 @@ def spark_table(result: BenchResult) -> str:
         return str(f.get("skipped", ""))
     rows = [
         ["DuckDB dbt build (full)", f["duckdb_models_built"], f["duckdb_nodes"],
-         round(f["duckdb_node_seconds"], 2), round(f["duckdb_wall_seconds"], 2)],  # type: ignore[arg-type]
+         round(f["duckdb_node_seconds"], 2), round(f["duckdb_wall_seconds"], 2)],
         ["DuckDB, the nodes the spark build ran", f["duckdb_same_models"], f["duckdb_same_nodes"],
-         round(f["duckdb_same_node_seconds"], 2), None],  # type: ignore[arg-type]
+         round(f["duckdb_same_node_seconds"], 2), None],
         [SPARK_BUILD_STAGE, f["spark_models_built"], f["spark_nodes"],
-         round(f["spark_node_seconds"], 2), round(f["spark_wall_seconds"], 2)],  # type: ignore[arg-type]
+         round(f["spark_node_seconds"], 2), round(f["spark_wall_seconds"], 2)],
     ]
     return format_table(["build", "models built", "nodes", "node s (sum)", "wall s"], rows)
 
