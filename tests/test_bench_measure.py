@@ -35,3 +35,14 @@ def test_a_command_that_cannot_start_is_a_failed_stage_with_its_reason_logged(
     measured = run_measured([str(tmp_path / "no-such-program")], tmp_path / "missing.log")
     assert measured.returncode != 0
     assert "no-such-program" in measured.tail()
+
+
+def test_a_descendant_left_running_by_the_stage_is_in_its_peak(tmp_path: Path) -> None:
+    # As PySpark's JVM outlives the dbt process that started it: the stage exits at once, its
+    # child (orphaned, so no process of the stage reaps it) allocates 300 MB afterwards.
+    grandchild = "import time; time.sleep(0.3); b = bytearray(300 * 1024 * 1024); time.sleep(0.2)"
+    code = f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {grandchild!r}])"
+    measured = run_measured([sys.executable, "-c", code], tmp_path / "orphan.log")
+    assert measured.returncode == 0
+    assert 300 <= measured.peak_rss_mb < 400, measured.peak_rss_mb
+    assert measured.wall_seconds >= 0.5  # the launcher waited for the orphan

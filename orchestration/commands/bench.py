@@ -115,6 +115,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             out=Path(args.out) if args.out else None,
             keep=args.keep,
             seed=args.seed,
+            spark=args.spark,
             progress=_progress,
         )
     except BenchError as exc:
@@ -191,6 +192,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--write-docs",
         action="store_true",
         help="also update this size's section of the tracked docs/BENCHMARKS.md",
+    )
+    p.add_argument(
+        "--spark",
+        action="store_true",
+        help="also, last: export the raw tables as Parquet and time the dbt build on the spark "
+        "target (what `adrpulse build --target spark` runs: the models tagged spark) on the same "
+        "warehouse, beside DuckDB's time for the same nodes (skipped, with the reason, when "
+        "Spark or Java is missing)",
     )
     p.add_argument(
         "--demo-cost",

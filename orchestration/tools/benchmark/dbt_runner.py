@@ -91,6 +91,43 @@ def dbt_argv(warehouse: Path, *args: str) -> list[str]:
     return [dbt_executable(), *args, "--profiles-dir", ".", *vars_args(settings.dbt_vars())]
 
 
+def bench_settings(paths: BenchPaths, *, spark: bool = False) -> Settings:
+    """The settings a pipeline would run with on the bench warehouse; with spark, its home is
+    the spark stages' own folder (paths.spark_home)."""
+    environ = {**os.environ, "ADRPULSE_WAREHOUSE": str(paths.warehouse)}
+    if spark:
+        environ["ADRPULSE_HOME"] = str(paths.spark_home)
+    return Settings.from_env(environ)
+
+
+def spark_dbt_argv(paths: BenchPaths) -> list[str]:
+    """What `adrpulse build --target spark` runs (assets/spark_target.spark_dbt_command), in
+    the bench project copy: its own target and log folders, so the DuckDB build's compiled SQL
+    (read by the profile of the slowest model) is kept."""
+    from assets.spark_target import SPARK_BUILD_ARGS
+
+    return [
+        dbt_executable(),
+        *SPARK_BUILD_ARGS,
+        *vars_args(bench_settings(paths, spark=True).spark_dbt_vars()),
+        "--profiles-dir", ".",
+        "--target-path", "target_spark",
+        "--log-path", "logs_spark",
+    ]
+
+
+def run_spark_dbt(paths: BenchPaths) -> Measured:
+    """The spark build in the bench project; run_results.json kept as dbt_spark_run_results."""
+    measured = run_measured(
+        spark_dbt_argv(paths), paths.logs / "dbt_spark.log", env=dbt_env(), cwd=paths.dbt_project
+    )
+    results = paths.dbt_project / "target_spark" / "run_results.json"
+    if results.exists():
+        paths.results.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(results, paths.results / "dbt_spark_run_results.json")
+    return measured
+
+
 def run_dbt(paths: BenchPaths, label: str, *args: str) -> Measured:
     """`dbt <args> --profiles-dir .` in the bench project; run_results.json kept as <label>."""
     measured = run_measured(

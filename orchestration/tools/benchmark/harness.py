@@ -5,7 +5,9 @@ floor, a bare read_parquet of the same files; the dbt build of every mart from s
 SQL (under the build's memory cap, and without it) and the pandas baseline of the marts
 (core_spec); the price checks; one daily update (one session archived, loaded, then `dbt build`
 again); dbt's bare start-up (a build that selects nothing), the update's yardstick. Afterwards
-the slowest model is profiled.
+the slowest model is profiled. With spark (`adrpulse bench --spark`), last: the dbt build on the
+`spark` target (`adrpulse build --target spark`) of the same warehouse, its raw tables exported as
+Parquet first, each its own stage.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from orchestration.tools.benchmark.dbt_runner import (
     node_timings,
     prepare_project,
     run_dbt,
+    run_spark_dbt,
 )
 from orchestration.tools.benchmark.measure import Measured, run_measured
 from orchestration.tools.benchmark.spec import BenchSpec
@@ -39,6 +42,8 @@ Progress = Callable[[str], None]
 # dbt's bare start-up: `dbt build` selecting nothing (parse, connect, no node). The daily update's
 # target is set against it (report.py).
 DBT_STARTUP_STAGE = "dbt start-up (build selecting nothing)"
+SPARK_EXPORT_STAGE = "spark: raw tables as Parquet"
+SPARK_BUILD_STAGE = "spark build (portable models)"
 
 
 class BenchError(RuntimeError):
@@ -73,6 +78,12 @@ class BenchResult:
     dbt_failures: list[str] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)
+    # --spark: the spark build's nodes, its failed nodes, or why it did not run ('' if it did
+    # or was not asked for).
+    spark_requested: bool = False
+    spark_build_models: list[NodeTiming] = field(default_factory=list)
+    spark_failures: list[str] = field(default_factory=list)
+    spark_skipped: str = ""
 
     def stage(self, name: str) -> StageRow:
         return next(s for s in self.stages if s.stage == name)
@@ -166,6 +177,7 @@ def run_bench(
     keep: bool = False,
     seed: int = DEFAULT_SEED,
     profile_slowest: bool = True,
+    spark: bool = False,
     progress: Progress = print,
 ) -> BenchResult:
     """Run the whole bench at one size; the work folder is removed unless keep (or out given
@@ -176,7 +188,7 @@ def run_bench(
     root.mkdir(parents=True, exist_ok=True)
     paths = BenchPaths(root.resolve())
     try:
-        return _run(paths, tickers, years, dbt_source, seed, profile_slowest, progress)
+        return _run(paths, tickers, years, dbt_source, seed, profile_slowest, spark, progress)
     finally:
         if keep:
             progress(f"work folder kept: {paths.root}")
@@ -191,6 +203,7 @@ def _run(
     dbt_source: Path,
     seed: int,
     profile_slowest: bool,
+    spark: bool,
     progress: Progress,
 ) -> BenchResult:
     progress(f"bench {tickers} tickers x {years} years in {paths.root}")
@@ -208,7 +221,7 @@ def _run(
     if measured.returncode != 0:
         raise BenchError(f"generating the archive failed:\n{measured.tail()}")
     spec = BenchSpec.read(paths.spec_json)
-    result = BenchResult(tickers=spec.tickers, years=years, spec=spec)
+    result = BenchResult(tickers=spec.tickers, years=years, spec=spec, spark_requested=spark)
     _stage(result, "generate archive", measured, spec.history_rows, progress)
 
     progress("[2/8] loading the archive into the raw tables (warehouse.load)")
@@ -260,7 +273,58 @@ def _run(
     _stage(result, DBT_STARTUP_STAGE, measured, 0, progress)
     if profile_slowest:
         result.profile = _profile_slowest(paths, result.full_build_models, progress)
+    if spark:
+        _spark_stages(result, paths, progress)
     return result
+
+
+def _spark_stages(result: BenchResult, paths: BenchPaths, progress: Progress) -> None:
+    """What `adrpulse build --target spark` runs, on the bench warehouse as the update left it:
+    the raw tables exported as Parquet, then `dbt build --target spark --select tag:spark`.
+    A failure here is reported with the run, not raised: the DuckDB figures stand on their own."""
+    from assets.spark_target import spark_unavailable
+
+    reason = spark_unavailable()
+    if reason:
+        result.spark_skipped = f"Spark stages skipped: {reason}"
+        progress(result.spark_skipped)
+        return
+    progress("spark: the raw tables as Parquet, then dbt build --target spark (tag:spark)")
+    measured = run_measured(
+        _python_child("orchestration.tools.benchmark.stages", "spark_export", str(paths.root)),
+        paths.logs / "spark_export.log",
+    )
+    if measured.returncode != 0:
+        result.spark_skipped = (
+            f"Spark stages failed: the export exited {_exit(measured.returncode)}:\n"
+            f"{measured.tail(12)}"
+        )
+        progress(result.spark_skipped)
+        return
+    exported = json.loads(result_path(paths, "spark_export").read_text())
+    _stage(result, SPARK_EXPORT_STAGE, measured, int(exported["rows"]), progress)
+    measured = run_spark_dbt(paths)
+    run_results = paths.results / "dbt_spark_run_results.json"
+    timings = node_timings(run_results) if run_results.exists() else []
+    if measured.returncode != 0 and not timings:
+        result.spark_skipped = (
+            f"Spark build failed: dbt exited {_exit(measured.returncode)} after "
+            f"{measured.wall_seconds:.1f} s, no run_results.json:\n{measured.tail(12)}"
+        )
+        progress(result.spark_skipped)
+        return
+    result.spark_build_models = timings
+    result.spark_failures = _dbt_failures(timings, "spark")
+    if result.spark_failures:
+        progress(f"  spark build: {len(result.spark_failures)} nodes did not pass (see the report)")
+    rows = result.spec.history_rows + result.spec.update_rows
+    _stage(
+        result,
+        SPARK_BUILD_STAGE,
+        Measured(measured.wall_seconds, measured.peak_rss_mb, 0, measured.log_path),
+        rows,
+        progress,
+    )
 
 
 def _profile_slowest(

@@ -8,7 +8,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from orchestration.tables import format_table
-from orchestration.tools.benchmark.harness import DBT_STARTUP_STAGE, BenchResult
+from orchestration.tools.benchmark.dbt_runner import NodeTiming
+from orchestration.tools.benchmark.harness import (
+    DBT_STARTUP_STAGE,
+    SPARK_BUILD_STAGE,
+    BenchResult,
+)
 from orchestration.tools.benchmark.startup import FIXED_PARTS, StartupResult
 
 TABLE_COLUMNS = ["stage", "rows", "wall s", "rows/s", "peak RSS MB"]
@@ -215,6 +220,78 @@ def profile_table(result: BenchResult) -> str:
     return format_table(["operator", "s", "rows", "detail"], rows, max_width=70)
 
 
+SPARK_PEAK_NOTE = (
+    "Peak RSS of the spark build: the largest single process, the JVM (reaped by the bench's "
+    "launcher) or dbt's Python, not their sum."
+)
+
+
+def _models(timings: list[NodeTiming]) -> list[NodeTiming]:
+    return [t for t in timings if t.unique_id.startswith("model.")]
+
+
+def spark_figures(result: BenchResult) -> dict[str, object]:
+    """The spark build against DuckDB: models built on each, and the DuckDB full build's time
+    for the same nodes (dbt's execution_time summed over the nodes the spark build ran)."""
+    if not result.spark_build_models:
+        return {"skipped": result.spark_skipped} if result.spark_requested else {}
+    spark_ids = {t.unique_id for t in result.spark_build_models}
+    duck_same = [t for t in result.full_build_models if t.unique_id in spark_ids]
+    built = [t for t in _models(result.spark_build_models) if t.status == "success"]
+    spark_row = next(r for r in result.stages if r.stage == SPARK_BUILD_STAGE)
+    duck_row = next(r for r in result.stages if r.stage == "dbt build (full)")
+    return {
+        "spark_models_built": len(built),
+        "spark_nodes": len(result.spark_build_models),
+        "spark_node_seconds": sum(t.seconds for t in result.spark_build_models),
+        "spark_wall_seconds": spark_row.wall_seconds,
+        "spark_peak_rss_mb": spark_row.peak_rss_mb,
+        "duckdb_models_built": sum(
+            1 for t in _models(result.full_build_models) if t.status == "success"
+        ),
+        "duckdb_nodes": len(result.full_build_models),
+        "duckdb_node_seconds": sum(t.seconds for t in result.full_build_models),
+        "duckdb_wall_seconds": duck_row.wall_seconds,
+        "duckdb_same_models": len(_models(duck_same)),
+        "duckdb_same_nodes": len(duck_same),
+        "duckdb_same_node_seconds": sum(t.seconds for t in duck_same),
+        "spark_failures": list(result.spark_failures),
+    }
+
+
+def spark_table(result: BenchResult) -> str:
+    """DuckDB's full build, the same nodes within it, and the spark build, side by side."""
+    f = spark_figures(result)
+    if "spark_nodes" not in f:
+        return str(f.get("skipped", ""))
+    rows = [
+        ["DuckDB dbt build (full)", f["duckdb_models_built"], f["duckdb_nodes"],
+         round(f["duckdb_node_seconds"], 2), round(f["duckdb_wall_seconds"], 2)],
+        ["DuckDB, the nodes the spark build ran", f["duckdb_same_models"], f["duckdb_same_nodes"],
+         round(f["duckdb_same_node_seconds"], 2), None],
+        [SPARK_BUILD_STAGE, f["spark_models_built"], f["spark_nodes"],
+         round(f["spark_node_seconds"], 2), round(f["spark_wall_seconds"], 2)],
+    ]
+    return format_table(["build", "models built", "nodes", "node s (sum)", "wall s"], rows)
+
+
+def _spark_parts(result: BenchResult) -> list[str]:
+    if not result.spark_requested:
+        return []
+    if not result.spark_build_models:
+        return ["", result.spark_skipped]
+    parts = [
+        "",
+        "spark build against DuckDB (node s: dbt's execution_time summed over the nodes; "
+        "wall s: the whole dbt process, start-up included)",
+        spark_table(result),
+        SPARK_PEAK_NOTE,
+    ]
+    if result.spark_failures:
+        parts += ["spark nodes that did not pass:", *(f"  {f}" for f in result.spark_failures)]
+    return parts
+
+
 def result_file(folder: Path, tickers: int, years: int) -> Path:
     return folder / f"bench-{tickers}x{years}.json"
 
@@ -230,7 +307,11 @@ def save_result(result: BenchResult, folder: Path, day: str) -> Path:
          "peak_rss_mb": r.peak_rss_mb}
         for r in result.stages
     ]
-    payload = {"tickers": result.tickers, "years": result.years, "day": day, "stages": stages}
+    payload: dict[str, object] = {
+        "tickers": result.tickers, "years": result.years, "day": day, "stages": stages
+    }
+    if result.spark_requested:
+        payload["spark"] = spark_figures(result)
     path.write_text(json.dumps(payload, indent=1) + "\n")
     return path
 
@@ -266,6 +347,7 @@ def text_report(result: BenchResult, one_year_update_seconds: float | None = Non
         ]
     if result.dbt_failures:
         parts += ["", "dbt nodes that did not pass:", *(f"  {f}" for f in result.dbt_failures)]
+    parts += _spark_parts(result)
     return "\n".join(parts)
 
 
@@ -325,6 +407,13 @@ def markdown_section(
         lines += ["", "Price checks that did not pass: " + ", ".join(failing)]
     if result.dbt_failures:
         lines += ["", "dbt nodes that did not pass: " + ", ".join(result.dbt_failures)]
+    if result.spark_requested and result.spark_build_models:
+        lines += ["", "Spark build against DuckDB:", "", "```", spark_table(result), "```", "",
+                  SPARK_PEAK_NOTE]
+        if result.spark_failures:
+            lines += ["", "Spark nodes that did not pass: " + ", ".join(result.spark_failures)]
+    elif result.spark_requested:
+        lines += ["", result.spark_skipped.split("\n")[0]]
     return "\n".join(lines)
 
 

@@ -139,6 +139,21 @@ def pandas_baseline(paths: BenchPaths) -> dict[str, Any]:
     return {"rows": rows}
 
 
+def spark_export(paths: BenchPaths) -> dict[str, Any]:
+    """The raw tables of the bench warehouse as Parquet for the spark target, as
+    `adrpulse build --target spark` exports them first (warehouse/spark_export.py)."""
+    from orchestration.tools.benchmark.dbt_runner import bench_settings
+    from warehouse.spark_export import export_raw_tables
+
+    raw_dir = bench_settings(paths, spark=True).spark_dir / "raw"
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        exported = export_raw_tables(con, raw_dir)
+    finally:
+        con.close()
+    return {"rows": sum(t.rows for t in exported), "tables": {t.name: t.rows for t in exported}}
+
+
 STAGES: dict[str, Callable[[BenchPaths], dict[str, Any]]] = {
     "load": load_archive,
     "load_floor": load_floor,
@@ -147,6 +162,7 @@ STAGES: dict[str, Callable[[BenchPaths], dict[str, Any]]] = {
     "floor": floor,
     "floor_uncapped": floor_uncapped,
     "pandas": pandas_baseline,
+    "spark_export": spark_export,
 }
 
 

@@ -60,3 +60,10 @@ class BenchPaths:
     @property
     def logs(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def spark_home(self) -> Path:
+        """ADRPULSE_HOME of the `--spark` stages: their raw Parquet, Spark tables and metastore
+        are under spark_home/spark (Settings.spark_dir), as `adrpulse build --target spark`
+        keeps them under its home."""
+        return self.root / "spark_home"
