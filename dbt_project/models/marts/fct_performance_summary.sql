@@ -1,3 +1,4 @@
+{{ config(tags=['spark']) }}
 {%- set n = var('trading_days_per_year') -%}
 {%- set baskets = var('performance_baskets') -%}
 -- One row per subject (ticker, or basket of var performance_baskets) and period, over the daily
