@@ -76,17 +76,22 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro default__incomplete_beta_fraction(a, b, x) -%}
-    {%- set m_even = '(k // 2)' -%}
-    {%- set m_odd = '((k - 1) // 2)' -%}
-    {%- set term -%}
+{#- d_k of the continued fraction for step k (an SQL integer k), with `div` the engine's integer
+    division (DuckDB //, Spark div): shared by both versions, which differ only in how they fold
+    the steps. -#}
+{% macro _incomplete_beta_term(a, b, x, div) -%}
+    {%- set m_even = '(k ' ~ div ~ ' 2)' -%}
+    {%- set m_odd = '((k - 1) ' ~ div ~ ' 2)' -%}
         (case when k % 2 = 0
             then {{ m_even }} * ({{ b }} - {{ m_even }}) * {{ x }}
                 / (({{ a }} + 2 * {{ m_even }} - 1) * ({{ a }} + 2 * {{ m_even }}))
             else -({{ a }} + {{ m_odd }}) * ({{ a }} + {{ b }} + {{ m_odd }}) * {{ x }}
                 / (({{ a }} + 2 * {{ m_odd }}) * ({{ a }} + 2 * {{ m_odd }} + 1))
         end)
-    {%- endset -%}
+{%- endmacro %}
+
+{% macro default__incomplete_beta_fraction(a, b, x) -%}
+    {%- set term = _incomplete_beta_term(a, b, x, '//') -%}
     {%- set d_next = '(1.0 + ' ~ term ~ ' * s.d)' -%}
     {%- set c_next = '(1.0 + ' ~ term ~ ' / s.c)' -%}
     list_reduce(range(2, 202),
@@ -212,16 +217,7 @@
 {#- DuckDB's list_reduce over a struct is Spark's aggregate() over sequence(2, 201) with a
     named_struct accumulator; the same steps in the same order, so the same doubles. -#}
 {% macro spark__incomplete_beta_fraction(a, b, x) -%}
-    {%- set m_even = '(k div 2)' -%}
-    {%- set m_odd = '((k - 1) div 2)' -%}
-    {%- set term -%}
-        (case when k % 2 = 0
-            then {{ m_even }} * ({{ b }} - {{ m_even }}) * {{ x }}
-                / (({{ a }} + 2 * {{ m_even }} - 1) * ({{ a }} + 2 * {{ m_even }}))
-            else -({{ a }} + {{ m_odd }}) * ({{ a }} + {{ b }} + {{ m_odd }}) * {{ x }}
-                / (({{ a }} + 2 * {{ m_odd }}) * ({{ a }} + 2 * {{ m_odd }} + 1))
-        end)
-    {%- endset -%}
+    {%- set term = _incomplete_beta_term(a, b, x, 'div') -%}
     {%- set d_next = '(1.0 + ' ~ term ~ ' * s.d)' -%}
     {%- set c_next = '(1.0 + ' ~ term ~ ' / s.c)' -%}
     aggregate(sequence(2, 201),

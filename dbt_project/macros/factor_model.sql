@@ -210,6 +210,22 @@
     {{ return(adapter.dispatch('expected_return_stats')()) }}
 {%- endmacro %}
 
+{#- The factor fit's columns beside int_estimation_stats' (both engines' versions below). -#}
+{% macro _factor_fit_columns_and_join() %}
+            factor.alpha                                              as factor_alpha,
+            {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
+            factor.beta_{{ f }},
+            factor.factor_mean_{{ f }},
+            {%- endfor %}
+            {%- for i in range(1, 6) %}{% for j in range(1, i + 1) %}
+            factor.cholesky_{{ i }}_{{ j }}{{ ',' if not (i == 5 and j == 5) }}
+            {%- endfor %}{% endfor %}
+        from {{ ref('int_estimation_stats') }} as market
+        left join {{ ref('int_factor_model_fit') }} as factor
+            on factor.event_id = market.event_id
+            and factor.ticker = market.ticker
+{%- endmacro %}
+
 {% macro default__expected_return_stats() -%}
     {%- if factor_model_name() == 'market_model' -%}
         {{ ref('int_estimation_stats') }}
@@ -226,18 +242,7 @@
                 factor.residual_sd                                    as residual_sd,
                 cast(coalesce(factor.factor_model_obs, 0) as uinteger) as estimation_obs
             ),
-            factor.alpha                                              as factor_alpha,
-            {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
-            factor.beta_{{ f }},
-            factor.factor_mean_{{ f }},
-            {%- endfor %}
-            {%- for i in range(1, 6) %}{% for j in range(1, i + 1) %}
-            factor.cholesky_{{ i }}_{{ j }}{{ ',' if not (i == 5 and j == 5) }}
-            {%- endfor %}{% endfor %}
-        from {{ ref('int_estimation_stats') }} as market
-        left join {{ ref('int_factor_model_fit') }} as factor
-            on factor.event_id = market.event_id
-            and factor.ticker = market.ticker
+            {{- _factor_fit_columns_and_join() }}
     )
     {%- endif -%}
 {%- endmacro %}
@@ -266,18 +271,7 @@
             {%- for column in columns %}
             {{ replaced[column] if column in replaced else 'market.' ~ column }} as {{ column }},
             {%- endfor %}
-            factor.alpha                                              as factor_alpha,
-            {%- for f in ['mkt_rf', 'smb', 'hml', 'rmw', 'cma'] %}
-            factor.beta_{{ f }},
-            factor.factor_mean_{{ f }},
-            {%- endfor %}
-            {%- for i in range(1, 6) %}{% for j in range(1, i + 1) %}
-            factor.cholesky_{{ i }}_{{ j }}{{ ',' if not (i == 5 and j == 5) }}
-            {%- endfor %}{% endfor %}
-        from {{ ref('int_estimation_stats') }} as market
-        left join {{ ref('int_factor_model_fit') }} as factor
-            on factor.event_id = market.event_id
-            and factor.ticker = market.ticker
+            {{- _factor_fit_columns_and_join() }}
     )
     {%- endif -%}
 {%- endmacro %}
