@@ -165,7 +165,9 @@ def test_bench_spark_end_to_end_tiny(tmp_path: Path) -> None:
     assert spark["spark_failures"] == []
     assert spark["spark_models_built"] == spark["duckdb_same_models"] > 0
     assert spark["spark_nodes"] == spark["duckdb_same_nodes"]
-    assert 0 < spark["duckdb_same_node_seconds"] < spark["duckdb_node_seconds"]
+    # every model is portable now: the spark build runs the DuckDB build's nodes, all of them
+    assert spark["duckdb_same_models"] == spark["duckdb_models_built"]
+    assert 0 < spark["duckdb_same_node_seconds"] <= spark["duckdb_node_seconds"]
     # The JVM, not only dbt's Python, is in the peak: a JVM of a local Spark holds far more than
     # the ~300 MB of the dbt process of a DuckDB build.
     assert spark["spark_peak_rss_mb"] > 2 * stages["dbt build (full)"]["peak_rss_mb"]
