@@ -6,17 +6,14 @@
     not_null:  [column, ...]                         a null fails
     between:   {column: {min_value: a, max_value: b}} a non-null value outside [a, b] fails, NaN too
     accepted:  {column: [value, ...]}                 a non-null value outside the list fails
-    latest_rows_by: the `between` rules read only the rows with the largest value of this column
-               (built_at: the latest build's rows); the others were checked by the build that
-               wrote them. not_null and accepted read every row, unless
-    every_rule_follows_latest: true: every rule reads only those rows (for a view whose older
-               rows are the unchanged older rows of the tables it projects, int_performance_returns).
+    latest_rows_by: every rule reads only the rows with the largest value of this column
+               (built_at: the latest build's rows); older rows were checked by the build that
+               wrote them, and an incremental model rewrites a row only with a new value.
 
     Returns one row per broken rule: the rule, as written here, and how many rows break it. The
     failure count is the number of offending rows (fail_calc), so Dagster's check and dbt's log
     say how many rows are wrong, and the rows say which rule. -#}
-{% test column_rules(model, not_null=[], between={}, accepted={}, latest_rows_by=none,
-                      every_rule_follows_latest=false) %}
+{% test column_rules(model, not_null=[], between={}, accepted={}, latest_rows_by=none) %}
 {{ config(fail_calc="coalesce(sum(failing_rows), 0)") }}
 {%- set counts = [] -%}
 {%- for column in not_null -%}
@@ -28,10 +25,8 @@
   {%- set outside = ["isnan(cast(" ~ column ~ " as double))"] -%}
   {%- if low is not none %}{% do outside.append(column ~ " < " ~ low) %}{% endif -%}
   {%- if high is not none %}{% do outside.append(column ~ " > " ~ high) %}{% endif -%}
-  {%- set latest = (" and " ~ latest_rows_by ~ " = (select max(" ~ latest_rows_by ~ ") from "
-      ~ model ~ ")") if latest_rows_by else "" -%}
   {%- do counts.append((
-      "count_if(" ~ column ~ " is not null" ~ latest ~ " and (" ~ outside | join(" or ") ~ "))",
+      "count_if(" ~ column ~ " is not null and (" ~ outside | join(" or ") ~ "))",
       column ~ " between " ~ (low if low is not none else "-inf") ~ " and "
       ~ (high if high is not none else "inf")
   )) -%}
@@ -52,7 +47,7 @@ with counted as (
         {{ expression }} as {{ quoted_column_name(rule) }}{{ "," if not loop.last }}
     {%- endfor %}
     from {{ model }}
-    {%- if latest_rows_by and every_rule_follows_latest %}
+    {%- if latest_rows_by %}
     where {{ latest_rows_by }} = (select max({{ latest_rows_by }}) from {{ model }})
     {%- endif %}
 )
