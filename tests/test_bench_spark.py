@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from assets.spark_target import spark_unavailable
 from orchestration.tools.benchmark.dbt_runner import NodeTiming
 from orchestration.tools.benchmark.harness import (
     SPARK_BUILD_STAGE,
@@ -129,23 +128,6 @@ def test_without_java_the_spark_stages_are_skipped_with_the_reason(
     assert saved["spark"] == {"skipped": result.spark_skipped}
 
 
-def test_help_documents_the_spark_flag() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "bench", "--help"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0
-    help_text = " ".join(result.stdout.split())
-    assert "--spark" in help_text
-    assert "adrpulse build --target spark" in help_text and "skipped" in help_text
-
-
-@pytest.mark.slow
-@pytest.mark.e2e
-@pytest.mark.skipif(spark_unavailable() is not None, reason=f"spark: {spark_unavailable()}")
 def test_bench_spark_end_to_end_tiny(tmp_path: Path) -> None:
     work = tmp_path / "work"
     result = subprocess.run(

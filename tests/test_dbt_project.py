@@ -231,6 +231,24 @@ def test_the_unit_tests_run_in_the_suite_and_pass(sample_dbt_warehouse: Path) ->
     ]
 
 
+def copy_of_warehouse(sample_dbt_warehouse: Path, folder: Path) -> Path:
+    """A copy of the sample's built warehouse in `folder`, to break without touching the shared
+    one. The copy is made through the sample's own DuckDB instance, which dbt in-process holds
+    open, and detached after, since that instance outlives this connection."""
+    warehouse = folder / sample_dbt_warehouse.name
+    with duckdb.connect(str(sample_dbt_warehouse)) as source:
+        source.execute(f"attach '{warehouse}' as copy")
+        source.execute(f"copy from database {sample_dbt_warehouse.stem} to copy")
+        source.execute("detach copy")
+    return warehouse
+
+
+def execute_in(warehouse: Path, *statements: str) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        for statement in statements:
+            con.execute(statement)
+
+
 def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     sample_dbt_warehouse: Path, tmp_path: Path
 ) -> None:
@@ -238,10 +256,7 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     accepted_values tests. On a copy of the sample's warehouse with two nulls, an out-of-range
     value, a NaN and a value outside an accepted list, the model's test fails, names each rule,
     and counts the offending rows; the untouched copy passes."""
-    warehouse = tmp_path / sample_dbt_warehouse.name
-    with duckdb.connect(str(sample_dbt_warehouse)) as source:  # dbt in-process holds it open
-        source.execute(f"attach '{warehouse}' as copy")
-        source.execute(f"copy from database {sample_dbt_warehouse.stem} to copy")
+    warehouse = copy_of_warehouse(sample_dbt_warehouse, tmp_path)
     workdir = tmp_path / "dbt"
     clean = invoke_dbt(["test", "--select", "int_events__column_rules"], warehouse, workdir)
     assert clean.success, clean.exception
@@ -313,11 +328,7 @@ def test_performance_returns_tests_read_the_latest_build_and_every_basket_row(
     update would. On a copy of the sample where most ticker rows come from an older build: a
     broken older row is left to the build that wrote it, a broken latest row fails the column
     rules, and a duplicated latest row fails the grain test."""
-    warehouse = tmp_path / sample_dbt_warehouse.name
-    with duckdb.connect(str(sample_dbt_warehouse)) as source:  # dbt in-process holds it open
-        source.execute(f"attach '{warehouse}' as copy")
-        source.execute(f"copy from database {sample_dbt_warehouse.stem} to copy")
-        source.execute("detach copy")  # the instance outlives this connection
+    warehouse = copy_of_warehouse(sample_dbt_warehouse, tmp_path)
     workdir = tmp_path / "dbt"
     grain_test = (
         "unique_combination_int_performance_returns_subject__session_date__subject__built_at"
@@ -325,37 +336,27 @@ def test_performance_returns_tests_read_the_latest_build_and_every_basket_row(
     tests = f"int_performance_returns__column_rules {grain_test}"
     latest = "(select max(session_date) from intermediate.int_daily_returns)"
 
-    con = duckdb.connect(str(warehouse))
-    try:
+    execute_in(
+        warehouse,
         # every row but the last session's as if written by an earlier build
-        con.execute(
-            "update intermediate.int_daily_returns set built_at = built_at - interval 1 day "
-            f"where session_date < {latest}"
-        )
-        con.execute(
-            "update intermediate.int_daily_returns set return_since_previous_close = -2 "
-            "where ticker = 'BABA' and session_date = (select min(session_date) "
-            "from intermediate.int_daily_returns where ticker = 'BABA' "
-            "and return_since_previous_close is not null)"
-        )
-    finally:
-        con.close()
+        "update intermediate.int_daily_returns set built_at = built_at - interval 1 day "
+        f"where session_date < {latest}",
+        "update intermediate.int_daily_returns set return_since_previous_close = -2 "
+        "where ticker = 'BABA' and session_date = (select min(session_date) "
+        "from intermediate.int_daily_returns where ticker = 'BABA' "
+        "and return_since_previous_close is not null)",
+    )
     older_broken = invoke_dbt(["test", "--select", tests], warehouse, workdir)
     assert older_broken.success, older_broken.exception
 
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute(
-            "update intermediate.int_daily_returns set return_since_previous_close = -2 "
-            f"where ticker = 'JD' and session_date = {latest}"
-        )
-        con.execute(
-            "insert into intermediate.int_daily_returns "
-            "select * from intermediate.int_daily_returns "
-            f"where ticker = 'PDD' and session_date = {latest}"
-        )
-    finally:
-        con.close()
+    execute_in(
+        warehouse,
+        "update intermediate.int_daily_returns set return_since_previous_close = -2 "
+        f"where ticker = 'JD' and session_date = {latest}",
+        "insert into intermediate.int_daily_returns "
+        "select * from intermediate.int_daily_returns "
+        f"where ticker = 'PDD' and session_date = {latest}",
+    )
     broken = invoke_dbt(["test", "--select", tests], warehouse, workdir)
     assert not broken.success
     results = {r.node.name: r for r in broken.result.results}
