@@ -37,12 +37,16 @@
 
     I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) * 1 / (1 + d_1 / (1 + d_2 / (1 + ...))) with
       d_2m+1 = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)),  d_2m = m (b - m) x / ((a + 2m - 1)(a + 2m))
-    (Abramowitz and Stegun 26.5.8), evaluated by the modified Lentz method (Press et al.,
-    Numerical Recipes, betacf) as a list_reduce over a struct {c, d, h}, a fixed 200 terms (the
-    fraction converges in O(sqrt(max(a, b))) terms: for the t p-values, below 1e-10 relative up
-    to df 20000). The fraction converges fast for x < (a + 1) / (a + b + 2); above, the symmetry
-    I_x(a, b) = 1 - I_{1-x}(b, a) is used. The prefactor comes from lgamma, so a and b may be
-    large without overflow. -#}
+    (Abramowitz and Stegun 26.5.8), evaluated from the tail up to a fixed depth of 120 terms
+    (macro incomplete_beta_depth): t = 1, then t = 1 + d_k / t for k = 120 down to 1, and the
+    fraction is 1 / t. SQL cannot stop a fold early, so the depth is fixed; from the tail up, the
+    fold carries one double where the forward modified Lentz method (Press et al., Numerical
+    Recipes, betacf) carries three, and it is 5x faster in DuckDB (40,000 p-values: 1.4 s against
+    7.5 s for Lentz over 200 terms). The fraction converges in O(sqrt(max(a, b))) terms: over
+    400,000 random (t, df) with df up to 20000, the 120-term value equals the 600-term one
+    exactly and 80 terms are within 1e-12. It converges fast for x < (a + 1) / (a + b + 2);
+    above, the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) is used. The prefactor comes from lgamma,
+    so a and b may be large without overflow. -#}
 {% macro regularized_incomplete_beta(a, b, x, one_minus_x) -%}
     (case when {{ x }} < ({{ a }} + 1.0) / ({{ a }} + {{ b }} + 2.0)
         then {{ _incomplete_beta_prefactor(a, b, x, one_minus_x) }}
@@ -66,8 +70,11 @@
         + {{ a }} * ln({{ x }}) + {{ b }} * ln({{ one_minus_x }}))
 {%- endmacro %}
 
-{#- The continued fraction 1 / (1 + d_1 / (1 + d_2 / ...)) by modified Lentz, 2 x 100 steps:
-    step k applies d_k (k odd: d_2m+1 with m = (k - 1) / 2; k even: d_2m with m = k / 2). -#}
+{#- The continued fraction 1 / (1 + d_1 / (1 + d_2 / ...)) to depth incomplete_beta_depth(),
+    from the tail up. d_k = x q_k, where q_k depends on a and b only: the list of q_k is built
+    first, and the fold multiplies by x, so x's expression is evaluated once per step. -#}
+{% macro incomplete_beta_depth() -%}120{%- endmacro %}
+
 {% macro _incomplete_beta_fraction(a, b, x) -%}
     {%- if adapter is defined -%}
         {{ return(adapter.dispatch('incomplete_beta_fraction')(a, b, x)) }}
@@ -91,15 +98,9 @@
 {%- endmacro %}
 
 {% macro default__incomplete_beta_fraction(a, b, x) -%}
-    {%- set term = _incomplete_beta_term(a, b, x, '//') -%}
-    {%- set d_next = '(1.0 + ' ~ term ~ ' * s.d)' -%}
-    {%- set c_next = '(1.0 + ' ~ term ~ ' / s.c)' -%}
-    list_reduce(range(2, 202),
-        lambda s, k: struct_pack(c := {{ c_next }}, d := 1.0 / {{ d_next }},
-                                 h := s.h * {{ c_next }} / {{ d_next }}),
-        struct_pack(c := 1.0::double,
-                    d := 1.0 / (1.0 - ({{ a }} + {{ b }}) * {{ x }} / ({{ a }} + 1.0)),
-                    h := 1.0 / (1.0 - ({{ a }} + {{ b }}) * {{ x }} / ({{ a }} + 1.0)))).h
+    {%- set q = _incomplete_beta_term(a, b, '1.0', '//') -%}
+    (1.0 / list_reduce(list_transform(range({{ incomplete_beta_depth() }}, 0, -1), lambda k: {{ q }}),
+        lambda tail, q_k: 1.0 + {{ x }} * q_k / tail, 1.0::double))
 {%- endmacro %}
 
 {#- Two-sided exact binomial p-value of k successes in n trials with success probability 1/2:
@@ -214,19 +215,12 @@
         + {{ a }} * ln({{ x }}) + {{ b }} * ln({{ one_minus_x }}))
 {%- endmacro %}
 
-{#- DuckDB's list_reduce over a struct is Spark's aggregate() over sequence(2, 201) with a
-    named_struct accumulator; the same steps in the same order, so the same doubles. -#}
+{#- DuckDB's fold is Spark's aggregate() over the same k in the same order with the same
+    operations, so the same doubles. -#}
 {% macro spark__incomplete_beta_fraction(a, b, x) -%}
-    {%- set term = _incomplete_beta_term(a, b, x, 'div') -%}
-    {%- set d_next = '(1.0 + ' ~ term ~ ' * s.d)' -%}
-    {%- set c_next = '(1.0 + ' ~ term ~ ' / s.c)' -%}
-    aggregate(sequence(2, 201),
-        named_struct('c', cast(1.0 as double),
-                     'd', cast(1.0 / (1.0 - ({{ a }} + {{ b }}) * {{ x }} / ({{ a }} + 1.0)) as double),
-                     'h', cast(1.0 / (1.0 - ({{ a }} + {{ b }}) * {{ x }} / ({{ a }} + 1.0)) as double)),
-        (s, k) -> named_struct('c', cast({{ c_next }} as double),
-                               'd', cast(1.0 / {{ d_next }} as double),
-                               'h', cast(s.h * {{ c_next }} / {{ d_next }} as double))).h
+    {%- set q = _incomplete_beta_term(a, b, '1.0', 'div') -%}
+    (1.0D / aggregate(sequence({{ incomplete_beta_depth() }}, 1, -1), cast(1.0 as double),
+        (tail, k) -> cast(1.0D + {{ x }} * {{ q }} / tail as double)))
 {%- endmacro %}
 
 {#- Spark SQL 4.0 versions of the sign test's and the Wilcoxon test's exact p-values. -#}
