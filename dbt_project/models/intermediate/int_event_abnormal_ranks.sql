@@ -109,9 +109,10 @@ abnormal as (
 ranked as (
     select
         *,
-        rank() over by_return
-            + (count(*) over (partition by event_id, ticker, abnormal_return) - 1)
-                / {{ float_literal('2.0') }}
+        -- the average rank of a tie: (rank + the count up to and including the last peer) / 2;
+        -- both come from the one sort of by_return (a tie count partitioned by the value itself
+        -- would sort again: 1.9 s of this model's 4.9 s at 500 x 10)
+        (rank() over by_return + count(*) over by_return) / {{ float_literal('2.0') }}
                                                      as abnormal_return_rank,
         count(*) over (partition by event_id, ticker) as pair_observations
     from abnormal
