@@ -190,24 +190,55 @@ aggregated as (
 ),
 
 -- Corrado rank test: the mean standardised rank of the group's included pairs on every day of
--- the estimation and event windows (N_t pairs on day t).
-rank_days as (
+-- the estimation and event windows (N_t pairs on day t). The ranks do not depend on the summary
+-- window, only which pairs are included does, so each pair's rank days are read once, with a flag
+-- per window, instead of once per window: at 500 x 10 that is 4.5M joined rows grouped, not 18M.
+ranked_pairs as (
     select
-        pair_groups.event_id,
-        pair_groups.summary_group,
-        pair_groups.window_label,
-        abnormal_ranks.relative_day,
-        min(pair_groups.window_start)             as window_start,
-        min(pair_groups.window_end)               as window_end,
-        count(*)                                  as day_pairs,
-        avg(abnormal_ranks.standardized_rank)     as mean_rank
+        event_id,
+        ticker,
+        summary_group
+        {%- for w in var('summary_windows') %},
+        bool_or(is_included and window_label = '{{ window_label(w[0], w[1]) }}') as is_included_{{ loop.index }}
+        {%- endfor %}
     from pair_groups
-    inner join abnormal_ranks
-        on abnormal_ranks.event_id = pair_groups.event_id
-        and abnormal_ranks.ticker = pair_groups.ticker
-    where pair_groups.is_included
-    group by pair_groups.event_id, pair_groups.summary_group, pair_groups.window_label,
+    group by event_id, ticker, summary_group
+    having bool_or(is_included)
+),
+
+rank_days_by_window as (
+    select
+        ranked_pairs.event_id,
+        ranked_pairs.summary_group,
         abnormal_ranks.relative_day
+        {%- for w in var('summary_windows') %},
+        count(*) filter (where is_included_{{ loop.index }})                       as day_pairs_{{ loop.index }},
+        avg(abnormal_ranks.standardized_rank) filter (where is_included_{{ loop.index }}) as mean_rank_{{ loop.index }}
+        {%- endfor %}
+    from ranked_pairs
+    inner join abnormal_ranks
+        on abnormal_ranks.event_id = ranked_pairs.event_id
+        and abnormal_ranks.ticker = ranked_pairs.ticker
+    group by ranked_pairs.event_id, ranked_pairs.summary_group, abnormal_ranks.relative_day
+),
+
+rank_days as (
+    {%- for w in var('summary_windows') %}
+    select
+        event_id,
+        summary_group,
+        '{{ window_label(w[0], w[1]) }}'   as window_label,
+        relative_day,
+        {{ w[0] }}                          as window_start,
+        {{ w[1] }}                          as window_end,
+        day_pairs_{{ loop.index }}          as day_pairs,
+        mean_rank_{{ loop.index }}          as mean_rank
+    from rank_days_by_window
+    where day_pairs_{{ loop.index }} > 0
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 rank_sums as (
