@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 
+from assets.build_errors import machine_memory_bytes, out_of_memory_advice, out_of_memory_nodes
 from assets.dbt_project import PIPELINE_BUILD_EXCLUDES, AdrPulseDbtCliResource
 from assets.mart_headlines import MART_HEADLINES
 from assets.metadata import table_column, table_metadata
@@ -193,7 +194,24 @@ def run_dbt_build(
         if i % every == 0 and i < len(events):
             context.log.info(f"recorded {i} of {len(events)} dbt results")
     if not invocation.is_successful():
-        raise invocation.get_error() or dg.Failure("dbt build failed; see the run log")
+        error = invocation.get_error()
+        advice = _out_of_memory_advice(invocation, dbt)
+        if advice:
+            raise dg.Failure(description=f"{advice}\n\n{error or 'dbt build failed'}") from error
+        raise error or dg.Failure("dbt build failed; see the run log")
+
+
+def _out_of_memory_advice(invocation: Any, dbt: AdrPulseDbtCliResource) -> str | None:
+    """The next step for a build that failed because DuckDB ran out of memory, else None."""
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except (OSError, ValueError):
+        return None  # dbt failed before writing its results; its own error says why
+    nodes = out_of_memory_nodes(run_results)
+    if not nodes:
+        return None
+    limit = str(dbt.dbt_vars().get("adrpulse_duckdb_memory_limit", ""))
+    return out_of_memory_advice(nodes, limit, machine_memory_bytes())
 
 
 def mart_asset_keys(dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:

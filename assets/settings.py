@@ -166,7 +166,8 @@ SETTINGS: tuple[Setting, ...] = (
             "at a time whatever this says).", "runs"),
     # --- dbt
     Setting("duckdb_memory_limit", "ADRPULSE_DUCKDB_MEMORY_LIMIT", "3GB", "text",
-            "DuckDB memory cap of the dbt build (it spills to disk beyond it).", "dbt"),
+            "DuckDB memory cap of the dbt build (it spills to disk beyond it); a build that runs "
+            "out names the models and a cap to set (docs/operations.md, Sizing).", "dbt"),
     # --- event study (docs/event_study.md)
     Setting("estimation_exclude_other_events", "ADRPULSE_ESTIMATION_EXCLUDE_EVENTS", "on", "bool",
             "Leave out of each event's estimation window the sessions near another catalogued "

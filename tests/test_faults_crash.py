@@ -374,6 +374,32 @@ def test_a_full_disk_fails_by_name_corrupts_nothing_and_recovers(
     TALLY.disk_full += 1
 
 
+def test_a_build_out_of_memory_names_the_cap_and_recovers_with_the_one_suggested(
+    tmp_path: Path, demo_home: Path, reference: Reference
+) -> None:
+    """A DuckDB cap too small for the marts (what a mart at 5,000 x 20 can meet under the
+    default 3GB): the build fails naming the models, the setting and a higher value; nothing is
+    lost; the build with the suggested value publishes."""
+    home = _copy_home(demo_home, tmp_path / "home")
+    failed = run_command(home, "build", timeout=RUN_TIMEOUT,
+                         env={"ADRPULSE_DUCKDB_MEMORY_LIMIT": "16MB"})
+    assert failed.returncode != 0, failed.output[-3000:]
+    assert TRACEBACK not in failed.stderr, failed.stderr[-6000:]
+    assert "dbt ran out of memory in " in failed.output, failed.output[-3000:]
+    assert "under DuckDB's cap ADRPULSE_DUCKDB_MEMORY_LIMIT=16MB" in failed.output
+    suggested = "set ADRPULSE_DUCKDB_MEMORY_LIMIT=1GB"
+    assert suggested in failed.output, failed.output[-3000:]
+
+    _assert_readers_see(home, reference.build_id)
+    assert raw_bars(home) == reference.bars
+
+    recovered = run_command(home, "build", timeout=RUN_TIMEOUT,
+                            env={"ADRPULSE_DUCKDB_MEMORY_LIMIT": suggested.rsplit("=", 1)[1]})
+    assert recovered.returncode == 0, f"{recovered.stdout[-3000:]}\n{recovered.stderr[-3000:]}"
+    assert published_build_id(home) != reference.build_id
+    assert not mart_differences(published_marts(home), reference.marts)
+
+
 def test_a_full_disk_is_told_from_other_errors(tmp_path: Path) -> None:
     """The CLI names a full disk (ENOSPC anywhere in the chain, or an I/O error with almost no
     space left) and lets every other error show its traceback."""
