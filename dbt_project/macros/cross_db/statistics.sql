@@ -16,20 +16,6 @@
 {% macro spark__materialized_cte() -%}
 {%- endmacro %}
 
-{#- The q-quantile of an aggregate's values, interpolated linearly between the order statistics
-    (DuckDB quantile_cont, Spark's exact percentile: the same definition). -#}
-{% macro quantile_agg(expression, quantile) -%}
-    {{ return(adapter.dispatch('quantile_agg')(expression, quantile)) }}
-{%- endmacro %}
-
-{% macro default__quantile_agg(expression, quantile) -%}
-    quantile_cont({{ expression }}, {{ quantile }})
-{%- endmacro %}
-
-{% macro spark__quantile_agg(expression, quantile) -%}
-    percentile({{ expression }}, {{ quantile }})
-{%- endmacro %}
-
 {#- The bias-adjusted sample skewness G1 = g1 sqrt(n (n - 1)) / (n - 2), null below 3 values or
     without dispersion. DuckDB's skewness is G1; Spark's is the population g1 = m3 / m2^1.5. -#}
 {% macro sample_skewness(expression) -%}
