@@ -74,11 +74,16 @@ def out_of_memory_advice(
     machine = f" (this machine has {machine_bytes / 1024**3:.1f} GiB)" if machine_bytes else ""
     what = ", ".join(nodes)
     suggestion = suggested_memory_limit(limit, machine_bytes)
-    raise_it = (
-        f"set {MEMORY_SETTING}={suggestion}" if suggestion
-        else f"the cap cannot be raised on this machine; run the build with fewer tickers or "
-        f"years, or on a machine with more memory than {MEMORY_SETTING}={limit}"
-    )
+    if suggestion:
+        raise_it = f"set {MEMORY_SETTING}={suggestion}"
+    elif memory_limit_bytes(limit) is None:
+        # DuckDB took a value we do not parse (a percentage, say): ask for a size instead
+        raise_it = f"set {MEMORY_SETTING} to a larger size than now, such as 6GB"
+    else:
+        raise_it = (
+            "the cap cannot be raised on this machine; run the build with fewer tickers or "
+            f"years, or on a machine with more memory than {MEMORY_SETTING}={limit}"
+        )
     return (
         f"dbt ran out of memory in {what} under DuckDB's cap {MEMORY_SETTING}={limit}{machine}. "
         f"Nothing stored was lost: the raw data and the tables built before are kept. Next: "

@@ -15,6 +15,12 @@ OOM_MESSAGE = (
     "  Out of Memory Error: could not allocate block of size 256.0 KiB (15.2 MiB/15.2 MiB used)\n"
     "  \n  Possible solutions:\n  * Reducing the number of threads (SET threads=X)\n"
 )
+TEST_OOM_MESSAGE = (
+    "Runtime Error in test int_performance_returns__column_rules "
+    "(models/intermediate/_performance__models.yml)\n"
+    "  Out of Memory Error: failed to pin block of size 256.0 KiB (15.1 MiB/15.2 MiB used)\n"
+    "  \n  Possible solutions:\n  * Reducing the number of threads (SET threads=X)\n"
+)
 RUN_RESULTS = {
     "results": [
         {"unique_id": "model.adrpulse.stg_prices__daily_bars", "status": "success",
@@ -22,14 +28,16 @@ RUN_RESULTS = {
         {"unique_id": "model.adrpulse.fct_adr_premium", "status": "error",
          "message": OOM_MESSAGE, "failures": None},
         {"unique_id": "test.adrpulse.int_performance_returns__column_rules.3332b0ca41",
-         "status": "error", "message": OOM_MESSAGE.replace("model fct_adr_premium", "test"),
+         "status": "error", "message": TEST_OOM_MESSAGE,
          "failures": None},
         # a test that found bad rows, and a model that failed for another reason: not memory
         {"unique_id": "test.adrpulse.unique_combination_fct_alerts_alert_id.0a1b2c3d4e",
          "status": "fail", "message": "Got 2 results, configured to fail if != 0",
          "failures": 2},
         {"unique_id": "model.adrpulse.fct_alerts", "status": "error",
-         "message": "Binder Error: Referenced column \"x\" not found", "failures": None},
+         "message": "Runtime Error in model fct_alerts (models/marts/fct_alerts.sql)\n"
+                    "  Binder Error: Referenced column \"x\" not found in FROM clause!",
+         "failures": None},
         {"unique_id": "model.adrpulse.fct_news_items", "status": "skipped", "message": None,
          "failures": None},
     ]
@@ -72,3 +80,7 @@ def test_the_advice_names_the_models_the_setting_and_the_next_step() -> None:
     no_room = out_of_memory_advice(["fct_performance_summary"], "13GB", 16 * 1024**3)
     assert "cannot be raised on this machine" in no_room
     assert "set ADRPULSE_DUCKDB_MEMORY_LIMIT=" not in no_room
+    # a cap DuckDB accepts but we do not read is not a cap that cannot be raised
+    unread = out_of_memory_advice(["fct_performance_summary"], "75%", 16 * 1024**3)
+    assert "cannot be raised" not in unread
+    assert "set ADRPULSE_DUCKDB_MEMORY_LIMIT to a larger size than now" in unread

@@ -6,6 +6,8 @@ import os
 import platform
 from importlib import metadata
 
+from assets.build_errors import machine_memory_bytes
+
 
 def _version(package: str) -> str:
     try:
@@ -15,11 +17,7 @@ def _version(package: str) -> str:
 
 
 def memory_gb() -> float:
-    with open("/proc/meminfo") as fh:
-        for line in fh:
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 1024 / 1024
-    return 0.0
+    return (machine_memory_bytes() or 0) / 1024**3
 
 
 def machine_facts() -> dict[str, str]:
