@@ -84,8 +84,8 @@
 {%- endmacro %}
 
 {#- d_k of the continued fraction for step k (an SQL integer k), with `div` the engine's integer
-    division (DuckDB //, Spark div): shared by both versions, which differ only in how they fold
-    the steps. -#}
+    division (DuckDB //, Spark div); with x = 1.0 it is q_k = d_k / x, which is how both versions
+    call it. They differ only in how they fold the steps. -#}
 {% macro _incomplete_beta_term(a, b, x, div) -%}
     {%- set m_even = '(k ' ~ div ~ ' 2)' -%}
     {%- set m_odd = '((k - 1) ' ~ div ~ ' 2)' -%}
