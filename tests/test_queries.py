@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from assets.settings import Settings
-from orchestration.commands.query import QUERIES_DIR, query_published
+from orchestration.commands.common import CliError
+from orchestration.commands.query import QUERIES_DIR, published_reader, query_published
 from tests.support.dbt import DBT_DIR, SAMPLE_ARCHIVE
 from warehouse.publish import open_published
 
@@ -413,3 +414,16 @@ def test_variables_choose_another_event_and_ticker(demo_home: Path) -> None:
     assert {r["window_label"] for r in records} == {"[0,+1]"}
     groups = {r["group_name"] for r in records}
     assert {"china_adr", "us_megacap"} <= groups
+
+
+def test_one_reader_answers_several_queries_and_still_refuses_a_write(demo_home: Path) -> None:
+    settings = dataclasses.replace(Settings.from_env(), home=demo_home)
+    with published_reader(settings) as read:
+        count = read("select count(*) from marts.fct_ticker_performance")[-1].rows[0][0]
+        build = read("select build_id from main.published_build")[-1].rows
+        with pytest.raises(CliError, match="would change the session, the data or files"):
+            read("create table marts.scratch as select 1 as x")
+        # the reader still answers after a refused statement, from the same build
+        assert read("select count(*) from marts.fct_ticker_performance")[-1].rows[0][0] == count
+    assert count > 0 and len(build) == 1
+    assert query_published(settings, "select build_id from main.published_build")[1] == build
