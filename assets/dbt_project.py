@@ -31,6 +31,8 @@ from assets.settings import DBT_PROJECT_DIR, Settings
 _WATCHED = ("models", "seeds", "macros", "tests", "snapshots", "analyses")
 # Per-run dbt artifact folders kept under ADRPULSE_HOME/dbt/runs (each is several MB).
 KEEP_RUN_TARGETS = 5
+# dbt's saved parse state (dagster_dbt's PARTIAL_PARSE_FILE_NAME)
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 @lru_cache(maxsize=1)
@@ -156,15 +158,37 @@ class AdrPulseDbtCliResource(DbtCliResource):
         return [*args, *vars_args(self.dbt_vars())]
 
     def run_target_path(self, run_id: str) -> Path:
-        """A fresh artifact folder for this run; the oldest beyond KEEP_RUN_TARGETS are pruned."""
+        """A fresh artifact folder for this run, holding the dbt parse state of the newest run
+        of this home; the oldest beyond KEEP_RUN_TARGETS are pruned.
+
+        dagster-dbt would copy dbt_project/target's parse state, which `make setup` wrote with
+        other vars (this home's warehouse path, also in the profile), so dbt rejected it and
+        parsed the whole project on every run (about 7 s, docs/BENCHMARKS.md). The state of
+        this home's last run has this home's vars; dbt still re-parses whatever changed since
+        (files by hash, vars, profile), and dagster-dbt copies nothing over a state already there.
+        """
         runs = Path(self.target_root) / "runs"
         runs.mkdir(parents=True, exist_ok=True)
         previous = sorted(
             (p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime
         )
-        for old in previous[: max(len(previous) - (KEEP_RUN_TARGETS - 1), 0)]:
+        pruned = max(len(previous) - (KEEP_RUN_TARGETS - 1), 0)
+        for old in previous[:pruned]:
             shutil.rmtree(old, ignore_errors=True)
-        return runs / run_id
+        target = runs / run_id
+        # manifest.json is written after the parse state: a run that has it left a whole state
+        state = next(
+            (
+                p / PARTIAL_PARSE_FILE
+                for p in reversed(previous[pruned:])
+                if (p / PARTIAL_PARSE_FILE).exists() and (p / "manifest.json").exists()
+            ),
+            None,
+        )
+        if state is not None:
+            target.mkdir(exist_ok=True)
+            shutil.copyfile(state, target / PARTIAL_PARSE_FILE)
+        return target
 
     @cached_property
     def _cli_version(self) -> Version:

@@ -4,6 +4,7 @@ on every command, per-run artifacts under ADRPULSE_HOME, and private dagster-dbt
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import subprocess
 from functools import cached_property
@@ -70,9 +71,26 @@ def test_run_artifacts_live_under_the_home_and_old_ones_are_pruned(tmp_path: Pat
     made = []
     for i in range(8):
         path = resource.run_target_path(f"run-{i}")
-        path.mkdir()
+        path.mkdir(exist_ok=True)
         made.append(path)
     runs = Path(resource.target_root) / "runs"
     assert runs.is_relative_to(tmp_path / "home")
     assert len(list(runs.iterdir())) <= 5
     assert made[-1].exists()
+
+
+def test_a_run_starts_from_the_parse_state_of_the_homes_run_before(tmp_path: Path) -> None:
+    resource = _resource(tmp_path)
+    first = resource.run_target_path("run-1")
+    resource.cli(resource.with_vars(["parse"]), target_path=first).wait()
+    # make setup's state has other vars (no home's warehouse path): the first run parses all
+    assert json.loads((first / "perf_info.json").read_text())["parsed_path_count"] > 0
+    second = resource.run_target_path("run-2")
+    assert (second / "partial_parse.msgpack").read_bytes() == (
+        first / "partial_parse.msgpack"
+    ).read_bytes()
+    invocation = resource.cli(resource.with_vars(["parse"]), target_path=second)
+    invocation.wait()
+    assert invocation.is_successful()
+    perf = json.loads((second / "perf_info.json").read_text())
+    assert perf["is_partial_parse_enabled"] and perf["parsed_path_count"] == 0
