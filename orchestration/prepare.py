@@ -8,6 +8,7 @@ process (the UI) gets its variables through `child_env(settings)`.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -26,10 +27,19 @@ PYTHON_LOGS = """\
 python_logs:
   python_log_level: INFO
 """
-DAGSTER_YAML = f"""\
+# Runs and schedules are Dagster's SQLite default under DAGSTER_HOME; the event log is Dagster's
+# SQLite event log in its default folder, reusing one engine per database file
+# (orchestration/dagster_storage.py).
+SQLITE_YAML = f"""\
 {DAGSTER_YAML_HEADER} Runs, schedules and event logs live here.
 telemetry:
   enabled: false
+# Dagster's SQLite event log, reusing its engines (orchestration/dagster_storage.py).
+event_log_storage:
+  module: orchestration.dagster_storage
+  class: AdrPulseSqliteEventLogStorage
+  config:
+    base_dir: "{{event_logs_dir}}"
 # One step at a time may write the DuckDB warehouse (assets declare pool="warehouse").
 concurrency:
   pools:
@@ -65,17 +75,33 @@ concurrency:
 """
 
 
+def sqlite_dagster_yaml(dagster_home: Path) -> str:
+    """The dagster.yaml of an instance on SQLite in `dagster_home`. The event log's folder is
+    Dagster's default one (history/runs), so runs recorded before this file stay readable; it is
+    an absolute path, and prepare_home rewrites it when the home moves."""
+    event_logs_dir = dagster_home.resolve() / "history" / "runs"
+    return SQLITE_YAML.format(event_logs_dir=json_string(event_logs_dir.as_posix()))
+
+
+def json_string(text: str) -> str:
+    """`text` for inside a double-quoted YAML scalar (YAML's double quotes escape as JSON does)."""
+    return json.dumps(text)[1:-1]
+
+
 def dagster_yaml(settings: Settings) -> str:
     """The dagster.yaml ADR Pulse writes for these settings."""
     if not settings.dagster_postgres_url:
-        return DAGSTER_YAML
-    return POSTGRES_YAML.format(
-        header=DAGSTER_YAML_HEADER,
-        env=setting("dagster_postgres_url").env,
-        max_runs=settings.max_concurrent_runs,
-        tag_key=WAREHOUSE_WRITER_TAG[0],
-        tag_value=WAREHOUSE_WRITER_TAG[1],
-    ) + PYTHON_LOGS
+        return sqlite_dagster_yaml(settings.dagster_home)
+    return (
+        POSTGRES_YAML.format(
+            header=DAGSTER_YAML_HEADER,
+            env=setting("dagster_postgres_url").env,
+            max_runs=settings.max_concurrent_runs,
+            tag_key=WAREHOUSE_WRITER_TAG[0],
+            tag_value=WAREHOUSE_WRITER_TAG[1],
+        )
+        + PYTHON_LOGS
+    )
 
 
 def prepare_home(settings: Settings) -> Path:

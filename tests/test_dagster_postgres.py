@@ -16,7 +16,7 @@ import yaml
 
 from assets.settings import Settings
 from orchestration.jobs import ALL_JOBS
-from orchestration.prepare import DAGSTER_YAML, dagster_instance, prepare_home
+from orchestration.prepare import dagster_instance, prepare_home, sqlite_dagster_yaml
 from tests.support.cli import run_cli
 from tests.support.postgres import local_postgres
 
@@ -40,8 +40,15 @@ def test_without_the_url_the_instance_is_the_sqlite_default(tmp_path: Path) -> N
     settings = _settings(tmp_path / "home")
     prepare_home(settings)
     config = (settings.dagster_home / "dagster.yaml").read_text()
-    assert config == DAGSTER_YAML
+    assert config == sqlite_dagster_yaml(settings.dagster_home)
     assert "storage" not in yaml.safe_load(config)
+    # runs and schedules are Dagster's SQLite default; the event log is ours, in Dagster's folder
+    storages = dagster_instance(settings).get_ref()
+    assert storages.event_storage_data.class_name == "AdrPulseSqliteEventLogStorage"
+    assert storages.run_storage_data.class_name == "SqliteRunStorage"
+    assert storages.schedule_storage_data.class_name == "SqliteScheduleStorage"
+    events_dir = yaml.safe_load(storages.event_storage_data.config_yaml)["base_dir"]
+    assert Path(events_dir) == (settings.dagster_home / "history" / "runs").resolve()
 
 
 def test_the_written_config_follows_the_setting_but_a_users_own_is_kept(tmp_path: Path) -> None:
@@ -64,7 +71,9 @@ def test_the_written_config_follows_the_setting_but_a_users_own_is_kept(tmp_path
     ]
     # Back to SQLite when the variable is unset: the file ADR Pulse wrote follows.
     prepare_home(_settings(home))
-    assert (settings.dagster_home / "dagster.yaml").read_text() == DAGSTER_YAML
+    assert (settings.dagster_home / "dagster.yaml").read_text() == sqlite_dagster_yaml(
+        settings.dagster_home
+    )
     # A dagster.yaml the user wrote is theirs.
     own = "telemetry:\n  enabled: false\n"
     (settings.dagster_home / "dagster.yaml").write_text(own)

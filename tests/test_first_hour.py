@@ -276,7 +276,7 @@ def test_dagster_dev_starts_without_its_supersession_warning() -> None:
 def test_runs_the_daemon_launches_log_at_info(tmp_path: Path) -> None:
     import yaml
 
-    from orchestration.prepare import DAGSTER_YAML, DAGSTER_YAML_HEADER, prepare_home
+    from orchestration.prepare import DAGSTER_YAML_HEADER, dagster_yaml, prepare_home
 
     fresh = settings_for(tmp_path / "fresh")
     config = yaml.safe_load((prepare_home(fresh) / "dagster.yaml").read_text())
@@ -293,6 +293,6 @@ def test_runs_the_daemon_launches_log_at_info(tmp_path: Path) -> None:
         (settings.dagster_home / "dagster.yaml").write_text(text)
         prepare_home(settings)
     older_config = yaml.safe_load((older.dagster_home / "dagster.yaml").read_text())
-    assert older_config == yaml.safe_load(DAGSTER_YAML)
+    assert older_config == yaml.safe_load(dagster_yaml(older))
     assert older_config["python_logs"] == {"python_log_level": "INFO"}
     assert (mine.dagster_home / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"

@@ -32,7 +32,7 @@ import pytest
 
 from orchestration import run_slots
 from orchestration.commands.common import CliError
-from orchestration.prepare import DAGSTER_YAML
+from orchestration.prepare import sqlite_dagster_yaml
 from orchestration.run_liveness import PROCESS_TAG, LocalProcesses, ProcessIdentity
 from tests.support.cli import REPO, isolated_env, run_cli
 from tests.support.feed_server import RSS20, RSS_TYPE, FeedServer, Route
@@ -42,7 +42,7 @@ from tests.support.pool_helpers import POOL, claim, started_run, tiny_job_def
 def _prepare_home(home: Path) -> Path:
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    (dagster_home / "dagster.yaml").write_text(sqlite_dagster_yaml(dagster_home))
     return dagster_home
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.prepare import DAGSTER_YAML
+from orchestration.prepare import sqlite_dagster_yaml
 from tests.support.ui_helpers import (
     OUTPUT_DIR,
     GraphQLClient,
@@ -44,7 +44,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterat
     home = tmp_path_factory.mktemp("ui_browser_home")
     dagster_home = home / "dagster"
     dagster_home.mkdir()
-    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    (dagster_home / "dagster.yaml").write_text(sqlite_dagster_yaml(dagster_home))
     ui = start_webserver(home, dagster_home, home / "webserver.log")
     try:
         wait_for_server_info(ui)

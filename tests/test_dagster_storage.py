@@ -1,0 +1,114 @@
+"""The Dagster instance's event log (orchestration/dagster_storage.py): Dagster's SQLite event log
+reusing one engine per database file. What it records is what Dagster's own storage reads back,
+in the same files; a deleted run or a wiped log is created again; the engines kept are bounded."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+from orchestration import dagster_storage
+from orchestration.dagster_storage import AdrPulseSqliteEventLogStorage, override_applies
+from orchestration.prepare import sqlite_dagster_yaml
+from orchestration.tools.benchmark import event_log as bench
+from orchestration.tools.benchmark.event_log import QUIET, dbt_shaped_asset
+
+ASSET = dbt_shaped_asset(assets=3, checks=5)
+
+
+def _instance(dagster_home: Path, ours: bool = True) -> dg.DagsterInstance:
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    text = sqlite_dagster_yaml(dagster_home) if ours else "telemetry:\n  enabled: false\n"
+    (dagster_home / "dagster.yaml").write_text(text)
+    return dg.DagsterInstance.from_config(str(dagster_home))
+
+
+def _run(instance: dg.DagsterInstance) -> str:
+    result = dg.materialize([ASSET], instance=instance, run_config=QUIET)
+    assert result.success
+    return result.run_id
+
+
+def test_the_private_method_replaced_keeps_dagsters_shape() -> None:
+    # The override copies what Dagster's _connect does but for the engine's life; if Dagster
+    # changes it, this fails before the copy silently drifts from it.
+    assert list(inspect.signature(SqliteEventLogStorage._connect).parameters) == ["self", "shard"]
+    source = inspect.getsource(SqliteEventLogStorage._connect)
+    for part in (
+        "self._db_lock",
+        "NullPool",
+        "SQLITE_BUSY_TIMEOUT_SECONDS",
+        "_initdb(engine)",
+        "conn.begin()",
+    ):
+        assert part in source, part
+    # the locked Dagster is one the override was checked against: it applies here
+    assert override_applies()
+    assert not override_applies("1.14.0") and override_applies("1.13.27")
+
+
+def test_runs_recorded_through_kept_engines_read_back_in_dagsters_own_storage(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "dagster"
+    with _instance(home) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, AdrPulseSqliteEventLogStorage)
+        first = _run(instance)
+        index_engine = storage._engines["index"]
+        second = _run(instance)
+        # one engine per database file, kept across writes and runs
+        assert set(storage._engines) == {"index", first, second}
+        assert storage._engines["index"] is index_engine
+        ours = {run: len(instance.all_logs(run)) for run in (first, second)}
+    # Dagster's own storage on the same folder reads the same events, materializations and checks
+    with _instance(home, ours=False) as plain:
+        assert type(plain.event_log_storage) is SqliteEventLogStorage
+        assert {run: len(plain.all_logs(run)) for run in (first, second)} == ours
+        assert ours[first] > 3 + 5  # planned and done, for each asset and check
+        latest = plain.get_latest_materialization_event(dg.AssetKey("model_2"))
+        assert latest is not None and latest.run_id == second
+        check = dg.AssetCheckKey(dg.AssetKey("model_1"), "test_4")
+        records = plain.event_log_storage.get_asset_check_execution_history(check, limit=5)
+        assert [r.run_id for r in records] == [second, first]
+
+
+def test_a_deleted_run_and_a_wiped_log_are_written_again(tmp_path: Path) -> None:
+    with _instance(tmp_path / "dagster") as instance:
+        storage = instance.event_log_storage
+        first = _run(instance)
+        instance.delete_run(first)
+        assert instance.all_logs(first) == []
+        second = _run(instance)
+        storage.wipe()  # deletes the run databases; the kept engines hold no file open
+        assert instance.all_logs(second) == []
+        third = _run(instance)
+        assert instance.get_latest_materialization_event(dg.AssetKey("model_0")).run_id == third
+
+
+def test_the_engines_kept_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dagster_storage, "MAX_ENGINES", 2)
+    with _instance(tmp_path / "dagster") as instance:
+        runs = [_run(instance) for _ in range(3)]
+        storage = instance.event_log_storage
+        assert len(storage._engines) == 2
+        assert runs[-1] in storage._engines
+        # every run still reads back, through a new engine where its own was let go
+        assert all(len(instance.all_logs(run)) > 8 for run in runs)
+    storage.dispose()
+    assert storage._engines == {}
+
+
+def test_the_harness_prints_both_storages_with_the_same_events(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert bench.main(["--assets", "2", "--checks", "3", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if "Storage " in line]
+    assert [r[-4] for r in rows] == ["SqliteEventLogStorage", "AdrPulseSqliteEventLogStorage"]
+    events = {int(r[-3]) for r in rows}
+    assert len(events) == 1 and events.pop() > 2 + 3
