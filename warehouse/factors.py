@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from warehouse.archive import FactorImportManifest
+from warehouse.rows import insert_rows
 from warehouse.schema import RAW_SCHEMA, REBUILD_SCHEMA
 
 # The order of a row handed to load_factor_import, as in raw.daily_factors without fetch_id.
@@ -59,8 +60,9 @@ def load_factor_import(
             "create or replace temp table staged_factors as "
             f"select * from {schema}.daily_factors limit 0"
         )
-        con.executemany(
-            f"insert into staged_factors ({columns}, fetch_id) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_rows(
+            con,
+            f"insert into staged_factors ({columns}, fetch_id)",
             [(*row, manifest.fetch_id) for row in rows],
         )
         con.execute(

@@ -42,10 +42,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from warehouse.introspect import ColumnDocs, read_column_docs
+from warehouse.rows import insert_rows
 
 CATALOG_NAME = "catalog.duckdb"
 BUILDS_DIR_NAME = "builds"
@@ -216,6 +218,14 @@ PUBLISHED_COLUMNS_DDL = (
 )
 
 
+def _column_rows(columns: Sequence[PublishedColumn]) -> list[list[Any]]:
+    """main.published_columns' rows, in its column order."""
+    return [
+        [c.schema, c.table, c.name, c.position, c.data_type, c.unit, c.description]
+        for c in columns
+    ]
+
+
 def _column_comment(column: PublishedColumn) -> str | None:
     if column.description and column.unit:
         return f"{column.description} (unit: {column.unit})"
@@ -259,11 +269,7 @@ def _write_catalog(
                 ],
             ).fetchall()
         cat.execute(PUBLISHED_COLUMNS_DDL).fetchall()
-        cat.executemany(
-            "insert into main.published_columns values (?, ?, ?, ?, ?, ?, ?)",
-            [[c.schema, c.table, c.name, c.position, c.data_type, c.unit, c.description]
-             for c in columns],
-        )
+        insert_rows(cat, "insert into main.published_columns", _column_rows(columns))
         for column in columns:
             comment = _column_comment(column)
             if comment:
@@ -389,12 +395,7 @@ def open_published_build(
             con, build.build_id, build.published_at, build.forced, build.failed_checks
         )
         con.execute(PUBLISHED_COLUMNS_DDL).fetchall()
-        if build.columns:
-            con.executemany(
-                "insert into main.published_columns values (?, ?, ?, ?, ?, ?, ?)",
-                [[c.schema, c.table, c.name, c.position, c.data_type, c.unit, c.description]
-                 for c in build.columns],
-            )
+        insert_rows(con, "insert into main.published_columns", _column_rows(build.columns))
     except BaseException:
         con.close()
         raise

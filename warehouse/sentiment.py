@@ -8,6 +8,8 @@ from datetime import datetime
 
 import duckdb
 
+from warehouse.rows import insert_rows
+
 # (item_key, model, model_version, text_hash, score, label)
 ScoreRow = tuple[str, str, str, str, float, str]
 
@@ -46,11 +48,9 @@ def store_scores(
     transaction: running it twice on the same items changes nothing."""
     con.execute("begin transaction")
     try:
-        if rows:
-            con.executemany(
-                "insert or replace into raw.news_sentiment values (?, ?, ?, ?, ?, ?, ?)",
-                [(*row, scored_at) for row in rows],
-            )
+        insert_rows(
+            con, "insert or replace into raw.news_sentiment", [(*row, scored_at) for row in rows]
+        )
         # One model's scores at a time, so the marts never mix scales: switching the scorer
         # replaces the old model's rows.
         removed = con.execute(

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from warehouse.archive import ArchiveFileError, SnapshotFetchManifest, check_snapshot_data
+from warehouse.rows import insert_rows
 from warehouse.schema import RAW_SCHEMA, REBUILD_SCHEMA
 
 # Yahoo's info key -> raw column, and what a sensible value is.
@@ -287,13 +288,9 @@ def load_valuation_fetch(
     names = ", ".join(
         ["ticker", "session_date", "fetched_at", *columns, "currency", "invalid_fields", "fetch_id"]
     )
-    marks = ", ".join("?" * (len(columns) + 6))
     con.execute("begin transaction")
     try:
-        if rows:
-            con.executemany(
-                f"insert or replace into {s}.valuation_snapshots ({names}) values ({marks})", rows
-            )
+        insert_rows(con, f"insert or replace into {s}.valuation_snapshots ({names})", rows)
         _record_fetch(con, f"{s}.valuation_fetches", manifest)
         con.execute("commit")
     except Exception:
