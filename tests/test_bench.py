@@ -274,7 +274,7 @@ def test_bench_help_lists_the_options() -> None:
         timeout=120,
     )
     assert result.returncode == 0
-    for option in ("--tickers", "--years", "--out", "--keep", "--spark"):
+    for option in ("--tickers", "--years", "--out", "--keep", "--spark", "--demo-cost", "--rounds"):
         assert option in result.stdout
     help_text = " ".join(result.stdout.split())
     assert "adrpulse build --target spark" in help_text and "skipped" in help_text

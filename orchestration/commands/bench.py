@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 TRACKED_DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
 RESULTS_NAME = "BENCHMARKS.md"  # under ADRPULSE_HOME/bench unless --doc says otherwise
 MAX_TICKERS, MAX_YEARS = 5_000, 20
+MAX_ROUNDS = 9
 
 
 def _progress(line: str) -> None:
@@ -85,7 +86,9 @@ def cmd_demo_cost(args: argparse.Namespace, settings: Settings, command: str) ->
 
     with tempfile.TemporaryDirectory(prefix="adrpulse-bench-startup-") as tmp:
         print("Measuring adrpulse demo against the fixed start-up of Dagster and dbt")
-        result = measure_startup(Path(tmp), REPO_ROOT, DBT_PROJECT_DIR, _empty_job_argv, _progress)
+        result = measure_startup(
+            Path(tmp), REPO_ROOT, DBT_PROJECT_DIR, _empty_job_argv, _progress, args.rounds
+        )
     print()
     print(startup_table(result))
     docs = result_documents(args, settings)
@@ -101,6 +104,10 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.tools.benchmark.harness import BenchError, run_bench
 
     command = ("adrpulse bench " + shlex.join(sys.argv[2:])).strip()
+    if not 1 <= args.rounds <= MAX_ROUNDS:
+        raise CliError(f"--rounds must be between 1 and {MAX_ROUNDS}")
+    if args.rounds > 1 and not args.demo_cost:
+        raise CliError("--rounds applies to --demo-cost only; add --demo-cost or drop --rounds")
     if args.demo_cost:
         return cmd_demo_cost(args, settings, command)
     if not 4 <= args.tickers <= MAX_TICKERS:
@@ -206,5 +213,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="instead: time `adrpulse demo` against an empty Dagster run + dbt parse + an "
         "empty dbt build",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --demo-cost: measure every part N times, in turn, and report each part's "
+        f"median (default 1, max {MAX_ROUNDS}; about 2 minutes a round)",
     )
     p.set_defaults(func=cmd_bench)

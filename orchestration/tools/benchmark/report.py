@@ -457,6 +457,15 @@ def startup_section(result: StartupResult, command: str, day: str, machine: dict
             "### make demo against the fixed start-up of Dagster plus dbt",
             "",
             f"Run {day} with `{command}`; {facts}.",
+            *(
+                [
+                    "",
+                    f"Median of {result.rounds} rounds (every part once per round, in turn); "
+                    "peak RSS is the highest of the rounds.",
+                ]
+                if result.rounds > 1
+                else []
+            ),
             "",
             "```",
             startup_table(result),
