@@ -63,3 +63,14 @@ def test_a_bad_row_in_a_later_chunk_leaves_the_callers_transaction_to_roll_back(
     con.execute("rollback")
     # the row stored before is kept; none of the failed batch is
     assert con.execute("select k from t").fetchall() == [("a",)]
+
+
+def test_the_harness_compares_equal_tables_and_prints_both_loaders(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from orchestration.tools.benchmark import insert_rows as bench
+
+    assert bench.main(["--tickers", "3", "--fetches", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "6 rows (2 fetches of 3)" in out and "the two tables are equal" in out
+    assert [line.split()[0] for line in out.splitlines()[-2:]] == ["executemany", "insert_rows"]
