@@ -19,21 +19,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import dagster as dg
+import yaml
+
+from orchestration.prepare import sqlite_dagster_yaml
 
 DAGSTER_OWN = "Dagster's SqliteEventLogStorage"
 ADRPULSE = "AdrPulseSqliteEventLogStorage"
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 # Dagster's console logger would print every event; the figures are the output.
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-OURS_YAML = """\
-telemetry:
-  enabled: false
-event_log_storage:
-  module: orchestration.dagster_storage
-  class: AdrPulseSqliteEventLogStorage
-  config:
-    base_dir: "{base_dir}"
-"""
 
 
 def dbt_shaped_asset(assets: int, checks: int) -> dg.AssetsDefinition:
@@ -56,15 +49,22 @@ def dbt_shaped_asset(assets: int, checks: int) -> dg.AssetsDefinition:
 
 
 def instance_in(home: Path, ours: bool) -> dg.DagsterInstance:
+    """An instance with the dagster.yaml ADR Pulse writes, or the same without its event log
+    storage (Dagster's own then stores the events, in the same folder)."""
     home.mkdir(parents=True, exist_ok=True)
-    events = (home / "history" / "runs").as_posix()
-    (home / "dagster.yaml").write_text(OURS_YAML.format(base_dir=events) if ours else DAGSTER_YAML)
+    config = yaml.safe_load(sqlite_dagster_yaml(home))
+    if not ours:
+        del config["event_log_storage"]
+    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
     return dg.DagsterInstance.from_config(str(home))
 
 
 def record_once(home: Path, ours: bool, asset: dg.AssetsDefinition) -> tuple[float, int]:
     """Seconds for one run, and the events its log holds."""
     with instance_in(home, ours) as instance:
+        storage = type(instance.event_log_storage).__name__
+        if storage != (ADRPULSE if ours else "SqliteEventLogStorage"):
+            raise RuntimeError(f"the instance in {home} stores events with {storage}")
         started = time.perf_counter()
         result = dg.materialize([asset], instance=instance, run_config=QUIET)
         seconds = time.perf_counter() - started
