@@ -162,10 +162,11 @@ class AdrPulseDbtCliResource(DbtCliResource):
         of this home; the oldest beyond KEEP_RUN_TARGETS are pruned.
 
         dagster-dbt would copy dbt_project/target's parse state, which `make setup` wrote with
-        other vars (this home's warehouse path, also in the profile), so dbt rejected it and
-        parsed the whole project on every run (about 7 s, docs/BENCHMARKS.md). The state of
-        this home's last run has this home's vars; dbt still re-parses whatever changed since
-        (files by hash, vars, profile), and dagster-dbt copies nothing over a state already there.
+        the vars of the home it ran for. In any other home (the warehouse path is a var and is
+        in the profile) dbt rejected it and parsed the whole project on every run (about 7 s,
+        docs/BENCHMARKS.md). The state of this home's last run has this home's vars; dbt still
+        re-parses whatever changed since (files by hash, vars, profile), and dagster-dbt copies
+        nothing over a state already there.
         """
         runs = Path(self.target_root) / "runs"
         runs.mkdir(parents=True, exist_ok=True)
