@@ -27,9 +27,6 @@ PYTHON_LOGS = """\
 python_logs:
   python_log_level: INFO
 """
-# Runs and schedules are Dagster's SQLite default under DAGSTER_HOME; the event log is Dagster's
-# SQLite event log in its default folder, reusing one engine per database file
-# (orchestration/dagster_storage.py).
 SQLITE_YAML = f"""\
 {DAGSTER_YAML_HEADER} Runs, schedules and event logs live here.
 telemetry:

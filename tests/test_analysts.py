@@ -238,3 +238,16 @@ def test_real_snapshots_are_not_loaded_into_a_sample_home(con, tmp_path: Path):
         replay_snapshots(sample, tmp_path, "analyst", rebuild=False, log=LOG, home="/h")
     assert sample.execute("select count(*) from raw.analyst_actions").fetchall() == [(0,)]
     sample.close()
+
+
+def test_a_ticker_listed_twice_is_asked_once_and_stored_once(con, tmp_path: Path):
+    # A user's universe that lists BABA twice, once in lower case with a space: the fetch asks
+    # Yahoo once, so the valuation rows, upserted in one statement (warehouse/rows.py), never
+    # carry one key twice.
+    asked = {**BABA_INFO, "trailingPE": 21.0}
+    fake = FakeYahooQuotes(info={"BABA": BABA_INFO, "baba": asked})
+    fetch_snapshot(con, tmp_path, "valuation", Quotes(fake), ["baba ", "BABA"], SESSION, LOG)
+    assert [symbol for symbol, _ in fake.requests] == ["BABA"]
+    assert con.execute(
+        "select ticker, trailing_pe from raw.valuation_snapshots"
+    ).fetchall() == [("BABA", 18.5)]

@@ -74,3 +74,11 @@ def test_the_harness_compares_equal_tables_and_prints_both_loaders(
     out = capsys.readouterr().out
     assert "6 rows (2 fetches of 3)" in out and "the two tables are equal" in out
     assert [line.split()[0] for line in out.splitlines()[-2:]] == ["executemany", "insert_rows"]
+
+
+def test_an_upsert_given_one_key_twice_in_a_chunk_keeps_the_first_row() -> None:
+    # What the docstring warns of, pinned: callers that upsert must pass unique keys.
+    con = duckdb.connect()
+    con.execute("create table u (k varchar primary key, v integer)")
+    insert_rows(con, "insert or replace into u", [("A", 1), ("A", 2)])
+    assert con.execute("select * from u").fetchall() == [("A", 1)]

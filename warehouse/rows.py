@@ -26,7 +26,11 @@ def insert_rows(
 ) -> None:
     """Run `insert_head` (everything before VALUES, e.g. `insert into t (a, b)`) for `rows`, each
     row a sequence of the same length, in statements of at most `chunk_rows` rows. The caller
-    owns the transaction; rows are inserted in the order given."""
+    owns the transaction; rows are inserted in the order given.
+
+    Unlike `executemany`, rows in one statement are not applied one after another: with
+    `insert or replace`, a key given twice in a chunk keeps the FIRST row. Callers that upsert
+    pass rows with unique keys."""
     if not rows:
         return
     width = len(rows[0])

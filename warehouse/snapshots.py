@@ -44,6 +44,17 @@ VALUATION_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("numberOfAnalystOpinions", "analyst_count", "count"),
 )
 
+# raw.valuation_snapshots' columns, in the order the loader gives them.
+VALUATION_SNAPSHOT_COLUMNS: tuple[str, ...] = (
+    "ticker",
+    "session_date",
+    "fetched_at",
+    *(column for _, column, _ in VALUATION_FIELDS),
+    "currency",
+    "invalid_fields",
+    "fetch_id",
+)
+
 # Columns of the archived analyst frame: yfinance's names (its index reset to a column).
 ANALYST_SOURCE_COLUMNS: dict[str, tuple[str, str]] = {
     # raw column: (archived column, type)
@@ -285,11 +296,10 @@ def load_valuation_fetch(
                 manifest.fetch_id,
             ]
         )
-    names = ", ".join(
-        ["ticker", "session_date", "fetched_at", *columns, "currency", "invalid_fields", "fetch_id"]
-    )
+    names = ", ".join(VALUATION_SNAPSHOT_COLUMNS)
     con.execute("begin transaction")
     try:
+        # One row per ticker: the fetch asked each normalised ticker once (assets/analysts/fetch.py)
         insert_rows(con, f"insert or replace into {s}.valuation_snapshots ({names})", rows)
         _record_fetch(con, f"{s}.valuation_fetches", manifest)
         con.execute("commit")

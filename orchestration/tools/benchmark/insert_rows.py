@@ -17,13 +17,9 @@ import duckdb
 
 from warehouse.rows import insert_rows
 from warehouse.schema import RAW_TABLES_DDL
+from warehouse.snapshots import VALUATION_SNAPSHOT_COLUMNS
 
-COLUMNS = (
-    "ticker, session_date, fetched_at, market_cap, trailing_pe, forward_pe, price_to_sales, "
-    "price_to_book, ev_to_ebitda, dividend_yield, target_mean_price, recommendation_mean, "
-    "analyst_count, currency, invalid_fields, fetch_id"
-)
-HEAD = f"insert or replace into raw.valuation_snapshots ({COLUMNS})"
+HEAD = f"insert or replace into raw.valuation_snapshots ({', '.join(VALUATION_SNAPSHOT_COLUMNS)})"
 
 
 def fetch_rows(tickers: int, fetch: int) -> list[list[Any]]:
@@ -46,7 +42,7 @@ def _table() -> duckdb.DuckDBPyConnection:
 
 def time_loader(name: str, tickers: int, fetches: int) -> tuple[float, list[tuple]]:
     con = _table()
-    marks = "(" + ", ".join("?" * 16) + ")"
+    marks = "(" + ", ".join("?" * len(VALUATION_SNAPSHOT_COLUMNS)) + ")"
     started = time.perf_counter()
     for fetch in range(fetches):
         rows = fetch_rows(tickers, fetch)
