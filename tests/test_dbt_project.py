@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ import pytest
 from scipy import stats
 
 from tests.support.dbt import DBT_DIR, invoke_dbt, unit_vocabulary
+from warehouse.rows import insert_rows
 from warehouse.schema import RAW_TABLES_DDL, create_raw_schema
 
 
@@ -413,6 +415,42 @@ def test_column_rules_keep_an_accepted_value_with_a_quote_one_literal(tmp_path: 
     finally:
         con.close()
     assert rows == {"name is not null": 1, "name in (O'Neil, Smith)": 1}
+
+
+def test_the_grain_test_scopes_each_series_to_its_own_latest_rows(tmp_path: Path) -> None:
+    """unique_combination with latest_rows_by, compiled inline and run on a table of four series:
+    A rewritten whole by the latest build (as a basket of int_performance_returns always is), B
+    and C and D given one new session. B's duplicate among rows an older build wrote is that
+    build's to report; C's duplicated new row and D's new row repeating a stored session are this
+    build's. Before the bound was per series, A's rewrite made the test read B's whole history
+    and report its old duplicate too. With every row from one build the table is checked whole."""
+    inline = (
+        "{{ test_unique_combination(model='bars', columns=['ticker', 'session_date'], "
+        "latest_rows_by='built_at') }}"
+    )
+    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
+    assert compiled.success, compiled.exception
+    sql = compiled.result.results[0].node.compiled_code
+    stored = [("A", day, 2) for day in range(1, 12)]
+    stored += [(ticker, day, 1) for ticker in "BCD" for day in range(1, 11)]
+    stored += [("B", 3, 1), ("B", 11, 2), ("C", 11, 2), ("C", 11, 2), ("D", 10, 2), ("D", 11, 2)]
+    con = duckdb.connect()
+    try:
+        con.execute("create table bars (ticker varchar, session_date date, built_at integer)")
+        insert_rows(
+            con,
+            "insert into bars",
+            [(ticker, date(2025, 1, day), built) for ticker, day, built in stored],
+        )
+        daily_update = con.execute(sql + " order by all").fetchall()
+        con.execute("update bars set built_at = 2")
+        full_build = con.execute(sql + " order by all").fetchall()
+    finally:
+        con.close()
+    assert daily_update == [("C", date(2025, 1, 11), 2), ("D", date(2025, 1, 10), 2)]
+    assert full_build == [
+        ("B", date(2025, 1, 3), 2), ("C", date(2025, 1, 11), 2), ("D", date(2025, 1, 10), 2)
+    ]
 
 
 def test_the_dbt_macro_exchange_of_follows_the_python_rule(tmp_path: Path) -> None:
