@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from scipy import stats
 
-from tests.support.dbt import DBT_DIR, invoke_dbt, unit_vocabulary
+from tests.support.dbt import DBT_DIR, copy_of_warehouse, invoke_dbt, unit_vocabulary
 from warehouse.rows import insert_rows
 from warehouse.schema import RAW_TABLES_DDL, create_raw_schema
 
@@ -231,18 +231,6 @@ def test_the_unit_tests_run_in_the_suite_and_pass(sample_dbt_warehouse: Path) ->
     assert {r["status"] for r in unit} == {"pass"}, [
         (r["unique_id"], r["status"]) for r in unit if r["status"] != "pass"
     ]
-
-
-def copy_of_warehouse(sample_dbt_warehouse: Path, folder: Path) -> Path:
-    """A copy of the sample's built warehouse in `folder`, to break without touching the shared
-    one. The copy is made through the sample's own DuckDB instance, which dbt in-process holds
-    open, and detached after, since that instance outlives this connection."""
-    warehouse = folder / sample_dbt_warehouse.name
-    with duckdb.connect(str(sample_dbt_warehouse)) as source:
-        source.execute(f"attach '{warehouse}' as copy")
-        source.execute(f"copy from database {sample_dbt_warehouse.stem} to copy")
-        source.execute("detach copy")
-    return warehouse
 
 
 def execute_in(warehouse: Path, *statements: str) -> None:

@@ -130,6 +130,18 @@ def build_sample_warehouse(
     return warehouse
 
 
+def copy_of_warehouse(sample_dbt_warehouse: Path, folder: Path) -> Path:
+    """A copy of the sample's built warehouse in `folder`, to break without touching the shared
+    one. The copy is made through the sample's own DuckDB instance, which dbt in-process holds
+    open, and detached after, since that instance outlives this connection."""
+    warehouse = folder / sample_dbt_warehouse.name
+    with duckdb.connect(str(sample_dbt_warehouse)) as source:
+        source.execute(f"attach '{warehouse}' as copy")
+        source.execute(f"copy from database {sample_dbt_warehouse.stem} to copy")
+        source.execute("detach copy")
+    return warehouse
+
+
 def unit_vocabulary() -> set[str]:
     """The units listed in dbt_project/README.md, section "Units of the mart columns"."""
     readme = (DBT_DIR / "README.md").read_text()
