@@ -2,7 +2,7 @@
 -- table would copy whole on every build; the marts that read it scan it once each.
 {{ config(materialized='view', tags=['spark']) }}
 -- One row per subject and session: the daily return series the performance marts read
--- (fct_performance_summary, fct_monthly_returns, fct_basket_drawdowns). A subject is a ticker
+-- (fct_performance_summary, fct_monthly_returns). A subject is a ticker
 -- or a basket of var performance_baskets.
 --   ticker: every session from its first to its last bar (int_daily_returns' rows);
 --     daily_return = return_since_previous_close, the move from the last close before the session,

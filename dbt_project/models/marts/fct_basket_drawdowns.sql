@@ -7,9 +7,8 @@
 --   high_water_mark = max(1, wealth_index so far); drawdown = wealth_index / high_water_mark - 1.
 -- fct_performance_summary's since_inception max_drawdown is the minimum of this drawdown.
 with baskets as (
-    select subject as basket, session_date, session_index, daily_return, inception_date
-    from {{ ref('int_performance_returns') }}
-    where subject_kind = 'basket'
+    select basket, session_date, session_index, daily_return, inception_date
+    from {{ ref('int_basket_daily_returns') }}
 ),
 
 wealth as (
