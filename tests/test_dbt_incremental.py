@@ -35,6 +35,8 @@ COMPARED = {
     "intermediate.int_event_windows": ["event_id", "ticker", "relative_day"],
     "intermediate.int_estimation_stats": ["event_id", "ticker"],
     "marts.fct_ticker_performance": ["ticker", "session_date"],
+    # a table, but a ticker's since_inception drawdown comes from fct_ticker_performance's rows
+    "marts.fct_performance_summary": ["subject", "period"],
     "marts.fct_sector_relative_performance": ["session_date", "basket_pair"],
     "marts.fct_event_window_returns": ["event_id", "ticker", "relative_day"],
     "marts.fct_event_car": ["event_id", "ticker", "window_label"],

@@ -17,7 +17,8 @@
 --   sharpe = mean(r - rf_d) / sd(r) sqrt(A)
 --   sortino = mean(r - rf_d) / sqrt(sum(min(r - rf_d, 0)^2) / n) sqrt(A)
 --   drawdown_t = W_t / max(W_s, anchor <= s <= t) - 1 with W = 1 at the anchor;
---     calmar = cagr / |max drawdown|
+--     calmar = cagr / |max drawdown|. A ticker's since_inception drawdown is read from
+--     fct_ticker_performance (see price_drawdowns below).
 --   var_95 = the 5% quantile of r, linear interpolation between order statistics;
 --     cvar_95 = mean of the returns at or below it
 --   skewness, excess_kurtosis: the bias-adjusted sample estimators (G1, G2)
@@ -97,7 +98,9 @@ subject_periods as {{ materialized_cte() }} (
                  subjects.inception_date)                                  as start_date,
         coalesce(period_anchors.anchor_date, subjects.inception_date)
             >= subjects.inception_date                                     as is_full_period,
-        comparisons.comparison_basket
+        comparisons.comparison_basket,
+        period_anchors.period = 'since_inception' and subjects.subject_kind = 'ticker'
+                                                                           as drawdown_from_prices
     from subjects
     cross join period_anchors
     left join {{ ref('int_ticker_groups') }} as groups
@@ -138,16 +141,48 @@ period_returns as {{ materialized_cte() }} (
 ),
 
 -- Wealth W_t (1 at the anchor) and its running high; a session without a return keeps W.
+-- Every period but a ticker's since_inception (price_drawdowns).
 wealth as (
     select
         subject_period_id,
         session_index,
         {{ product_over('1 + coalesce(r, 0)', 'running') }}                 as wealth
     from period_returns
+    where subject_period_id not in (
+        select subject_period_id from subject_periods where drawdown_from_prices
+    )
     window running as (
         partition by subject_period_id order by session_index
         rows between unbounded preceding and current row
     )
+),
+
+-- A ticker's since_inception drawdown, from the rows fct_ticker_performance stores. A ticker's
+-- returns compound exactly to the ratio of its adjusted closes (int_performance_returns), so W_t
+-- is adj_close_t / adj_close at inception, its running high is running_high_adj_close over the
+-- same scale, and the drawdown is that table's drawdown: computed once per new bar by its
+-- incremental runs, where the two windows above would run again over every session of every
+-- ticker, the largest cost of the model (docs/BENCHMARKS.md). wealth and high_water_mark stay in
+-- price units: the steps below only compare them with each other within a subject and period.
+-- The table has rows only for sessions with a priced bar; W is unchanged on the others, so the
+-- extremes and the trough and recovery (at bars) are the same, and the peak is mended below
+-- (drawdown_peaks).
+price_drawdowns as {{ materialized_cte() }} (
+    select
+        subject_periods.subject_period_id,
+        calendar.session_index,
+        stored.adj_close_price                                               as wealth,
+        stored.running_high_adj_close                                        as high_water_mark,
+        stored.drawdown
+    from subject_periods
+    cross join as_of
+    inner join {{ ref('fct_ticker_performance') }} as stored
+        on stored.ticker = subject_periods.subject
+        and stored.session_date > subject_periods.start_date
+        and stored.session_date <= as_of.as_of_date
+    inner join calendar
+        on calendar.session_date = stored.session_date
+    where subject_periods.drawdown_from_prices
 ),
 
 -- Materialized: the peak and the recovery below compare wealth with the trough's high by value,
@@ -164,6 +199,9 @@ drawdowns as {{ materialized_cte() }} (
         partition by subject_period_id order by session_index
         rows between unbounded preceding and current row
     )
+    union all
+    select subject_period_id, session_index, wealth, high_water_mark, drawdown
+    from price_drawdowns
 ),
 
 -- The deepest drawdown's trough (the first session at the minimum when it repeats).
@@ -198,6 +236,21 @@ drawdown_dates as (
         on drawdowns.subject_period_id = troughs.subject_period_id
     group by troughs.subject_period_id, troughs.max_drawdown, troughs.trough_index,
         troughs.trough_high
+),
+
+-- For price_drawdowns' periods, drawdown_dates' peak is the last bar at the high; W stays at the
+-- high until the next bar, so the peak (the last session at the high) is the session before
+-- the next row. The first row after the peak is at or before the trough, which is a bar.
+drawdown_peaks as (
+    select
+        drawdown_dates.subject_period_id,
+        min(price_drawdowns.session_index) - 1                               as peak_index
+    from drawdown_dates
+    inner join price_drawdowns
+        on price_drawdowns.subject_period_id = drawdown_dates.subject_period_id
+        -- no peak row: the high is the inception's close, and the first row follows it
+        and price_drawdowns.session_index > coalesce(drawdown_dates.peak_index, -1)
+    group by drawdown_dates.subject_period_id
 ),
 
 -- var_95 from its two order statistics around position (n - 1) * 0.05 (0-based; d is the
@@ -310,7 +363,8 @@ final as (
         recovery.session_date                                                        as max_drawdown_recovery_date,
         cast(case when drawdown_dates.max_drawdown < 0
             then coalesce(drawdown_dates.recovery_index, drawdown_dates.last_index)
-                - coalesce(drawdown_dates.peak_index, start_session.session_index)
+                - coalesce(drawdown_peaks.peak_index, drawdown_dates.peak_index,
+                           start_session.session_index)
         end as integer)                                                              as max_drawdown_duration_sessions,
         moments.var_95,
         moments.cvar_95,
@@ -349,8 +403,10 @@ final as (
         on start_session.session_date = subject_periods.start_date
     inner join calendar as trough
         on trough.session_index = drawdown_dates.trough_index
+    left join drawdown_peaks
+        on drawdown_peaks.subject_period_id = drawdown_dates.subject_period_id
     left join calendar as peak
-        on peak.session_index = drawdown_dates.peak_index
+        on peak.session_index = coalesce(drawdown_peaks.peak_index, drawdown_dates.peak_index)
     left join calendar as recovery
         on recovery.session_index = drawdown_dates.recovery_index
     where moments.return_count > 0
