@@ -116,6 +116,10 @@ GOOD = "2025-01-02,80,82,79,81,1000\n"
         (HEADER + GOOD + "1999-12-31,80,82,79,81,5\n", 3, "outside the XNYS calendar range"),
         (HEADER + GOOD + "2027-01-04,80,82,79,81,5\n", 3, "date 2027-01-04 is in the future"),
         (HEADER + GOOD + "2025-01-03,80,82,79,,5\n", 3, "empty close"),
+        # A vendor file whose first bar has a close but no adjusted close: refused, not stored
+        # with the close standing in (a return from it would be a return on another scale).
+        ("date,open,high,low,close,volume,adj_close\n2025-01-02,80,82,79,81,1000,\n"
+         "2025-01-03,80,82,79,81,5,80.5\n", 2, "empty adj_close"),
         (HEADER + GOOD + GOOD, 2, "BABA 2025-01-02 breaks bars_unique"),
         (HEADER + GOOD + "2025-01-04,80,82,79,81,5\n", 3, "not an XNYS session"),
         (HEADER + GOOD + "2025-01-03 14:30:00,80,82,79,81,5\n", 3, "time of day"),
