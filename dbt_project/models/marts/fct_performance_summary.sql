@@ -326,9 +326,8 @@ moments as (
         -- The best and worst session: the earliest session at the sort's highest (lowest)
         -- return, so that ties give the same date on every rebuild; a session without a return
         -- never matches. A filtered min, where an arg_max/arg_min keyed on (r, session) built a
-        -- struct per row: at 5,000 x 20 the two took about 10 s of this aggregate's 12.5 s, and
-        -- the model ran in 24 to 30 s without them against 28 to 39 s with them (two rounds
-        -- each, one process at a time).
+        -- struct per row: measured alone at 5,000 x 20 the model took 11.8 s against 12.6 s
+        -- with them (medians of 5, docs/BENCHMARKS.md, evening round of 2026-12-03).
         any_value(var_cutoffs.best_return)                                   as best_session_return,
         min(period_returns.session_index) filter (
             where period_returns.r = var_cutoffs.best_return
