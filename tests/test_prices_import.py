@@ -329,6 +329,22 @@ def test_download_to_csv_auto_adjusted_by_default(tmp_path):
     assert set(result.bars["adj_close_source"]) == {"provider"}
 
 
+def test_a_download_with_a_missing_adj_close_is_refused_naming_file_and_line(tmp_path):
+    """yf.download(auto_adjust=False) leaves Adj Close NaN where Yahoo had none; to_csv writes an
+    empty cell. The file is refused at that line, naming the ticker whose cell it is (the line
+    holds every ticker's columns), not imported with the close standing in."""
+    frame = download(auto_adjust=False, actions=True)
+    frame.loc[frame.index[0], ("Adj Close", "BABA")] = float("nan")
+    path = tmp_path / "download.csv"
+    frame.to_csv(path)
+    assert path.read_text().splitlines()[3].startswith("2025-01-02,,29.5,")
+
+    with pytest.raises(PriceImportError) as err:
+        read_price_import(path, universe_tickers=UNIVERSE)
+
+    assert f"{path}:4: BABA: empty adj_close" in str(err.value)
+
+
 @pytest.mark.parametrize("variant", ["unnamed index", "reset_index"])
 def test_download_to_csv_with_a_two_line_header(tmp_path, variant):
     frame = download(auto_adjust=False, actions=True)

@@ -154,6 +154,9 @@ class _Table:
     kind: str  # line | row
     ticker_from_name: str | None  # the file's ticker: its name, or a yfinance header
     close_is_adjusted: bool = False  # a yfinance file without Adj Close (auto_adjust=True)
+    # A yf.download file: each line holds every ticker's columns, so a line number alone does not
+    # say whose cell is wrong; its problems name the ticker too.
+    shares_lines: bool = False
 
 
 # Where each parsed row came from: (ticker, session) -> [(file, line or row, kind)].
@@ -572,7 +575,8 @@ def _read_download(
             rows.append(values)
             numbers.append(line)
         tables.append(
-            _Table(path, fields, rows, numbers, "line", ticker, "adj_close" not in mapping)
+            _Table(path, fields, rows, numbers, "line", ticker, "adj_close" not in mapping,
+                   shares_lines=True)
         )
     return tables
 
@@ -702,6 +706,8 @@ def _validate_rows(
     out: list[dict[str, Any]] = []
     for row, number in zip(table.rows, table.numbers, strict=True):
         def bad(message: str, number: int = number) -> None:
+            if table.shares_lines:
+                message = f"{table.ticker_from_name}: {message}"
             problems.add(table.path, number, message, table.kind)
 
         ok = True
