@@ -34,8 +34,10 @@ COMPARED = {
     "intermediate.int_events": ["event_id", "ticker"],
     "intermediate.int_event_windows": ["event_id", "ticker", "relative_day"],
     "intermediate.int_estimation_stats": ["event_id", "ticker"],
+    # inputs_key is the engine's hash of the vars: the same in both builds
+    "intermediate.int_ticker_yearly_return_stats": ["ticker", "calendar_year"],
     "marts.fct_ticker_performance": ["ticker", "session_date"],
-    # a table, but a ticker's since_inception drawdown comes from fct_ticker_performance's rows
+    # a table, but a ticker's since_inception figures come from the two incremental models above
     "marts.fct_performance_summary": ["subject", "period"],
     "marts.fct_sector_relative_performance": ["session_date", "basket_pair"],
     "marts.fct_event_window_returns": ["event_id", "ticker", "relative_day"],
@@ -43,6 +45,10 @@ COMPARED = {
     "marts.fct_event_study_summary": ["event_id", "summary_group", "window_label"],
     "marts.fct_event_study_daily": ["event_id", "summary_group", "exchange", "relative_day"],
 }
+
+
+# Columns that record the build that wrote a row rather than a value computed from the data.
+BUILD_WATERMARKS = {"intermediate.int_ticker_yearly_return_stats": ["fetch_id"]}
 
 
 # dbt's unit tests do not depend on the data: the session's build of the sample runs them
@@ -81,8 +87,9 @@ def _table(warehouse: Path, relation: str, keys: list[str]) -> pd.DataFrame:
         frame = con.execute(f"select * from {relation}").df()
     finally:
         con.close()
-    # built_at records which build wrote a row, so it differs by design between the two builds.
-    frame = frame.drop(columns=["built_at"], errors="ignore")
+    # built_at records which build wrote a row, so it differs by design between the two builds;
+    # so does the fetch_id of a table that records the latest fetch loaded when a row was written.
+    frame = frame.drop(columns=["built_at", *BUILD_WATERMARKS.get(relation, [])], errors="ignore")
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
@@ -115,11 +122,13 @@ def _assert_same(incremental: pd.DataFrame, scratch: pd.DataFrame, relation: str
             )
 
 
-def _assert_matches_scratch(incremental_db: Path, archive: Path, manifests, workdir: Path) -> None:
+def _assert_matches_scratch(
+    incremental_db: Path, archive: Path, manifests, workdir: Path, *extra: str
+) -> None:
     scratch_db = workdir / "scratch.duckdb"
     scratch_db.unlink(missing_ok=True)
     _load(scratch_db, archive, manifests)
-    _build(scratch_db, workdir / "scratch", "--full-refresh", *TABLES_ONLY)
+    _build(scratch_db, workdir / "scratch", "--full-refresh", *TABLES_ONLY, *extra)
     for relation, keys in COMPARED.items():
         _assert_same(
             _table(incremental_db, relation, keys), _table(scratch_db, relation, keys), relation
@@ -196,6 +205,13 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             "where event_id = ? and ticker = ? and relative_day = ?",
             list(marked_window[:3]),
         )
+        # Which build wrote each year of a ticker's statistics: the daily runs below must
+        # rewrite the current year only (the marts read every column, so no value is marked).
+        years_written = dict(con.execute(
+            "select calendar_year, built_at from intermediate.int_ticker_yearly_return_stats "
+            "where ticker = 'MSFT'"
+        ).fetchall())
+        assert min(years_written) < datetime.fromisoformat(str(first_new)).year
     finally:
         con.close()
 
@@ -229,6 +245,13 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             "where event_id = ? and ticker = ? and relative_day = ?",
             [marked_window[3], *marked_window[:3]],
         )
+        rewritten = dict(con.execute(
+            "select calendar_year, built_at from intermediate.int_ticker_yearly_return_stats "
+            "where ticker = 'MSFT'"
+        ).fetchall())
+        past, current = min(years_written), max(years_written)
+        assert rewritten[past] == years_written[past], "a daily run rewrote a past year"
+        assert rewritten[current] > years_written[current], "the current year was not rewritten"
     finally:
         con.close()
     _assert_matches_scratch(warehouse, archive, manifests, tmp_path)
@@ -270,6 +293,29 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
     assert first_baba == baba["session_date"].min().date(), (
         "rows before a restated history's start remain"
     )
+    manifests = [*manifests, correction, restatement]
+
+    # 4. A late correction of one bar of the benchmark in the first year: every ticker pairs its
+    # returns with the benchmark's, so every ticker's years are rewritten from that one.
+    spy = _bars(warehouse, "ticker = 'SPY'")
+    spy_fix = spy.iloc[[30]].copy()
+    assert pd.Timestamp(spy_fix["session_date"].iloc[0]).year < last.year
+    spy_fix["adj_close"] *= 0.98
+    spy_fix["close"] *= 0.98
+    spy_correction = write_price_fetch(
+        archive, spy_fix, source="sample", fetched_at=last + pd.Timedelta(hours=3),
+        tickers=["SPY"], start=spy_fix["session_date"].min(), end=spy_fix["session_date"].max(),
+        synthetic=True, note="test: late correction of the benchmark",
+    )
+    _load(warehouse, archive, [spy_correction])
+    _build(warehouse, workdir)
+    manifests = [*manifests, spy_correction]
+    _assert_matches_scratch(warehouse, archive, manifests, tmp_path)
+
+    # 5. A changed var, with no new bar: the statistics that depend on it are rewritten whole.
+    risk_free = ("--vars", "{risk_free_rate: 0.05}")
+    _build(warehouse, workdir, *risk_free)
+    _assert_matches_scratch(warehouse, archive, manifests, tmp_path, *risk_free)
 
 
 def test_ticker_outside_universe_is_unclassified(archive: Path, tmp_path: Path) -> None:

@@ -131,6 +131,7 @@ def test_unit_tests_cover_the_methodology(docs_artifacts) -> None:
                   "int_news_session_sentiment", "int_news_sentiment_returns",
                   "fct_sentiment_return_summary",
                   "int_performance_returns", "fct_performance_summary", "fct_monthly_returns",
+                  "int_ticker_yearly_return_stats",
                   "fct_basket_drawdowns", "fct_adr_premium",
                   "fct_dual_listing_event_reactions", "int_event_windows",
                   "int_home_line_daily_returns"):

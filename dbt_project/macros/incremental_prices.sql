@@ -203,3 +203,42 @@
 {% macro built_at() -%}
     {{ utc_timestamp_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
 {%- endmacro %}
+
+{#- Jan 1 of the year `year_sql` returns (a query selecting one year, or null), as a date literal
+    read before the model's query runs; no year (nothing to rewrite) gives a date after any
+    session. -#}
+{% macro first_rewritten_year_start(year_sql) -%}
+    {%- if execute -%}
+        {%- set first_year = run_query(year_sql).columns[0].values()[0] -%}
+        {%- if first_year is none -%}
+            cast('9999-12-31' as date)
+        {%- else -%}
+            cast('{{ "%04d" | format(first_year | int) }}-01-01' as date)
+        {%- endif -%}
+    {%- else -%}
+        cast(null as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Custom incremental strategy `replace_ticker_years`, for a model with one row per ticker and
+    calendar_year (int_ticker_yearly_return_stats): the batch holds, for each ticker in it, every
+    year from the first one rewritten. Delete the target's rows of that ticker from that year on,
+    and all of them when the batch starts at the ticker's inception (a ticker rewritten whole: a
+    restated history may start later than the stored one), then insert the batch. -#}
+{% macro get_incremental_replace_ticker_years_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }} as target
+    using (
+        select ticker, min(calendar_year) as from_year, max(inception_date) as inception_date
+        from {{ source }}
+        group by ticker
+    ) as batch
+    where target.ticker = batch.ticker
+        and (target.calendar_year >= batch.from_year
+             or batch.from_year <= year(batch.inception_date));
+
+    insert into {{ target }} ({{ dest_cols_csv }})
+    select {{ dest_cols_csv }} from {{ source }}
+{%- endmacro %}

@@ -4,3 +4,14 @@
 {% macro rf_daily() -%}
     (power(1 + {{ var('risk_free_rate') }}::double, 1.0 / {{ var('trading_days_per_year') }}) - 1)
 {%- endmacro %}
+
+{#- One row per basket of var performance_baskets: the group's comparison basket for the
+    information ratio, which is the other basket of the pair (for the basket itself and for every
+    ticker of its group). fct_performance_summary and int_ticker_yearly_return_stats join on it. -#}
+{% macro comparison_baskets() -%}
+    {%- set baskets = var('performance_baskets') -%}
+    {%- for basket in baskets %}
+    select '{{ basket }}' as group_name, '{{ baskets[1 - loop.index0] }}' as comparison_basket
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}

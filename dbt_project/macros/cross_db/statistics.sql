@@ -51,3 +51,22 @@
             / ((count({{ expression }}) - 2) * (count({{ expression }}) - 3))
     end
 {%- endmacro %}
+
+{#- The same two estimators from a sample's count n and its central moments M2, M3, M4 (sums of
+    (x - mean)^k), for figures put together from parts (fct_performance_summary's since_inception,
+    from int_ticker_yearly_return_stats): G1 = sqrt(n (n - 1)) / (n - 2) (M3 / n) / (M2 / n)^1.5,
+    G2 = (n - 1) / ((n - 2) (n - 3)) ((n + 1) (n M4 / M2^2 - 3) + 6); null below 3 (4) values or
+    without dispersion, as above. -#}
+{% macro skewness_from_moments(n, m2, m3) -%}
+    case when {{ n }} >= 3 and {{ m2 }} > 0 then
+        sqrt(cast({{ n }} as double) * ({{ n }} - 1)) / ({{ n }} - 2)
+            * ({{ m3 }} / {{ n }}) / power({{ m2 }} / {{ n }}, 1.5)
+    end
+{%- endmacro %}
+
+{% macro excess_kurtosis_from_moments(n, m2, m4) -%}
+    case when {{ n }} >= 4 and {{ m2 }} > 0 then
+        cast({{ n }} - 1 as double) / (({{ n }} - 2) * ({{ n }} - 3))
+            * (({{ n }} + 1) * ({{ n }} * {{ m4 }} / ({{ m2 }} * {{ m2 }}) - 3) + 6)
+    end
+{%- endmacro %}

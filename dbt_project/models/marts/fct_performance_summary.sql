@@ -75,10 +75,7 @@ subjects as (
 -- The comparison basket of the information ratio: the other basket of var performance_baskets,
 -- for a basket and for a ticker of either basket's group.
 comparisons as (
-    {%- for basket in baskets %}
-    select '{{ basket }}' as group_name, '{{ baskets[1 - loop.index0] }}' as comparison_basket
-    {%- if not loop.last %} union all{% endif %}
-    {%- endfor %}
+    {{ comparison_baskets() }}
 ),
 
 -- Materialized: the ids below must come from one evaluation. The windows and aggregates over the
@@ -100,7 +97,7 @@ subject_periods as {{ materialized_cte() }} (
             >= subjects.inception_date                                     as is_full_period,
         comparisons.comparison_basket,
         period_anchors.period = 'since_inception' and subjects.subject_kind = 'ticker'
-                                                                           as drawdown_from_prices
+                                                                           as is_ticker_inception
     from subjects
     cross join period_anchors
     left join {{ ref('int_ticker_groups') }} as groups
@@ -112,8 +109,8 @@ subject_periods as {{ materialized_cte() }} (
     where period_anchors.anchor_date is not null or period_anchors.period = 'since_inception'
 ),
 
--- One row per subject, period and session of the period. Materialized: three CTEs read it, and
--- the join should run once. Sessions are carried as session_index and turned into dates only in
+-- One row per subject, period and session of the period, but for a ticker's since_inception
+-- (inception_years below). Materialized: three CTEs read it, and the join should run once. Sessions are carried as session_index and turned into dates only in
 -- the final rows.
 period_returns as {{ materialized_cte() }} (
     select
@@ -130,6 +127,7 @@ period_returns as {{ materialized_cte() }} (
         on series.subject = subject_periods.subject
         and series.session_date > subject_periods.start_date
         and series.session_date <= as_of.as_of_date
+        and not subject_periods.is_ticker_inception
     left join series as benchmark
         on benchmark.subject_kind = 'ticker'
         and benchmark.subject = '{{ var("benchmark_ticker") }}'
@@ -148,9 +146,6 @@ wealth as (
         session_index,
         {{ product_over('1 + coalesce(r, 0)', 'running') }}                 as wealth
     from period_returns
-    where subject_period_id not in (
-        select subject_period_id from subject_periods where drawdown_from_prices
-    )
     window running as (
         partition by subject_period_id order by session_index
         rows between unbounded preceding and current row
@@ -182,7 +177,7 @@ price_drawdowns as {{ materialized_cte() }} (
         and stored.session_date <= as_of.as_of_date
     inner join calendar
         on calendar.session_date = stored.session_date
-    where subject_periods.drawdown_from_prices
+    where subject_periods.is_ticker_inception
 ),
 
 -- Materialized: the peak and the recovery below compare wealth with the trough's high by value,
@@ -253,6 +248,127 @@ drawdown_peaks as (
     group by drawdown_dates.subject_period_id
 ),
 
+-- A ticker's since_inception figures, put together from its rows in
+-- int_ticker_yearly_return_stats (one per calendar year, rewritten by a daily run for the current
+-- year only) instead of from every session of its history: counts and sums add, the growth
+-- factors multiply, and each year's central moments, taken about its own mean, move to the
+-- overall mean m with d = (the year's mean) - m (the formulas are in that model's header).
+inception_years as (
+    select
+        subject_periods.subject_period_id,
+        years.return_count,
+        years.return_mean,
+        years.return_m2,
+        years.return_m3,
+        years.return_m4,
+        years.growth_factor,
+        years.downside_square_sum,
+        years.positive_count,
+        years.first_return_index,
+        years.last_return_index,
+        years.best_return,
+        years.best_return_index,
+        years.worst_return,
+        years.worst_return_index,
+        years.tail_threshold,
+        years.benchmark_pairs,
+        years.pair_return_mean,
+        years.pair_benchmark_mean,
+        years.pair_co_moment,
+        years.pair_benchmark_m2,
+        years.comparison_pairs,
+        years.active_return_mean,
+        years.active_return_m2
+    from subject_periods
+    inner join {{ ref('int_ticker_yearly_return_stats') }} as years
+        on years.ticker = subject_periods.subject
+    where subject_periods.is_ticker_inception
+),
+
+inception_totals as (
+    select
+        subject_period_id,
+        cast(sum(return_count) as bigint)                                    as return_count,
+        sum(return_count * return_mean) / nullif(sum(return_count), 0)        as mean_return,
+        min(first_return_index)                                              as first_return_index,
+        max(last_return_index)                                               as last_return_index,
+        {{ product_agg('growth_factor') }} - 1                                as total_return,
+        sum(downside_square_sum)                                             as downside_square_sum,
+        sum(positive_count)                                                  as positive_count,
+        max(best_return)                                                     as best_return,
+        min(worst_return)                                                    as worst_return,
+        max(tail_threshold)                                                  as tail_threshold,
+        cast(sum(benchmark_pairs) as bigint)                                 as benchmark_pairs,
+        sum(benchmark_pairs * pair_return_mean) / nullif(sum(benchmark_pairs), 0)
+                                                                             as pair_return_mean,
+        sum(benchmark_pairs * pair_benchmark_mean) / nullif(sum(benchmark_pairs), 0)
+                                                                             as pair_benchmark_mean,
+        cast(sum(comparison_pairs) as bigint)                                as comparison_pairs,
+        sum(comparison_pairs * active_return_mean) / nullif(sum(comparison_pairs), 0)
+                                                                             as active_return_mean
+    from inception_years
+    group by subject_period_id
+),
+
+-- The central moments about the overall means. A year without a return (or without a pair) has
+-- null means and adds nothing. The benchmark's own co-moment and M2 are the same products, so
+-- its beta is exactly 1.
+inception_moments as (
+    select
+        totals.subject_period_id,
+        sum(years.return_m2
+            + years.return_count * (years.return_mean - totals.mean_return)
+                                 * (years.return_mean - totals.mean_return))  as m2,
+        sum(years.return_m3
+            + 3 * (years.return_mean - totals.mean_return) * years.return_m2
+            + years.return_count * power(years.return_mean - totals.mean_return, 3))
+                                                                             as m3,
+        sum(years.return_m4
+            + 4 * (years.return_mean - totals.mean_return) * years.return_m3
+            + 6 * power(years.return_mean - totals.mean_return, 2) * years.return_m2
+            + years.return_count * power(years.return_mean - totals.mean_return, 4))
+                                                                             as m4,
+        sum(years.pair_co_moment
+            + years.benchmark_pairs * (years.pair_return_mean - totals.pair_return_mean)
+                                    * (years.pair_benchmark_mean - totals.pair_benchmark_mean))
+                                                                             as pair_co_moment,
+        sum(years.pair_benchmark_m2
+            + years.benchmark_pairs * (years.pair_benchmark_mean - totals.pair_benchmark_mean)
+                                    * (years.pair_benchmark_mean - totals.pair_benchmark_mean))
+                                                                             as pair_benchmark_m2,
+        sum(years.active_return_m2
+            + years.comparison_pairs * (years.active_return_mean - totals.active_return_mean)
+                                     * (years.active_return_mean - totals.active_return_mean))
+                                                                             as active_return_m2,
+        -- the earliest session at the extreme, over the years that reach it
+        min(years.best_return_index) filter (where years.best_return = totals.best_return)
+                                                                             as best_return_index,
+        min(years.worst_return_index) filter (where years.worst_return = totals.worst_return)
+                                                                             as worst_return_index
+    from inception_totals as totals
+    inner join inception_years as years
+        on years.subject_period_id = totals.subject_period_id
+    group by totals.subject_period_id
+),
+
+-- The returns VaR and CVaR need: those at or below the largest of the years' tail thresholds,
+-- which hold both order statistics around the 5% position and every return at or below VaR
+-- (int_ticker_yearly_return_stats says why), about a tenth of the history instead of all of it.
+-- Materialized: the sort and the CVaR read it.
+inception_tail as {{ materialized_cte() }} (
+    select
+        inception_totals.subject_period_id,
+        series.daily_return                                                  as r,
+        inception_totals.return_count - 1                                    as last_position
+    from inception_totals
+    inner join subject_periods
+        on subject_periods.subject_period_id = inception_totals.subject_period_id
+    inner join series
+        on series.subject_kind = 'ticker'
+        and series.subject = subject_periods.subject
+        and series.daily_return <= inception_totals.tail_threshold
+),
+
 -- var_95 from its two order statistics around position (n - 1) * 0.05 (0-based; d is the
 -- position's fraction), found by a sort rather than by a quantile aggregate: DuckDB keeps a quantile's
 -- values per group in memory, and at 5,000 x 20 (27M returns) that was what kept this model from
@@ -261,7 +377,8 @@ drawdown_peaks as (
 -- at 500 x 10): DuckDB's compiled code fuses a multiply and an add there, which SQL cannot ask
 -- for. Only the rows at floor and ceil of the position are kept for it, so their min and max are
 -- x_lo and x_hi. The same sort gives the lowest and highest return (positions 0 and n - 1), which
--- moments then dates.
+-- moments then dates. A ticker's since_inception sorts its tail only (inception_tail): its n is
+-- known, its positions from the bottom are the full sort's, and its extremes come from its years.
 ordered_returns as (
     select
         subject_period_id,
@@ -276,9 +393,16 @@ ordered_returns as (
             subject_period_id,
             r,
             row_number() over (partition by subject_period_id order by r) - 1   as position,
-            count(r) over (partition by subject_period_id) - 1                  as last_position
-        from period_returns
-        where r is not null
+            coalesce(known_last_position, count(r) over (partition by subject_period_id) - 1)
+                                                                                as last_position
+        from (
+            select subject_period_id, r, cast(null as bigint) as known_last_position
+            from period_returns
+            where r is not null
+            union all
+            select subject_period_id, r, last_position
+            from inception_tail
+        ) as sortable
     ) as numbered
 ),
 
@@ -287,7 +411,8 @@ var_cutoffs as (
         subject_period_id,
         min(r) filter (where is_quantile_row) * (1 - any_value(quantile_fraction))
             + max(r) filter (where is_quantile_row) * any_value(quantile_fraction)  as var_95,
-        -- positions 0 and n - 1 are among the rows kept
+        -- positions 0 and n - 1 are among the rows kept (read for the periods of moments only:
+        -- a tail holds no position n - 1)
         min(r)                                                              as worst_return,
         max(r)                                                              as best_return
     from (
@@ -305,7 +430,7 @@ var_cutoffs as (
     group by subject_period_id
 ),
 
-moments as (
+period_moments as (
     select
         period_returns.subject_period_id,
         min(period_returns.session_index) filter (where period_returns.r is not null)
@@ -355,6 +480,67 @@ moments as (
     inner join var_cutoffs
         on var_cutoffs.subject_period_id = period_returns.subject_period_id
     group by period_returns.subject_period_id
+),
+
+inception_cvar as (
+    select
+        inception_tail.subject_period_id,
+        avg(inception_tail.r) filter (where inception_tail.r <= var_cutoffs.var_95)
+                                                                             as cvar_95
+    from inception_tail
+    inner join var_cutoffs
+        on var_cutoffs.subject_period_id = inception_tail.subject_period_id
+    group by inception_tail.subject_period_id
+),
+
+-- The same columns as moments, for a ticker's since_inception, from its years.
+inception_summary as (
+    select
+        totals.subject_period_id,
+        totals.first_return_index,
+        totals.last_return_index,
+        totals.return_count,
+        totals.total_return,
+        totals.mean_return,
+        case when totals.return_count > 1
+            then sqrt(inception_moments.m2 / (totals.return_count - 1)) end   as sd_return,
+        sqrt(totals.downside_square_sum / totals.return_count)                as downside_deviation,
+        var_cutoffs.var_95,
+        inception_cvar.cvar_95,
+        {{ skewness_from_moments('totals.return_count', 'inception_moments.m2',
+                                 'inception_moments.m3') }}                   as skewness,
+        {{ excess_kurtosis_from_moments('totals.return_count', 'inception_moments.m2',
+                                        'inception_moments.m4') }}            as excess_kurtosis,
+        totals.best_return                                                   as best_session_return,
+        inception_moments.best_return_index                                  as best_session_index,
+        totals.worst_return                                                  as worst_session_return,
+        inception_moments.worst_return_index                                 as worst_session_index,
+        totals.positive_count / totals.return_count                          as share_positive_sessions,
+        totals.benchmark_pairs,
+        case when totals.benchmark_pairs > 1
+            then inception_moments.pair_co_moment
+                / nullif(inception_moments.pair_benchmark_m2, 0) end         as beta,
+        totals.pair_return_mean - {{ rf_daily() }}                           as mean_excess_paired,
+        totals.pair_benchmark_mean - {{ rf_daily() }}                        as mean_benchmark_excess_paired,
+        totals.comparison_pairs,
+        totals.active_return_mean                                            as mean_active_return,
+        case when totals.comparison_pairs > 1
+            then sqrt(inception_moments.active_return_m2 / (totals.comparison_pairs - 1))
+        end                                                                  as tracking_error_daily
+    from inception_totals as totals
+    inner join inception_moments
+        on inception_moments.subject_period_id = totals.subject_period_id
+    inner join var_cutoffs
+        on var_cutoffs.subject_period_id = totals.subject_period_id
+    inner join inception_cvar
+        on inception_cvar.subject_period_id = totals.subject_period_id
+    where totals.return_count > 0
+),
+
+moments as (
+    select * from period_moments
+    union all
+    select * from inception_summary
 ),
 
 final as (
