@@ -70,3 +70,30 @@
             * (({{ n }} + 1) * ({{ n }} * {{ m4 }} / ({{ m2 }} * {{ m2 }}) - 3) + 6)
     end
 {%- endmacro %}
+
+{#- The k-th smallest non-null value of `expression` in the group (k = `k_sql`, 1-based, an
+    expression of the group's aggregates; past the count, the largest), for k up to `k_max`; a
+    larger k gives the group's largest value, which callers must accept as an upper bound.
+    DuckDB keeps the k_max smallest values per group (min(x, n), a heap) instead of sorting the
+    group; Spark sorts the group's values. -#}
+{% macro nth_smallest(expression, k_sql, k_max) -%}
+    {{ return(adapter.dispatch('nth_smallest')(expression, k_sql, k_max)) }}
+{%- endmacro %}
+
+{% macro default__nth_smallest(expression, k_sql, k_max) -%}
+    case when count({{ expression }}) = 0 then null
+        when {{ k_sql }} <= {{ k_max }}
+        then list_extract(min({{ expression }}, {{ k_max }}),
+                          cast(least({{ k_sql }}, count({{ expression }})) as bigint))
+        else max({{ expression }})
+    end
+{%- endmacro %}
+
+{% macro spark__nth_smallest(expression, k_sql, k_max) -%}
+    case when count({{ expression }}) = 0 then null
+        when {{ k_sql }} <= {{ k_max }}
+        then element_at(array_sort(collect_list(cast({{ expression }} as double))),
+                        cast(least({{ k_sql }}, count({{ expression }})) as int))
+        else max({{ expression }})
+    end
+{%- endmacro %}

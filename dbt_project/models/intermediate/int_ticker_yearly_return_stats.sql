@@ -3,7 +3,8 @@
 -- Incremental (replace_ticker_years) on DuckDB, a plain table on Spark: configured in
 -- dbt_project.yml.
 -- depends_on: {{ ref('stg_prices__daily_bars') }}
--- One row per ticker and calendar year of its daily returns (int_performance_returns): the
+-- One row per ticker and calendar year of its daily returns (its rows of int_performance_returns,
+-- read from int_daily_returns): the
 -- statistics of that year's returns from which fct_performance_summary puts together a ticker's
 -- since_inception figures, so that a daily run rewrites this year's row of each ticker instead of
 -- the mart reading every session of every ticker again (docs/BENCHMARKS.md).
@@ -18,7 +19,7 @@
 --   M2. Every deviation is taken from the year's own mean (two passes), not from raw power sums,
 --   which lose the digits a series of small returns has.
 --   tail_threshold: the year's return at 0-based sorted position ceil(0.05 n_i) + 1 (its largest
---   when it has fewer). The largest over a ticker's years, T, bounds the 5% quantile of all its
+--   when it has fewer, or more than 360 returns: nth_smallest keeps the 20 lowest). The largest over a ticker's years, T, bounds the 5% quantile of all its
 --   returns from above: each year holds at least min(0.05 n_i + 2, n_i) returns at or below T,
 --   together more than the ceil(0.05 (n - 1)) + 1 the quantile's two order statistics need, so the
 --   mart reads only the returns at or below T to find VaR and CVaR.
@@ -146,113 +147,149 @@ latest_fetch as (
     select max(fetch_id) as fetch_id from {{ ref('stg_prices__fetches') }}
 ),
 
-series as (
-    select subject, subject_kind, session_date, session_index, daily_return
-    from {{ ref('int_performance_returns') }}
+-- The rewritten years of each ticker: its rows of int_daily_returns, whose
+-- return_since_previous_close is the ticker's daily_return in int_performance_returns.
+ticker_rows as (
+    select
+        daily.ticker,
+        year(daily.session_date)                                        as calendar_year,
+        daily.session_index,
+        daily.return_since_previous_close                               as r
+    from {{ ref('int_daily_returns') }} as daily
+    inner join rewrites
+        on rewrites.ticker = daily.ticker
+    where year(daily.session_date) >= rewrites.from_year
     {%- if from_date is not none %}
-    where session_date >= {{ from_date }}
+        and daily.session_date >= {{ from_date }}
+    {%- endif %}
+),
+
+-- The benchmark's and the baskets' returns: a few series, where reading the view whole would
+-- carry every ticker's rows into both joins below.
+series as (
+    select subject, subject_kind, session_index, daily_return
+    from {{ ref('int_performance_returns') }}
+    where (subject_kind = 'ticker' and subject = '{{ benchmark }}' or subject_kind = 'basket')
+    {%- if from_date is not none %}
+        and session_date >= {{ from_date }}
     {%- endif %}
 ),
 
 returns as (
     select
-        series.subject                                                  as ticker,
-        year(series.session_date)                                       as calendar_year,
-        series.session_index,
-        series.daily_return                                             as r,
+        ticker_rows.ticker,
+        ticker_rows.calendar_year,
+        ticker_rows.session_index,
+        ticker_rows.r,
         -- the pairs of beta and alpha: sessions where both the ticker's and the benchmark's
         -- return exist
-        case when benchmark.daily_return is not null then series.daily_return end
+        case when benchmark.daily_return is not null then ticker_rows.r end
                                                                         as r_paired,
-        case when series.daily_return is not null then benchmark.daily_return end
+        case when ticker_rows.r is not null then benchmark.daily_return end
                                                                         as b_paired,
-        series.daily_return - comparison.daily_return                   as active_return
-    from series
+        ticker_rows.r - comparison.daily_return                         as active_return
+    from ticker_rows
     inner join ticker_inputs
-        on ticker_inputs.ticker = series.subject
-    inner join rewrites
-        on rewrites.ticker = series.subject
+        on ticker_inputs.ticker = ticker_rows.ticker
     left join series as benchmark
         on benchmark.subject_kind = 'ticker'
-        and benchmark.subject = '{{ benchmark }}'
-        and benchmark.session_index = series.session_index
+        and benchmark.session_index = ticker_rows.session_index
     left join series as comparison
         on comparison.subject_kind = 'basket'
         and comparison.subject = ticker_inputs.comparison_basket
-        and comparison.session_index = series.session_index
-    where series.subject_kind = 'ticker'
-        and year(series.session_date) >= rewrites.from_year
+        and comparison.session_index = ticker_rows.session_index
 ),
 
--- The year's means (for the deviations), its count and its best return, and each return's
--- sorted position (ties by session: position 0 is the earliest session at the worst return).
-ranked as (
+-- Two passes of hash aggregation, no sort: the year's counts, means and extremes first, then the
+-- deviations from those means. Windows over (ticker, year) did the same at about four times the
+-- cost at 5,000 tickers x 20 years (docs/BENCHMARKS.md).
+year_totals as (
     select
         ticker,
         calendar_year,
-        session_index,
-        r,
-        r_paired,
-        b_paired,
-        active_return,
-        avg(r) over year_rows                                           as year_mean,
-        count(r) over year_rows                                         as year_count,
-        max(r) over year_rows                                           as year_best,
-        avg(r_paired) over year_rows                                    as year_pair_mean_r,
-        avg(b_paired) over year_rows                                    as year_pair_mean_b,
-        avg(active_return) over year_rows                               as year_active_mean,
-        case when r is not null then
-            row_number() over (
-                partition by ticker, calendar_year
-                order by case when r is null then 1 else 0 end, r, session_index
-            ) - 1
-        end                                                             as position
+        count(r)                                                        as return_count,
+        avg(r)                                                          as return_mean,
+        max(r)                                                          as best_return,
+        min(r)                                                          as worst_return,
+        {{ nth_smallest('r', 'ceil(0.05 * count(r)) + 2', 20) }}       as tail_threshold,
+        avg(r_paired)                                                   as pair_return_mean,
+        avg(b_paired)                                                   as pair_benchmark_mean,
+        avg(active_return)                                              as active_return_mean
     from returns
-    window year_rows as (partition by ticker, calendar_year)
+    group by ticker, calendar_year
+),
+
+-- The second pass carries only what it sums; the year's other figures join its 100k rows after.
+year_deviations as (
+    select
+        returns.ticker,
+        returns.calendar_year,
+        sum(power(returns.r - totals.return_mean, 2))                   as return_m2,
+        sum(power(returns.r - totals.return_mean, 3))                   as return_m3,
+        sum(power(returns.r - totals.return_mean, 4))                   as return_m4,
+        {{ product_agg('1 + returns.r') }}                              as growth_factor,
+        sum(power(least(returns.r - {{ rf_daily() }}, 0), 2))           as downside_square_sum,
+        count(*) filter (where returns.r > 0)                           as positive_count,
+        min(returns.session_index) filter (where returns.r is not null) as first_return_index,
+        max(returns.session_index) filter (where returns.r is not null) as last_return_index,
+        min(returns.session_index) filter (where returns.r = totals.best_return)
+                                                                        as best_return_index,
+        min(returns.session_index) filter (where returns.r = totals.worst_return)
+                                                                        as worst_return_index,
+        count(returns.r_paired)                                         as benchmark_pairs,
+        sum((returns.r_paired - totals.pair_return_mean)
+            * (returns.b_paired - totals.pair_benchmark_mean))          as pair_co_moment,
+        sum((returns.b_paired - totals.pair_benchmark_mean)
+            * (returns.b_paired - totals.pair_benchmark_mean))          as pair_benchmark_m2,
+        count(returns.active_return)                                    as comparison_pairs,
+        sum(power(returns.active_return - totals.active_return_mean, 2))
+                                                                        as active_return_m2
+    from returns
+    inner join year_totals as totals
+        on totals.ticker = returns.ticker
+        and totals.calendar_year = returns.calendar_year
+    group by returns.ticker, returns.calendar_year
 ),
 
 final as (
     select
-        ranked.ticker,
-        ranked.calendar_year,
-        any_value(ticker_inputs.inception_date)                         as inception_date,
-        any_value(ticker_inputs.comparison_basket)                      as comparison_basket,
-        any_value(ticker_inputs.inputs_key)                             as inputs_key,
-        count(ranked.r)                                                 as return_count,
-        any_value(ranked.year_mean)                                     as return_mean,
-        sum(power(ranked.r - ranked.year_mean, 2))                      as return_m2,
-        sum(power(ranked.r - ranked.year_mean, 3))                      as return_m3,
-        sum(power(ranked.r - ranked.year_mean, 4))                      as return_m4,
-        {{ product_agg('1 + ranked.r') }}                               as growth_factor,
-        sum(power(least(ranked.r - {{ rf_daily() }}, 0), 2))            as downside_square_sum,
-        count(*) filter (where ranked.r > 0)                            as positive_count,
-        min(ranked.session_index) filter (where ranked.r is not null)   as first_return_index,
-        max(ranked.session_index) filter (where ranked.r is not null)   as last_return_index,
-        max(ranked.r)                                                   as best_return,
-        min(ranked.session_index) filter (where ranked.r = ranked.year_best)
-                                                                        as best_return_index,
-        min(ranked.r)                                                   as worst_return,
-        min(ranked.session_index) filter (where ranked.position = 0)    as worst_return_index,
-        max(ranked.r) filter (
-            where ranked.position <= ceil(0.05 * ranked.year_count) + 1
-        )                                                               as tail_threshold,
-        count(ranked.r_paired)                                          as benchmark_pairs,
-        any_value(ranked.year_pair_mean_r)                              as pair_return_mean,
-        any_value(ranked.year_pair_mean_b)                              as pair_benchmark_mean,
-        sum((ranked.r_paired - ranked.year_pair_mean_r)
-            * (ranked.b_paired - ranked.year_pair_mean_b))              as pair_co_moment,
-        sum((ranked.b_paired - ranked.year_pair_mean_b)
-            * (ranked.b_paired - ranked.year_pair_mean_b))              as pair_benchmark_m2,
-        count(ranked.active_return)                                     as comparison_pairs,
-        any_value(ranked.year_active_mean)                              as active_return_mean,
-        sum(power(ranked.active_return - ranked.year_active_mean, 2))   as active_return_m2,
-        any_value(latest_fetch.fetch_id)                                as fetch_id,
+        totals.ticker,
+        totals.calendar_year,
+        ticker_inputs.inception_date,
+        ticker_inputs.comparison_basket,
+        ticker_inputs.inputs_key,
+        totals.return_count,
+        totals.return_mean,
+        deviations.return_m2,
+        deviations.return_m3,
+        deviations.return_m4,
+        deviations.growth_factor,
+        deviations.downside_square_sum,
+        deviations.positive_count,
+        deviations.first_return_index,
+        deviations.last_return_index,
+        totals.best_return,
+        deviations.best_return_index,
+        totals.worst_return,
+        deviations.worst_return_index,
+        totals.tail_threshold,
+        deviations.benchmark_pairs,
+        totals.pair_return_mean,
+        totals.pair_benchmark_mean,
+        deviations.pair_co_moment,
+        deviations.pair_benchmark_m2,
+        deviations.comparison_pairs,
+        totals.active_return_mean,
+        deviations.active_return_m2,
+        latest_fetch.fetch_id,
         {{ built_at() }}                                                as built_at
-    from ranked
+    from year_totals as totals
+    inner join year_deviations as deviations
+        on deviations.ticker = totals.ticker
+        and deviations.calendar_year = totals.calendar_year
     inner join ticker_inputs
-        on ticker_inputs.ticker = ranked.ticker
+        on ticker_inputs.ticker = totals.ticker
     cross join latest_fetch
-    group by ranked.ticker, ranked.calendar_year
 )
 
 select * from final
