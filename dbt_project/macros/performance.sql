@@ -15,3 +15,18 @@
     {%- if not loop.last %} union all{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- The benchmark's (var benchmark_ticker) and the comparison basket's rows of `series` (rows
+    shaped like int_performance_returns) on the session of `row_alias`, as `benchmark` and
+    `comparison`: the returns beta, alpha and the information ratio pair a return with.
+    fct_performance_summary and int_ticker_yearly_return_stats pair the same way. -#}
+{% macro benchmark_and_comparison_joins(series, row_alias, comparison_basket) -%}
+    left join {{ series }} as benchmark
+        on benchmark.subject_kind = 'ticker'
+        and benchmark.subject = '{{ var("benchmark_ticker") }}'
+        and benchmark.session_index = {{ row_alias }}.session_index
+    left join {{ series }} as comparison
+        on comparison.subject_kind = 'basket'
+        and comparison.subject = {{ comparison_basket }}
+        and comparison.session_index = {{ row_alias }}.session_index
+{%- endmacro %}

@@ -191,13 +191,7 @@ returns as (
     from ticker_rows
     inner join ticker_inputs
         on ticker_inputs.ticker = ticker_rows.ticker
-    left join series as benchmark
-        on benchmark.subject_kind = 'ticker'
-        and benchmark.session_index = ticker_rows.session_index
-    left join series as comparison
-        on comparison.subject_kind = 'basket'
-        and comparison.subject = ticker_inputs.comparison_basket
-        and comparison.session_index = ticker_rows.session_index
+    {{ benchmark_and_comparison_joins('series', 'ticker_rows', 'ticker_inputs.comparison_basket') }}
 ),
 
 -- Two passes of hash aggregation, no sort: the year's counts, means and extremes first, then the

@@ -128,14 +128,7 @@ period_returns as {{ materialized_cte() }} (
         and series.session_date > subject_periods.start_date
         and series.session_date <= as_of.as_of_date
         and not subject_periods.is_ticker_inception
-    left join series as benchmark
-        on benchmark.subject_kind = 'ticker'
-        and benchmark.subject = '{{ var("benchmark_ticker") }}'
-        and benchmark.session_index = series.session_index
-    left join series as comparison
-        on comparison.subject_kind = 'basket'
-        and comparison.subject = subject_periods.comparison_basket
-        and comparison.session_index = series.session_index
+    {{ benchmark_and_comparison_joins('series', 'series', 'subject_periods.comparison_basket') }}
 ),
 
 -- Wealth W_t (1 at the anchor) and its running high; a session without a return keeps W.
