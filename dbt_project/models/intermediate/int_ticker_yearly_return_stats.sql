@@ -4,10 +4,10 @@
 -- dbt_project.yml.
 -- depends_on: {{ ref('stg_prices__daily_bars') }}
 -- One row per ticker and calendar year of its daily returns (its rows of int_performance_returns,
--- read from int_daily_returns): the
--- statistics of that year's returns from which fct_performance_summary puts together a ticker's
--- since_inception figures, so that a daily run rewrites this year's row of each ticker instead of
--- the mart reading every session of every ticker again (docs/BENCHMARKS.md).
+-- read from int_daily_returns): the statistics of that year's returns from which
+-- fct_performance_summary puts together a ticker's since_inception figures, so that a daily run
+-- rewrites this year's row of each ticker instead of the mart reading every session of every
+-- ticker again (docs/BENCHMARKS.md).
 -- Each figure combines exactly across years (fct_performance_summary, inception_moments):
 --   counts and sums add, products multiply, extremes take the extreme (the earliest session at a
 --   tie);
@@ -19,8 +19,8 @@
 --   M2. Every deviation is taken from the year's own mean (two passes), not from raw power sums,
 --   which lose the digits a series of small returns has.
 --   tail_threshold: the year's return at 0-based sorted position ceil(0.05 n_i) + 1 (its largest
---   when it has fewer, or more than 360 returns: nth_smallest keeps the 20 lowest). The largest over a ticker's years, T, bounds the 5% quantile of all its
---   returns from above: each year holds at least min(0.05 n_i + 2, n_i) returns at or below T,
+--   when it has fewer, or more than 360 returns: nth_smallest keeps the 20 lowest). The largest
+--   over a ticker's years, T, bounds the 5% quantile of all its returns from above: each year holds at least min(0.05 n_i + 2, n_i) returns at or below T,
 --   together more than the ceil(0.05 (n - 1)) + 1 the quantile's two order statistics need, so the
 --   mart reads only the returns at or below T to find VaR and CVaR.
 -- Incremental runs (macros/incremental_prices.sql) rewrite, for each ticker, the years from the
