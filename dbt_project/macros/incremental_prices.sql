@@ -113,23 +113,30 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Where the search for each changed ticker's previous bar starts, as a date literal:
-    recent_search_days() before the earliest change; a ticker with no bar there (new, restated, or
-    after a long gap) is looked up over its whole history (see far_changed_tickers). -#}
-{% macro recent_bars_from(changed_sql) -%}
+{#- The one date `date_sql` selects, as a literal read before the model's query runs, so that
+    DuckDB's zone maps can skip row groups before it. No date (nothing changed) gives a date after
+    any session; at parse time, a null date. -#}
+{% macro date_literal_from_query(date_sql) -%}
     {%- if execute -%}
-        {%- set first_change = run_query(
-            "select cast(min(changed_from) - " ~ recent_search_days() ~ " as date) from ("
-            ~ changed_sql ~ ")"
-        ).columns[0].values()[0] -%}
-        {%- if first_change is none -%}
+        {%- set found = run_query(date_sql).columns[0].values()[0] -%}
+        {%- if found is none -%}
             cast('9999-12-31' as date)
         {%- else -%}
-            cast('{{ first_change }}' as date)
+            cast('{{ found }}' as date)
         {%- endif -%}
     {%- else -%}
         cast(null as date)
     {%- endif -%}
+{%- endmacro %}
+
+{#- Where the search for each changed ticker's previous bar starts, as a date literal:
+    recent_search_days() before the earliest change; a ticker with no bar there (new, restated, or
+    after a long gap) is looked up over its whole history (see far_changed_tickers). -#}
+{% macro recent_bars_from(changed_sql) -%}
+    {{ date_literal_from_query(
+        "select cast(min(changed_from) - " ~ recent_search_days() ~ " as date) from ("
+        ~ changed_sql ~ ")"
+    ) }}
 {%- endmacro %}
 
 {#- The changed tickers (rows of `changed`) with no bar between recent_from and their change. -#}
@@ -202,22 +209,6 @@
     (latest_rows_by: built_at), so a daily update is tested in proportion to what it wrote. -#}
 {% macro built_at() -%}
     {{ utc_timestamp_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
-{%- endmacro %}
-
-{#- Jan 1 of the year `year_sql` returns (a query selecting one year, or null), as a date literal
-    read before the model's query runs; no year (nothing to rewrite) gives a date after any
-    session. -#}
-{% macro first_rewritten_year_start(year_sql) -%}
-    {%- if execute -%}
-        {%- set first_year = run_query(year_sql).columns[0].values()[0] -%}
-        {%- if first_year is none -%}
-            cast('9999-12-31' as date)
-        {%- else -%}
-            cast('{{ "%04d" | format(first_year | int) }}-01-01' as date)
-        {%- endif -%}
-    {%- else -%}
-        cast(null as date)
-    {%- endif -%}
 {%- endmacro %}
 
 {#- Custom incremental strategy `replace_ticker_years`, for a model with one row per ticker and

@@ -52,16 +52,22 @@ basket_members as (
 ),
 
 -- What a ticker's figures depend on besides the returns: a change rewrites the ticker whole.
+{%- set inputs_key_parts = [
+    "'" ~ benchmark ~ "'",
+    "'" ~ var('risk_free_rate') ~ "'",
+    "'" ~ var('trading_days_per_year') ~ "'",
+    "'" ~ var('basket_min_coverage') ~ "'",
+    "coalesce(comparisons.comparison_basket, '')",
+    "cast(coalesce(basket_members.members, 0) as " ~ text_type() ~ ")",
+    "cast(coalesce(basket_members.members_hash, 0) as " ~ text_type() ~ ")",
+] %}
 ticker_inputs as (
     select
         groups.ticker,
         groups.first_bar_date                                           as inception_date,
         comparisons.comparison_basket,
-        {{ hash_key("concat_ws('|', '" ~ benchmark ~ "', '" ~ var('risk_free_rate') ~ "', '"
-                    ~ var('trading_days_per_year') ~ "', '" ~ var('basket_min_coverage')
-                    ~ "', coalesce(comparisons.comparison_basket, ''), cast(coalesce(basket_members.members, 0) as "
-                    ~ text_type() ~ "), cast(coalesce(basket_members.members_hash, 0) as "
-                    ~ text_type() ~ "))") }}                           as inputs_key
+        {{ hash_key("concat_ws('|', " ~ inputs_key_parts | join(', ') ~ ")") }}
+                                                                        as inputs_key
     from groups
     left join comparisons
         on comparisons.group_name = groups.group_name
@@ -129,8 +135,9 @@ rewrites as (
 {%- endset -%}
 {#- The earliest year any ticker is rewritten from, as a date literal read before the query: the
     reads of the returns start there, so that DuckDB's zone maps skip the older row groups. -#}
-{%- set from_date = first_rewritten_year_start(
-    "with " ~ ticker_inputs_ctes ~ ", " ~ rewrites_ctes ~ " select min(from_year) from rewrites") -%}
+{%- set from_date = date_literal_from_query(
+    "with " ~ ticker_inputs_ctes ~ ", " ~ rewrites_ctes
+    ~ " select make_date(cast(min(from_year) as integer), 1, 1) from rewrites") -%}
 {%- else -%}
 {%- set rewrites_ctes -%}
 rewrites as (
