@@ -187,10 +187,7 @@ def test_every_mart_column_has_a_unit_from_the_vocabulary(docs_artifacts) -> Non
 # The marts that read another mart, each with its reason. Following dbt Labs' structure guide
 # (build on separate marts thoughtfully: to pass information between grains), and only where
 # the alternative is computing the same thing twice; dbt_project/README.md lists them.
-MART_READS_MART = {
-    ("fct_performance_summary", "fct_ticker_performance"):
-        "a ticker's since_inception drawdown is the running high that table keeps per session",
-}
+MART_READS_MART: dict[tuple[str, str], str] = {}
 
 
 def test_marts_are_contracted_and_read_only_intermediate_and_staging(docs_artifacts) -> None:

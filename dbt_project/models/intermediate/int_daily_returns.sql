@@ -10,6 +10,11 @@
 -- fetch newer than the table's largest fetch_id, every session after its last unchanged bar before
 -- the earliest changed one: that bar is the only history a return needs, and starting right after
 -- it also recreates the no-bar sessions of a gap that the new bars close.
+-- The running high (the highest adjusted close from the ticker's first bar on) is kept here, in
+-- the sort the lags below already make, so that fct_ticker_performance's drawdown and the yearly
+-- drawdown of int_ticker_yearly_return_stats read it instead of sorting every ticker's history
+-- again. An incremental run carries it from the stored row of prior_bar_date, the last unchanged
+-- bar (docs/BENCHMARKS.md).
 -- Most tickers have a bar on every session of their span, so the rows are built from the bars
 -- (indexed through the 7k-row calendar) and only tickers with fewer bars than sessions get their
 -- missing sessions added; joining every (ticker, session) of every span back to the bars instead
@@ -68,21 +73,43 @@ ticker_spans as (
     select * from far_spans
 ),
 
+-- The stored running high at each ticker's prior_bar_date: every later row is rewritten, and
+-- its high is the greater of that and the high of the rows read from prior_bar_date on. The
+-- recent tickers' prior bars lie after recent_from, a literal the zone maps skip to.
+prior_highs as (
+    select stored.ticker, stored.running_high_adj_close as prior_running_high
+    from {{ this }} as stored
+    inner join recent_spans
+        on recent_spans.ticker = stored.ticker
+        and recent_spans.prior_bar_date = stored.session_date
+    where stored.session_date >= {{ recent_from }}
+    union all
+    select stored.ticker, stored.running_high_adj_close
+    from {{ this }} as stored
+    inner join far_spans
+        on far_spans.ticker = stored.ticker
+        and far_spans.prior_bar_date = stored.session_date
+),
+
 bars as (
     select
         bars.*,
-        ticker_spans.prior_bar_date
+        ticker_spans.prior_bar_date,
+        prior_highs.prior_running_high
     from {{ stg_bars }} as bars
     inner join ticker_spans
         on ticker_spans.ticker = bars.ticker
         and bars.session_date >= ticker_spans.first_bar_date
+    left join prior_highs
+        on prior_highs.ticker = bars.ticker
     where bars.session_date >= (select min(first_bar_date) from ticker_spans)
 ),
 {% else %}
 bars as (
     select
         *,
-        cast(null as date) as prior_bar_date
+        cast(null as date)      as prior_bar_date,
+        cast(null as double)    as prior_running_high
     from {{ ref('stg_prices__daily_bars') }}
 ),
 {% endif %}
@@ -101,6 +128,7 @@ spans as (
     select
         ticker,
         any_value(prior_bar_date)   as prior_bar_date,
+        any_value(prior_running_high) as prior_running_high,
         min(session_index)          as first_session_index,
         max(session_index)          as last_session_index,
         count(*)                    as bar_count
@@ -113,6 +141,7 @@ missing_sessions as (
     select
         spans.ticker,
         spans.prior_bar_date,
+        spans.prior_running_high,
         calendar.session_date,
         calendar.session_index
     from spans
@@ -130,6 +159,7 @@ ticker_sessions as (
         session_date,
         session_index,
         prior_bar_date,
+        prior_running_high,
         true                        as has_bar,
         open_price,
         high_price,
@@ -144,6 +174,7 @@ ticker_sessions as (
         session_date,
         session_index,
         prior_bar_date,
+        prior_running_high,
         false                       as has_bar,
         cast(null as double)        as open_price,
         cast(null as double)        as high_price,
@@ -164,9 +195,22 @@ with_previous as (
         {{ ignore_nulls('lag', 'adj_close_price') }} over by_ticker
                                                     as previous_close_price,
         {{ ignore_nulls('lag', 'case when adj_close_price is not null then session_index end') }}
-            over by_ticker                          as previous_close_session_index
+            over by_ticker                          as previous_close_session_index,
+        -- the frame is spelled out: Spark cannot add one to a named window
+        max(adj_close_price) over (
+            partition by ticker order by session_index
+            rows between unbounded preceding and current row
+        )                                           as high_of_rows_read
     from ticker_sessions
     window by_ticker as (partition by ticker order by session_index)
+),
+
+-- greatest skips a null: prior_running_high is null where the ticker is built from its first bar.
+with_high as (
+    select
+        *,
+        greatest(high_of_rows_read, prior_running_high)    as running_high_adj_close
+    from with_previous
 ),
 
 final as (
@@ -191,9 +235,16 @@ final as (
             when previous_close_price > 0 and adj_close_price is not null
                 then adj_close_price / previous_close_price - 1
         end                                         as return_since_previous_close,
+        running_high_adj_close,
+        -- The first bar of a drawdown: below the running high, with the previous bar at it. The
+        -- drawdown's peak (the last session at the high) is the session before it, since wealth
+        -- stays at the previous close over the sessions without a bar.
+        coalesce(adj_close_price < running_high_adj_close
+                 and previous_close_price = running_high_adj_close, false)
+                                                    as starts_drawdown,
         fetch_id,
         {{ built_at() }}                            as built_at
-    from with_previous
+    from with_high
     where prior_bar_date is null or session_date > prior_bar_date
 )
 

@@ -23,6 +23,12 @@
 --   over a ticker's years, T, bounds the 5% quantile of all its returns from above: each year holds at least min(0.05 n_i + 2, n_i) returns at or below T,
 --   together more than the ceil(0.05 (n - 1)) + 1 the quantile's two order statistics need, so the
 --   mart reads only the returns at or below T to find VaR and CVaR.
+--   The drawdown, adj_close / running_high_adj_close - 1 at each bar after inception, with the
+--   running high that int_daily_returns carries across the ticker's whole history: the year's
+--   deepest (max_drawdown, the earliest trough at a tie), the first bar of the drawdown that
+--   reached it (its peak is the session before) and the first bar back at the high after it within
+--   the year; with each year's last drawdown start and first bar at the high, the mart finds the
+--   since_inception trough's peak and recovery in whichever years they fall.
 -- Incremental runs (macros/incremental_prices.sql) rewrite, for each ticker, the years from the
 -- earliest one whose inputs changed: its own bars (from the earliest bar of a fetch newer than
 -- the table's fetch_id), the benchmark's bars (var benchmark_ticker, whose returns pair with
@@ -160,8 +166,12 @@ ticker_rows as (
     select
         daily.ticker,
         year(daily.session_date)                                        as calendar_year,
+        daily.session_date,
         daily.session_index,
-        daily.return_since_previous_close                               as r
+        daily.return_since_previous_close                               as r,
+        daily.adj_close_price,
+        daily.running_high_adj_close,
+        daily.starts_drawdown
     from {{ ref('int_daily_returns') }} as daily
     inner join rewrites
         on rewrites.ticker = daily.ticker
@@ -194,7 +204,16 @@ returns as (
                                                                         as r_paired,
         case when ticker_rows.r is not null then benchmark.daily_return end
                                                                         as b_paired,
-        ticker_rows.r - comparison.daily_return                         as active_return
+        ticker_rows.r - comparison.daily_return                         as active_return,
+        -- the bars after inception: the rows of the since_inception drawdown
+        case when ticker_rows.session_date > ticker_inputs.inception_date
+            then ticker_rows.adj_close_price / ticker_rows.running_high_adj_close - 1
+        end                                                             as drawdown,
+        ticker_rows.session_date > ticker_inputs.inception_date
+            and ticker_rows.starts_drawdown                             as starts_drawdown,
+        ticker_rows.session_date > ticker_inputs.inception_date
+            and ticker_rows.adj_close_price >= ticker_rows.running_high_adj_close
+                                                                        as is_at_high
     from ticker_rows
     inner join ticker_inputs
         on ticker_inputs.ticker = ticker_rows.ticker
@@ -215,7 +234,15 @@ year_totals as (
         {{ nth_smallest('r', 'ceil(0.05 * count(r)) + 2', 20) }}       as tail_threshold,
         avg(r_paired)                                                   as pair_return_mean,
         avg(b_paired)                                                   as pair_benchmark_mean,
-        avg(active_return)                                              as active_return_mean
+        avg(active_return)                                              as active_return_mean,
+        min(drawdown)                                                   as max_drawdown,
+        -- the earliest session at the year's deepest drawdown
+        {{ arg_min('session_index', ['drawdown', 'session_index']) }} filter (
+            where drawdown is not null
+        )                                                               as max_drawdown_trough_index,
+        max(session_index) filter (where starts_drawdown)               as last_drawdown_start_index,
+        min(session_index) filter (where is_at_high)                    as first_at_high_index,
+        max(session_index) filter (where drawdown is not null)          as last_bar_index
     from returns
     group by ticker, calendar_year
 ),
@@ -244,7 +271,15 @@ year_deviations as (
             * (returns.b_paired - totals.pair_benchmark_mean))          as pair_benchmark_m2,
         count(returns.active_return)                                    as comparison_pairs,
         sum(power(returns.active_return - totals.active_return_mean, 2))
-                                                                        as active_return_m2
+                                                                        as active_return_m2,
+        max(returns.session_index) filter (
+            where returns.starts_drawdown
+                and returns.session_index <= totals.max_drawdown_trough_index
+        )                                                               as max_drawdown_start_index,
+        min(returns.session_index) filter (
+            where returns.is_at_high
+                and returns.session_index > totals.max_drawdown_trough_index
+        )                                                               as max_drawdown_recovery_index
     from returns
     inner join year_totals as totals
         on totals.ticker = returns.ticker
@@ -282,6 +317,13 @@ final as (
         deviations.comparison_pairs,
         totals.active_return_mean,
         deviations.active_return_m2,
+        totals.max_drawdown,
+        totals.max_drawdown_trough_index,
+        deviations.max_drawdown_start_index,
+        deviations.max_drawdown_recovery_index,
+        totals.last_drawdown_start_index,
+        totals.first_at_high_index,
+        totals.last_bar_index,
         latest_fetch.fetch_id,
         {{ built_at() }}                                                as built_at
     from year_totals as totals

@@ -17,8 +17,8 @@
 --   sharpe = mean(r - rf_d) / sd(r) sqrt(A)
 --   sortino = mean(r - rf_d) / sqrt(sum(min(r - rf_d, 0)^2) / n) sqrt(A)
 --   drawdown_t = W_t / max(W_s, anchor <= s <= t) - 1 with W = 1 at the anchor;
---     calmar = cagr / |max drawdown|. A ticker's since_inception drawdown is read from
---     fct_ticker_performance (see price_drawdowns below).
+--     calmar = cagr / |max drawdown|. A ticker's since_inception drawdown is put together from
+--     its years (inception_troughs below).
 --   var_95 = the 5% quantile of r, linear interpolation between order statistics;
 --     cvar_95 = mean of the returns at or below it
 --   skewness, excess_kurtosis: the bias-adjusted sample estimators (G1, G2)
@@ -132,7 +132,7 @@ period_returns as {{ materialized_cte() }} (
 ),
 
 -- Wealth W_t (1 at the anchor) and its running high; a session without a return keeps W.
--- Every period but a ticker's since_inception (price_drawdowns).
+-- Every period but a ticker's since_inception (inception_troughs).
 wealth as (
     select
         subject_period_id,
@@ -143,34 +143,6 @@ wealth as (
         partition by subject_period_id order by session_index
         rows between unbounded preceding and current row
     )
-),
-
--- A ticker's since_inception drawdown, from the rows fct_ticker_performance stores. A ticker's
--- returns compound exactly to the ratio of its adjusted closes (int_performance_returns), so W_t
--- is adj_close_t / adj_close at inception, its running high is running_high_adj_close over the
--- same scale, and the drawdown is that table's drawdown: computed once per new bar by its
--- incremental runs, where the two windows above would run again over every session of every
--- ticker, the largest cost of the model (docs/BENCHMARKS.md). wealth and high_water_mark stay in
--- price units: the steps below only compare them with each other within a subject and period.
--- The table has rows only for sessions with a priced bar; W is unchanged on the others, so the
--- extremes and the trough and recovery (at bars) are the same, and the peak is mended below
--- (drawdown_peaks).
-price_drawdowns as {{ materialized_cte() }} (
-    select
-        subject_periods.subject_period_id,
-        calendar.session_index,
-        stored.adj_close_price                                               as wealth,
-        stored.running_high_adj_close                                        as high_water_mark,
-        stored.drawdown
-    from subject_periods
-    cross join as_of
-    inner join {{ ref('fct_ticker_performance') }} as stored
-        on stored.ticker = subject_periods.subject
-        and stored.session_date > subject_periods.start_date
-        and stored.session_date <= as_of.as_of_date
-    inner join calendar
-        on calendar.session_date = stored.session_date
-    where subject_periods.is_ticker_inception
 ),
 
 -- Materialized: the peak and the recovery below compare wealth with the trough's high by value,
@@ -187,9 +159,6 @@ drawdowns as {{ materialized_cte() }} (
         partition by subject_period_id order by session_index
         rows between unbounded preceding and current row
     )
-    union all
-    select subject_period_id, session_index, wealth, high_water_mark, drawdown
-    from price_drawdowns
 ),
 
 -- The deepest drawdown's trough (the first session at the minimum when it repeats).
@@ -226,21 +195,6 @@ drawdown_dates as (
         troughs.trough_high
 ),
 
--- For price_drawdowns' periods, drawdown_dates' peak is the last bar at the high; W stays at the
--- high until the next bar, so the peak (the last session at the high) is the session before
--- the next row. The first row after the peak is at or before the trough, which is a bar.
-drawdown_peaks as (
-    select
-        drawdown_dates.subject_period_id,
-        min(price_drawdowns.session_index) - 1                               as peak_index
-    from drawdown_dates
-    inner join price_drawdowns
-        on price_drawdowns.subject_period_id = drawdown_dates.subject_period_id
-        -- no peak row: the high is the inception's close, and the first row follows it
-        and price_drawdowns.session_index > coalesce(drawdown_dates.peak_index, -1)
-    group by drawdown_dates.subject_period_id
-),
-
 -- A ticker's since_inception figures, put together from its rows in
 -- int_ticker_yearly_return_stats (one per calendar year, rewritten by a daily run for the current
 -- year only) instead of from every session of its history: counts and sums add, the growth
@@ -271,7 +225,14 @@ inception_years as (
         years.pair_benchmark_m2,
         years.comparison_pairs,
         years.active_return_mean,
-        years.active_return_m2
+        years.active_return_m2,
+        years.max_drawdown,
+        years.max_drawdown_trough_index,
+        years.max_drawdown_start_index,
+        years.max_drawdown_recovery_index,
+        years.last_drawdown_start_index,
+        years.first_at_high_index,
+        years.last_bar_index
     from subject_periods
     inner join {{ ref('int_ticker_yearly_return_stats') }} as years
         on years.ticker = subject_periods.subject
@@ -342,6 +303,62 @@ inception_moments as (
     inner join inception_years as years
         on years.subject_period_id = totals.subject_period_id
     group by totals.subject_period_id
+),
+
+-- A ticker's since_inception drawdown, from its years in int_ticker_yearly_return_stats. A
+-- ticker's returns compound exactly to the ratio of its adjusted closes (int_performance_returns),
+-- so W_t is adj_close_t / adj_close at inception and its drawdown is the close's against the
+-- running high that int_daily_returns keeps; each year holds its deepest drawdown and the bars
+-- around it, and the two windows above would run again over every session of every ticker (the
+-- largest cost of the model, docs/BENCHMARKS.md). The trough is the deepest year's (the earliest
+-- at a tie); the peak is the session before the last drawdown start at or before it, the
+-- recovery the first bar at the high after it, each in the trough's year or another.
+inception_troughs as (
+    select
+        subject_period_id,
+        min(max_drawdown)                                                    as max_drawdown,
+        {{ arg_min('max_drawdown_trough_index', ['max_drawdown', 'max_drawdown_trough_index']) }}
+            filter (where max_drawdown is not null)                          as trough_index,
+        max(last_bar_index)                                                  as last_index
+    from inception_years
+    group by subject_period_id
+),
+
+inception_drawdown_dates as (
+    select
+        troughs.subject_period_id,
+        troughs.max_drawdown,
+        troughs.trough_index,
+        greatest(
+            max(years.max_drawdown_start_index) filter (
+                where years.max_drawdown_trough_index = troughs.trough_index
+            ),
+            max(years.last_drawdown_start_index) filter (
+                where years.last_drawdown_start_index <= troughs.trough_index
+            )
+        ) - 1                                                                as peak_index,
+        least(
+            min(years.max_drawdown_recovery_index) filter (
+                where years.max_drawdown_trough_index = troughs.trough_index
+            ),
+            min(years.first_at_high_index) filter (
+                where years.first_at_high_index > troughs.trough_index
+            )
+        )                                                                    as recovery_index,
+        troughs.last_index
+    from inception_troughs as troughs
+    inner join inception_years as years
+        on years.subject_period_id = troughs.subject_period_id
+    group by troughs.subject_period_id, troughs.max_drawdown, troughs.trough_index,
+        troughs.last_index
+),
+
+all_drawdown_dates as (
+    select subject_period_id, max_drawdown, trough_index, peak_index, recovery_index, last_index
+    from drawdown_dates
+    union all
+    select subject_period_id, max_drawdown, trough_index, peak_index, recovery_index, last_index
+    from inception_drawdown_dates
 ),
 
 -- The returns VaR and CVaR need: those at or below the largest of the years' tail thresholds,
@@ -566,8 +583,7 @@ final as (
         recovery.session_date                                                        as max_drawdown_recovery_date,
         cast(case when drawdown_dates.max_drawdown < 0
             then coalesce(drawdown_dates.recovery_index, drawdown_dates.last_index)
-                - coalesce(drawdown_peaks.peak_index, drawdown_dates.peak_index,
-                           start_session.session_index)
+                - coalesce(drawdown_dates.peak_index, start_session.session_index)
         end as integer)                                                              as max_drawdown_duration_sessions,
         moments.var_95,
         moments.cvar_95,
@@ -592,7 +608,7 @@ final as (
     cross join as_of
     inner join moments
         on moments.subject_period_id = subject_periods.subject_period_id
-    inner join drawdown_dates
+    inner join all_drawdown_dates as drawdown_dates
         on drawdown_dates.subject_period_id = subject_periods.subject_period_id
     inner join calendar as first_return
         on first_return.session_index = moments.first_return_index
@@ -606,10 +622,8 @@ final as (
         on start_session.session_date = subject_periods.start_date
     inner join calendar as trough
         on trough.session_index = drawdown_dates.trough_index
-    left join drawdown_peaks
-        on drawdown_peaks.subject_period_id = drawdown_dates.subject_period_id
     left join calendar as peak
-        on peak.session_index = coalesce(drawdown_peaks.peak_index, drawdown_dates.peak_index)
+        on peak.session_index = drawdown_dates.peak_index
     left join calendar as recovery
         on recovery.session_index = drawdown_dates.recovery_index
     where moments.return_count > 0

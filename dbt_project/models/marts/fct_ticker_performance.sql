@@ -24,9 +24,10 @@
 -- (changed_from): the running high carries a change forward indefinitely. They read
 -- int_daily_returns from the last priced session on or before changed_from - 12 months (the 1Y
 -- anchor, the earliest any figure looks back: YTD, 3M, 1M, 1W and the volatility window all start
--- later) and take the running high before changed_from from this table's previous row.
+-- later). The running high is int_daily_returns' own (kept there, in the sort its lags make, and
+-- carried across its incremental runs), not a window here.
 -- The daily run changes every ticker, so a per-ticker join alone would still scan all history:
--- both reads are also bounded by one literal date (context_lower_bound, computed before the
+-- the read is also bounded by one literal date (context_lower_bound, computed before the
 -- query) that DuckDB's zone maps use to skip the older row groups of int_daily_returns.
 -- Every figure is one window pass over (ticker, session_index): the rows of int_daily_returns are
 -- dense (one per session from the first bar on), so "the last close on or before a date" is the
@@ -73,20 +74,6 @@ returns as (
         on context_starts.ticker = all_returns.ticker
     where context_starts.context_from is null
         or all_returns.session_date >= context_starts.context_from
-),
-
--- The previous row is on or after context_from (or, without one, within the year before
--- changed_from), so it lies above the same lower bound.
-previous_highs as (
-    select
-        previous.ticker,
-        {{ arg_max('previous.running_high_adj_close', 'previous.session_date') }} as previous_running_high
-    from {{ this }} as previous
-    inner join changed
-        on changed.ticker = previous.ticker
-    where previous.session_date >= {{ lower_bound }}
-        and previous.session_date < changed.changed_from
-    group by previous.ticker
 ),
 {% else %}
 with returns as (
@@ -139,6 +126,7 @@ adjusted as (
         returns.close_price,
         returns.adj_close_price,
         returns.daily_return,
+        returns.running_high_adj_close,
         {{ hash_key('returns.fetch_id') }}                          as fetch_key,
         session_anchors.sessions_to_1m_anchor,
         session_anchors.sessions_to_3m_anchor,
@@ -164,12 +152,9 @@ windowed as (
         daily_return,
         fetch_key,
         adj_high_price,
+        running_high_adj_close                                            as running_high,
         lag(adj_close_price, 5) over by_session                          as adj_close_5_sessions_ago,
         -- the frames are spelled out: Spark cannot add a frame to a named window
-        max(adj_close_price) over (
-            partition by ticker order by session_index
-            rows between unbounded preceding and current row
-        )                                                                 as running_high,
         {{ min_since_group_start('adj_close_price', 'ticker', 'session_index',
                                  'year(session_date)', 'sessions_since_year_start') }}
                                                                           as ytd_low,
@@ -204,17 +189,12 @@ priced as (
 ),
 
 {% if is_incremental() %}
--- Only rows from changed_from on are written; the running high joins the one before it.
+-- Only rows from changed_from on are written.
 anchored as (
-    select
-        priced.* replace (
-            greatest(priced.running_high, previous_highs.previous_running_high) as running_high
-        )
+    select priced.*
     from priced
     inner join changed
         on changed.ticker = priced.ticker
-    left join previous_highs
-        on previous_highs.ticker = priced.ticker
     where priced.session_date >= changed.changed_from
 ),
 {% else %}
@@ -250,8 +230,7 @@ final as (
         on fetch_names.fetch_key = anchored.fetch_key
 )
 
--- Not sorted: its later reads are the incremental run's two-column lookup of the previous running
--- high and fct_performance_summary's since_inception drawdown, which reads every ticker's rows
--- whole (a scan and a hash join by ticker, which an order would not shorten); sorting 25M rows
--- would cost more than it ever saves.
+-- Not sorted: no model reads it back by date (fct_performance_summary takes a ticker's
+-- since_inception drawdown from int_ticker_yearly_return_stats); sorting 25M rows would cost more
+-- than it ever saves.
 select * from final
