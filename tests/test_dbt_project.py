@@ -319,6 +319,38 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     }
 
 
+def _test_results(run, name: str) -> list[tuple[str, int]]:
+    """(status, failures) of each result of the dbt test `name` in an invocation's results."""
+    return [
+        (str(r.status), r.failures) for r in run.result.results if r.node.name == name
+    ]
+
+
+def test_a_bar_on_a_day_without_a_session_is_flagged_by_name(
+    sample_dbt_warehouse: Path, tmp_path: Path
+) -> None:
+    """assert_daily_bars_on_sessions (a warning): on a copy of the sample, a bar dated on
+    Independence Day (no XNYS session) is reported with its ticker and date, and only it; the
+    untouched copy passes."""
+    warehouse = copy_of_warehouse(sample_dbt_warehouse, tmp_path)
+    workdir = tmp_path / "dbt"
+    clean = invoke_dbt(["test", "--select", "assert_daily_bars_on_sessions"], warehouse, workdir)
+    assert clean.success, clean.exception
+    assert _test_results(clean, "assert_daily_bars_on_sessions") == [("pass", 0)]
+
+    execute_in(
+        warehouse,
+        "insert into raw.daily_bars select * replace (date '2025-07-04' as session_date) "
+        "from raw.daily_bars where ticker = 'BABA' and session_date = "
+        "(select max(session_date) from raw.daily_bars where ticker = 'BABA')",
+    )
+    flagged = invoke_dbt(["test", "--select", "assert_daily_bars_on_sessions"], warehouse, workdir)
+    assert _test_results(flagged, "assert_daily_bars_on_sessions") == [("warn", 1)]
+    with duckdb.connect(str(warehouse)) as con:
+        sql = next((workdir / "target" / "compiled").rglob("assert_daily_bars_on_sessions.sql"))
+        assert con.execute(sql.read_text()).fetchall() == [("BABA", date(2025, 7, 4))]
+
+
 def test_performance_returns_tests_read_the_latest_build_and_every_basket_row(
     sample_dbt_warehouse: Path, tmp_path: Path
 ) -> None:

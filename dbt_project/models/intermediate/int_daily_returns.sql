@@ -136,21 +136,35 @@ spans as (
     group by ticker
 ),
 
--- Sessions without a bar, for the tickers that have any.
+-- Sessions without a bar, for the tickers that have any. The anti join reads only those tickers'
+-- bars: its hash table is built on that side, which was otherwise every bar (2.3 s of operator
+-- time at 25M bars, where most histories have no gap).
+gap_spans as (
+    select * from spans
+    where bar_count < last_session_index - first_session_index + 1
+),
+
+gap_bars as (
+    select indexed_bars.ticker, indexed_bars.session_index
+    from indexed_bars
+    inner join gap_spans
+        on gap_spans.ticker = indexed_bars.ticker
+),
+
 missing_sessions as (
     select
-        spans.ticker,
-        spans.prior_bar_date,
-        spans.prior_running_high,
+        gap_spans.ticker,
+        gap_spans.prior_bar_date,
+        gap_spans.prior_running_high,
         calendar.session_date,
         calendar.session_index
-    from spans
+    from gap_spans
     inner join calendar
-        on calendar.session_index between spans.first_session_index and spans.last_session_index
-    {{ anti_join() }} indexed_bars
-        on indexed_bars.ticker = spans.ticker
-        and indexed_bars.session_index = calendar.session_index
-    where spans.bar_count < spans.last_session_index - spans.first_session_index + 1
+        on calendar.session_index
+            between gap_spans.first_session_index and gap_spans.last_session_index
+    {{ anti_join() }} gap_bars
+        on gap_bars.ticker = gap_spans.ticker
+        and gap_bars.session_index = calendar.session_index
 ),
 
 ticker_sessions as (

@@ -11,14 +11,14 @@
 -- left out: its abnormal return against itself is zero by construction.
 {%- set beta_method = market_model_beta_method() %}
 {%- set lags = [var('dimson_lags') | int, 1] | max %}
-with returns as (
-    select ticker, session_date, session_index, daily_return
-    from {{ ref('int_daily_returns') }}
-),
-
-benchmark as (
+-- The benchmark's rows are read first, then each ticker's returns only on the estimation window's
+-- sessions and on L: both reads of int_daily_returns join a few hundred sessions on equality, so
+-- that DuckDB pushes their range into the scan and the zone maps of the table (stored in session
+-- order) skip the older row groups; reading all history through one shared CTE cost most of the
+-- model at 5,000 tickers x 20 years (docs/BENCHMARKS.md).
+with benchmark as (
     select session_date, session_index, daily_return as benchmark_return
-    from returns
+    from {{ ref('int_daily_returns') }}
     where ticker = '{{ var("benchmark_ticker") }}'
 ),
 
@@ -26,6 +26,15 @@ latest as (
     select max(session_date) as session_date, max(session_index) as session_index
     from benchmark
     where benchmark_return is not null
+),
+
+estimation_sessions as (
+    select benchmark.session_index, benchmark.benchmark_return
+    from benchmark
+    cross join latest
+    where benchmark.session_index
+        between latest.session_index + {{ var('estimation_window_start') }}
+        and latest.session_index + {{ var('estimation_window_end') }}
 ),
 
 tickers as (
@@ -37,22 +46,18 @@ estimation as (
     select
         returns.ticker,
         returns.daily_return as stock_return,
-        benchmark.benchmark_return
+        estimation_sessions.benchmark_return
         {%- for k in range(-lags, lags + 1) if k != 0 %},
         offset_{{ loop.index }}.benchmark_return as {{ benchmark_offset_column(k) }}
         {%- endfor %}
-    from returns
-    inner join benchmark
-        on benchmark.session_index = returns.session_index
+    from {{ ref('int_daily_returns') }} as returns
+    inner join estimation_sessions
+        on estimation_sessions.session_index = returns.session_index
     {%- for k in range(-lags, lags + 1) if k != 0 %}
     left join benchmark as offset_{{ loop.index }}
         on offset_{{ loop.index }}.session_index = returns.session_index + ({{ k }})
     {%- endfor %}
-    cross join latest
-    where returns.session_index
-        between latest.session_index + {{ var('estimation_window_start') }}
-        and latest.session_index + {{ var('estimation_window_end') }}
-        and returns.ticker <> '{{ var("benchmark_ticker") }}'
+    where returns.ticker <> '{{ var("benchmark_ticker") }}'
 ),
 
 {%- if beta_method != 'ols' %}
@@ -80,7 +85,7 @@ day_zero as (
         fits.residual_sd
     from tickers
     cross join latest
-    inner join returns
+    inner join {{ ref('int_daily_returns') }} as returns
         on returns.ticker = tickers.ticker
         and returns.session_index = latest.session_index
     inner join benchmark
