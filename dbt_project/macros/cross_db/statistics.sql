@@ -16,6 +16,21 @@
 {% macro spark__materialized_cte() -%}
 {%- endmacro %}
 
+{#- `as not materialized (`: DuckDB inlines the CTE into each query that reads it, so that each
+    read gets its own filters pushed into the scan, where a CTE read several times is otherwise
+    materialized whole first (a copy of a 25M-row view, fct_performance_summary). Spark inlines
+    CTEs anyway. -#}
+{% macro inlined_cte() -%}
+    {{ return(adapter.dispatch('inlined_cte')()) }}
+{%- endmacro %}
+
+{% macro default__inlined_cte() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__inlined_cte() -%}
+{%- endmacro %}
+
 {#- The bias-adjusted sample skewness G1 = g1 sqrt(n (n - 1)) / (n - 2), null below 3 values or
     without dispersion. DuckDB's skewness is G1; Spark's is the population g1 = m3 / m2^1.5. -#}
 {% macro sample_skewness(expression) -%}

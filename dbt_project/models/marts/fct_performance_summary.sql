@@ -25,7 +25,10 @@
 --   beta = cov(r, b) / cov(b, b); alpha = A (mean(r - rf_d) - beta mean(b - rf_d)), over the
 --     sessions where both returns exist (b: var benchmark_ticker)
 --   information_ratio = mean(r - c) / sd(r - c) sqrt(A) (c: the comparison basket)
-with series as (
+-- Not materialized: each read of the view (as_of, subjects, the period rows, the benchmark and
+-- comparison joins, the VaR tail) takes only its own rows, where one shared copy of its 25M rows
+-- cost about a fifth of the model at 5,000 x 20 (docs/BENCHMARKS.md).
+with series as {{ inlined_cte() }} (
     select * from {{ ref('int_performance_returns') }}
 ),
 
@@ -109,6 +112,20 @@ subject_periods as {{ materialized_cte() }} (
     where period_anchors.anchor_date is not null or period_anchors.period = 'since_inception'
 ),
 
+-- The sessions a ticker's period other than since_inception can hold: after the earliest of
+-- their starts (the ytd, 1y and since_event anchors, a year or two back). The tickers' rows join
+-- them on equality, a few hundred sessions, so that DuckDB pushes their range into the scan of
+-- int_daily_returns (stored in session order) and skips the older row groups; the baskets' rows,
+-- whose since_inception is their whole history, are read whole.
+ticker_period_sessions as (
+    select calendar.session_index
+    from calendar
+    where calendar.session_date > (
+        select min(start_date) from subject_periods
+        where subject_kind = 'ticker' and not is_ticker_inception
+    )
+),
+
 -- One row per subject, period and session of the period, but for a ticker's since_inception
 -- (inception_years below). Materialized: three CTEs read it, and the join should run once. Sessions are carried as session_index and turned into dates only in
 -- the final rows.
@@ -123,7 +140,15 @@ period_returns as {{ materialized_cte() }} (
         comparison.daily_return                              as c
     from subject_periods
     cross join as_of
-    inner join series
+    inner join (
+        select series.*
+        from series
+        inner join ticker_period_sessions
+            on ticker_period_sessions.session_index = series.session_index
+        where series.subject_kind = 'ticker'
+        union all
+        select * from series where subject_kind = 'basket'
+    ) as series
         on series.subject = subject_periods.subject
         and series.session_date > subject_periods.start_date
         and series.session_date <= as_of.as_of_date
