@@ -37,6 +37,7 @@ COMPARED = {
     # inputs_key is the engine's hash of the vars: the same in both builds
     "intermediate.int_ticker_yearly_return_stats": ["ticker", "calendar_year"],
     "marts.fct_ticker_performance": ["ticker", "session_date"],
+    "marts.fct_monthly_returns": ["subject", "month_start"],
     # a table, but a ticker's since_inception figures come from the two incremental models above
     "marts.fct_performance_summary": ["subject", "period"],
     "marts.fct_sector_relative_performance": ["session_date", "basket_pair"],

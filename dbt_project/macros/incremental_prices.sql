@@ -233,3 +233,57 @@
     insert into {{ target }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }} from {{ source }}
 {%- endmacro %}
+
+{#- The largest value of a timestamp column of `relation`, as a literal read before the query (so
+    that a filter on it can skip row groups by their zone maps); a timestamp before any build when
+    the table is empty. The value is rendered with its UTC offset, so it reads back exactly. -#}
+{% macro stored_max_timestamp(relation, column) -%}
+    {%- if execute -%}
+        {%- set stored = run_query(
+            "select cast(max(" ~ column ~ ") as varchar) from " ~ relation
+        ).columns[0].values()[0] -%}
+        cast('{{ stored if stored is not none else "1970-01-01 00:00:00+00" }}' as timestamptz)
+    {%- else -%}
+        cast(null as timestamptz)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of fct_monthly_returns: delete a ticker's months before the month of its first bar
+    (int_ticker_groups). They exist only when a restatement moved a history's start later; the
+    strategy below replaces every month from the first rewritten one on, so this is the one case it
+    cannot see. -#}
+{% macro delete_months_before_first_bar() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as target
+    using {{ ref('int_ticker_groups') }} as groups
+    where target.subject_kind = 'ticker'
+        and target.subject = groups.ticker
+        and target.month_start < cast(date_trunc('month', groups.first_bar_date) as date)
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Custom incremental strategy `replace_subject_months`, for fct_monthly_returns (one row per
+    subject and month): the batch holds, for each subject in it, every month from the first one
+    rewritten (a basket from its first: every basket is rewritten whole). Delete every basket's
+    rows (a basket taken out of var performance_baskets goes with them) and the target's rows of
+    each ticker in the batch from its first month on, then insert the batch. -#}
+{% macro get_incremental_replace_subject_months_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }} where subject_kind = 'basket';
+
+    delete from {{ target }} as target
+    using (
+        select subject, min(month_start) as from_month
+        from {{ source }}
+        group by subject
+    ) as batch
+    where target.subject = batch.subject
+        and target.month_start >= batch.from_month;
+
+    insert into {{ target }} ({{ dest_cols_csv }})
+    select {{ dest_cols_csv }} from {{ source }}
+{%- endmacro %}
