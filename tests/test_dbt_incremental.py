@@ -259,7 +259,8 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
 
     # 3. A late correction of one AAPL bar 40 sessions back (not a restatement), and a
     # restatement of BABA: every adjusted close before 2024-09-03 scaled (a dividend adjustment),
-    # and the first 5 sessions of its history gone.
+    # and the first 25 sessions of its history gone (more than a month: its first month's row of
+    # fct_monthly_returns must go too).
     last = datetime.fromisoformat(manifests[-1].fetched_at)
     aapl = _bars(warehouse, "ticker = 'AAPL'")
     corrected = aapl.iloc[[-40]].copy()
@@ -272,7 +273,7 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
         end=corrected["session_date"].max(),
         synthetic=True, note="test: late correction",
     )
-    baba = _bars(warehouse, "ticker = 'BABA'").iloc[5:].copy()
+    baba = _bars(warehouse, "ticker = 'BABA'").iloc[25:].copy()
     early = pd.to_datetime(baba["session_date"]) < pd.Timestamp("2024-09-03")
     baba.loc[early, "adj_close"] *= 0.97
     restatement = write_price_fetch(
