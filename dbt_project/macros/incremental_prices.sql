@@ -113,20 +113,22 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The one date `date_sql` selects, as a literal read before the model's query runs, so that
-    DuckDB's zone maps can skip row groups before it. No date (nothing changed) gives a date after
-    any session; at parse time, a null date. -#}
-{% macro date_literal_from_query(date_sql) -%}
+{#- The one value `value_sql` selects, as a literal of `sql_type` read before the model's query
+    runs, so that DuckDB's zone maps can skip the row groups it bounds; `if_none` when the query
+    finds none; at parse time, a null. -#}
+{% macro literal_from_query(value_sql, sql_type, if_none) -%}
     {%- if execute -%}
-        {%- set found = run_query(date_sql).columns[0].values()[0] -%}
-        {%- if found is none -%}
-            cast('9999-12-31' as date)
-        {%- else -%}
-            cast('{{ found }}' as date)
-        {%- endif -%}
+        {%- set found = run_query(value_sql).columns[0].values()[0] -%}
+        cast('{{ if_none if found is none else found }}' as {{ sql_type }})
     {%- else -%}
-        cast(null as date)
+        cast(null as {{ sql_type }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- The one date `date_sql` selects, as a literal; no date (nothing changed) gives a date after
+    any session. -#}
+{% macro date_literal_from_query(date_sql) -%}
+    {{ literal_from_query(date_sql, 'date', '9999-12-31') }}
 {%- endmacro %}
 
 {#- Where the search for each changed ticker's previous bar starts, as a date literal:
@@ -188,17 +190,32 @@
     of that ticker from that session on (stale rows included, e.g. a session dropped by a
     restatement) and insert the batch. A merge on (ticker, session_date) would leave such rows. -#}
 {% macro get_incremental_replace_ticker_tail_sql(arg_dict) -%}
+    {{ replace_rows_from_sql(arg_dict, 'ticker', 'session_date') }}
+{%- endmacro %}
+
+{#- The body the replace_* strategies share: for each `key` (a ticker, a subject) in the batch,
+    delete the target's rows from the batch's first `position` (replace_from) on, or all of them
+    where `rewrite_whole` holds (an expression over the batch row, which `batch_columns` can add
+    aggregates to); delete the rows `also_delete` selects, whatever the batch holds; then insert
+    the batch. -#}
+{% macro replace_rows_from_sql(arg_dict, key, position, batch_columns=[], rewrite_whole=none,
+                               also_delete=none) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- if also_delete %}
+    delete from {{ target }} where {{ also_delete }};
+    {% endif %}
     delete from {{ target }} as target
     using (
-        select ticker, min(session_date) as replace_from
+        select {{ key }}, min({{ position }}) as replace_from
+            {%- for column in batch_columns %}, {{ column }}{% endfor %}
         from {{ source }}
-        group by ticker
+        group by {{ key }}
     ) as batch
-    where target.ticker = batch.ticker
-        and target.session_date >= batch.replace_from;
+    where target.{{ key }} = batch.{{ key }}
+        and (target.{{ position }} >= batch.replace_from
+             {%- if rewrite_whole %} or {{ rewrite_whole }}{% endif %});
 
     insert into {{ target }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }} from {{ source }}
@@ -217,35 +234,17 @@
     and all of them when the batch starts at the ticker's inception (a ticker rewritten whole: a
     restated history may start later than the stored one), then insert the batch. -#}
 {% macro get_incremental_replace_ticker_years_sql(arg_dict) -%}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set source = arg_dict['temp_relation'] -%}
-    {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    delete from {{ target }} as target
-    using (
-        select ticker, min(calendar_year) as from_year, max(inception_date) as inception_date
-        from {{ source }}
-        group by ticker
-    ) as batch
-    where target.ticker = batch.ticker
-        and (target.calendar_year >= batch.from_year
-             or batch.from_year <= year(batch.inception_date));
-
-    insert into {{ target }} ({{ dest_cols_csv }})
-    select {{ dest_cols_csv }} from {{ source }}
+    {{ replace_rows_from_sql(
+        arg_dict, 'ticker', 'calendar_year',
+        batch_columns=['max(inception_date) as inception_date'],
+        rewrite_whole='batch.replace_from <= year(batch.inception_date)') }}
 {%- endmacro %}
 
-{#- The largest value of a timestamp column of `relation`, as a literal read before the query (so
-    that a filter on it can skip row groups by their zone maps); a timestamp before any build when
-    the table is empty. The value is rendered with its UTC offset, so it reads back exactly. -#}
+{#- The largest value of a timestamp column of `relation`, as a literal (rendered with its UTC
+    offset, so it reads back exactly); a timestamp before any build when the table is empty. -#}
 {% macro stored_max_timestamp(relation, column) -%}
-    {%- if execute -%}
-        {%- set stored = run_query(
-            "select cast(max(" ~ column ~ ") as varchar) from " ~ relation
-        ).columns[0].values()[0] -%}
-        cast('{{ stored if stored is not none else "1970-01-01 00:00:00+00" }}' as timestamptz)
-    {%- else -%}
-        cast(null as timestamptz)
-    {%- endif -%}
+    {{ literal_from_query("select cast(max(" ~ column ~ ") as varchar) from " ~ relation,
+                          'timestamptz', '1970-01-01 00:00:00+00') }}
 {%- endmacro %}
 
 {#- Pre-hook of fct_monthly_returns: delete a ticker's months before the month of its first bar
@@ -270,20 +269,6 @@
     rows (a basket taken out of var performance_baskets goes with them) and the target's rows of
     each ticker in the batch from its first month on, then insert the batch. -#}
 {% macro get_incremental_replace_subject_months_sql(arg_dict) -%}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set source = arg_dict['temp_relation'] -%}
-    {%- set dest_cols_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    delete from {{ target }} where subject_kind = 'basket';
-
-    delete from {{ target }} as target
-    using (
-        select subject, min(month_start) as from_month
-        from {{ source }}
-        group by subject
-    ) as batch
-    where target.subject = batch.subject
-        and target.month_start >= batch.from_month;
-
-    insert into {{ target }} ({{ dest_cols_csv }})
-    select {{ dest_cols_csv }} from {{ source }}
+    {{ replace_rows_from_sql(arg_dict, 'subject', 'month_start',
+                             also_delete="subject_kind = 'basket'") }}
 {%- endmacro %}

@@ -74,21 +74,15 @@ ticker_spans as (
 ),
 
 -- The stored running high at each ticker's prior_bar_date: every later row is rewritten, and
--- its high is the greater of that and the high of the rows read from prior_bar_date on. The
--- recent tickers' prior bars lie after recent_from, a literal the zone maps skip to.
+-- its high is the greater of that and the high of the rows read from prior_bar_date on. An
+-- equality join on a few thousand dates: DuckDB pushes their range into the scan of this table
+-- (stored in session order), so its zone maps skip the older row groups.
 prior_highs as (
     select stored.ticker, stored.running_high_adj_close as prior_running_high
     from {{ this }} as stored
-    inner join recent_spans
-        on recent_spans.ticker = stored.ticker
-        and recent_spans.prior_bar_date = stored.session_date
-    where stored.session_date >= {{ recent_from }}
-    union all
-    select stored.ticker, stored.running_high_adj_close
-    from {{ this }} as stored
-    inner join far_spans
-        on far_spans.ticker = stored.ticker
-        and far_spans.prior_bar_date = stored.session_date
+    inner join ticker_spans
+        on ticker_spans.ticker = stored.ticker
+        and ticker_spans.prior_bar_date = stored.session_date
 ),
 
 bars as (
