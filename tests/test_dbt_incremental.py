@@ -258,9 +258,10 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
     _assert_matches_scratch(warehouse, archive, manifests, tmp_path)
 
     # 3. A late correction of one AAPL bar 40 sessions back (not a restatement), and a
-    # restatement of BABA: every adjusted close before 2024-09-03 scaled (a dividend adjustment),
-    # and the first 25 sessions of its history gone (more than a month: its first month's row of
-    # fct_monthly_returns must go too).
+    # restatement of BABA: every adjusted close before 2025-02-03 scaled (a dividend adjustment),
+    # and the first 260 sessions of its history gone, so that it starts in the next calendar year
+    # (the rows, months and years before the new start must all go: the pre-hooks and the
+    # yearly statistics' whole-ticker rewrite).
     last = datetime.fromisoformat(manifests[-1].fetched_at)
     aapl = _bars(warehouse, "ticker = 'AAPL'")
     corrected = aapl.iloc[[-40]].copy()
@@ -273,8 +274,9 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
         end=corrected["session_date"].max(),
         synthetic=True, note="test: late correction",
     )
-    baba = _bars(warehouse, "ticker = 'BABA'").iloc[25:].copy()
-    early = pd.to_datetime(baba["session_date"]) < pd.Timestamp("2024-09-03")
+    baba = _bars(warehouse, "ticker = 'BABA'").iloc[260:].copy()
+    assert pd.Timestamp(baba["session_date"].min()).year == 2025
+    early = pd.to_datetime(baba["session_date"]) < pd.Timestamp("2025-02-03")
     baba.loc[early, "adj_close"] *= 0.97
     restatement = write_price_fetch(
         archive, baba, source="sample", fetched_at=last + pd.Timedelta(hours=2),

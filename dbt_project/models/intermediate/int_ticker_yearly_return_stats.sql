@@ -33,7 +33,8 @@
 -- earliest one whose inputs changed: its own bars (from the earliest bar of a fetch newer than
 -- the table's fetch_id), the benchmark's bars (var benchmark_ticker, whose returns pair with
 -- every ticker's) and those of any member of its comparison basket (whose returns make the
--- basket's). A ticker is rewritten whole when it is new, when its inception moved (a restated
+-- basket's; a restatement that starts one of those later counts from its old first bar). A
+-- ticker is rewritten whole when it is new, when its inception moved (a restated
 -- history) or when inputs_key changed: the vars the figures depend on, or its comparison
 -- basket's members.
 {%- set ticker_inputs_ctes -%}
@@ -89,18 +90,6 @@ changed as (
     {{ changed_price_tickers(ref('stg_prices__daily_bars'), this) }}
 ),
 
-benchmark_change as (
-    select min(changed_from) as changed_from from changed where ticker = '{{ benchmark }}'
-),
-
-basket_changes as (
-    select groups.group_name as basket, min(changed.changed_from) as changed_from
-    from changed
-    inner join groups
-        on groups.ticker = changed.ticker
-    group by groups.group_name
-),
-
 stored as (
     select
         ticker,
@@ -109,6 +98,35 @@ stored as (
         max(inputs_key)                                                 as max_inputs_key
     from {{ this }}
     group by ticker
+),
+
+-- Where each changed ticker's returns changed: from its earliest new bar, or, when a restatement
+-- moved its first bar later, from the stored first bar (the bars before the new one are gone,
+-- which no new fetch id shows, and the baskets it belongs to lose its returns there).
+changes as (
+    select
+        changed.ticker,
+        case when stored.inception_date < ticker_inputs.inception_date
+            then least(changed.changed_from, stored.inception_date)
+            else changed.changed_from
+        end                                                             as changed_from
+    from changed
+    left join ticker_inputs
+        on ticker_inputs.ticker = changed.ticker
+    left join stored
+        on stored.ticker = changed.ticker
+),
+
+benchmark_change as (
+    select min(changed_from) as changed_from from changes where ticker = '{{ benchmark }}'
+),
+
+basket_changes as (
+    select groups.group_name as basket, min(changes.changed_from) as changed_from
+    from changes
+    inner join groups
+        on groups.ticker = changes.ticker
+    group by groups.group_name
 ),
 
 -- The year each ticker is rewritten from; a ticker nothing concerns has none.
