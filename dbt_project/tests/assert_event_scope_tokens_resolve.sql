@@ -18,8 +18,13 @@ tokens as (
 
 select tokens.event_id, tokens.scope_token
 from tokens
+-- two equality lookups: one on `group = token or ticker = token` is a nested loop over every
+-- token and ticker
 where not exists (
     select 1 from universe
     where universe.group_name = tokens.scope_token
-        or universe.ticker = upper(tokens.scope_token)
 )
+    and not exists (
+        select 1 from universe
+        where universe.ticker = upper(tokens.scope_token)
+    )
