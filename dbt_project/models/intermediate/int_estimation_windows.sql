@@ -1,4 +1,4 @@
-{{ config(tags=['spark']) }}
+{{ config(tags=['spark'], materialized='view') }}
 -- One row per event-ticker pair and relative day of the estimation window: int_event_windows'
 -- estimation rows, each flagged when it lies near another catalogued event of the same ticker.
 -- near_event_ids: the other catalogued events (event_origin 'catalog', not this event) of the
@@ -11,8 +11,10 @@
 --   model of int_estimation_stats, the residuals of fct_event_study_summary, the ranks of
 --   int_event_abnormal_ranks and int_event_grank) reads the rows that are not excluded, so one
 --   rule applies everywhere. News-derived events are not catalogued and exclude nothing.
--- A table, not incremental: a new catalogued event changes other pairs' rows, which the
--- incremental int_event_windows does not rewrite.
+-- A view: the exclusions are a few rows per pair at most, found from the events alone (their day-0
+-- session indexes), and joined to int_event_windows' estimation rows as each reader scans them.
+-- As a table this copied every estimation row (2.4M at 5,000 x 20) on every run, which took
+-- 0.8 s to 1.9 s of the daily update's longest chain (docs/BENCHMARKS.md).
 {%- set exclusion_start = var('estimation_exclusion_start') | int %}
 {%- set exclusion_end = var('estimation_exclusion_end') | int %}
 {%- set excluding = var('estimation_exclude_other_events') | string | lower in ('true', '1') %}
@@ -22,36 +24,38 @@ with estimation_rows as (
     where window_part = 'estimation'
 ),
 
-calendar as (
-    select exchange, session_date, session_index from {{ ref('int_exchange_calendars') }}
+events as (
+    select event_id, ticker, event_origin, day_zero_session_index from {{ ref('int_events') }}
 ),
 
--- Every session within the exclusion window of each catalogued event's day 0.
-other_event_sessions as (
-    select
-        events.ticker,
-        events.event_id     as other_event_id,
-        calendar.session_date
-    from {{ ref('int_events') }} as events
-    inner join calendar
-        on calendar.exchange = {{ exchange_of('events.ticker') }}
-        and calendar.session_index between events.day_zero_session_index + {{ exclusion_start }}
-            and events.day_zero_session_index + {{ exclusion_end }}
-    where events.event_origin = 'catalog'
+exclusion_offsets as (
+    select {{ unnest_integer_range(exclusion_start, exclusion_end) }} as session_offset
 ),
 
+-- Relative day r of an event is session d0 + r of its ticker's exchange (int_event_windows), so
+-- the session d0' + k within the exclusion window of another catalogued event of the same ticker
+-- is this event's relative day d0' + k - d0. Only the estimation window's days are kept.
 nearby as (
     select
-        estimation_rows.event_id,
-        estimation_rows.ticker,
-        estimation_rows.relative_day,
-        {{ sorted_distinct_list_agg('other_event_sessions.other_event_id') }} as near_event_ids
-    from estimation_rows
-    inner join other_event_sessions
-        on other_event_sessions.ticker = estimation_rows.ticker
-        and other_event_sessions.session_date = estimation_rows.session_date
-        and other_event_sessions.other_event_id <> estimation_rows.event_id
-    group by estimation_rows.event_id, estimation_rows.ticker, estimation_rows.relative_day
+        events.event_id,
+        events.ticker,
+        other_events.day_zero_session_index + exclusion_offsets.session_offset
+            - events.day_zero_session_index                          as relative_day,
+        {{ sorted_distinct_list_agg('other_events.event_id') }}      as near_event_ids
+    from events
+    inner join events as other_events
+        on other_events.ticker = events.ticker
+        and other_events.event_id <> events.event_id
+    cross join exclusion_offsets
+    where other_events.event_origin = 'catalog'
+        and other_events.day_zero_session_index + exclusion_offsets.session_offset
+            - events.day_zero_session_index
+            between {{ var('estimation_window_start') }} and {{ var('estimation_window_end') }}
+    group by
+        events.event_id,
+        events.ticker,
+        other_events.day_zero_session_index + exclusion_offsets.session_offset
+            - events.day_zero_session_index
 )
 
 select
