@@ -258,10 +258,14 @@ def test_bench_end_to_end_tiny(tmp_path: Path) -> None:
     assert _table_row(result.stdout, "load archive")[0] == 5 * 252
     assert _table_row(result.stdout, "update: load")[0] == 5
     assert "dbt build / floor SQL (wall)" in result.stdout
+    # the update's longest chain ends at the last node dbt finished: one of the event-study marts
+    chain = result.stdout.split("the update's longest chain: ", 1)[1]
+    assert "model fct_" in chain.split("\n\n", 1)[0]
     assert _table_row(result.stdout, DBT_STARTUP_STAGE)[1] > 0  # measured, in seconds
     assert not work.exists()  # cleaned without --keep
     text = doc.read_text()
     assert "### 5 tickers x 1 years" in text and "dbt build (full)" in text
+    assert "The update's longest chain" in text
     assert "adrpulse bench --tickers 5 --years 1" in text
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from assets.dbt_project import PIPELINE_BUILD_EXCLUDES
 from orchestration.tools.benchmark import DEFAULT_SEED
 from orchestration.tools.benchmark.archive import append_update
+from orchestration.tools.benchmark.critical_path import ChainNode, longest_chain
 from orchestration.tools.benchmark.dbt_runner import (
     NOTHING_SELECTOR,
     NodeTiming,
@@ -75,6 +76,8 @@ class BenchResult:
     stages: list[StageRow] = field(default_factory=list)
     full_build_models: list[NodeTiming] = field(default_factory=list)
     update_build_models: list[NodeTiming] = field(default_factory=list)
+    # the update build's longest chain of nodes (critical_path.longest_chain)
+    update_chain: list[ChainNode] = field(default_factory=list)
     dbt_failures: list[str] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)
@@ -168,6 +171,17 @@ def _dbt_stage(
     return timings
 
 
+def _longest_chain(paths: BenchPaths, label: str) -> list[ChainNode]:
+    """The build's longest chain, from its run_results.json and the project's manifest (none
+    when either is missing)."""
+    run_results = paths.results / f"dbt_{label}_run_results.json"
+    manifest = paths.dbt_project / "target" / "manifest.json"
+    if not run_results.exists() or not manifest.exists():
+        return []
+    parent_map = json.loads(manifest.read_text()).get("parent_map") or {}
+    return longest_chain(json.loads(run_results.read_text()), parent_map)
+
+
 def run_bench(
     tickers: int,
     years: int,
@@ -256,6 +270,7 @@ def _run(
     result.update_build_models = _dbt_stage(
         result, paths, "update: dbt build", "update", spec.update_rows, progress
     )
+    result.update_chain = _longest_chain(paths, "update")
     update_rows = [
         result.stage(name)
         for name in ("update: load", "update: price checks", "update: dbt build")

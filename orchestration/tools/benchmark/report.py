@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from orchestration.tables import format_table
+from orchestration.tools.benchmark.critical_path import ChainNode
 from orchestration.tools.benchmark.dbt_runner import NodeTiming
 from orchestration.tools.benchmark.harness import (
     DBT_STARTUP_STAGE,
@@ -214,6 +215,48 @@ def model_table(result: BenchResult, top: int = 8) -> str:
     return format_table(["node", "full s", "update s"], rows)
 
 
+def chain_summary(chain: list[ChainNode]) -> str:
+    """One line: how long the chain took, how much of it its nodes ran, how much they waited."""
+    span = chain[-1].finished - chain[0].started
+    ran = sum(node.seconds for node in chain)
+    models = sum(1 for node in chain if node.unique_id.startswith("model."))
+    return (
+        f"{len(chain)} nodes ({models} models) from {chain[0].started:.2f} s to "
+        f"{chain[-1].finished:.2f} s: {ran:.2f} s running, {span - ran:.2f} s waiting to be started"
+    )
+
+
+def chain_table(result: BenchResult) -> str:
+    """The models and seeds of the update's longest chain, each with the seconds it waited after
+    the chain's node before it, and the seconds of the data tests it waited for in between."""
+    rows = []
+    previous_end: float | None = None
+    waited_before = 0.0
+    tests = 0.0
+    for node in result.update_chain:
+        gap = node.started - previous_end if previous_end is not None else 0.0
+        previous_end = node.finished
+        if node.unique_id.startswith("test."):
+            tests += node.seconds
+            waited_before += gap
+            continue
+        rows.append(
+            [
+                _node_name(node.unique_id),
+                round(node.started, 2),
+                round(node.finished, 2),
+                round(node.seconds, 2),
+                round(waited_before + gap, 2),
+                round(tests, 2),
+            ]
+        )
+        waited_before = 0.0
+        tests = 0.0
+    return format_table(
+        ["node", "start s", "end s", "s", "waited s", "tests before s"], rows
+    )
+
+
 def profile_table(result: BenchResult) -> str:
     ops = result.profile.get("operators") or []
     rows = [[o["operator"], round(o["seconds"], 2), o["rows"], o["detail"]] for o in ops]
@@ -339,6 +382,12 @@ def text_report(result: BenchResult, one_year_update_seconds: float | None = Non
         "dbt nodes, slowest first (run_results.json execution_time)",
         model_table(result),
     ]
+    if result.update_chain:
+        parts += [
+            "",
+            "the update's longest chain: " + chain_summary(result.update_chain),
+            chain_table(result),
+        ]
     if result.profile.get("operators"):
         parts += [
             "",
@@ -393,6 +442,16 @@ def markdown_section(
         model_table(result),
         "```",
     ]
+    if result.update_chain:
+        lines += [
+            "",
+            "The update's longest chain (each node waits for its parents and their data tests; "
+            "critical_path.py): " + chain_summary(result.update_chain) + ".",
+            "",
+            "```",
+            chain_table(result),
+            "```",
+        ]
     if result.profile.get("operators"):
         lines += [
             "",
