@@ -351,6 +351,47 @@ def test_a_bar_on_a_day_without_a_session_is_flagged_by_name(
         assert con.execute(sql.read_text()).fetchall() == [("BABA", date(2025, 7, 4))]
 
 
+def test_an_event_scope_of_a_group_a_lower_case_ticker_and_a_typo(
+    sample_dbt_warehouse: Path, tmp_path: Path
+) -> None:
+    """A user's catalogued event scoped "us_megacap nio chnia_adr": int_events gives it every
+    us_megacap member and NIO (the token read case-insensitively, as typed), and
+    assert_event_scope_tokens_resolve (a warning) names the typo, and only it."""
+    warehouse = copy_of_warehouse(sample_dbt_warehouse, tmp_path)
+    workdir = tmp_path / "dbt"
+    execute_in(
+        warehouse,
+        "insert into raw.event_catalog values ('user_scope_check', 'A user event', null, "
+        "date '2025-03-04', 'America/New_York', 'us_megacap nio chnia_adr', 'test', false)",
+    )
+    run = invoke_dbt(
+        ["build", "--select", "int_events", "assert_event_scope_tokens_resolve",
+         "--exclude-resource-type", "unit_test"],
+        warehouse,
+        workdir,
+    )
+    assert _test_results(run, "assert_event_scope_tokens_resolve") == [("warn", 1)]
+    with duckdb.connect(str(warehouse)) as con:
+        sql = next((workdir / "target" / "compiled").rglob("assert_event_scope_tokens_resolve.sql"))
+        assert con.execute(sql.read_text()).fetchall() == [("user_scope_check", "chnia_adr")]
+        megacaps = {
+            t for (t,) in con.execute(
+                "select ticker from intermediate.int_ticker_groups where group_name = 'us_megacap'"
+            ).fetchall()
+        }
+        rows = con.execute(
+            "select ticker, scope_token, adr_ticker from intermediate.int_events "
+            "where event_id = 'user_scope_check'"
+        ).fetchall()
+    assert megacaps and "NIO" not in megacaps
+    us_listings = {ticker: token for ticker, token, adr in rows if adr is None}
+    assert us_listings == {**{t: "us_megacap" for t in megacaps}, "NIO": "nio"}
+    # a dual-listed ADR named brings its Hong Kong line, with the ADR's token
+    home_lines = {(ticker, adr, token) for ticker, token, adr in rows if adr is not None}
+    assert ("9866.HK", "NIO", "nio") in home_lines
+    assert all(us_listings[adr] == token for _, adr, token in home_lines)
+
+
 def test_performance_returns_tests_read_the_latest_build_and_every_basket_row(
     sample_dbt_warehouse: Path, tmp_path: Path
 ) -> None:

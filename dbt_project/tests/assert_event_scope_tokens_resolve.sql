@@ -14,17 +14,16 @@ universe as (
 
 tokens as (
     select event_id, {{ unnest_list('scope_tokens') }} as scope_token from catalog
+),
+
+named as (
+    {{ tickers_named_by('tokens', 'scope_token', 'universe') }}
 )
 
 select tokens.event_id, tokens.scope_token
 from tokens
--- two equality lookups: one on `group = token or ticker = token` is a nested loop over every
--- token and ticker
 where not exists (
-    select 1 from universe
-    where universe.group_name = tokens.scope_token
+    select 1 from named
+    where named.event_id = tokens.event_id
+        and named.scope_token = tokens.scope_token
 )
-    and not exists (
-        select 1 from universe
-        where universe.ticker = upper(tokens.scope_token)
-    )

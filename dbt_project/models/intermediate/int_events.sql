@@ -49,25 +49,12 @@ scope_tokens as (
 ),
 
 -- A token names a group of int_ticker_groups (all its members; tickers with bars but no universe
--- row form 'unclassified') or a ticker; unknown tokens resolve to
+-- row form 'unclassified') or a ticker (macro tickers_named_by); unknown tokens resolve to
 -- nothing (the singular test assert_event_scope_tokens_resolve warns about them).
--- Two equality joins, not one join on `group = token or ticker = token`: an OR condition is a
--- nested loop over every token and ticker (0.69 s at 10,000 events x 5,000 tickers, against
--- milliseconds for the hash joins).
 scope_tickers as (
-    select event_id, ticker, min(scope_token) as scope_token
-    from (
-        select scope_tokens.event_id, universe.ticker, scope_tokens.scope_token
-        from scope_tokens
-        inner join universe
-            on universe.group_name = scope_tokens.scope_token
-        union all
-        select scope_tokens.event_id, universe.ticker, scope_tokens.scope_token
-        from scope_tokens
-        inner join universe
-            on universe.ticker = upper(scope_tokens.scope_token)
-    ) as matches
-    group by event_id, ticker
+    select event_id, named_ticker as ticker, min(scope_token) as scope_token
+    from ({{ tickers_named_by('scope_tokens', 'scope_token', 'universe') }}) as matches
+    group by event_id, named_ticker
 ),
 
 catalog_event_tickers as (

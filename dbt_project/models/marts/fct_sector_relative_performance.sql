@@ -78,11 +78,8 @@ basket_pairs as (
 ),
 
 basket_members as (
-    select distinct basket_names.basket, universe.ticker
-    from basket_names
-    inner join universe
-        on universe.group_name = basket_names.basket
-        or universe.ticker = upper(basket_names.basket)
+    select distinct basket, named_ticker as ticker
+    from ({{ tickers_named_by('basket_names', 'basket', 'universe') }}) as matches
 ),
 
 member_counts as (
