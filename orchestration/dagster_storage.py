@@ -7,10 +7,21 @@ and its first connection runs SQLAlchemy's dialect set-up. In `adrpulse demo` th
 of the time Dagster took to record the run's ~580 events (the dbt results, the planned
 materializations and checks): docs/BENCHMARKS.md has the figures.
 
-Here an engine is kept per database file and reused. It keeps Dagster's pool (`NullPool`: every
-use opens and closes its own connection, so no file stays open or locked between writes, and a
-deleted run database is simply created again), the same busy timeout and the same one transaction
-per write. Only the compiled statements and the dialect set-up are kept.
+Here an engine is kept per database file and reused, with the same busy timeout and the same
+one transaction per write. A run's own database keeps Dagster's pool (`NullPool`: every use opens
+and closes its own connection). That close matters: the databases are in WAL mode, and the last
+connection to close folds the WAL back into the run's file, which is the change the UI's watch on
+a live run waits for; and a deleted run database is simply created again.
+
+The index database, where every asset event and check result is mirrored, keeps one connection
+open instead (a `QueuePool` of one). Opening and closing it for each write (checkpointing the WAL
+on every close) was the larger part of what remained: a dbt-sized run of 675 events recorded in
+2.67 s with an index connection per write and 1.91 s with one kept (medians of 3, the harness in
+orchestration/tools/benchmark/event_log.py). Nothing watches the index file; other processes (the
+UI, the daemon, a run) read and write it through their own connections as before: an idle SQLite
+connection holds no lock, and WAL lets readers go on beside a writer. Commits keep SQLite's default
+durability (`synchronous=FULL`). A process forked from one holding the connection does not reuse
+it: the engines are per process id.
 
 `_connect` is private API, so the override applies only on the Dagster releases it was checked
 against (`CHECKED_DAGSTER`); on any other release this class is Dagster's own storage unchanged.
@@ -22,6 +33,7 @@ PostgreSQL keeps dagster-postgres's storage, which already pools its connections
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -30,13 +42,14 @@ from importlib.metadata import version as installed_version
 from typing import Any
 
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
     SqliteEventLogStorage,
 )
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 # The Dagster releases whose SqliteEventLogStorage._connect this class was checked against.
 CHECKED_DAGSTER = ("1.13",)
@@ -55,6 +68,7 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_pid = os.getpid()
         # Its own lock: Dagster's _db_lock is taken by _connect around the whole write.
         self._engines_lock = threading.Lock()
         self._reuse_engines = override_applies()
@@ -69,16 +83,35 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _engine(self, shard: str) -> Engine:
         with self._engines_lock:
+            if self._engines_pid != os.getpid():
+                # A forked child: the parent's pooled connection is the parent's to close.
+                self._engines = OrderedDict()
+                self._engines_pid = os.getpid()
             engine = self._engines.get(shard)
             if engine is not None:
                 self._engines.move_to_end(shard)
                 return engine
-            # as Dagster's _connect makes it
-            engine = create_engine(
-                self.conn_string_for_shard(shard),
-                poolclass=NullPool,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-            )
+            if shard == INDEX_SHARD_NAME:
+                # One connection kept open; _connect's lock lets one use it at a time, and the
+                # overflow only covers a use from outside _connect, closed when returned.
+                engine = create_engine(
+                    self.conn_string_for_shard(shard),
+                    poolclass=QueuePool,
+                    pool_size=1,
+                    max_overflow=2,
+                    connect_args={
+                        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                        # the pool hands the connection to whichever thread writes next
+                        "check_same_thread": False,
+                    },
+                )
+            else:
+                # as Dagster's _connect makes it
+                engine = create_engine(
+                    self.conn_string_for_shard(shard),
+                    poolclass=NullPool,
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                )
             self._engines[shard] = engine
             while len(self._engines) > MAX_ENGINES:
                 _, oldest = self._engines.popitem(last=False)

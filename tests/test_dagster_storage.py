@@ -1,10 +1,13 @@
 """The Dagster instance's event log (orchestration/dagster_storage.py): Dagster's SQLite event log
 reusing one engine per database file. What it records is what Dagster's own storage reads back,
-in the same files; a deleted run or a wiped log is created again; the engines kept are bounded."""
+in the same files; a deleted run or a wiped log is created again; the engines kept are bounded;
+the index keeps one connection open, a run database folds its WAL back on each write, and a
+forked process opens its own."""
 
 from __future__ import annotations
 
 import inspect
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -112,3 +115,57 @@ def test_the_harness_prints_both_storages_with_the_same_events(
     assert [r[-4] for r in rows] == ["SqliteEventLogStorage", "AdrPulseSqliteEventLogStorage"]
     events = {int(r[-3]) for r in rows}
     assert len(events) == 1 and events.pop() > 2 + 3
+
+
+def test_the_index_keeps_one_connection_and_a_run_database_folds_its_wal_back(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "dagster"
+    with _instance(home) as instance:
+        storage = instance.event_log_storage
+        first = _run(instance)
+        index_pool = storage._engines["index"].pool
+        # the index's one connection is back in its pool, open, for the next write
+        assert index_pool.checkedin() == 1 and index_pool.checkedout() == 0
+        # a run's database is closed after each write: the last close folds the WAL into the
+        # run's file, the change the UI's watch on a live run waits for
+        run_db = Path(storage.path_for_shard(first))
+        assert run_db.exists() and not Path(f"{run_db}-wal").exists()
+        # another process's storage (Dagster's own) reads and writes the index meanwhile
+        with _instance(home, ours=False) as plain:
+            assert plain.get_latest_materialization_event(dg.AssetKey("model_0")).run_id == first
+            second = _run(plain)
+        latest = instance.get_latest_materialization_event(dg.AssetKey("model_0"))
+        assert latest is not None and latest.run_id == second
+        third = _run(instance)
+        assert storage._engines["index"].pool is index_pool
+        check = dg.AssetCheckKey(dg.AssetKey("model_1"), "test_4")
+        history = storage.get_asset_check_execution_history(check, limit=5)
+        assert [r.run_id for r in history] == [third, second, first]
+
+
+def test_a_forked_process_opens_its_own_index_connection(tmp_path: Path) -> None:
+    with _instance(tmp_path / "dagster") as instance:
+        storage = instance.event_log_storage
+        _run(instance)
+        parents_index = storage._engines["index"]
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # the child records a run through the storage it inherited
+            os.close(read)
+            code = 1
+            try:
+                run_id = _run(instance)
+                ok = storage._engines["index"] is not parents_index
+                os.write(write, run_id.encode() if ok else b"reused the parent's engine")
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        message = os.read(read, 200).decode()
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, message
+        # the child's run is in the index, and the parent's connection still works
+        assert instance.get_latest_materialization_event(dg.AssetKey("model_2")).run_id == message
+        assert storage._engines["index"] is parents_index
+        assert len(instance.all_logs(_run(instance))) > 8
