@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from assets.dbt_project import vars_args
+from assets.dbt_project import dbt_executable, stock_dbt_executable, vars_args
 from assets.settings import Settings
 from orchestration.tools.benchmark.measure import Measured, run_measured
 from orchestration.tools.benchmark.workdir import BenchPaths
@@ -75,20 +74,18 @@ def prepare_project(source: Path, paths: BenchPaths) -> Path:
     return target
 
 
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
-
-
 def dbt_env() -> dict[str, str]:
     return {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
-def dbt_argv(warehouse: Path, *args: str) -> list[str]:
+def dbt_argv(warehouse: Path, *args: str, stock: bool = False) -> list[str]:
     """`dbt <args>` against `warehouse`, with the profile's vars as the pipeline passes them
-    (the memory cap from ADRPULSE_DUCKDB_MEMORY_LIMIT, as in a pipeline build)."""
+    (the memory cap from ADRPULSE_DUCKDB_MEMORY_LIMIT, as in a pipeline build), run as the
+    pipeline runs dbt (assets/dbt_launcher.py); stock: with dbt's own `dbt` script, for the
+    yardsticks of dbt's start-up, which hold the tool's cost, not ours."""
     settings = Settings.from_env({**os.environ, "ADRPULSE_WAREHOUSE": str(warehouse)})
-    return [dbt_executable(), *args, "--profiles-dir", ".", *vars_args(settings.dbt_vars())]
+    executable = stock_dbt_executable() if stock else dbt_executable()
+    return [executable, *args, "--profiles-dir", ".", *vars_args(settings.dbt_vars())]
 
 
 def bench_settings(paths: BenchPaths, *, spark: bool = False) -> Settings:
@@ -128,10 +125,10 @@ def run_spark_dbt(paths: BenchPaths) -> Measured:
     return measured
 
 
-def run_dbt(paths: BenchPaths, label: str, *args: str) -> Measured:
+def run_dbt(paths: BenchPaths, label: str, *args: str, stock: bool = False) -> Measured:
     """`dbt <args> --profiles-dir .` in the bench project; run_results.json kept as <label>."""
     measured = run_measured(
-        dbt_argv(paths.warehouse, *args),
+        dbt_argv(paths.warehouse, *args, stock=stock),
         paths.logs / f"dbt_{label}.log",
         env=dbt_env(),
         cwd=paths.dbt_project,
