@@ -31,7 +31,7 @@ RUN_RESULTS = {
          "status": "error", "message": TEST_OOM_MESSAGE,
          "failures": None},
         # a test that found bad rows, and a model that failed for another reason: not memory
-        {"unique_id": "test.adrpulse.unique_combination_fct_alerts_alert_id.0a1b2c3d4e",
+        {"unique_id": "test.adrpulse.fct_alerts__column_rules.0a1b2c3d4e",
          "status": "fail", "message": "Got 2 results, configured to fail if != 0",
          "failures": 2},
         {"unique_id": "model.adrpulse.fct_alerts", "status": "error",

@@ -112,8 +112,9 @@ def test_every_model_has_a_tested_key(docs_artifacts) -> None:
     for node in manifest["nodes"].values():
         if node["resource_type"] != "test":
             continue
-        name = node.get("test_metadata", {}).get("name")
-        if name in ("unique", "unique_combination"):
+        metadata = node.get("test_metadata", {})
+        # a key of the model's column_rules test, or dbt's unique on a column
+        if metadata.get("name") == "unique" or metadata.get("kwargs", {}).get("keys"):
             keyed.update(node["depends_on"]["nodes"])
     models = [u for u, n in manifest["nodes"].items() if n["resource_type"] == "model"]
     assert models
@@ -252,9 +253,10 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     sample_dbt_warehouse: Path, tmp_path: Path
 ) -> None:
     """One column_rules test per model replaces per-column not_null / value-range /
-    accepted_values tests. On a copy of the sample's warehouse with two nulls, an out-of-range
-    value, a NaN and a value outside an accepted list, the model's test fails, names each rule,
-    and counts the offending rows; the untouched copy passes."""
+    accepted_values tests and the key tests. On a copy of the sample's warehouse with two nulls,
+    a NaN, a value outside an accepted list and a repeated key, the model's test fails, names
+    each rule, and counts the offending rows (for the key, the key values repeated); the
+    untouched copy passes."""
     warehouse = copy_of_warehouse(sample_dbt_warehouse, tmp_path)
     workdir = tmp_path / "dbt"
     clean = invoke_dbt(["test", "--select", "int_events__column_rules"], warehouse, workdir)
@@ -280,6 +282,13 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
             "where event_id = ? and ticker = ?",
             list(keys[2]),
         )
+        # one (event_id, ticker) stored twice, three times
+        for _ in range(2):
+            con.execute(
+                "insert into intermediate.int_events select * from intermediate.int_events "
+                "where event_id = ? and ticker = ? limit 1",
+                list(keys[2]),
+            )
         con.execute(
             "update intermediate.int_daily_returns set daily_return = 'nan'::double "
             "where built_at = (select max(built_at) from intermediate.int_daily_returns) "
@@ -302,7 +311,9 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     assert not broken.success
     results = {r.node.name: r for r in broken.result.results}
     events = results["int_events__column_rules"]
-    assert events.status == "fail" and events.failures == 3  # three rows, three rules
+    # four broken rules: three rows, three of them each breaking one, and one key value repeated
+    # (its extra copies break the accepted list too: 3 rows there)
+    assert events.status == "fail" and events.failures == 1 + 1 + 3 + 1
     returns = results["int_daily_returns__column_rules"]
     assert returns.status == "fail" and returns.failures == 1
 
@@ -315,7 +326,8 @@ def test_column_rules_fail_on_each_kind_of_break_and_count_the_rows(
     assert rows == {
         "group_name is not null": 1,
         "day_zero_date is not null": 1,
-        "event_origin in (catalog, news, analyst)": 1,
+        "event_origin in (catalog, news, analyst)": 3,
+        "unique (event_id, ticker)": 1,
     }
 
 
@@ -399,13 +411,10 @@ def test_performance_returns_tests_read_the_latest_build_and_every_basket_row(
     the rows the latest int_daily_returns build wrote and every basket row (built_at), as a daily
     update would. On a copy of the sample where most ticker rows come from an older build: a
     broken older row is left to the build that wrote it, a broken latest row fails the column
-    rules, and a duplicated latest row fails the grain test."""
+    rules, and a duplicated latest row fails the key (both one test, one row per broken rule)."""
     warehouse = copy_of_warehouse(sample_dbt_warehouse, tmp_path)
     workdir = tmp_path / "dbt"
-    grain_test = (
-        "unique_combination_int_performance_returns_subject__session_date__subject__built_at"
-    )
-    tests = f"int_performance_returns__column_rules {grain_test}"
+    tests = "int_performance_returns__column_rules"
     latest = "(select max(session_date) from intermediate.int_daily_returns)"
 
     execute_in(
@@ -431,11 +440,16 @@ def test_performance_returns_tests_read_the_latest_build_and_every_basket_row(
     )
     broken = invoke_dbt(["test", "--select", tests], warehouse, workdir)
     assert not broken.success
-    results = {r.node.name: r for r in broken.result.results}
-    rules = results["int_performance_returns__column_rules"]
-    assert rules.status == "fail" and rules.failures == 1  # JD's latest row only, not BABA's
-    grain = results[grain_test]
-    assert grain.status == "fail" and grain.failures == 1
+    rules = next(r for r in broken.result.results if r.node.name == tests)
+    # JD's latest row only, not BABA's; PDD's latest session, once
+    assert rules.status == "fail" and rules.failures == 2
+    con = duckdb.connect(str(warehouse))  # as dbt in-process opened it (not read-only)
+    try:
+        broken_rules = dict(con.execute(rules.node.compiled_code).fetchall())
+    finally:
+        con.close()
+    assert broken_rules == {"daily_return between -1 and inf": 1,
+                            "unique (subject, session_date)": 1}
 
 
 def test_welch_t_p_value_is_exact_for_fractional_df(
@@ -487,16 +501,17 @@ def test_column_rules_keep_an_accepted_value_with_a_quote_one_literal(tmp_path: 
     assert rows == {"name is not null": 1, "name in (O'Neil, Smith)": 1}
 
 
-def test_the_grain_test_scopes_each_series_to_its_own_latest_rows(tmp_path: Path) -> None:
-    """unique_combination with latest_rows_by, compiled inline and run on a table of four series:
+def test_a_key_check_scopes_each_series_to_its_own_latest_rows(tmp_path: Path) -> None:
+    """column_rules' key with latest_rows_by, compiled inline and run on a table of four series:
     A rewritten whole by the latest build (as a basket of int_performance_returns always is), B
     and C and D given one new session. B's duplicate among rows an older build wrote is that
     build's to report; C's duplicated new row and D's new row repeating a stored session are this
-    build's. Before the bound was per series, A's rewrite made the test read B's whole history
-    and report its old duplicate too. With every row from one build the table is checked whole."""
+    build's. Before the bound was per series, A's rewrite made the check read B's whole history
+    and count its old duplicate too. With every row from one build the table is checked whole.
+    The rule's name is the key; its count is how many key values repeat."""
     inline = (
-        "{{ test_unique_combination(model='bars', columns=['ticker', 'session_date'], "
-        "latest_rows_by='built_at') }}"
+        "{{ test_column_rules(model='bars', keys=[{'columns': ['ticker', 'session_date'], "
+        "'latest_rows_by': 'built_at'}]) }}"
     )
     compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
     assert compiled.success, compiled.exception
@@ -517,10 +532,8 @@ def test_the_grain_test_scopes_each_series_to_its_own_latest_rows(tmp_path: Path
         full_build = con.execute(sql + " order by all").fetchall()
     finally:
         con.close()
-    assert daily_update == [("C", date(2025, 1, 11), 2), ("D", date(2025, 1, 10), 2)]
-    assert full_build == [
-        ("B", date(2025, 1, 3), 2), ("C", date(2025, 1, 11), 2), ("D", date(2025, 1, 10), 2)
-    ]
+    assert daily_update == [("unique (ticker, session_date)", 2)]  # C's and D's
+    assert full_build == [("unique (ticker, session_date)", 3)]  # and B's
 
 
 def test_the_dbt_macro_exchange_of_follows_the_python_rule(tmp_path: Path) -> None:

@@ -69,16 +69,17 @@ def tagged_tables(nodes: dict) -> list[dict]:
 
 
 def model_keys(nodes: dict, unique_id: str) -> list[str]:
-    """The model's key, from its unique / unique_combination data test."""
+    """The model's key, from the keys of its column_rules data test (or a unique test)."""
     keys = []
     for n in nodes.values():
         meta = n.get("test_metadata") or {}
         if n["resource_type"] == "test" and n.get("attached_node") == unique_id:
-            if meta.get("name") == "unique_combination":
-                keys.append(list(meta["kwargs"]["columns"]))
+            if meta.get("name") == "column_rules":
+                for key in meta["kwargs"].get("keys") or []:
+                    keys.append(list(key["columns"] if isinstance(key, dict) else key))
             elif meta.get("name") == "unique":
                 keys.append([meta["kwargs"]["column_name"]])
-    assert keys, f"{unique_id} is tagged spark but declares no unique key test to compare on"
+    assert keys, f"{unique_id} is tagged spark but declares no tested key to compare on"
     return sorted(keys, key=lambda k: (-len(k), k))[0]
 
 

@@ -1,19 +1,29 @@
-{#- A model's column rules in one scan: every not-null, range and accepted-values rule of its
-    columns, counted together. One query per model instead of one per column and rule: at 500
-    tickers x 10 years the per-column tests cost more in dbt's per-node overhead than in reading
-    rows (docs/BENCHMARKS.md).
+{#- A model's rules in one query: every not-null, range and accepted-values rule of its columns,
+    and its keys, counted together. One query (one dbt node, one Dagster check) per model instead
+    of one per column, rule and key: at the sizes users run, dbt's per-node cost and Dagster's
+    bookkeeping of each result weighed more than reading the rows (docs/BENCHMARKS.md).
 
+    keys:      [key, ...]   no two rows share a key's values; a key is a list of columns, or
+               {columns: [...], latest_rows_by: c, entity_column: e} for the large per-(series,
+               session) relations: then only the keys a duplicate could involve are read, each
+               series from its own earliest session among the rows written last (largest c) on,
+               old rows included. A full build writes every row, so it is checked whole; a daily
+               update writes a few sessions per series, so its key check reads those instead of
+               the whole history. The bound is per series, not one date for all: one series
+               rewritten whole must not make the check group every other series' history again.
+               The key must then include session_date and entity_column (default ticker).
     not_null:  [column, ...]                         a null fails
     between:   {column: {min_value: a, max_value: b}} a non-null value outside [a, b] fails, NaN too
     accepted:  {column: [value, ...]}                 a non-null value outside the list fails
-    latest_rows_by: every rule reads only the rows with the largest value of this column
+    latest_rows_by: the column rules read only the rows with the largest value of this column
                (built_at: the latest build's rows); older rows were checked by the build that
                wrote them, and an incremental model rewrites a row only with a new value.
 
-    Returns one row per broken rule: the rule, as written here, and how many rows break it. The
-    failure count is the number of offending rows (fail_calc), so Dagster's check and dbt's log
-    say how many rows are wrong, and the rows say which rule. -#}
-{% test column_rules(model, not_null=[], between={}, accepted={}, latest_rows_by=none) %}
+    Returns one row per broken rule: the rule, as written here ("unique (a, b)" for a key), and
+    how many rows break it (for a key, how many key values repeat). The failure count is their
+    sum (fail_calc), so Dagster's check and dbt's log say how much is wrong, and the rows say
+    which rule. -#}
+{% test column_rules(model, not_null=[], between={}, accepted={}, latest_rows_by=none, keys=[]) %}
 {{ config(fail_calc="coalesce(sum(failing_rows), 0)") }}
 {%- set counts = [] -%}
 {%- for column in not_null -%}
@@ -41,7 +51,20 @@
       column ~ " in (" ~ values | join(", ") ~ ")"
   )) -%}
 {%- endfor -%}
-with counted as (
+{%- set rules = counts | map('last') | list -%}
+{%- set key_ctes = [] -%}
+{%- for key in keys -%}
+  {%- set spec = key if key is mapping else {"columns": key} -%}
+  {%- set rule = "unique (" ~ spec["columns"] | join(", ") ~ ")" -%}
+  {%- do key_ctes.append(("repeated_key_" ~ loop.index, spec, rule)) -%}
+  {%- do rules.append(rule) -%}
+{%- endfor -%}
+with
+{%- for name, spec, rule in key_ctes %}
+{{ repeated_key_ctes(model, name, spec["columns"], rule, spec.get("latest_rows_by"), spec.get("entity_column", "ticker")) }},
+{%- endfor %}
+{%- if counts %}
+counted as (
     select
     {%- for expression, rule in counts %}
         {{ expression }} as {{ quoted_column_name(rule) }}{{ "," if not loop.last }}
@@ -50,9 +73,19 @@ with counted as (
     {%- if latest_rows_by %}
     where {{ latest_rows_by }} = (select max({{ latest_rows_by }}) from {{ model }})
     {%- endif %}
+),
+{%- endif %}
+
+every_rule as (
+    select *
+    from {% if counts %}counted{% endif %}
+    {%- for name, spec, rule in key_ctes %}
+    {{ "cross join " if counts or not loop.first }}{{ name }}
+    {%- endfor %}
 )
 
 select rule, failing_rows
-from {{ unpivot_all_columns('counted', counts | map('last') | list, 'rule', 'failing_rows') }}
+from {{ unpivot_all_columns('every_rule', rules, 'rule', 'failing_rows') }}
 where failing_rows > 0
 {% endtest %}
+
