@@ -7,6 +7,7 @@ import gc
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,6 @@ def run_job(
 
     prepare(settings)
     job = build_definitions(settings).resolve_job_def(job_name)
-    # What is alive now (imported modules, the definitions) stays alive for the whole run; kept
-    # out of the garbage collector's full passes, they are not traversed again by each one
-    # (docs/BENCHMARKS.md: the full passes took about 1 s of `adrpulse demo`).
-    gc.freeze()
     tags = {**(partition_tags(*partition_range) if partition_range else {}), **(tags or {})}
     config = job_run_config(
         job, tags, {**(run_config or {}), "loggers": {"console": {"config": CLI_CONSOLE}}}
@@ -110,7 +107,11 @@ def run_job(
 
     # Pool slots (orchestration/run_slots.py): free the slots of dead runs, wait for this job's
     # pools, record this process on the run, guard Dagster's own wait during the run.
-    with dagster_instance(settings) as instance, run_slots.launching(instance, job) as launch:
+    with (
+        dagster_instance(settings) as instance,
+        run_slots.launching(instance, job) as launch,
+        _alive_objects_frozen(),
+    ):
         return job.execute_in_process(
             instance=instance,
             run_config=config,
@@ -118,6 +119,19 @@ def run_job(
             run_id=launch.run_id,
             raise_on_error=False,
         )
+
+
+@contextmanager
+def _alive_objects_frozen() -> Iterator[None]:
+    """What is alive when a run starts (imported modules, the definitions) stays alive through
+    it: kept out of the garbage collector's full passes, it is not traversed again by each one
+    (docs/BENCHMARKS.md: those passes took about 1 s of `adrpulse demo`). Unfrozen after the
+    run, so a process that goes on (a test calling run_job) frees its garbage as before."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def report_run(result: Any, show_checks: bool = True) -> int:
