@@ -481,6 +481,20 @@ def test_welch_t_p_value_is_exact_for_fractional_df(
         assert abs(p - want) <= 1e-9 * want, (t, df, p, want)
 
 
+def test_column_rules_without_a_rule_is_refused_by_name(tmp_path: Path) -> None:
+    """A column_rules test given no key and no rule would compile to a query over nothing: dbt
+    refuses it at compile time, naming the model and the arguments it takes."""
+    compiled = invoke_dbt(
+        ["compile", "--inline", "{{ test_column_rules(model='people') }}"],
+        tmp_path / "w.duckdb", tmp_path,
+    )
+    assert not compiled.success
+    # dbt wraps the test's CompilationError in "Error parsing inline query"
+    message = str(compiled.exception.__context__)
+    assert "column_rules on people names no rule" in message
+    assert "keys, not_null, between or accepted" in message
+
+
 def test_column_rules_keep_an_accepted_value_with_a_quote_one_literal(tmp_path: Path) -> None:
     """An accepted value such as O'Neil is quoted by doubling its quote: the rendered rule runs,
     passes the listed values and counts the one row outside them."""

@@ -51,6 +51,9 @@
       column ~ " in (" ~ values | join(", ") ~ ")"
   )) -%}
 {%- endfor -%}
+{%- if not (counts or keys) -%}
+  {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ " names no rule: give it keys, not_null, between or accepted") }}
+{%- endif -%}
 {%- set rules = counts | map('last') | list -%}
 {%- set key_ctes = [] -%}
 {%- for key in keys -%}
