@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import networkx as nx
 import pytest
 
-from assets.dbt_launcher import PARSED_EVENT, _freeze_once_parsed, longest_path_scores
+from assets.dbt_launcher import PARSED_EVENT, _freeze_once_parsed
 from assets.dbt_project import DBT_LAUNCHER, dbt_executable, stock_dbt_executable
 from assets.settings import REPO_ROOT
 
@@ -104,46 +103,3 @@ def test_only_the_parsed_event_freezes() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
-
-
-def test_a_node_with_a_longer_path_ahead_scores_first() -> None:
-    # a -> b -> c is a chain; x has nothing behind it; b's test gates c as dbt build's edges do
-    graph = nx.DiGraph([("a", "b"), ("b", "b_test"), ("b_test", "c"), ("a", "a_test")])
-    graph.add_node("x")
-    scores = longest_path_scores(graph)
-    assert scores == {"a": -4, "b": -3, "b_test": -2, "c": -1, "a_test": -1, "x": -1}
-    # an empty graph (dbt build selecting nothing) has no scores
-    assert longest_path_scores(nx.DiGraph()) == {}
-
-
-def _chain_and_shallow_models(root: Path) -> Path:
-    """A chain a -> b -> c and three models x1..x3 with nothing behind them, one thread."""
-    project = _tiny_project(root)
-    (project / "models" / "pairs.sql").unlink()
-    (project / "models" / "pairs.yml").unlink()
-    models = {"a": "select 1 as id", "b": "select * from {{ ref('a') }}",
-              "c": "select * from {{ ref('b') }}"}
-    models |= {f"x{n}": f"select {n} as id" for n in (1, 2, 3)}
-    for name, sql in models.items():
-        (project / "models" / f"{name}.sql").write_text(sql + "\n")
-    return project
-
-
-def _run_order(executable: str, project: Path) -> list[str]:
-    target = project / f"target_order_{Path(executable).name}"
-    subprocess.run(
-        [executable, "run", "--profiles-dir", ".", "--target-path", str(target)],
-        cwd=project, capture_output=True, text=True, check=True,
-        env={"DO_NOT_TRACK": "1", "PATH": str(Path(sys.executable).parent)},
-    )
-    # one thread: the results are in the order the nodes ran
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    return [r["unique_id"].rsplit(".", 1)[-1] for r in results]
-
-
-def test_the_launcher_runs_the_longest_chain_first(tmp_path: Path) -> None:
-    project = _chain_and_shallow_models(tmp_path / "chain")
-    # dbt's own order: by depth, so the chain's b and c wait behind every shallow model
-    assert _run_order(stock_dbt_executable(), project) == ["a", "x1", "x2", "x3", "b", "c"]
-    # the launcher's: the chain first, the shallow models after (ties by name, as dbt breaks them)
-    assert _run_order(dbt_executable(), project) == ["a", "b", "c", "x1", "x2", "x3"]
