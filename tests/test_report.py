@@ -8,6 +8,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from assets.reporting.data import LATEST_ANALYST_ACTIONS
@@ -428,3 +430,42 @@ def test_a_build_before_the_performance_marts_says_to_rebuild(
     page = files.html_path.read_text(encoding="utf-8")
     assert 'id="no-performance"' in page and "adrpulse build" in page
     assert files.monthly_png.startswith(PNG_MAGIC) and files.drawdown_png.startswith(PNG_MAGIC)
+
+
+def _premium_history(pairs: int, extreme: float) -> pd.DataFrame:
+    """Premium rows of `pairs` pairs over a year; the last pair swings by `extreme` (a fraction),
+    so its tick labels are the widest the chart has to make room for."""
+    sessions = pd.bdate_range("2024-01-02", periods=260)
+    frames = []
+    for index in range(pairs):
+        scale = extreme if index == pairs - 1 else 0.02
+        premium = scale * np.sin(np.arange(len(sessions)) / 7.0)
+        frames.append(pd.DataFrame({
+            "adr_ticker": f"ADR{index}", "home_ticker": f"{9000 + index}.HK",
+            "session_date": sessions.date, "premium_same_day": premium,
+            "premium_next_session": premium,
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize(("pairs", "extreme"), [(1, 0.05), (2, -1.25), (10, 0.125), (11, 1.5)])
+def test_the_premium_chart_keeps_every_label_inside_and_apart(pairs: int, extreme: float) -> None:
+    # The chart places its panels with fixed margins (no layout engine measures the labels), so
+    # the margins must hold the widest labels: tick labels like "-125" or "150", titles, the
+    # dates turned below the last row, the title of the figure.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from assets.reporting.charts import adr_premium_figure
+
+    figure = adr_premium_figure(_premium_history(pairs, extreme))
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    page = figure.bbox
+    boxes = [axis.get_tightbbox(renderer) for axis in figure.axes if axis.get_visible()]
+    assert len(boxes) == pairs
+    boxes.append(figure._suptitle.get_window_extent(renderer))
+    for box in boxes:
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    for index, box in enumerate(boxes):
+        for other in boxes[index + 1:]:
+            assert not box.overlaps(other), (box, other)

@@ -27,6 +27,23 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _margins_in_inches(
+    figure: Figure, rows: int, columns: int, *, left: float, right: float, top: float,
+    bottom: float, row_gap: float, column_gap: float,
+) -> None:
+    """Place a grid of panels with margins and gaps given in inches, not as fractions of the
+    figure: the same room for tick labels and titles however many rows the figure has. For
+    charts with many small panels, where matplotlib's constrained layout measures every tick
+    label of every panel and took most of the time (docs/BENCHMARKS.md)."""
+    width, height = figure.get_size_inches()
+    panel_width = (width - left - right - (columns - 1) * column_gap) / columns
+    panel_height = (height - top - bottom - (rows - 1) * row_gap) / rows
+    figure.subplots_adjust(
+        left=left / width, right=1 - right / width, bottom=bottom / height,
+        top=1 - top / height, wspace=column_gap / panel_width, hspace=row_gap / panel_height,
+    )
+
+
 def _message_figure(message: str) -> Figure:
     """A picture holding only `message`: what a chart says when it has nothing to draw."""
     lines = textwrap.wrap(message, width=90)
@@ -254,11 +271,19 @@ def valuation_spread_png(spread: pd.DataFrame) -> bytes:
 def adr_premium_png(history: pd.DataFrame) -> bytes:
     """One small panel per dual-listed pair: the same-day premium of the ADR to its home line, in
     percent, with zero marked."""
+    return _png(adr_premium_figure(history))
+
+
+def adr_premium_figure(history: pd.DataFrame) -> Figure:
     pairs = list(dict.fromkeys(zip(history["adr_ticker"], history["home_ticker"], strict=True)))
     columns = 2 if len(pairs) > 1 else 1
     rows = max(1, math.ceil(len(pairs) / columns))
-    figure = Figure(figsize=(10, 1.9 * rows + 0.6), layout="constrained")
+    figure = Figure(figsize=(10, 1.9 * rows + 0.6))
     axes = figure.subplots(rows, columns, sharex=True, squeeze=False).ravel()
+    # Room for a y label and tick labels up to "-10.0" at the left of each column, for a title
+    # above each panel, and for the dates turned 30 degrees below the last row.
+    margins = {"left": 0.75, "right": 0.15, "top": 0.55, "bottom": 0.7}
+    _margins_in_inches(figure, rows, columns, row_gap=0.38, column_gap=0.8, **margins)
     for axis, (adr, home) in zip(axes, pairs, strict=False):
         pair = history[history["adr_ticker"] == adr]
         axis.plot(pd.to_datetime(pair["session_date"]), 100 * pair["premium_same_day"],
@@ -274,6 +299,7 @@ def adr_premium_png(history: pd.DataFrame) -> bytes:
         axes[0].set_visible(True)
         axes[0].text(0.5, 0.5, "no dual-listed pair has prices", ha="center", va="center",
                      transform=axes[0].transAxes)
-    figure.suptitle("ADR premium to the Hong Kong line (same-day close, HKD=X)", fontsize=10)
-    figure.autofmt_xdate()
-    return _png(figure)
+    figure.suptitle("ADR premium to the Hong Kong line (same-day close, HKD=X)", fontsize=10,
+                    y=1 - 0.12 / figure.get_figheight())
+    figure.autofmt_xdate(bottom=margins["bottom"] / figure.get_figheight())
+    return figure
