@@ -23,9 +23,14 @@ connection holds no lock, and WAL lets readers go on beside a writer. Commits ke
 durability (`synchronous=FULL`). A process forked from one holding the connection does not reuse
 it: the engines are per process id.
 
-`_connect` is private API, so the override applies only on the Dagster releases it was checked
-against (`CHECKED_DAGSTER`); on any other release this class is Dagster's own storage unchanged.
-tests/test_dagster_storage.py checks the method it replaces still has the same shape.
+Dagster also asks, on every asset check result and every event with tags, whether a table exists
+in the index database (`has_table`), and answers each time from a new engine and a new connection.
+Here the kept index engine answers, and a table once found is remembered for the process: Dagster's
+migrations add tables and never drop one while a process runs. A table not found is asked again.
+
+`_connect` and `has_table` are private API, so the overrides apply only on the Dagster releases
+they were checked against (`CHECKED_DAGSTER`); on any other release this class is Dagster's own
+storage unchanged. tests/test_dagster_storage.py checks the methods replaced keep their shape.
 
 dagster.yaml names this class for the SQLite instance (orchestration/prepare.py); a Dagster on
 PostgreSQL keeps dagster-postgres's storage, which already pools its connections.
@@ -72,6 +77,7 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
         # Its own lock: Dagster's _db_lock is taken by _connect around the whole write.
         self._engines_lock = threading.Lock()
         self._reuse_engines = override_applies()
+        self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -131,6 +137,19 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        if not self._reuse_engines:
+            return super().has_table(table_name)
+        if table_name in self._tables_found:
+            return True
+        # Not through _connect: Dagster asks while it holds _db_lock for a write; the pool's
+        # overflow gives this a connection of its own then.
+        with self._engine(INDEX_SHARD_NAME).connect() as conn:
+            found = bool(conn.dialect.has_table(conn, table_name))
+        if found:
+            self._tables_found.add(table_name)
+        return found
 
     def dispose(self) -> None:
         super().dispose()

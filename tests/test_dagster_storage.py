@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sqlite3
 from pathlib import Path
 
 import dagster as dg
@@ -49,6 +50,9 @@ def test_the_private_method_replaced_keeps_dagsters_shape() -> None:
         "conn.begin()",
     ):
         assert part in source, part
+    assert list(inspect.signature(SqliteEventLogStorage.has_table).parameters) == [
+        "self", "table_name",
+    ]
     # the locked Dagster is one the override was checked against: it applies here
     assert override_applies()
     assert not override_applies("1.14.0") and override_applies("1.13.27")
@@ -169,3 +173,37 @@ def test_a_forked_process_opens_its_own_index_connection(tmp_path: Path) -> None
         assert instance.get_latest_materialization_event(dg.AssetKey("model_2")).run_id == message
         assert storage._engines["index"] is parents_index
         assert len(instance.all_logs(_run(instance))) > 8
+
+
+def test_which_tables_the_index_has_is_answered_by_the_kept_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster._core.storage.event_log.sqlite import sqlite_event_log
+
+    with _instance(tmp_path / "dagster") as instance:
+        storage = instance.event_log_storage
+        first = _run(instance)
+        # Dagster's own has_table builds an engine per question: count them from here on
+        engines_built: list[str] = []
+        real_create_engine = sqlite_event_log.create_engine
+        monkeypatch.setattr(
+            sqlite_event_log, "create_engine",
+            lambda url, **kw: engines_built.append(url) or real_create_engine(url, **kw),
+        )
+        for _ in range(3):
+            assert storage.has_table("asset_check_executions")
+            assert storage.supports_asset_checks
+        assert not storage.has_table("adrpulse_no_such_table")
+        assert engines_built == []
+        # a table missing once is asked for again: created by another connection, it is found
+        index_db = Path(storage.path_for_shard("index"))
+        with sqlite3.connect(index_db) as other:
+            other.execute("create table adrpulse_no_such_table (id integer)")
+        other.close()
+        assert storage.has_table("adrpulse_no_such_table")
+        # and the checks recorded through it read back as before
+        second = _run(instance)
+        check = dg.AssetCheckKey(dg.AssetKey("model_1"), "test_4")
+        history = storage.get_asset_check_execution_history(check, limit=5)
+        assert [r.run_id for r in history] == [second, first]
+        assert engines_built == []
