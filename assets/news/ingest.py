@@ -29,6 +29,7 @@ from warehouse.archive import (
     write_news_fetch,
 )
 from warehouse.load import (
+    ItemProgress,
     ProgressLog,
     latest_feed_validators,
     load_news_fetch,
@@ -193,6 +194,11 @@ def describe(outcome: FeedOutcome) -> str:
     return text + (f" (warning: {outcome.error})" if outcome.status == "warning" else "")
 
 
+def is_notable(outcome: FeedOutcome) -> bool:
+    """A fetch whose progress line is always shown: it failed or warned."""
+    return outcome.status in ("failed", "warning")
+
+
 def poll_feeds(
     con: Any, archive: Path, config: NewsConfig, fetch: FetchFeed, log: ProgressLog
 ) -> list[FeedOutcome]:
@@ -234,6 +240,7 @@ def replay_news(
     done = loaded_news_fetch_ids(con)
     pending = [item for item in plan.in_order() if item.fetch_id not in done]
     outcome = NewsReplay(retracted=plan.retracted)
+    progress = ItemProgress(log, len(pending))
     for i, item in enumerate(pending, start=1):
         try:
             if isinstance(item, ArchiveFileError):
@@ -246,7 +253,7 @@ def replay_news(
                 [exc], f"the {i - 1} fetches before it are loaded, the {after} after it are not"
             ) from exc
         outcome.outcomes.append(feed)
-        log.info(f"[{i}/{len(pending)}] {describe(feed)}")
+        progress.item(i, describe(feed), notable=is_notable(feed))
     return outcome
 
 
@@ -264,7 +271,7 @@ def _rebuild_news(
     outcome.outcomes, outcome.skipped = rebuild_from_plan(
         con, plan, NEWS_TABLES,
         lambda item: _ingest(con, archive, config, item, REBUILD_SCHEMA),
-        describe, log, skip_bad=skip_bad, what="news",
+        describe, log, skip_bad=skip_bad, what="news", notable=is_notable,
     )
     return outcome
 

@@ -47,6 +47,7 @@ from warehouse.archive import (
     write_price_fetch,
 )
 from warehouse.load import (
+    ItemProgress,
     ProgressLog,
     load_price_fetch,
     loaded_price_fetch_ids,
@@ -369,6 +370,7 @@ def _load_pending_prices(
         refuse_real_prices_into_synthetic_warehouse(con, home)
     items = plan.in_order()
     outcome = PriceReplay(retracted=plan.retracted)
+    progress = ItemProgress(log, len(items))
     for i, item in enumerate(items, start=1):
         if item.fetch_id in done:
             if isinstance(item, ArchiveFileError):
@@ -386,7 +388,7 @@ def _load_pending_prices(
                 f"the {i - 1} fetches before it are loaded, the {len(items) - i} after it are not",
             ) from exc
         outcome.loaded.append(item)
-        log.info(f"[{i}/{len(items)}] {item.fetch_id}: {stats.rows} rows")
+        progress.item(i, f"{item.fetch_id}: {stats.rows} rows")
     return outcome
 
 
