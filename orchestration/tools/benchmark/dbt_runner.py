@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from assets.dbt_project import dbt_executable, stock_dbt_executable, vars_args
+from assets.dbt_project import dbt_executable, dbt_quiet_env, stock_dbt_executable, vars_args
 from assets.settings import Settings
 from orchestration.tools.benchmark.measure import Measured, run_measured
 from orchestration.tools.benchmark.workdir import BenchPaths
@@ -74,10 +74,6 @@ def prepare_project(source: Path, paths: BenchPaths) -> Path:
     return target
 
 
-def dbt_env() -> dict[str, str]:
-    return {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-
-
 def dbt_argv(warehouse: Path, *args: str, stock: bool = False) -> list[str]:
     """`dbt <args>` against `warehouse`, with the profile's vars as the pipeline passes them
     (the memory cap from ADRPULSE_DUCKDB_MEMORY_LIMIT, as in a pipeline build), run as the
@@ -116,7 +112,8 @@ def spark_dbt_argv(paths: BenchPaths) -> list[str]:
 def run_spark_dbt(paths: BenchPaths) -> Measured:
     """The spark build in the bench project; run_results.json kept as dbt_spark_run_results."""
     measured = run_measured(
-        spark_dbt_argv(paths), paths.logs / "dbt_spark.log", env=dbt_env(), cwd=paths.dbt_project
+        spark_dbt_argv(paths), paths.logs / "dbt_spark.log", env=dbt_quiet_env(),
+        cwd=paths.dbt_project,
     )
     results = paths.dbt_project / "target_spark" / "run_results.json"
     if results.exists():
@@ -130,7 +127,7 @@ def run_dbt(paths: BenchPaths, label: str, *args: str, stock: bool = False) -> M
     measured = run_measured(
         dbt_argv(paths.warehouse, *args, stock=stock),
         paths.logs / f"dbt_{label}.log",
-        env=dbt_env(),
+        env=dbt_quiet_env(),
         cwd=paths.dbt_project,
     )
     results = paths.dbt_project / "target" / "run_results.json"

@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assets.dbt_project import dbt_quiet_env
 from orchestration.tools.benchmark.dbt_runner import (
     NOTHING_SELECTOR,
     copy_project,
     dbt_argv,
-    dbt_env,
 )
 from orchestration.tools.benchmark.measure import Measured, run_measured
 
@@ -151,7 +151,7 @@ def _measure_round(
             ),
         )
     project = copy_project(dbt_source, root / "dbt_project")
-    env = dbt_env()
+    env = dbt_quiet_env()
     empty = root / "empty.duckdb"
     record(
         DBT_PARSE,
