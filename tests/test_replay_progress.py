@@ -14,7 +14,7 @@ from orchestration.tools.sample_data.locations import (
 )
 from warehouse.archive import plan_replay
 from warehouse.connection import warehouse_connection
-from warehouse.load import ItemProgress
+from warehouse.progress import ItemProgress
 
 NEWS_ALIASES = DEFAULT_UNIVERSE_PATH.parent / "news_aliases.csv"
 
@@ -39,7 +39,7 @@ class Lines:
 def test_progress_lines_are_the_first_the_last_the_notable_and_one_a_second() -> None:
     now = [0.0]
     log = Lines()
-    progress = ItemProgress(log, 10, every=1.0, clock=lambda: now[0])
+    progress = ItemProgress(log.info, 10, every=1.0, clock=lambda: now[0])
     for index in range(1, 11):
         now[0] = 0.3 * index  # an item every 0.3 s
         progress.item(index, f"item {index}", notable=index == 7)
@@ -52,10 +52,10 @@ def test_progress_lines_are_the_first_the_last_the_notable_and_one_a_second() ->
 
 def test_one_item_and_a_slow_loop_show_every_line() -> None:
     log = Lines()
-    ItemProgress(log, 1).item(1, "only")
+    ItemProgress(log.info, 1).item(1, "only")
     assert log.info_lines == ["[1/1] only"]
     now = [0.0]
-    slow = ItemProgress(log, 3, every=1.0, clock=lambda: now[0])
+    slow = ItemProgress(log.info, 3, every=1.0, clock=lambda: now[0])
     for index in (1, 2, 3):
         now[0] = 2.0 * index
         slow.item(index, str(index))
@@ -83,3 +83,24 @@ def test_a_news_replay_names_every_failed_fetch_and_stores_every_fetch(tmp_path:
     # fewer lines than fetches (the replay takes well under a second a fetch), every fetch stored
     assert len(progress) < total
     assert stored == total == len(outcome.outcomes)
+
+
+def test_a_publish_says_the_first_and_last_table_and_exports_every_one(tmp_path: Path) -> None:
+    import duckdb
+
+    from warehouse.publish import open_published, publish
+
+    warehouse = duckdb.connect(str(tmp_path / "w.duckdb"))
+    warehouse.execute("create schema marts")
+    for n in range(12):
+        warehouse.execute(f"create table marts.t{n:02d} as select range as v from range({n})")
+    lines: list[str] = []
+    result = publish(warehouse, tmp_path / "published", column_docs={}, progress=lines.append)
+    warehouse.close()
+    assert lines[0] == "[1/12] exported marts.t00: 0 rows"
+    assert lines[-1] == "[12/12] exported marts.t11: 11 rows"
+    assert len(lines) < 12  # a dozen small tables take well under a second
+    reader = open_published(tmp_path / "published")
+    assert [t.rows for t in result.tables] == list(range(12))
+    assert reader.execute("select count(*) from marts.t11").fetchall() == [(11,)]
+    reader.close()

@@ -12,7 +12,6 @@ replaces the raw tables with them in one transaction, only once every file loade
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from warehouse.archive import (
     ReplayPlan,
     check_price_data,
 )
+from warehouse.progress import ItemProgress
 from warehouse.schema import (
     RAW_SCHEMA,
     REBUILD_SCHEMA,
@@ -244,40 +244,6 @@ class ProgressLog(Protocol):
     def error(self, msg: str) -> Any: ...
 
 
-# A replay says how far it got about once a second, not once per fetch: each line is an event
-# in a Dagster run's log (a write to its database), so a rebuild of a few thousand fetches wrote a
-# few thousand of them, and the bundled sample's 120 lines cost about 0.35 s (docs/BENCHMARKS.md).
-PROGRESS_EVERY_SECONDS = 1.0
-
-
-class ItemProgress:
-    """The "[i/n] ..." lines of a loop over n items: the first and the last item, any item
-    marked notable (a failed fetch), and between them one at most every `every` seconds. What
-    every fetch did is in the raw tables' fetch records."""
-
-    def __init__(
-        self,
-        log: ProgressLog,
-        total: int,
-        *,
-        every: float = PROGRESS_EVERY_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._log, self._total, self._every, self._clock = log, total, every, clock
-        self._last_line: float | None = None
-
-    def item(self, index: int, text: str, *, notable: bool = False) -> None:
-        now = self._clock()
-        if (
-            notable
-            or index in (1, self._total)
-            or self._last_line is None
-            or now - self._last_line >= self._every
-        ):
-            self._log.info(f"[{index}/{self._total}] {text}")
-            self._last_line = now
-
-
 def rebuild_from_plan(
     con: duckdb.DuckDBPyConnection,
     plan: ReplayPlan,
@@ -303,7 +269,7 @@ every fetch `notable` says so of gets its line),
     loaded: list[Loaded] = []
     bad: list[ArchiveFileError] = []
     items = plan.in_order()
-    progress = ItemProgress(log, len(items))
+    progress = ItemProgress(log.info, len(items))
     try:
         for i, item in enumerate(items, start=1):
             try:

@@ -47,6 +47,7 @@ from typing import Any
 import duckdb
 
 from warehouse.introspect import ColumnDocs, read_column_docs
+from warehouse.progress import ItemProgress
 from warehouse.rows import insert_rows
 
 CATALOG_NAME = "catalog.duckdb"
@@ -136,7 +137,7 @@ def publish(
     project's dbt manifest (DBT_MANIFEST). A column without docs is published with nulls.
     forced / failed_checks: the marts were built past these failed blocking checks (recorded in
     the catalog's published_build for every reader to see).
-    `progress` gets a line per table exported.
+    `progress` gets `[i/n] exported ...` lines, about one a second (ItemProgress).
     """
     published_dir = Path(published_dir).resolve()
     now = now or datetime.now(UTC)
@@ -177,9 +178,10 @@ def _export(
     exported: list[PublishedTable] = []
     columns: list[PublishedColumn] = []
     # One transaction: every table of the build comes from the same snapshot of the warehouse.
+    lines = ItemProgress(progress, len(selected)) if progress is not None else None
     con.execute("begin transaction").fetchall()
     try:
-        for schema, name in selected:
+        for index, (schema, name) in enumerate(selected, start=1):
             source = f"{_quote(schema)}.{_quote(name)}"
             target = tmp_dir / f"{schema}.{name}.parquet"
             con.execute(
@@ -202,8 +204,8 @@ def _export(
                         doc.unit if doc else None, doc.description if doc else None,
                     )
                 )
-            if progress is not None:
-                progress(f"exported {schema}.{name}: {int(rows):,} rows")
+            if lines is not None:
+                lines.item(index, f"exported {schema}.{name}: {int(rows):,} rows")
     except BaseException:
         con.execute("rollback").fetchall()
         raise

@@ -29,13 +29,13 @@ from warehouse.archive import (
     write_news_fetch,
 )
 from warehouse.load import (
-    ItemProgress,
     ProgressLog,
     latest_feed_validators,
     load_news_fetch,
     loaded_news_fetch_ids,
     rebuild_from_plan,
 )
+from warehouse.progress import ItemProgress
 from warehouse.schema import (
     NEWS_TABLES,
     RAW_SCHEMA,
@@ -240,7 +240,7 @@ def replay_news(
     done = loaded_news_fetch_ids(con)
     pending = [item for item in plan.in_order() if item.fetch_id not in done]
     outcome = NewsReplay(retracted=plan.retracted)
-    progress = ItemProgress(log, len(pending))
+    progress = ItemProgress(log.info, len(pending))
     for i, item in enumerate(pending, start=1):
         try:
             if isinstance(item, ArchiveFileError):

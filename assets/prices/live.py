@@ -47,12 +47,12 @@ from warehouse.archive import (
     write_price_fetch,
 )
 from warehouse.load import (
-    ItemProgress,
     ProgressLog,
     load_price_fetch,
     loaded_price_fetch_ids,
     rebuild_from_plan,
 )
+from warehouse.progress import ItemProgress
 from warehouse.schema import (
     PRICE_TABLES,
     REBUILD_SCHEMA,
@@ -370,7 +370,7 @@ def _load_pending_prices(
         refuse_real_prices_into_synthetic_warehouse(con, home)
     items = plan.in_order()
     outcome = PriceReplay(retracted=plan.retracted)
-    progress = ItemProgress(log, len(items))
+    progress = ItemProgress(log.info, len(items))
     for i, item in enumerate(items, start=1):
         if item.fetch_id in done:
             if isinstance(item, ArchiveFileError):
