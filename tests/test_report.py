@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from assets.reporting.data import LATEST_ANALYST_ACTIONS
 from assets.reporting.write import (
@@ -448,24 +450,44 @@ def _premium_history(pairs: int, extreme: float) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-@pytest.mark.parametrize(("pairs", "extreme"), [(1, 0.05), (2, -1.25), (10, 0.125), (11, 1.5)])
-def test_the_premium_chart_keeps_every_label_inside_and_apart(pairs: int, extreme: float) -> None:
-    # The chart places its panels with fixed margins (no layout engine measures the labels), so
-    # the margins must hold the widest labels: tick labels like "-125" or "150", titles, the
-    # dates turned below the last row, the title of the figure.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from assets.reporting.charts import adr_premium_figure
-
-    figure = adr_premium_figure(_premium_history(pairs, extreme))
+def _assert_labels_inside_and_apart(figure: Figure, panels: int) -> None:
+    """Every visible panel's labels (ticks, axis labels, title) and the figure's title inside the
+    picture, and no two of them overlapping."""
     renderer = FigureCanvasAgg(figure).get_renderer()
     figure.draw(renderer)
     page = figure.bbox
     boxes = [axis.get_tightbbox(renderer) for axis in figure.axes if axis.get_visible()]
-    assert len(boxes) == pairs
+    assert len(boxes) == panels
     boxes.append(figure._suptitle.get_window_extent(renderer))
     for box in boxes:
         assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
     for index, box in enumerate(boxes):
         for other in boxes[index + 1:]:
             assert not box.overlaps(other), (box, other)
+
+
+# The charts with many panels place them with fixed margins (no layout engine measures the
+# labels), so the margins must hold the widest labels the data can give.
+@pytest.mark.parametrize(("pairs", "extreme"), [(1, 0.05), (2, -1.25), (10, 0.125), (11, 1.5)])
+def test_the_premium_chart_keeps_every_label_inside_and_apart(pairs: int, extreme: float) -> None:
+    from assets.reporting.charts import adr_premium_figure
+
+    _assert_labels_inside_and_apart(adr_premium_figure(_premium_history(pairs, extreme)), pairs)
+
+
+@pytest.mark.parametrize(("events", "extreme"), [(1, 0.05), (5, -1.25), (7, 1.5)])
+def test_the_car_chart_keeps_every_label_inside_and_apart(events: int, extreme: float) -> None:
+    from assets.reporting.charts import event_car_figure
+
+    days = np.arange(-10, 11)
+    frames = []
+    for index in range(events):
+        for group, scale in (("china_adr", extreme), ("us_megacap", 0.02)):
+            car = scale * days / 10
+            frames.append(pd.DataFrame({
+                "event_id": f"an_event_with_a_long_name_{index}", "group_name": group,
+                "day_zero_date": pd.Timestamp("2025-01-06") + pd.Timedelta(days=7 * index),
+                "relative_day": days, "mean_car": car, "lower": car - 0.03,
+                "upper": car + 0.03, "pairs": 10,
+            }))
+    _assert_labels_inside_and_apart(event_car_figure(pd.concat(frames, ignore_index=True)), events)

@@ -183,8 +183,14 @@ def event_car_figure(car_paths: pd.DataFrame, empty_reason: str = "") -> Figure:
         )
     columns = min(3, len(events))
     rows = math.ceil(len(events) / columns)
-    figure = Figure(figsize=(4.2 * columns, 3.2 * rows), layout="constrained")
+    # at least as wide as the figure's title (one event: one panel, 4.2 in would clip it)
+    figure = Figure(figsize=(max(4.2 * columns, 6.5), 3.2 * rows))
     axes = figure.subplots(rows, columns, squeeze=False, sharey=True)
+    # Room for the y label and tick labels up to "-100" left of the first column (the other
+    # columns share its axis and show none), a title above each panel, the day ticks and their
+    # label below each panel, and the figure's title above all.
+    _margins_in_inches(figure, rows, columns, left=0.85, right=0.12, top=0.6, bottom=0.55,
+                       row_gap=0.8, column_gap=0.2)
     for axis, event_id in zip(axes.flat, events, strict=False):
         for group, path in car_paths[car_paths["event_id"] == event_id].groupby("group_name"):
             color = GROUP_COLORS.get(str(group), "grey")
@@ -215,7 +221,8 @@ def event_car_figure(car_paths: pd.DataFrame, empty_reason: str = "") -> Figure:
         axis.set_visible(False)
     for axis in axes[:, 0]:
         axis.set_ylabel("mean CAR, % (market model)")
-    figure.suptitle("Cumulative abnormal return by event and group, 95% confidence band")
+    figure.suptitle("Cumulative abnormal return by event and group, 95% confidence band",
+                    y=1 - 0.1 / figure.get_figheight())
     return figure
 
 
