@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -467,8 +468,17 @@ def _assert_labels_inside_and_apart(figure: Figure, panels: int) -> None:
 
 
 # The charts with many panels place them with fixed margins (no layout engine measures the
-# labels), so the margins must hold the widest labels the data can give.
+# labels), so the margins must hold the widest labels the data can give, in matplotlib's default
+# style: the one the pipeline draws with (a test elsewhere in the session may leave other sizes).
+@pytest.fixture(autouse=False)
+def default_style() -> Iterator[None]:
+    import matplotlib.style
+
+    with matplotlib.style.context("default"):
+        yield
+
 @pytest.mark.parametrize(("pairs", "extreme"), [(1, 0.05), (2, -1.25), (10, 0.125), (11, 1.5)])
+@pytest.mark.usefixtures("default_style")
 def test_the_premium_chart_keeps_every_label_inside_and_apart(pairs: int, extreme: float) -> None:
     from assets.reporting.charts import adr_premium_figure
 
@@ -476,6 +486,7 @@ def test_the_premium_chart_keeps_every_label_inside_and_apart(pairs: int, extrem
 
 
 @pytest.mark.parametrize(("events", "extreme"), [(1, 0.05), (5, -1.25), (7, 1.5)])
+@pytest.mark.usefixtures("default_style")
 def test_the_car_chart_keeps_every_label_inside_and_apart(events: int, extreme: float) -> None:
     from assets.reporting.charts import event_car_figure
 

@@ -183,8 +183,9 @@ def event_car_figure(car_paths: pd.DataFrame, empty_reason: str = "") -> Figure:
         )
     columns = min(3, len(events))
     rows = math.ceil(len(events) / columns)
-    # at least as wide as the figure's title (one event: one panel, 4.2 in would clip it)
-    figure = Figure(figsize=(max(4.2 * columns, 6.5), 3.2 * rows))
+    # at least as wide as the figure's title with room to spare (one event: one panel, 4.2 in
+    # clipped it)
+    figure = Figure(figsize=(max(4.2 * columns, 7.0), 3.2 * rows))
     axes = figure.subplots(rows, columns, squeeze=False, sharey=True)
     # Room for the y label and tick labels up to "-100" left of the first column (the other
     # columns share its axis and show none), a title above each panel, the day ticks and their
