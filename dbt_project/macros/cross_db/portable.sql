@@ -231,6 +231,19 @@
     array_sort(array_distinct(collect_list({{ expression }})))
 {%- endmacro %}
 
+{#- The non-null values of an aggregate as a list sorted ascending (duplicates kept). -#}
+{% macro sorted_list_agg(expression) -%}
+    {{ return(adapter.dispatch('sorted_list_agg')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sorted_list_agg(expression) -%}
+    list_sort(list({{ expression }}))
+{%- endmacro %}
+
+{% macro spark__sorted_list_agg(expression) -%}
+    array_sort(collect_list({{ expression }}))
+{%- endmacro %}
+
 {#- One row per element of a list, in the select list (DuckDB unnest, Spark explode; an empty
     or null list gives no row on both). -#}
 {% macro unnest_list(expression) -%}
@@ -521,7 +534,8 @@
 {%- endmacro %}
 
 {% macro spark__list_element(expression, position) -%}
-    element_at({{ expression }}, {{ position }})
+    {#- element_at takes an int position, not a bigint such as a count -#}
+    element_at({{ expression }}, cast({{ position }} as int))
 {%- endmacro %}
 
 {#- The local calendar date of a UTC instant in a time zone, e.g. the New York date of a

@@ -36,10 +36,24 @@ calendar as (
     select session_date, session_index from {{ ref('int_trading_calendar') }}
 ),
 
+-- The tickers' latest return from their yearly rows (int_ticker_yearly_return_stats keeps each
+-- year's last session with a return), the baskets' from their own rows: a scan of every
+-- ticker's sessions for one date grew with the history, a tenth of this model's time at 5,000 x
+-- 20 with the subjects below (docs/BENCHMARKS.md).
 as_of as (
     select max(session_date) as as_of_date
-    from series
-    where daily_return is not null
+    from (
+        select calendar.session_date
+        from calendar
+        where calendar.session_index = (
+            select max(last_return_index) from {{ ref('int_ticker_yearly_return_stats') }}
+        )
+        union all
+        select max(session_date)
+        from series
+        where subject_kind = 'basket'
+            and daily_return is not null
+    ) as latest_returns
 ),
 
 event_day_zero as (
@@ -71,8 +85,16 @@ period_anchors as (
     group by event_day_zero.event_id
 ),
 
+-- Every ticker with prices (its rows of series run from its first bar, the inception) and every
+-- basket, without reading each one's sessions to list them.
 subjects as (
-    select distinct subject, subject_kind, inception_date from series
+    select ticker as subject, 'ticker' as subject_kind, first_bar_date as inception_date
+    from {{ ref('int_ticker_groups') }}
+    where has_prices
+    union all
+    select distinct subject, subject_kind, inception_date
+    from series
+    where subject_kind = 'basket'
 ),
 
 -- The comparison basket of the information ratio: the other basket of var performance_baskets,
@@ -405,31 +427,32 @@ inception_tail as {{ materialized_cte() }} (
 ),
 
 -- var_95 from its two order statistics around position (n - 1) * 0.05 (0-based; d is the
--- position's fraction), found by a sort rather than by a quantile aggregate: DuckDB keeps a quantile's
--- values per group in memory, and at 5,000 x 20 (27M returns) that was what kept this model from
--- fitting under a 1GB cap, where a sort spills to disk. quantile_cont's interpolation,
--- x_lo (1 - d) + x_hi d, agrees with it to the last bit or one bit off (2.2e-16 relative at most
--- at 500 x 10): DuckDB's compiled code fuses a multiply and an add there, which SQL cannot ask
--- for. Only the rows at floor and ceil of the position are kept for it, so their min and max are
--- x_lo and x_hi. The same sort gives the lowest and highest return (positions 0 and n - 1), which
--- moments then dates. A ticker's since_inception sorts its tail only (inception_tail): its n is
--- known, its positions from the bottom are the full sort's, and its extremes come from its years.
-ordered_returns as (
+-- position's fraction), x_lo (1 - d) + x_hi d, read from the period's returns sorted into one
+-- list. quantile_cont interpolates the same way and agrees to the last bit or one bit off
+-- (2.2e-16 relative at most at 500 x 10): DuckDB's compiled code fuses a multiply and an add
+-- there, which SQL cannot ask for. The lists hold the periods other than a ticker's
+-- since_inception (a year or two of sessions each, the baskets' whole history) and that
+-- period's tail only (inception_tail): its n is known, its positions from the bottom are the full
+-- sort's. A row_number over the same rows did it at 1.5 times the cost at 5,000 x 20; a quantile
+-- aggregate over every return of every period, before inception_tail, did not fit under a 1GB
+-- cap (docs/BENCHMARKS.md). The same list gives the lowest and highest return (positions 0 and
+-- n - 1) that moments then dates; a tail has no position n - 1, and its extremes come from the
+-- ticker's years.
+sorted_returns as (
     select
         subject_period_id,
-        r,
-        position,
+        sorted_returns,
         last_position,
+        is_tail,
         -- in doubles, as quantile_cont computes it (a decimal 0.05 would shift the fraction by
         -- the last bit)
         cast(last_position as double) * cast(0.05 as double)                as quantile_position
     from (
         select
             subject_period_id,
-            r,
-            row_number() over (partition by subject_period_id order by r) - 1   as position,
-            coalesce(known_last_position, count(r) over (partition by subject_period_id) - 1)
-                                                                                as last_position
+            {{ sorted_list_agg('r') }}                                        as sorted_returns,
+            coalesce(max(known_last_position), count(r) - 1)                 as last_position,
+            max(known_last_position) is not null                             as is_tail
         from (
             select subject_period_id, r, cast(null as bigint) as known_last_position
             from period_returns
@@ -438,31 +461,22 @@ ordered_returns as (
             select subject_period_id, r, last_position
             from inception_tail
         ) as sortable
-    ) as numbered
+        group by subject_period_id
+    ) as lists
 ),
 
 var_cutoffs as (
     select
         subject_period_id,
-        min(r) filter (where is_quantile_row) * (1 - any_value(quantile_fraction))
-            + max(r) filter (where is_quantile_row) * any_value(quantile_fraction)  as var_95,
-        -- positions 0 and n - 1 are among the rows kept (read for the periods of moments only:
-        -- a tail holds no position n - 1)
-        min(r)                                                              as worst_return,
-        max(r)                                                              as best_return
-    from (
-        select
-            subject_period_id,
-            r,
-            quantile_position - floor(quantile_position)                    as quantile_fraction,
-            position between floor(quantile_position) and ceil(quantile_position)
-                                                                            as is_quantile_row
-        from ordered_returns
-        where position between floor(quantile_position) and ceil(quantile_position)
-            or position = 0
-            or position = last_position
-    ) as kept
-    group by subject_period_id
+        {{ list_element('sorted_returns', 'cast(floor(quantile_position) as bigint) + 1') }}
+            * (1 - (quantile_position - floor(quantile_position)))
+            + {{ list_element('sorted_returns', 'cast(ceil(quantile_position) as bigint) + 1') }}
+            * (quantile_position - floor(quantile_position))                as var_95,
+        {{ list_element('sorted_returns', '1') }}                            as worst_return,
+        case when not is_tail
+            then {{ list_element('sorted_returns', 'last_position + 1') }} end
+                                                                            as best_return
+    from sorted_returns
 ),
 
 period_moments as (
