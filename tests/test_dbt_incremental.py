@@ -36,6 +36,7 @@ COMPARED = {
     "intermediate.int_estimation_stats": ["event_id", "ticker"],
     # inputs_key is the engine's hash of the vars: the same in both builds
     "intermediate.int_ticker_yearly_return_stats": ["ticker", "calendar_year"],
+    "intermediate.int_basket_daily_returns": ["basket", "session_date"],
     "marts.fct_ticker_performance": ["ticker", "session_date"],
     "marts.fct_monthly_returns": ["subject", "month_start"],
     # a table, but a ticker's since_inception figures come from the two incremental models above
@@ -49,7 +50,10 @@ COMPARED = {
 
 
 # Columns that record the build that wrote a row rather than a value computed from the data.
-BUILD_WATERMARKS = {"intermediate.int_ticker_yearly_return_stats": ["fetch_id"]}
+BUILD_WATERMARKS = {
+    "intermediate.int_ticker_yearly_return_stats": ["fetch_id"],
+    "intermediate.int_basket_daily_returns": ["fetch_id"],
+}
 
 
 # dbt's unit tests do not depend on the data: the session's build of the sample runs them
@@ -206,6 +210,14 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             "where event_id = ? and ticker = ? and relative_day = ?",
             list(marked_window[:3]),
         )
+        # Which build wrote each basket session: the daily runs below must rewrite each basket
+        # from the new sessions on, and leave the sessions a month before them alone.
+        baskets_written = dict(con.execute(
+            "select session_date < cast(? as date) - 30, max(built_at) "
+            "from intermediate.int_basket_daily_returns group by all",
+            [first_new],
+        ).fetchall())
+        assert set(baskets_written) == {True, False}
         # Which build wrote each year of a ticker's statistics: the daily runs below must
         # rewrite the current year only (the marts read every column, so no value is marked).
         years_written = dict(con.execute(
@@ -246,6 +258,15 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             "where event_id = ? and ticker = ? and relative_day = ?",
             [marked_window[3], *marked_window[:3]],
         )
+        baskets_rewritten = dict(con.execute(
+            "select session_date < cast(? as date) - 30, max(built_at) "
+            "from intermediate.int_basket_daily_returns group by all",
+            [first_new],
+        ).fetchall())
+        assert baskets_rewritten[True] == baskets_written[True], (
+            "a daily run rewrote a basket's sessions before its change"
+        )
+        assert baskets_rewritten[False] > baskets_written[False], "no basket session was rewritten"
         rewritten = dict(con.execute(
             "select calendar_year, built_at from intermediate.int_ticker_yearly_return_stats "
             "where ticker = 'MSFT'"
@@ -316,8 +337,9 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
     manifests = [*manifests, spy_correction]
     _assert_matches_scratch(warehouse, archive, manifests, tmp_path)
 
-    # 5. A changed var, with no new bar: the statistics that depend on it are rewritten whole.
-    risk_free = ("--vars", "{risk_free_rate: 0.05}")
+    # 5. Changed vars, with no new bar: the statistics and the baskets that depend on them are
+    # rewritten whole.
+    risk_free = ("--vars", "{risk_free_rate: 0.05, basket_min_coverage: 0.9}")
     _build(warehouse, workdir, *risk_free)
     _assert_matches_scratch(warehouse, archive, manifests, tmp_path, *risk_free)
 

@@ -272,3 +272,37 @@
     {{ replace_rows_from_sql(arg_dict, 'subject', 'month_start',
                              also_delete="subject_kind = 'basket'") }}
 {%- endmacro %}
+
+{#- Custom incremental strategy `replace_basket_tail`, for int_basket_daily_returns (one row per
+    basket and session): the batch holds, for each basket in it, every session from the first one
+    rewritten. Delete the target's rows of that basket from that session on, then insert the
+    batch. -#}
+{% macro get_incremental_replace_basket_tail_sql(arg_dict) -%}
+    {{ replace_rows_from_sql(arg_dict, 'basket', 'session_date') }}
+{%- endmacro %}
+
+{#- Pre-hook of int_basket_daily_returns: delete the rows the batch cannot replace, those of a
+    basket taken out of var performance_baskets or left without a priced member, and those before
+    a basket's first session (the session after its first member's first bar, which moves later
+    when that member's history is restated to start later). -#}
+{% macro delete_basket_rows_outside_spans() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as target
+    where not exists (
+        select 1
+        from {{ ref('int_ticker_groups') }} as groups
+        where groups.group_name = target.basket
+            {%- if var('performance_baskets') %}
+            and groups.group_name in (
+                {%- for basket in var('performance_baskets') %}'{{ basket }}'{{ ", " if not loop.last }}{% endfor -%}
+            )
+            {%- else %}
+            and false
+            {%- endif %}
+        group by groups.group_name
+        having target.session_date > min(groups.first_bar_date)
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -12,8 +12,8 @@
 --     written there).
 -- inception_date: the session whose close the subject's history starts from (a ticker's first
 -- bar; the session before a basket's first return). built_at: the build that wrote the row (of
--- int_daily_returns for a ticker, of int_basket_daily_returns, rebuilt whole by every run, for
--- a basket), so that the data tests read the rows the latest build changed and every basket row.
+-- int_daily_returns for a ticker, of int_basket_daily_returns for a basket), so that the data
+-- tests read the rows the latest build changed.
 with returns as (
     select ticker, session_date, session_index, return_since_previous_close, built_at
     from {{ ref('int_daily_returns') }}

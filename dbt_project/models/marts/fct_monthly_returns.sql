@@ -13,7 +13,7 @@
 -- Incremental (replace_subject_months, with a pre-hook) on DuckDB, a plain table on Spark:
 -- configured in dbt_project.yml. An incremental run rewrites each ticker's months from the month of
 -- its earliest row of int_daily_returns written after this table's last build (built_at), and
--- every basket whole (int_basket_daily_returns is rebuilt by every run). The first rewritten row
+-- every basket whole (a few thousand sessions each, read from int_basket_daily_returns). The first rewritten row
 -- of int_daily_returns is the session after the ticker's last unchanged bar, so the month that
 -- holds it is the first whose return, session count or ends_mid_month can change; a restated
 -- history is rewritten from its first month, and the pre-hook drops months before a new first bar.
