@@ -343,6 +343,23 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
     _build(warehouse, workdir, *risk_free)
     _assert_matches_scratch(warehouse, archive, manifests, tmp_path, *risk_free)
 
+    # 6. A basket table from before it was incremental (no inputs_key): the run stops and says
+    # which rebuild to run, instead of failing on a missing column; the rebuild then works.
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("alter table intermediate.int_basket_daily_returns drop column inputs_key")
+    finally:
+        con.close()
+    baskets = ("--select", "int_basket_daily_returns", *risk_free)
+    stopped = invoke_dbt(["run", *baskets], warehouse, workdir)
+    assert not stopped.success
+    message = str(stopped.exception) + "".join(
+        str(node.message) for node in getattr(stopped.result, "results", None) or []
+    )
+    assert "without the columns its incremental runs read" in message, message
+    assert "adrpulse build --full-refresh" in message, message
+    assert invoke_dbt(["run", "--full-refresh", *baskets], warehouse, workdir).success
+
 
 def test_ticker_outside_universe_is_unclassified(archive: Path, tmp_path: Path) -> None:
     """A ticker with bars but no universe row (an `import-prices` ticker) gets group
