@@ -292,13 +292,7 @@
         select 1
         from {{ ref('int_ticker_groups') }} as groups
         where groups.group_name = target.basket
-            {%- if var('performance_baskets') %}
-            and groups.group_name in (
-                {%- for basket in var('performance_baskets') %}'{{ basket }}'{{ ", " if not loop.last }}{% endfor -%}
-            )
-            {%- else %}
-            and false
-            {%- endif %}
+            and groups.group_name in ({{ performance_basket_names() }})
         group by groups.group_name
         having target.session_date > min(groups.first_bar_date)
     )

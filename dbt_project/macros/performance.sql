@@ -5,6 +5,17 @@
     (power(1 + {{ var('risk_free_rate') }}::double, 1.0 / {{ var('trading_days_per_year') }}) - 1)
 {%- endmacro %}
 
+{#- The names of var performance_baskets as the list of an `in (...)`: quoted and comma-separated,
+    or a null when there are none (so that `in` selects nothing). -#}
+{% macro performance_basket_names() -%}
+    {%- set baskets = var('performance_baskets') -%}
+    {%- if baskets -%}
+        {%- for basket in baskets %}'{{ basket }}'{{ ", " if not loop.last }}{% endfor -%}
+    {%- else -%}
+        cast(null as {{ text_type() }})
+    {%- endif -%}
+{%- endmacro %}
+
 {#- One row per basket of var performance_baskets: the group's comparison basket for the
     information ratio, which is the other basket of the pair (for the basket itself and for every
     ticker of its group). fct_performance_summary and int_ticker_yearly_return_stats join on it. -#}

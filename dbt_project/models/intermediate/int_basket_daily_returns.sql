@@ -1,5 +1,4 @@
 {{ config(tags=['spark']) }}
-{%- set baskets = var('performance_baskets') -%}
 -- depends_on: {{ ref('stg_prices__daily_bars') }}
 -- One row per basket of var performance_baskets (a universe group of int_ticker_groups) and
 -- session: the basket's daily return series, which int_performance_returns serves beside the
@@ -42,9 +41,7 @@ groups as (
 basket_members as (
     select groups.group_name as basket, groups.ticker, groups.first_bar_date, groups.last_bar_date
     from groups
-    where groups.group_name in (
-        {%- for basket in baskets %}'{{ basket }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-    )
+    where groups.group_name in ({{ performance_basket_names() }})
 ),
 
 basket_spans as (
