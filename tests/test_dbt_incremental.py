@@ -34,6 +34,7 @@ COMPARED = {
     "intermediate.int_events": ["event_id", "ticker"],
     "intermediate.int_event_windows": ["event_id", "ticker", "relative_day"],
     "intermediate.int_estimation_stats": ["event_id", "ticker"],
+    "intermediate.int_event_abnormal_ranks": ["event_id", "ticker", "relative_day"],
     # inputs_key is the engine's hash of the vars: the same in both builds
     "intermediate.int_ticker_yearly_return_stats": ["ticker", "calendar_year"],
     "intermediate.int_basket_daily_returns": ["basket", "session_date"],
@@ -53,6 +54,9 @@ COMPARED = {
 BUILD_WATERMARKS = {
     "intermediate.int_ticker_yearly_return_stats": ["fetch_id"],
     "intermediate.int_basket_daily_returns": ["fetch_id"],
+    # the hash of a pair's inputs, whose coefficients part is rounded: a coefficient that a
+    # parallel sum leaves on the other side of a rounding step gives another key, not other rows
+    "intermediate.int_event_abnormal_ranks": ["inputs_key"],
 }
 
 
@@ -210,6 +214,31 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             "where event_id = ? and ticker = ? and relative_day = ?",
             list(marked_window[:3]),
         )
+        # Likewise one rank of an included pair whose windows end before every later fetch's
+        # first bar: its inputs_key does not change, so its rows are not ranked again.
+        rank_key = con.execute(
+            "select ranks.event_id, ranks.ticker, min(ranks.relative_day) "
+            "from intermediate.int_event_abnormal_ranks as ranks "
+            "inner join (select event_id, ticker from intermediate.int_event_windows "
+            "            where ticker not like '%.HK' group by all "
+            "            having max(session_date) < cast(? as date) - 30) as old_pairs "
+            "    using (event_id, ticker) "
+            "group by all order by all limit 1",
+            [first_new],
+        ).fetchall()[0]
+        marked_rank = (
+            *rank_key,
+            con.execute(
+                "select abnormal_return_rank from intermediate.int_event_abnormal_ranks "
+                "where event_id = ? and ticker = ? and relative_day = ?",
+                list(rank_key),
+            ).fetchall()[0][0],
+        )
+        con.execute(
+            "update intermediate.int_event_abnormal_ranks set abnormal_return_rank = -1 "
+            "where event_id = ? and ticker = ? and relative_day = ?",
+            list(rank_key),
+        )
         # Which build wrote each basket session: the daily runs below must rewrite each basket
         # from the new sessions on, and leave the sessions a month before them alone.
         baskets_written = dict(con.execute(
@@ -257,6 +286,17 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
             "update intermediate.int_event_windows set stock_return = ? "
             "where event_id = ? and ticker = ? and relative_day = ?",
             [marked_window[3], *marked_window[:3]],
+        )
+        survived_rank = con.execute(
+            "select abnormal_return_rank from intermediate.int_event_abnormal_ranks "
+            "where event_id = ? and ticker = ? and relative_day = ?",
+            list(marked_rank[:3]),
+        ).fetchall()[0][0]
+        assert survived_rank == -1, "an incremental run ranked again a pair whose inputs held"
+        con.execute(
+            "update intermediate.int_event_abnormal_ranks set abnormal_return_rank = ? "
+            "where event_id = ? and ticker = ? and relative_day = ?",
+            [marked_rank[3], *marked_rank[:3]],
         )
         baskets_rewritten = dict(con.execute(
             "select session_date < cast(? as date) - 30, max(built_at) "
@@ -338,27 +378,58 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
     _assert_matches_scratch(warehouse, archive, manifests, tmp_path)
 
     # 5. Changed vars, with no new bar: the statistics and the baskets that depend on them are
-    # rewritten whole.
-    risk_free = ("--vars", "{risk_free_rate: 0.05, basket_min_coverage: 0.9}")
-    _build(warehouse, workdir, *risk_free)
-    _assert_matches_scratch(warehouse, archive, manifests, tmp_path, *risk_free)
-
-    # 6. A basket table from before it was incremental (no inputs_key): the run stops and says
-    # which rebuild to run, instead of failing on a missing column; the rebuild then works.
+    # rewritten whole; min_estimation_obs raised to the largest count of estimation returns
+    # leaves the event pairs with fewer out of the ranks, whose stored rows must go.
+    ranked_pairs = (
+        "select count(distinct (event_id, ticker)) from intermediate.int_event_abnormal_ranks"
+    )
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute("alter table intermediate.int_basket_daily_returns drop column inputs_key")
+        pairs_before = con.execute(ranked_pairs).fetchall()[0][0]
+        most_obs = con.execute(
+            "select max(estimation_obs) from intermediate.int_estimation_stats where is_included"
+        ).fetchall()[0][0]
     finally:
         con.close()
-    baskets = ("--select", "int_basket_daily_returns", *risk_free)
-    stopped = invoke_dbt(["run", *baskets], warehouse, workdir)
-    assert not stopped.success
+    risk_free = (
+        "--vars",
+        f"{{risk_free_rate: 0.05, basket_min_coverage: 0.9, min_estimation_obs: {most_obs}}}",
+    )
+    _build(warehouse, workdir, *risk_free)
+    con = duckdb.connect(str(warehouse))
+    try:
+        pairs_after = con.execute(ranked_pairs).fetchall()[0][0]
+    finally:
+        con.close()
+    assert 0 < pairs_after < pairs_before, (pairs_before, pairs_after)
+    _assert_matches_scratch(warehouse, archive, manifests, tmp_path, *risk_free)
+
+    # 6. A basket or ranks table from before it was incremental (no inputs_key): the run stops
+    # and says which rebuild to run, instead of failing on a missing column; the rebuild works.
+    for model, columns in [
+        ("int_basket_daily_returns", "columns its incremental runs read (inputs_key, fetch_id)"),
+        ("int_event_abnormal_ranks", "column its incremental runs read (inputs_key)"),
+    ]:
+        _assert_old_table_stops(warehouse, workdir, model, columns, risk_free)
+
+
+def _assert_old_table_stops(
+    warehouse: Path, workdir: Path, model: str, columns: str, dbt_vars: tuple[str, ...]
+) -> None:
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(f"alter table intermediate.{model} drop column inputs_key")
+    finally:
+        con.close()
+    selected = ("--select", model, *dbt_vars)
+    stopped = invoke_dbt(["run", *selected], warehouse, workdir)
+    assert not stopped.success, model
     message = str(stopped.exception) + "".join(
         str(node.message) for node in getattr(stopped.result, "results", None) or []
     )
-    assert "without the columns its incremental runs read" in message, message
+    assert f"without the {columns}" in message, message
     assert "adrpulse build --full-refresh" in message, message
-    assert invoke_dbt(["run", "--full-refresh", *baskets], warehouse, workdir).success
+    assert invoke_dbt(["run", "--full-refresh", *selected], warehouse, workdir).success, model
 
 
 def test_ticker_outside_universe_is_unclassified(archive: Path, tmp_path: Path) -> None:

@@ -221,6 +221,22 @@
     select {{ dest_cols_csv }} from {{ source }}
 {%- endmacro %}
 
+{#- In an incremental run: stop, naming the full refresh to run, when the stored table lacks one
+    of `columns` (it was built by an earlier version as a table rebuilt by every run), instead of
+    failing later on a missing column. -#}
+{% macro require_stored_columns(columns) -%}
+    {%- if is_incremental() and execute -%}
+        {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- set missing = columns | reject('in', stored) | list -%}
+        {%- if missing -%}
+            {{ exceptions.raise_compiler_error(
+                this ~ " was built by an earlier version, as a table rebuilt by every run, without the"
+                ~ " column" ~ ("s" if columns | length > 1 else "") ~ " its incremental runs read ("
+                ~ columns | join(", ") ~ "): rebuild it once with `adrpulse build --full-refresh`") }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- built_at: when the build that wrote a row started (one value per dbt invocation). The data
     tests of the large incremental models check only the rows of the latest build
     (latest_rows_by: built_at), so a daily update is tested in proportion to what it wrote. -#}

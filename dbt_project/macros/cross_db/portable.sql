@@ -347,6 +347,36 @@
     xxhash64({{ expression }})
 {%- endmacro %}
 
+{#- The sum of a hash_key over a group's rows: a fingerprint of the group's rows in any order
+    (DuckDB sums its 64-bit hashes into a 128-bit integer; Spark's are cast to a decimal first so
+    that the sum cannot overflow). Only compared with itself on the same engine. -#}
+{% macro hash_sum(expression) -%}
+    {{ return(adapter.dispatch('hash_sum')(expression)) }}
+{%- endmacro %}
+
+{% macro default__hash_sum(expression) -%}
+    sum({{ hash_key(expression) }})
+{%- endmacro %}
+
+{% macro spark__hash_sum(expression) -%}
+    sum(cast({{ hash_key(expression) }} as decimal(20, 0)))
+{%- endmacro %}
+
+{#- A double as text in scientific notation with `digits` digits after the point ('null' for a
+    null): a key part that ignores differences below that precision, such as the last bits a
+    parallel sum leaves different from one run to the next. -#}
+{% macro rounded_double_text(expression, digits=12) -%}
+    {{ return(adapter.dispatch('rounded_double_text')(expression, digits)) }}
+{%- endmacro %}
+
+{% macro default__rounded_double_text(expression, digits) -%}
+    coalesce(printf('%.{{ digits }}e', {{ expression }}), 'null')
+{%- endmacro %}
+
+{% macro spark__rounded_double_text(expression, digits) -%}
+    coalesce(format_string('%.{{ digits }}e', {{ expression }}), 'null')
+{%- endmacro %}
+
 {#- An as-of join: each row of the left side with the one row of `right` whose `right_column` is
     the closest to `left_expression` on the side `operator` says ('>=': the first at or after it,
     '<=': the last at or before it; '>' and '<' the same strictly after or before it), e.g. the

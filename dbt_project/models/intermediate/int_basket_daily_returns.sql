@@ -62,12 +62,7 @@ basket_spans as (
 {%- endset -%}
 
 {%- if is_incremental() -%}
-{%- if execute and 'inputs_key' not in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {{ exceptions.raise_compiler_error(
-        this ~ " was built by an earlier version, as a table rebuilt by every run, without the"
-        ~ " columns its incremental runs read (inputs_key, fetch_id): rebuild it once with"
-        ~ " `adrpulse build --full-refresh`") }}
-{%- endif -%}
+{{ require_stored_columns(['inputs_key', 'fetch_id']) }}
 {%- set rewrites_ctes -%}
 changed as (
     {{ changed_price_tickers(ref('stg_prices__daily_bars'), this) }}
