@@ -408,7 +408,7 @@ def test_incremental_runs_equal_a_build_from_scratch(archive: Path, tmp_path: Pa
     # and says which rebuild to run, instead of failing on a missing column; the rebuild works.
     for model, columns in [
         ("int_basket_daily_returns", "columns its incremental runs read (inputs_key, fetch_id)"),
-        ("int_event_abnormal_ranks", "column its incremental runs read (inputs_key)"),
+        ("int_event_abnormal_ranks", "columns its incremental runs read (inputs_key, built_at)"),
     ]:
         _assert_old_table_stops(warehouse, workdir, model, columns, risk_free)
 

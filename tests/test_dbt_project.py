@@ -550,6 +550,42 @@ def test_a_key_check_scopes_each_series_to_its_own_latest_rows(tmp_path: Path) -
     assert full_build == [("unique (ticker, session_date)", 3)]  # and B's
 
 
+def test_a_key_check_of_pairs_rewritten_whole_reads_the_latest_pairs(tmp_path: Path) -> None:
+    """column_rules' key with latest_rows_by and rewritten_whole_by (int_event_abnormal_ranks:
+    a run rewrites every row of an event-ticker pair together), compiled inline and run on four
+    pairs: e1/A kept from an older build with a duplicate of its own (that build's to report),
+    e2/B ranked again with a duplicated row, e3/C ranked again cleanly, and e4/D ranked again
+    while one stale row of the older build survived beside it (the strategy failed to delete it).
+    The daily check counts B's and D's; with every row from one build the table is checked
+    whole."""
+    inline = (
+        "{{ test_column_rules(model='ranks', keys=[{'columns': ['event_id', 'ticker', "
+        "'relative_day'], 'latest_rows_by': 'built_at', "
+        "'rewritten_whole_by': ['event_id', 'ticker']}]) }}"
+    )
+    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
+    assert compiled.success, compiled.exception
+    sql = compiled.result.results[0].node.compiled_code
+    rows = [("e1", "A", day, 1) for day in (-2, -1, 0)] + [("e1", "A", -1, 1)]
+    rows += [("e2", "B", day, 2) for day in (-2, -1, 0)] + [("e2", "B", 0, 2)]
+    rows += [("e3", "C", day, 2) for day in (-2, -1, 0)]
+    rows += [("e4", "D", day, 2) for day in (-2, -1, 0)] + [("e4", "D", -2, 1)]
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "create table ranks (event_id varchar, ticker varchar, relative_day integer, "
+            "built_at integer)"
+        )
+        insert_rows(con, "insert into ranks", rows)
+        daily_update = con.execute(sql + " order by all").fetchall()
+        con.execute("update ranks set built_at = 2")
+        full_build = con.execute(sql + " order by all").fetchall()
+    finally:
+        con.close()
+    assert daily_update == [("unique (event_id, ticker, relative_day)", 2)]  # B's and D's
+    assert full_build == [("unique (event_id, ticker, relative_day)", 3)]  # and A's
+
+
 def test_the_dbt_macro_exchange_of_follows_the_python_rule(tmp_path: Path) -> None:
     """The dbt macro exchange_of (macros/exchanges.sql) and assets/calendar.exchange_of decide a
     ticker's calendar by the same rule: compiled inline and run on every kind of Yahoo symbol the

@@ -28,7 +28,8 @@
 -- rewrites the few pairs whose windows reach the new session instead of every pair's 250 days
 -- (2.5M rows at 10,000 events). The coefficients are compared rounded because the parallel sums
 -- of the fit differ in their last bits from one run to the next: a pair whose coefficients moved
--- by less than that keeps its stored rows.
+-- by less than that keeps its stored rows. built_at says which build ranked a pair: the data
+-- tests read the pairs the latest build wrote.
 {%- set model = factor_model_name() %}
 {%- set factors = factor_model_columns() %}
 {%- if model != 'market_model' %}
@@ -155,7 +156,7 @@ pair_inputs as {{ materialized_cte() }} (
 ),
 
 {% if is_incremental() -%}
-{{ require_stored_columns(['inputs_key']) }}
+{{ require_stored_columns(['inputs_key', 'built_at']) }}
 stored_pairs as {{ materialized_cte() }} (
     select event_id, ticker, min(inputs_key) as inputs_key
     from {{ this }}
@@ -209,7 +210,8 @@ select
     abnormal_return_rank,
     pair_observations,
     abnormal_return_rank / (pair_observations + 1) - {{ float_literal('0.5') }} as standardized_rank,
-    inputs_key
+    inputs_key,
+    {{ built_at() }}                                                           as built_at
 from ranked
 {%- if is_incremental() %}
 -- A stored pair with no rows any more (its event gone, the pair no longer included, no abnormal
@@ -218,6 +220,7 @@ union all
 select
     stored_pairs.event_id,
     stored_pairs.ticker,
+    null,
     null,
     null,
     null,

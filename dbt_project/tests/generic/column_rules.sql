@@ -12,6 +12,9 @@
                the whole history. The bound is per series, not one date for all: one series
                rewritten whole must not make the check group every other series' history again.
                The key must then include session_date and entity_column (default ticker).
+               With rewritten_whole_by: [c, ...] instead, for a model whose incremental runs
+               rewrite every row of an entity together (int_event_abnormal_ranks: an event-ticker
+               pair), the candidates are every row of the entities the latest rows belong to.
     not_null:  [column, ...]                         a null fails
     between:   {column: {min_value: a, max_value: b}} a non-null value outside [a, b] fails, NaN too
     accepted:  {column: [value, ...]}                 a non-null value outside the list fails
@@ -64,7 +67,7 @@
 {%- endfor -%}
 with
 {%- for name, spec, rule in key_ctes %}
-{{ repeated_key_ctes(model, name, spec["columns"], rule, spec.get("latest_rows_by"), spec.get("entity_column", "ticker")) }},
+{{ repeated_key_ctes(model, name, spec["columns"], rule, spec.get("latest_rows_by"), spec.get("entity_column", "ticker"), spec.get("rewritten_whole_by")) }},
 {%- endfor %}
 {%- if counts %}
 counted as (
