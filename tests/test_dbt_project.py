@@ -495,6 +495,13 @@ def test_column_rules_without_a_rule_is_refused_by_name(tmp_path: Path) -> None:
     assert "keys, not_null, between or accepted" in message
 
 
+def _compile_inline(inline: str, tmp_path: Path) -> str:
+    """The SQL dbt compiles from an inline snippet of the project's macros."""
+    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
+    assert compiled.success, compiled.exception
+    return compiled.result.results[0].node.compiled_code
+
+
 def test_column_rules_keep_an_accepted_value_with_a_quote_one_literal(tmp_path: Path) -> None:
     """An accepted value such as O'Neil is quoted by doubling its quote: the rendered rule runs,
     passes the listed values and counts the one row outside them."""
@@ -502,9 +509,7 @@ def test_column_rules_keep_an_accepted_value_with_a_quote_one_literal(tmp_path: 
         "{{ test_column_rules(model='people', not_null=['name'], "
         "accepted={'name': [\"O'Neil\", 'Smith']}) }}"
     )
-    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
-    assert compiled.success, compiled.exception
-    sql = compiled.result.results[0].node.compiled_code
+    sql = _compile_inline(inline, tmp_path)
     con = duckdb.connect()
     try:
         con.execute("create table people as select * from (values ('O''Neil'), ('Smith'), "
@@ -527,9 +532,7 @@ def test_a_key_check_scopes_each_series_to_its_own_latest_rows(tmp_path: Path) -
         "{{ test_column_rules(model='bars', keys=[{'columns': ['ticker', 'session_date'], "
         "'latest_rows_by': 'built_at'}]) }}"
     )
-    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
-    assert compiled.success, compiled.exception
-    sql = compiled.result.results[0].node.compiled_code
+    sql = _compile_inline(inline, tmp_path)
     stored = [("A", day, 2) for day in range(1, 12)]
     stored += [(ticker, day, 1) for ticker in "BCD" for day in range(1, 11)]
     stored += [("B", 3, 1), ("B", 11, 2), ("C", 11, 2), ("C", 11, 2), ("D", 10, 2), ("D", 11, 2)]
@@ -563,9 +566,7 @@ def test_a_key_check_of_pairs_rewritten_whole_reads_the_latest_pairs(tmp_path: P
         "'relative_day'], 'latest_rows_by': 'built_at', "
         "'rewritten_whole_by': ['event_id', 'ticker']}]) }}"
     )
-    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
-    assert compiled.success, compiled.exception
-    sql = compiled.result.results[0].node.compiled_code
+    sql = _compile_inline(inline, tmp_path)
     rows = [("e1", "A", day, 1) for day in (-2, -1, 0)] + [("e1", "A", -1, 1)]
     rows += [("e2", "B", day, 2) for day in (-2, -1, 0)] + [("e2", "B", 0, 2)]
     rows += [("e3", "C", day, 2) for day in (-2, -1, 0)]
@@ -597,9 +598,7 @@ def test_the_dbt_macro_exchange_of_follows_the_python_rule(tmp_path: Path) -> No
     values = ", ".join("('" + t + "')" for t in tickers)
     inline = (f"select t.ticker, {{{{ exchange_of('t.ticker') }}}} as exchange "
               f"from (values {values}) as t(ticker)")
-    compiled = invoke_dbt(["compile", "--inline", inline], tmp_path / "w.duckdb", tmp_path)
-    assert compiled.success, compiled.exception
-    sql = compiled.result.results[0].node.compiled_code
+    sql = _compile_inline(inline, tmp_path)
     with duckdb.connect() as con:
         in_dbt = dict(con.execute(sql).fetchall())
     in_python = {t: exchange_of(t) for t in tickers}
