@@ -8,9 +8,9 @@
 --   (a Hong Kong line's other events are its own home-line pairs, counted on XHKG).
 -- is_excluded: near another event and var('estimation_exclude_other_events') is on (the setting
 --   ADRPULSE_ESTIMATION_EXCLUDE_EVENTS, default on). Every estimation-window statistic (the market
---   model of int_estimation_stats, the residuals of fct_event_study_summary, the ranks of
---   int_event_abnormal_ranks and int_event_grank) reads the rows that are not excluded, so one
---   rule applies everywhere. News-derived events are not catalogued and exclude nothing.
+--   model of int_estimation_stats, the residuals and ranks of int_event_abnormal_ranks, which
+--   fct_event_study_summary and int_event_grank read) reads the rows that are not excluded, so
+--   one rule applies everywhere. News-derived events are not catalogued and exclude nothing.
 -- A view: the exclusions are a few rows per pair at most, found from the events alone (their day-0
 -- session indexes), and joined to int_event_windows' estimation rows as each reader scans them.
 -- As a table this copied every estimation row (2.4M at 5,000 x 20) on every run, which took
