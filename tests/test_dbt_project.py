@@ -502,6 +502,23 @@ def _compile_inline(inline: str, tmp_path: Path) -> str:
     return compiled.result.results[0].node.compiled_code
 
 
+def _key_check_after_a_daily_update_and_a_full_build(
+    sql: str, table_ddl: str, table: str, rows: list[tuple]
+) -> tuple[list[tuple], list[tuple]]:
+    """A compiled key check run on `rows` as stored (built_at 1 = an older build, 2 = the
+    latest), then with every row stamped by the latest build, as after a full build."""
+    con = duckdb.connect()
+    try:
+        con.execute(table_ddl)
+        insert_rows(con, f"insert into {table}", rows)
+        daily_update = con.execute(sql + " order by all").fetchall()
+        con.execute(f"update {table} set built_at = 2")
+        full_build = con.execute(sql + " order by all").fetchall()
+    finally:
+        con.close()
+    return daily_update, full_build
+
+
 def test_column_rules_keep_an_accepted_value_with_a_quote_one_literal(tmp_path: Path) -> None:
     """An accepted value such as O'Neil is quoted by doubling its quote: the rendered rule runs,
     passes the listed values and counts the one row outside them."""
@@ -536,19 +553,12 @@ def test_a_key_check_scopes_each_series_to_its_own_latest_rows(tmp_path: Path) -
     stored = [("A", day, 2) for day in range(1, 12)]
     stored += [(ticker, day, 1) for ticker in "BCD" for day in range(1, 11)]
     stored += [("B", 3, 1), ("B", 11, 2), ("C", 11, 2), ("C", 11, 2), ("D", 10, 2), ("D", 11, 2)]
-    con = duckdb.connect()
-    try:
-        con.execute("create table bars (ticker varchar, session_date date, built_at integer)")
-        insert_rows(
-            con,
-            "insert into bars",
-            [(ticker, date(2025, 1, day), built) for ticker, day, built in stored],
-        )
-        daily_update = con.execute(sql + " order by all").fetchall()
-        con.execute("update bars set built_at = 2")
-        full_build = con.execute(sql + " order by all").fetchall()
-    finally:
-        con.close()
+    daily_update, full_build = _key_check_after_a_daily_update_and_a_full_build(
+        sql,
+        "create table bars (ticker varchar, session_date date, built_at integer)",
+        "bars",
+        [(ticker, date(2025, 1, day), built) for ticker, day, built in stored],
+    )
     assert daily_update == [("unique (ticker, session_date)", 2)]  # C's and D's
     assert full_build == [("unique (ticker, session_date)", 3)]  # and B's
 
@@ -571,18 +581,13 @@ def test_a_key_check_of_pairs_rewritten_whole_reads_the_latest_pairs(tmp_path: P
     rows += [("e2", "B", day, 2) for day in (-2, -1, 0)] + [("e2", "B", 0, 2)]
     rows += [("e3", "C", day, 2) for day in (-2, -1, 0)]
     rows += [("e4", "D", day, 2) for day in (-2, -1, 0)] + [("e4", "D", -2, 1)]
-    con = duckdb.connect()
-    try:
-        con.execute(
-            "create table ranks (event_id varchar, ticker varchar, relative_day integer, "
-            "built_at integer)"
-        )
-        insert_rows(con, "insert into ranks", rows)
-        daily_update = con.execute(sql + " order by all").fetchall()
-        con.execute("update ranks set built_at = 2")
-        full_build = con.execute(sql + " order by all").fetchall()
-    finally:
-        con.close()
+    daily_update, full_build = _key_check_after_a_daily_update_and_a_full_build(
+        sql,
+        "create table ranks (event_id varchar, ticker varchar, relative_day integer, "
+        "built_at integer)",
+        "ranks",
+        rows,
+    )
     assert daily_update == [("unique (event_id, ticker, relative_day)", 2)]  # B's and D's
     assert full_build == [("unique (event_id, ticker, relative_day)", 3)]  # and A's
 

@@ -84,8 +84,8 @@ pair_groups as (
 -- sums and, for Cowan's generalized sign test, its share of positive estimation-window residuals.
 pair_rank_sums as (
     select
-        event_id                                            as share_event_id,
-        ticker                                              as share_ticker,
+        event_id                                            as pair_event_id,
+        ticker                                              as pair_ticker,
         avg(case when abnormal_return > 0 then {{ float_literal('1.0') }} else {{ float_literal('0.0') }} end)
             filter (where window_part = 'estimation')       as positive_share,
         count(*)                                            as rank_days,
@@ -186,8 +186,8 @@ aggregated as (
                                                                    as expected_positive_share
     from pair_groups
     left join pair_rank_sums
-        on pair_rank_sums.share_event_id = pair_groups.event_id
-        and pair_rank_sums.share_ticker = pair_groups.ticker
+        on pair_rank_sums.pair_event_id = pair_groups.event_id
+        and pair_rank_sums.pair_ticker = pair_groups.ticker
     group by event_id, summary_group, window_label
 ),
 
@@ -220,6 +220,19 @@ ranked_groups as (
         count(*) as ranked_pair_count
     from ranked_pairs
     group by event_id, summary_group
+),
+
+-- The groups of one ranked pair, with that pair's flags and sums.
+one_pair_groups as (
+    select ranked_pairs.*, pair_rank_sums.*
+    from ranked_pairs
+    inner join ranked_groups
+        on ranked_groups.event_id = ranked_pairs.event_id
+        and ranked_groups.summary_group = ranked_pairs.summary_group
+    inner join pair_rank_sums
+        on pair_rank_sums.pair_event_id = ranked_pairs.event_id
+        and pair_rank_sums.pair_ticker = ranked_pairs.ticker
+    where ranked_groups.ranked_pair_count = 1
 ),
 
 -- An integer per event and group of two or more pairs: the day rows below group on it and the
@@ -288,22 +301,15 @@ rank_sums as (
     where rank_sums_by_window.rank_days_{{ loop.index }} > 0
     union all
     select
-        ranked_pairs.event_id,
-        ranked_pairs.summary_group,
+        event_id,
+        summary_group,
         '{{ window_label(w[0], w[1]) }}',
-        pair_rank_sums.rank_days,
-        pair_rank_sums.rank_squares,
-        pair_rank_sums.window_rank_sum_{{ loop.index }},
-        pair_rank_sums.window_rank_days_{{ loop.index }}
-    from ranked_pairs
-    inner join ranked_groups
-        on ranked_groups.event_id = ranked_pairs.event_id
-        and ranked_groups.summary_group = ranked_pairs.summary_group
-    inner join pair_rank_sums
-        on pair_rank_sums.share_event_id = ranked_pairs.event_id
-        and pair_rank_sums.share_ticker = ranked_pairs.ticker
-    where ranked_groups.ranked_pair_count = 1
-        and ranked_pairs.is_included_{{ loop.index }}
+        rank_days,
+        rank_squares,
+        window_rank_sum_{{ loop.index }},
+        window_rank_days_{{ loop.index }}
+    from one_pair_groups
+    where is_included_{{ loop.index }}
     {%- if not loop.last %}
     union all
     {%- endif %}
