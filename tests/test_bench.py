@@ -19,7 +19,11 @@ import pytest
 from orchestration.tools.benchmark.archive import generate_archive
 from orchestration.tools.benchmark.dbt_runner import prepare_project, run_dbt
 from orchestration.tools.benchmark.floor_sql import run_floor
-from orchestration.tools.benchmark.harness import DBT_STARTUP_STAGE
+from orchestration.tools.benchmark.harness import (
+    DBT_STARTUP_STAGE,
+    NODE_FLOOR_FULL_STAGE,
+    NODE_FLOOR_UPDATE_STAGE,
+)
 from orchestration.tools.benchmark.pandas_baseline import run_pandas_baseline
 from orchestration.tools.benchmark.report import update_document
 from orchestration.tools.benchmark.spec import BenchSpec
@@ -41,6 +45,8 @@ STAGES = (
     "update: price checks",
     "update: dbt build",
     "update: total",
+    NODE_FLOOR_FULL_STAGE,
+    NODE_FLOOR_UPDATE_STAGE,
 )
 
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration.tools.benchmark.harness import DBT_STARTUP_STAGE, BenchResult, StageRow
+from orchestration.tools.benchmark.harness import (
+    DBT_STARTUP_STAGE,
+    NODE_FLOOR_FULL_STAGE,
+    NODE_FLOOR_UPDATE_STAGE,
+    BenchResult,
+    StageRow,
+)
 from orchestration.tools.benchmark.report import (
     ratio_table,
     ratios,
+    reach_rows,
     save_result,
     saved_update_seconds,
+    text_report,
 )
 from orchestration.tools.benchmark.spec import BenchSpec
 
@@ -114,3 +122,56 @@ def test_a_failed_node_is_reported_with_the_database_message(tmp_path: Path) -> 
         "(3.0 GiB/3.0 GiB used)",
         "update: test.adrpulse.t_b skipped",
     ]
+
+
+def with_node_floor(result: BenchResult, full: float, update: float) -> BenchResult:
+    result.stages += [
+        StageRow(NODE_FLOOR_FULL_STAGE, 2520, full, 250.0),
+        StageRow(NODE_FLOOR_UPDATE_STAGE, 10, update, 240.0),
+    ]
+    return result
+
+
+def test_a_limit_below_the_node_floor_is_out_of_reach_at_500_x_10() -> None:
+    # floor SQL 10 s, pandas 16.2 s, bare start-up 9 s: limits 20 s, 16.2 s and 14 s.
+    result = with_node_floor(bench_result(500, 10), full=17.0, update=14.5)
+    got = {r.target: (round(r.limit_seconds, 2), r.node_floor_seconds, r.reachable)
+           for r in reach_rows(result)}
+    assert got == {
+        "dbt build (full) <= 2x floor SQL": (20.0, 17.0, True),
+        "dbt build (full) faster than pandas": (16.2, 17.0, False),
+        "update total <= dbt bare start-up + 5 s": (14.0, 14.5, False),
+    }
+    report = text_report(result)
+    assert "node floor 10x1 s" in report and "reachable" in report
+    # the data work over the node floor against the floor SQL: (18 - 17) / 10
+    figures = {r.name: r.value for r in ratios(result)}
+    assert round(figures["(dbt build - node floor 10x1) / floor SQL"], 6) == 0.1
+
+
+def test_the_node_floor_is_set_against_the_5000_x_20_targets_only_there() -> None:
+    result = with_node_floor(bench_result(5000, 20), full=12.0, update=10.0)
+    got = {r.target: (round(r.limit_seconds, 2), r.reachable) for r in reach_rows(result)}
+    # 1.3 x 10 s of floor SQL; 16.2 s of pandas / 3.5
+    assert got == {
+        "dbt build (full) <= 1.3x floor SQL": (13.0, True),
+        "dbt build (full) 3.5x faster than pandas": (4.63, False),
+    }
+    assert reach_rows(with_node_floor(bench_result(5000, 1), 12.0, 10.0)) == []  # no target
+    assert reach_rows(bench_result(500, 10)) == []  # no node floor measured: no table
+    assert "reachable" not in text_report(bench_result(500, 10))
+
+
+def test_a_node_floor_with_failed_nodes_only_says_what_is_out_of_reach() -> None:
+    result = with_node_floor(bench_result(500, 10), full=17.0, update=1.0)
+    result.node_floor_failures.append("full: model.adrpulse.int_events error: boom")
+    reach = {r.target: r.reachable for r in reach_rows(result)}
+    assert reach["dbt build (full) faster than pandas"] is False  # a lower bound still holds
+    assert reach["update total <= dbt bare start-up + 5 s"] is None
+    report = text_report(result)
+    assert "unknown (node floor failed)" in report
+    assert "node floor: dbt nodes that did not pass" in report
+    # the run's own targets are not failed by the node floor's
+    assert {(r.name, r.target): r.met for r in ratios(result)}[
+        ("dbt build / floor SQL (wall)", "<= 2")
+    ] is True

@@ -179,7 +179,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Generate a synthetic raw archive (TICKERS x YEARS of XNYS sessions), then "
         "time each stage in its own process: loading the archive, the dbt build of every mart "
         "from scratch, the price checks and one daily update; against a hand-written DuckDB "
-        "floor and a pandas baseline. Prints a table and writes its section of "
+        "floor and a pandas baseline, and the node floor (the same build and update at 10 "
+        "tickers x 1 year: what dbt's nodes cost with next to no data, which a target's limit "
+        "must exceed to be reachable). Prints a table and writes its section of "
         "ADRPULSE_HOME/bench/BENCHMARKS.md (or --doc FILE); the tracked docs/BENCHMARKS.md "
         "only with --write-docs.",
     )

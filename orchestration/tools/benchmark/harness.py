@@ -4,8 +4,10 @@ Stages, in order: generate the archive; load it into the raw tables (warehouse.l
 floor, a bare read_parquet of the same files; the dbt build of every mart from scratch; the floor
 SQL (under the build's memory cap, and without it) and the pandas baseline of the marts
 (core_spec); the price checks; one daily update (one session archived, loaded, then `dbt build`
-again); dbt's bare start-up (a build that selects nothing), the update's yardstick. Afterwards
-the slowest model is profiled. With spark (`adrpulse bench --spark`), last: the dbt build on the
+again); dbt's bare start-up (a build that selects nothing), the update's yardstick; the node
+floor: the same project built, checked and updated over 10 tickers x 1 year, where the data work is
+negligible, so what remains is what dbt's graph of nodes costs by itself. Afterwards the slowest
+model is profiled. With spark (`adrpulse bench --spark`), last: the dbt build on the
 `spark` target (`adrpulse build --target spark`) of the same warehouse, its raw tables exported as
 Parquet first, each its own stage.
 """
@@ -43,6 +45,14 @@ Progress = Callable[[str], None]
 # dbt's bare start-up: `dbt build` selecting nothing (parse, connect, no node). The daily update's
 # target is set against it (report.py).
 DBT_STARTUP_STAGE = "dbt start-up (build selecting nothing)"
+# The node floor: the same dbt project over a history so small that its data work is negligible
+# (2,520 bars), so its full build and daily update are what the graph of nodes costs by itself:
+# each node's compile, statements and bookkeeping, and the data tests after it. report.reach_rows
+# sets each target's limit against it.
+NODE_FLOOR_TICKERS, NODE_FLOOR_YEARS = 10, 1
+NODE_FLOOR_SIZE = f"{NODE_FLOOR_TICKERS}x{NODE_FLOOR_YEARS}"
+NODE_FLOOR_FULL_STAGE = f"node floor {NODE_FLOOR_SIZE}: dbt build (full)"
+NODE_FLOOR_UPDATE_STAGE = f"node floor {NODE_FLOOR_SIZE}: update total"
 SPARK_EXPORT_STAGE = "spark: raw tables as Parquet"
 SPARK_BUILD_STAGE = "spark build (portable models)"
 
@@ -79,6 +89,8 @@ class BenchResult:
     # the update build's longest chain of nodes (critical_path.longest_chain)
     update_chain: list[ChainNode] = field(default_factory=list)
     dbt_failures: list[str] = field(default_factory=list)
+    # nodes of the node floor's builds that did not pass (its figures then stand for less work)
+    node_floor_failures: list[str] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)
     # --spark: the spark build's nodes, its failed nodes, or why it did not run ('' if it did
@@ -171,6 +183,20 @@ def _dbt_stage(
     return timings
 
 
+def _update_total(result: BenchResult, name: str) -> StageRow:
+    """The daily update's stages as one row: their wall times summed, the highest peak."""
+    rows = [
+        result.stage(stage)
+        for stage in ("update: load", "update: price checks", "update: dbt build")
+    ]
+    return StageRow(
+        name,
+        result.spec.update_rows,
+        sum(row.wall_seconds for row in rows),
+        max(row.peak_rss_mb for row in rows),
+    )
+
+
 def _longest_chain(paths: BenchPaths, label: str) -> list[ChainNode]:
     """The build's longest chain, from its run_results.json and the project's manifest (none
     when either is missing)."""
@@ -202,7 +228,9 @@ def run_bench(
     root.mkdir(parents=True, exist_ok=True)
     paths = BenchPaths(root.resolve())
     try:
-        return _run(paths, tickers, years, dbt_source, seed, profile_slowest, spark, progress)
+        result = _run(paths, tickers, years, dbt_source, seed, profile_slowest, spark, progress)
+        _node_floor_stages(result, paths, dbt_source, seed, progress)
+        return result
     finally:
         if keep:
             progress(f"work folder kept: {paths.root}")
@@ -221,7 +249,7 @@ def _run(
     progress: Progress,
 ) -> BenchResult:
     progress(f"bench {tickers} tickers x {years} years in {paths.root}")
-    progress("[1/8] generating the synthetic archive")
+    progress("[1/9] generating the synthetic archive")
     measured = run_measured(
         _python_child(
             "orchestration.tools.benchmark.archive",
@@ -238,13 +266,13 @@ def _run(
     result = BenchResult(tickers=spec.tickers, years=years, spec=spec, spark_requested=spark)
     _stage(result, "generate archive", measured, spec.history_rows, progress)
 
-    progress("[2/8] loading the archive into the raw tables (warehouse.load)")
+    progress("[2/9] loading the archive into the raw tables (warehouse.load)")
     _child_stage(result, paths, "load archive", "load", progress)
-    progress("[3/8] load floor: bare read_parquet of the same files")
+    progress("[3/9] load floor: bare read_parquet of the same files")
     _child_stage(result, paths, "load floor (read_parquet)", "load_floor", progress)
 
     progress(
-        "[4/8] dbt build of every mart from scratch (the project's models, the bench universe "
+        "[4/9] dbt build of every mart from scratch (the project's models, the bench universe "
         "and event catalog loaded as reference files)"
     )
     prepare_project(dbt_source, paths)
@@ -252,17 +280,17 @@ def _run(
         result, paths, "dbt build (full)", "full", spec.history_rows, progress
     )
 
-    progress("[5/8] floor: the marts as plain DuckDB SQL, under the same memory cap, then without")
+    progress("[5/9] floor: the marts as plain DuckDB SQL, under the same memory cap, then without")
     _child_stage(result, paths, "floor SQL (uncapped)", "floor_uncapped", progress)
     _child_stage(result, paths, "floor SQL", "floor", progress)
-    progress("[6/8] baseline: the marts in pandas")
+    progress("[6/9] baseline: the marts in pandas")
     _child_stage(result, paths, "pandas baseline", "pandas", progress)
 
-    progress("[7/8] price checks (run_price_checks)")
+    progress("[7/9] price checks (run_price_checks)")
     result.checks = _child_stage(result, paths, "price checks", "checks", progress)
 
     progress(
-        f"[8/8] daily update: session {spec.update_session} appended, loaded, checked, dbt build"
+        f"[8/9] daily update: session {spec.update_session} appended, loaded, checked, dbt build"
     )
     append_update(paths, spec)
     _child_stage(result, paths, "update: load", "load", progress)
@@ -271,18 +299,7 @@ def _run(
         result, paths, "update: dbt build", "update", spec.update_rows, progress
     )
     result.update_chain = _longest_chain(paths, "update")
-    update_rows = [
-        result.stage(name)
-        for name in ("update: load", "update: price checks", "update: dbt build")
-    ]
-    result.stages.append(
-        StageRow(
-            "update: total",
-            spec.update_rows,
-            sum(row.wall_seconds for row in update_rows),
-            max(row.peak_rss_mb for row in update_rows),
-        )
-    )
+    result.stages.append(_update_total(result, "update: total"))
     progress("dbt's bare start-up, the update's yardstick: dbt build selecting nothing")
     # dbt's own script: the yardstick is the tool's start-up, not the pipeline's launcher's
     measured = run_dbt(paths, "nothing", "build", "--select", NOTHING_SELECTOR, stock=True)
@@ -292,6 +309,60 @@ def _run(
     if spark:
         _spark_stages(result, paths, progress)
     return result
+
+
+def _node_floor_stages(
+    result: BenchResult, paths: BenchPaths, dbt_source: Path, seed: int, progress: Progress
+) -> None:
+    """The node floor: the run's stages that the pipeline runs (load, dbt build, price checks,
+    then the daily update), over NODE_FLOOR_SIZE in a folder of its own. Two rows join the
+    run's stages: the full build, and the update's total (load, checks and dbt build)."""
+    progress(
+        f"[9/9] node floor: the same dbt build and daily update at {NODE_FLOOR_TICKERS} tickers "
+        f"x {NODE_FLOOR_YEARS} year, what dbt's nodes cost with next to no data"
+    )
+    floor_paths = BenchPaths(paths.root / "node_floor")
+    floor_paths.root.mkdir(parents=True, exist_ok=True)
+
+    def quiet(_: str) -> None:
+        pass
+
+    try:
+        measured = run_measured(
+            _python_child(
+                "orchestration.tools.benchmark.archive",
+                str(floor_paths.root),
+                str(NODE_FLOOR_TICKERS),
+                str(NODE_FLOOR_YEARS),
+                str(seed),
+            ),
+            floor_paths.logs / "generate.log",
+        )
+        if measured.returncode != 0:
+            raise BenchError(f"generating the archive failed:\n{measured.tail()}")
+        spec = BenchSpec.read(floor_paths.spec_json)
+        # The floor's own stages, kept apart from the run's: only two rows join the run's table.
+        floor = BenchResult(tickers=spec.tickers, years=NODE_FLOOR_YEARS, spec=spec)
+        _child_stage(floor, floor_paths, "load archive", "load", quiet)
+        prepare_project(dbt_source, floor_paths)
+        _dbt_stage(floor, floor_paths, "dbt build (full)", "full", spec.history_rows, quiet)
+        _child_stage(floor, floor_paths, "price checks", "checks", quiet)
+        append_update(floor_paths, spec)
+        _child_stage(floor, floor_paths, "update: load", "load", quiet)
+        _child_stage(floor, floor_paths, "update: price checks", "checks_update", quiet)
+        _dbt_stage(floor, floor_paths, "update: dbt build", "update", spec.update_rows, quiet)
+    except BenchError as error:
+        raise BenchError(f"node floor ({NODE_FLOOR_SIZE}): {error}", result) from error
+    result.node_floor_failures = floor.dbt_failures
+    build = floor.stage("dbt build (full)")
+    for row in (
+        StageRow(NODE_FLOOR_FULL_STAGE, build.rows, build.wall_seconds, build.peak_rss_mb),
+        _update_total(floor, NODE_FLOOR_UPDATE_STAGE),
+    ):
+        result.stages.append(row)
+        progress(f"  {row.stage}: {row.rows:,} rows in {row.wall_seconds:.2f} s")
+    if floor.dbt_failures:
+        progress(f"  node floor: {len(floor.dbt_failures)} dbt nodes did not pass (see the report)")
 
 
 def _spark_stages(result: BenchResult, paths: BenchPaths, progress: Progress) -> None:

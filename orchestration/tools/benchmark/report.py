@@ -12,8 +12,12 @@ from orchestration.tools.benchmark.critical_path import ChainNode
 from orchestration.tools.benchmark.dbt_runner import NodeTiming
 from orchestration.tools.benchmark.harness import (
     DBT_STARTUP_STAGE,
+    NODE_FLOOR_FULL_STAGE,
+    NODE_FLOOR_SIZE,
+    NODE_FLOOR_UPDATE_STAGE,
     SPARK_BUILD_STAGE,
     BenchResult,
+    StageRow,
 )
 from orchestration.tools.benchmark.startup import FIXED_PARTS, StartupResult
 
@@ -52,6 +56,10 @@ class Ratio:
 
 # The sizes the performance targets are set for (issue 19): what most users run, and the largest.
 SMALL, LARGE = "500x10", "5000x20"
+# The full build against the floor SQL (at most this many times its wall time), and the pandas
+# baseline against the full build (at least this many times slower), at each size.
+FULL_OVER_FLOOR_LIMIT = {SMALL: 2.0, LARGE: 1.3}
+PANDAS_OVER_FULL_LIMIT = {SMALL: 1.0, LARGE: 3.5}
 # The one-session update at 20 years against the same update at 1 year (same tickers).
 UPDATE_GROWTH_LIMIT = 1.3
 # The one-session update at 500 x 10 against dbt's bare start-up, plus this many seconds.
@@ -103,8 +111,10 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
     over_floor = _div(dbt.wall_seconds, floor.wall_seconds)
     pandas_over_dbt = _div(pandas.wall_seconds, dbt.wall_seconds)
     rows = [
-        _at_most("dbt build / floor SQL (wall)", over_floor, 2.0, SMALL, here),
-        _at_most("dbt build / floor SQL (wall)", over_floor, 1.3, LARGE, here),
+        *(
+            _at_most("dbt build / floor SQL (wall)", over_floor, limit, size, here)
+            for size, limit in FULL_OVER_FLOOR_LIMIT.items()
+        ),
         Ratio(
             "dbt build / floor SQL uncapped (wall)",
             _div(dbt.wall_seconds, s("floor SQL (uncapped)").wall_seconds),
@@ -112,8 +122,10 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
             None,
         ),
         # "Faster than the pandas baseline" at 500 x 10: the ratio above 1.
-        _at_least("pandas / dbt build (wall)", pandas_over_dbt, 1.0, SMALL, here),
-        _at_least("pandas / dbt build (wall)", pandas_over_dbt, 3.5, LARGE, here),
+        *(
+            _at_least("pandas / dbt build (wall)", pandas_over_dbt, limit, size, here)
+            for size, limit in PANDAS_OVER_FULL_LIMIT.items()
+        ),
         _at_least(
             "pandas / dbt build (peak RSS)",
             _div(pandas.peak_rss_mb, dbt.peak_rss_mb),
@@ -138,7 +150,7 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
             None,
         ),
     ]
-    startup = next((r for r in result.stages if r.stage == DBT_STARTUP_STAGE), None)
+    startup = _stage_or_none(result, DBT_STARTUP_STAGE)
     if startup is not None:
         over = update.wall_seconds - startup.wall_seconds
         rows.append(
@@ -148,6 +160,17 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
                 UPDATE_OVER_STARTUP_SECONDS,
                 SMALL,
                 here,
+            )
+        )
+    node_floor = _stage_or_none(result, NODE_FLOOR_FULL_STAGE)
+    if node_floor is not None:
+        # what the data work adds to dbt's own cost, against the floor that does only that work
+        rows.append(
+            Ratio(
+                f"(dbt build - node floor {NODE_FLOOR_SIZE}) / floor SQL",
+                _div(dbt.wall_seconds - node_floor.wall_seconds, floor.wall_seconds),
+                "",
+                None,
             )
         )
     if result.years == 20 and one_year_update_seconds:
@@ -161,6 +184,99 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
             )
         )
     return rows
+
+
+def _stage_or_none(result: BenchResult, name: str) -> StageRow | None:
+    return next((r for r in result.stages if r.stage == name), None)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A target's limit at the run's size, in seconds, against what the node floor (the same
+    dbt graph with next to no data) takes: a limit below the node floor cannot be met by the
+    project's graph of nodes, whatever its SQL, only by running fewer nodes."""
+
+    target: str
+    limit_seconds: float
+    node_floor_seconds: float
+    # Nodes of the node floor's builds failed, so nodes after them did not run: its time is then
+    # too low, and only "NO" still holds.
+    floor_failed: bool = False
+
+    @property
+    def reachable(self) -> bool | None:
+        if self.node_floor_seconds > self.limit_seconds:
+            return False
+        return None if self.floor_failed else True
+
+    def cells(self) -> list[object]:
+        verdict = {True: "yes", False: "NO", None: "unknown (node floor failed)"}
+        return [
+            self.target,
+            round(self.limit_seconds, 2),
+            round(self.node_floor_seconds, 2),
+            verdict[self.reachable],
+        ]
+
+
+def reach_rows(result: BenchResult) -> list[Reach]:
+    """The targets set for the run's size, each limit in seconds against the node floor (none
+    at a size no target is set for, or when the floor or a reference did not run)."""
+    here = size_key(result)
+    if here not in FULL_OVER_FLOOR_LIMIT:
+        return []
+    parts = {
+        name: _stage_or_none(result, name)
+        for name in (
+            NODE_FLOOR_FULL_STAGE,
+            NODE_FLOOR_UPDATE_STAGE,
+            "floor SQL",
+            "pandas baseline",
+            DBT_STARTUP_STAGE,
+        )
+    }
+    if any(row is None for row in parts.values()):
+        return []
+    wall = {name: row.wall_seconds for name, row in parts.items() if row is not None}
+    full_floor = wall[NODE_FLOOR_FULL_STAGE]
+    over_floor, pandas_over = FULL_OVER_FLOOR_LIMIT[here], PANDAS_OVER_FULL_LIMIT[here]
+    rows = [
+        (f"dbt build (full) <= {over_floor:g}x floor SQL", over_floor * wall["floor SQL"],
+         full_floor),
+        (
+            "dbt build (full) faster than pandas" if pandas_over == 1
+            else f"dbt build (full) {pandas_over:g}x faster than pandas",
+            wall["pandas baseline"] / pandas_over,
+            full_floor,
+        ),
+    ]
+    if here == SMALL:
+        rows.append(
+            (
+                f"update total <= dbt bare start-up + {UPDATE_OVER_STARTUP_SECONDS:g} s",
+                wall[DBT_STARTUP_STAGE] + UPDATE_OVER_STARTUP_SECONDS,
+                wall[NODE_FLOOR_UPDATE_STAGE],
+            )
+        )
+    failed = bool(result.node_floor_failures)
+    return [Reach(target, limit, floor, failed) for target, limit, floor in rows]
+
+
+REACH_TITLE = (
+    f"Each target's limit at this size in seconds, against the same build and update at "
+    f"{NODE_FLOOR_SIZE} (the node floor: what the project's dbt nodes cost with next to no data); "
+    "a limit below the node floor cannot be met by these nodes, whatever their SQL"
+)
+
+
+def reach_table(result: BenchResult) -> str:
+    rows = reach_rows(result)
+    if not rows:
+        return ""
+    return format_table(
+        ["target", "limit s", f"node floor {NODE_FLOOR_SIZE} s", "reachable"],
+        [r.cells() for r in rows],
+    )
 
 
 def _rate(value: float) -> float | int:
@@ -378,6 +494,7 @@ def text_report(result: BenchResult, one_year_update_seconds: float | None = Non
         stage_table(result),
         "",
         ratio_table(result, one_year_update_seconds),
+        *_reach_parts(result, fence=False),
         "",
         "dbt nodes, slowest first (run_results.json execution_time)",
         model_table(result),
@@ -396,8 +513,24 @@ def text_report(result: BenchResult, one_year_update_seconds: float | None = Non
         ]
     if result.dbt_failures:
         parts += ["", "dbt nodes that did not pass:", *(f"  {f}" for f in result.dbt_failures)]
+    if result.node_floor_failures:
+        parts += [
+            "",
+            "node floor: dbt nodes that did not pass:",
+            *(f"  {f}" for f in result.node_floor_failures),
+        ]
     parts += _spark_parts(result)
     return "\n".join(parts)
+
+
+def _reach_parts(result: BenchResult, fence: bool) -> list[str]:
+    """The reach table with its title, as lines of the text report or (fence) of markdown."""
+    table = reach_table(result)
+    if not table:
+        return []
+    if fence:
+        return ["", REACH_TITLE + ":", "", "```", table, "```"]
+    return ["", REACH_TITLE + ":", table]
 
 
 def _marker(key: str, edge: str) -> str:
@@ -435,6 +568,7 @@ def markdown_section(
         "```",
         ratio_table(result, one_year_update_seconds),
         "```",
+        *_reach_parts(result, fence=True),
         "",
         "dbt nodes, slowest first (`run_results.json` execution_time):",
         "",
@@ -466,6 +600,11 @@ def markdown_section(
         lines += ["", "Price checks that did not pass: " + ", ".join(failing)]
     if result.dbt_failures:
         lines += ["", "dbt nodes that did not pass: " + ", ".join(result.dbt_failures)]
+    if result.node_floor_failures:
+        lines += [
+            "",
+            "Node floor: dbt nodes that did not pass: " + ", ".join(result.node_floor_failures),
+        ]
     if result.spark_requested and result.spark_build_models:
         lines += ["", "Spark build against DuckDB:", "", "```", spark_table(result), "```", "",
                   SPARK_PEAK_NOTE]
