@@ -164,7 +164,8 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
         )
     node_floor = _stage_or_none(result, NODE_FLOOR_FULL_STAGE)
     if node_floor is not None:
-        # what the data work adds to dbt's own cost, against the floor that does only that work
+        # the build above what its nodes cost with next to no data (its data work, near enough),
+        # against the floor SQL, which computes the core marts only
         rows.append(
             Ratio(
                 f"(dbt build - node floor {NODE_FLOOR_SIZE}) / floor SQL",
