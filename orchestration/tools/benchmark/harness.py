@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,10 @@ class BenchResult:
     def stage(self, name: str) -> StageRow:
         return next(s for s in self.stages if s.stage == name)
 
+    def find_stage(self, name: str) -> StageRow | None:
+        """The stage's row, or None when it did not run (an optional or later stage)."""
+        return next((s for s in self.stages if s.stage == name), None)
+
 
 def _exit(returncode: int) -> str:
     return f"with signal {-returncode}" if returncode < 0 else f"with status {returncode}"
@@ -183,18 +187,30 @@ def _dbt_stage(
     return timings
 
 
-def _update_total(result: BenchResult, name: str) -> StageRow:
-    """The daily update's stages as one row: their wall times summed, the highest peak."""
+def _daily_update(
+    result: BenchResult, paths: BenchPaths, spec: BenchSpec, progress: Progress
+) -> StageRow:
+    """The daily run after the history: the held-back session archived as one fetch, loaded,
+    checked (the scope after the watermark), then `dbt build`; its stages, and their total as
+    `update: total` (wall times summed, the highest peak), join the result."""
+    append_update(paths, spec)
+    _child_stage(result, paths, "update: load", "load", progress)
+    _child_stage(result, paths, "update: price checks", "checks_update", progress)
+    result.update_build_models = _dbt_stage(
+        result, paths, "update: dbt build", "update", spec.update_rows, progress
+    )
     rows = [
         result.stage(stage)
         for stage in ("update: load", "update: price checks", "update: dbt build")
     ]
-    return StageRow(
-        name,
-        result.spec.update_rows,
+    total = StageRow(
+        "update: total",
+        spec.update_rows,
         sum(row.wall_seconds for row in rows),
         max(row.peak_rss_mb for row in rows),
     )
+    result.stages.append(total)
+    return total
 
 
 def _longest_chain(paths: BenchPaths, label: str) -> list[ChainNode]:
@@ -299,14 +315,8 @@ def _run(
     progress(
         f"[8/9] daily update: session {spec.update_session} appended, loaded, checked, dbt build"
     )
-    append_update(paths, spec)
-    _child_stage(result, paths, "update: load", "load", progress)
-    _child_stage(result, paths, "update: price checks", "checks_update", progress)
-    result.update_build_models = _dbt_stage(
-        result, paths, "update: dbt build", "update", spec.update_rows, progress
-    )
+    _daily_update(result, paths, spec, progress)
     result.update_chain = _longest_chain(paths, "update")
-    result.stages.append(_update_total(result, "update: total"))
     progress("dbt's bare start-up, the update's yardstick: dbt build selecting nothing")
     # dbt's own script: the yardstick is the tool's start-up, not the pipeline's launcher's
     measured = run_dbt(paths, "nothing", "build", "--select", NOTHING_SELECTOR, stock=True)
@@ -342,17 +352,14 @@ def _node_floor_stages(
         prepare_project(dbt_source, floor_paths)
         _dbt_stage(floor, floor_paths, "dbt build (full)", "full", spec.history_rows, quiet)
         _child_stage(floor, floor_paths, "price checks", "checks", quiet)
-        append_update(floor_paths, spec)
-        _child_stage(floor, floor_paths, "update: load", "load", quiet)
-        _child_stage(floor, floor_paths, "update: price checks", "checks_update", quiet)
-        _dbt_stage(floor, floor_paths, "update: dbt build", "update", spec.update_rows, quiet)
+        update = _daily_update(floor, floor_paths, spec, quiet)
     except BenchError as error:
         raise BenchError(f"node floor ({NODE_FLOOR_SIZE}): {error}", result) from error
     result.node_floor_failures = floor.dbt_failures
     build = floor.stage("dbt build (full)")
     for row in (
         StageRow(NODE_FLOOR_FULL_STAGE, build.rows, build.wall_seconds, build.peak_rss_mb),
-        _update_total(floor, NODE_FLOOR_UPDATE_STAGE),
+        replace(update, stage=NODE_FLOOR_UPDATE_STAGE),
     ):
         result.stages.append(row)
         progress(f"  {row.stage}: {row.rows:,} rows in {row.wall_seconds:.2f} s")

@@ -17,7 +17,6 @@ from orchestration.tools.benchmark.harness import (
     NODE_FLOOR_UPDATE_STAGE,
     SPARK_BUILD_STAGE,
     BenchResult,
-    StageRow,
 )
 from orchestration.tools.benchmark.startup import FIXED_PARTS, StartupResult
 
@@ -150,7 +149,7 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
             None,
         ),
     ]
-    startup = _stage_or_none(result, DBT_STARTUP_STAGE)
+    startup = result.find_stage(DBT_STARTUP_STAGE)
     if startup is not None:
         over = update.wall_seconds - startup.wall_seconds
         rows.append(
@@ -162,7 +161,7 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
                 here,
             )
         )
-    node_floor = _stage_or_none(result, NODE_FLOOR_FULL_STAGE)
+    node_floor = result.find_stage(NODE_FLOOR_FULL_STAGE)
     if node_floor is not None:
         # the build above what its nodes cost with next to no data (its data work, near enough),
         # against the floor SQL, which computes the core marts only
@@ -185,10 +184,6 @@ def _ratios(result: BenchResult, one_year_update_seconds: float | None) -> list[
             )
         )
     return rows
-
-
-def _stage_or_none(result: BenchResult, name: str) -> StageRow | None:
-    return next((r for r in result.stages if r.stage == name), None)
 
 
 @dataclass(frozen=True)
@@ -227,7 +222,7 @@ def reach_rows(result: BenchResult) -> list[Reach]:
     if here not in FULL_OVER_FLOOR_LIMIT:
         return []
     parts = {
-        name: _stage_or_none(result, name)
+        name: result.find_stage(name)
         for name in (
             NODE_FLOOR_FULL_STAGE,
             NODE_FLOOR_UPDATE_STAGE,
