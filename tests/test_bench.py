@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.tools.benchmark.archive import generate_archive
+from orchestration.tools.benchmark.archive import append_update, generate_archive
 from orchestration.tools.benchmark.dbt_runner import prepare_project, run_dbt
 from orchestration.tools.benchmark.floor_sql import run_floor
 from orchestration.tools.benchmark.harness import (
     DBT_STARTUP_STAGE,
     NODE_FLOOR_FULL_STAGE,
     NODE_FLOOR_UPDATE_STAGE,
+    growth_stage_names,
 )
 from orchestration.tools.benchmark.pandas_baseline import run_pandas_baseline
 from orchestration.tools.benchmark.report import update_document
@@ -69,6 +70,25 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     other = BenchPaths(tmp_path / "c")
     generate_archive(other, 8, 1, seed=12, chunk_tickers=3)
     assert _digest(other.root) != _digest(a.root)
+
+
+def test_held_back_sessions_are_one_daily_update_each(tmp_path: Path) -> None:
+    paths = BenchPaths(tmp_path / "w")
+    spec = generate_archive(paths, 6, 1, seed=2, chunk_tickers=4, update_sessions=3)
+    # the three XNYS sessions after the history (2025-07-04 is a holiday)
+    assert spec.update_sessions == ["2025-07-01", "2025-07-02", "2025-07-03"]
+    assert spec.update_session == "2025-07-01" and spec.update_rows == 6
+    history = pd.concat(pd.read_parquet(paths.archive / f) for f in spec.history_files)
+    assert history["session_date"].max().isoformat() == spec.last_history_session
+    held = pd.read_parquet(paths.root / "update_bars.parquet")
+    assert (held["dividends"] == 0).all()  # an ex-date there would restate the history
+    for number, session in enumerate(spec.update_sessions):
+        bars = pd.read_parquet(paths.archive / append_update(paths, spec, number))
+        assert {d.isoformat() for d in bars["session_date"]} == {session}
+        assert sorted(bars["ticker"]) == sorted(held["ticker"].unique())
+    # a spec of one held-back session still names it
+    one = generate_archive(BenchPaths(tmp_path / "one"), 6, 1, seed=2, chunk_tickers=4)
+    assert one.update_session_at(0) == "2025-07-01" and one.update_sessions == ["2025-07-01"]
 
 
 def test_generator_realism(tmp_path: Path) -> None:
@@ -243,6 +263,8 @@ def test_bench_end_to_end_tiny(tmp_path: Path) -> None:
             "--tickers",
             "5",
             "--years",
+            "2",
+            "--growth-rounds",
             "1",
             "--out",
             str(work),
@@ -256,12 +278,12 @@ def test_bench_end_to_end_tiny(tmp_path: Path) -> None:
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    saved = json.loads((tmp_path / "home" / "bench" / "bench-5x1.json").read_text())
+    saved = json.loads((tmp_path / "home" / "bench" / "bench-5x2.json").read_text())
     assert {s["stage"] for s in saved["stages"]} >= set(STAGES)
     for stage in STAGES:
         rows, wall, rate, rss = _table_row(result.stdout, stage)
         assert rows > 0 and wall > 0 and rate > 0 and rss > 0, stage
-    assert _table_row(result.stdout, "load archive")[0] == 5 * 252
+    assert _table_row(result.stdout, "load archive")[0] == 5 * 504
     assert _table_row(result.stdout, "update: load")[0] == 5
     assert "dbt build / floor SQL (wall)" in result.stdout
     # the update's longest chain ends at the last node dbt finished: one of the event-study marts
@@ -270,9 +292,18 @@ def test_bench_end_to_end_tiny(tmp_path: Path) -> None:
     assert _table_row(result.stdout, DBT_STARTUP_STAGE)[1] > 0  # measured, in seconds
     assert not work.exists()  # cleaned without --keep
     text = doc.read_text()
-    assert "### 5 tickers x 1 years" in text and "dbt build (full)" in text
+    assert "### 5 tickers x 2 years" in text and "dbt build (full)" in text
     assert "The update's longest chain" in text
-    assert "adrpulse bench --tickers 5 --years 1" in text
+    assert "adrpulse bench --tickers 5 --years 2 --growth-rounds 1" in text
+    # The update growth: one round of a daily update on each side, their totals and the ratio.
+    base, run = growth_stage_names(2)
+    for stage in (base, run):
+        rows, wall, _, rss = _table_row(result.stdout, stage)
+        assert rows == 5 and wall > 0 and rss > 0, stage
+    assert [r["number"] for r in saved["growth_rounds"]] == [1]
+    assert saved["growth_rounds"][0]["base_first"] is True
+    assert "update 2 y / update 1 y (medians of 1 rounds)" in result.stdout
+    assert "[10/10] update growth" in result.stdout
 
 
 def test_bench_help_lists_the_options() -> None:
@@ -284,10 +315,27 @@ def test_bench_help_lists_the_options() -> None:
         timeout=120,
     )
     assert result.returncode == 0
-    for option in ("--tickers", "--years", "--out", "--keep", "--spark", "--demo-cost", "--rounds"):
+    for option in (
+        "--tickers", "--years", "--out", "--keep", "--spark", "--demo-cost", "--rounds",
+        "--growth-rounds",
+    ):
         assert option in result.stdout
     help_text = " ".join(result.stdout.split())
     assert "adrpulse build --target spark" in help_text and "skipped" in help_text
+
+
+def test_growth_rounds_are_refused_at_1_year_and_outside_their_range(tmp_path: Path) -> None:
+    for argv, said in (
+        (["--years", "1", "--growth-rounds", "2"], "give --years 2 or more"),
+        (["--years", "20", "--growth-rounds", "10"], "--growth-rounds must be between 0 and 9"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", "bench", *argv, "--doc", "-"],
+            cwd=REPO, env=isolated_env(tmp_path / "home"), capture_output=True, text=True,
+            timeout=120,
+        )
+        assert result.returncode != 0 and said in result.stderr + result.stdout, result
+        assert "generating" not in result.stdout  # refused before any work
 
 
 def test_spec_round_trips(tmp_path: Path) -> None:

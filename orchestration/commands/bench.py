@@ -101,7 +101,12 @@ def cmd_demo_cost(args: argparse.Namespace, settings: Settings, command: str) ->
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from orchestration.tools.benchmark.harness import BenchError, run_bench
+    from orchestration.tools.benchmark.harness import (
+        MAX_GROWTH_ROUNDS,
+        BenchError,
+        default_growth_rounds,
+        run_bench,
+    )
 
     command = ("adrpulse bench " + shlex.join(sys.argv[2:])).strip()
     if not 1 <= args.rounds <= MAX_ROUNDS:
@@ -114,6 +119,16 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"--tickers must be between 4 and {MAX_TICKERS}")
     if not 1 <= args.years <= MAX_YEARS:
         raise CliError(f"--years must be between 1 and {MAX_YEARS}")
+    growth_rounds = (
+        default_growth_rounds(args.years) if args.growth_rounds is None else args.growth_rounds
+    )
+    if not 0 <= growth_rounds <= MAX_GROWTH_ROUNDS:
+        raise CliError(f"--growth-rounds must be between 0 and {MAX_GROWTH_ROUNDS}")
+    if growth_rounds and args.years == 1:
+        raise CliError(
+            "--growth-rounds sets the run's daily update against the same update at 1 year: "
+            "give --years 2 or more, or drop --growth-rounds"
+        )
     try:
         result = run_bench(
             args.tickers,
@@ -123,6 +138,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             keep=args.keep,
             seed=args.seed,
             spark=args.spark,
+            growth_rounds=growth_rounds,
             progress=_progress,
         )
     except BenchError as exc:
@@ -146,26 +162,20 @@ def _report(
     from orchestration.tools.benchmark.report import (
         markdown_section,
         save_result,
-        saved_update_seconds,
         size_key,
         text_report,
         update_document,
     )
 
-    # Each complete run's figures are kept per size under ADRPULSE_HOME/bench, so a 20-year run
-    # sets its daily update against the saved 1-year run at the same tickers.
+    # Each complete run's figures are kept per size under ADRPULSE_HOME/bench (JSON).
     results = settings.home / "bench"
-    one_year = saved_update_seconds(results, result.tickers, 1) if result.years == 20 else None
-    print(text_report(result, one_year))
-    if result.years == 20 and one_year is None:
-        print(f"(no saved {result.tickers} x 1 run in {results}: run `adrpulse bench --tickers "
-              f"{result.tickers} --years 1` to set the 20-year update against it)")
+    print(text_report(result))
     if not failure:
         print(f"Saved the figures to {save_result(result, results, date.today().isoformat())}")
     docs = result_documents(args, settings)
     if docs:
         section = markdown_section(
-            result, command, date.today().isoformat(), machine_facts(), failure, one_year
+            result, command, date.today().isoformat(), machine_facts(), failure
         )
         for doc in docs:
             update_document(doc, size_key(result), section)
@@ -181,7 +191,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "from scratch, the price checks and one daily update; against a hand-written DuckDB "
         "floor and a pandas baseline, and the node floor (the same build and update at 10 "
         "tickers x 1 year: what dbt's nodes cost with next to no data, which a target's limit "
-        "must exceed to be reachable). Prints a table and writes its section of "
+        "must exceed to be reachable); at 20 years, last, the update growth (the daily update "
+        "against the same update over 1 year of the same tickers, in alternated rounds). "
+        "Prints a table and writes its section of "
         "ADRPULSE_HOME/bench/BENCHMARKS.md (or --doc FILE); the tracked docs/BENCHMARKS.md "
         "only with --write-docs.",
     )
@@ -209,6 +221,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "target (what `adrpulse build --target spark` runs: the models tagged spark) on the same "
         "warehouse, beside DuckDB's time for the same nodes (skipped, with the reason, when "
         "Spark or Java is missing)",
+    )
+    p.add_argument(
+        "--growth-rounds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="rounds of the update growth: the same tickers over 1 year are built beside the "
+        "run, then each round runs one more daily update on each side (the same next session, "
+        "the order alternating) and the medians make the ratio (default 3 at 20 years, else 0; "
+        "0: skip; needs --years 2 or more; about 2 daily updates a round)",
     )
     p.add_argument(
         "--demo-cost",

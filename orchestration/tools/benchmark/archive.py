@@ -1,7 +1,8 @@
 """Write the bench's raw archive through warehouse.archive, exactly like the pipeline's fetches.
 
 The history is a backfill fetched in chunks of tickers (one archived fetch per chunk, Parquet);
-the last simulated session is held back as the daily update, archived later by `append_update`.
+the last simulated sessions (one by default) are held back as the daily updates, each archived
+later by `append_update`, one session a day as the daily run fetches them.
 Fetch ids and times are fixed, so the same seed gives byte-identical data files.
 """
 
@@ -50,11 +51,19 @@ def history_sessions(years: int) -> list[date]:
 
 
 def generate_archive(
-    paths: BenchPaths, n_tickers: int, years: int, seed: int, chunk_tickers: int = 250
+    paths: BenchPaths,
+    n_tickers: int,
+    years: int,
+    seed: int,
+    chunk_tickers: int = 250,
+    update_sessions: int = 1,
 ) -> BenchSpec:
-    """Write the bench reference files, the history fetches and the held-back update bars."""
+    """Write the bench reference files, the history fetches and the held-back bars of
+    `update_sessions` daily updates (the sessions after the history). The history depends on
+    that count (the draws span every session), so runs compared session for session hold back
+    the same number."""
     history = history_sessions(years)
-    update_session = shift_sessions(history[-1], 1)
+    updates = [shift_sessions(history[-1], n) for n in range(1, update_sessions + 1)]
     universe = bench_universe(n_tickers, seed)
     events = bench_events(universe.tickers, history, years, seed)
     paths.universe_csv.parent.mkdir(parents=True, exist_ok=True)
@@ -73,12 +82,12 @@ def generate_archive(
     history_rows = 0
     files: list[str] = []
     update_parts: list[pa.Table] = []
-    sessions = [*history, update_session]
-    last = pa.scalar(update_session, pa.date32())
+    sessions = [*history, *updates]
+    first_update = pa.scalar(updates[0], pa.date32())
     for number, (tickers, bars) in enumerate(
-        simulate_bars(universe, sessions, events, seed, chunk_tickers)
+        simulate_bars(universe, sessions, events, seed, chunk_tickers, held_back=len(updates))
     ):
-        is_update = pc.equal(bars["session_date"], last)
+        is_update = pc.greater_equal(bars["session_date"], first_update)
         part = bars.filter(pc.invert(is_update))
         update_parts.append(bars.filter(is_update))
         fetched_at = _fetch_time(history[-1], number)
@@ -96,7 +105,8 @@ def generate_archive(
         )
         history_rows += manifest.rows
         files.append(manifest.data_file)
-    pq.write_table(pa.concat_tables(update_parts), paths.root / "update_bars.parquet")
+    update_bars = pa.concat_tables(update_parts)
+    pq.write_table(update_bars, paths.root / "update_bars.parquet")
     spec = BenchSpec(
         tickers=len(universe),
         years=years,
@@ -104,20 +114,25 @@ def generate_archive(
         chunk_tickers=chunk_tickers,
         first_session=history[0].isoformat(),
         last_history_session=history[-1].isoformat(),
-        update_session=update_session.isoformat(),
+        update_session=updates[0].isoformat(),
         history_rows=history_rows,
-        update_rows=sum(p.num_rows for p in update_parts),
+        update_rows=pc.sum(pc.equal(update_bars["session_date"], first_update)).as_py() or 0,
         events=len(events),
         history_files=files,
+        update_sessions=[d.isoformat() for d in updates],
     )
     spec.write(paths.spec_json)
     return spec
 
 
-def append_update(paths: BenchPaths, spec: BenchSpec) -> str:
-    """Archive the held-back session as one daily fetch (as the 18:00 run would); its data file."""
-    bars = pq.read_table(paths.root / "update_bars.parquet")
-    session = date.fromisoformat(spec.update_session)
+def append_update(paths: BenchPaths, spec: BenchSpec, number: int = 0) -> str:
+    """Archive held-back session `number` (0: the first) as one daily fetch (as the 18:00 run
+    would); its data file."""
+    session = date.fromisoformat(spec.update_session_at(number))
+    held_back = pq.read_table(paths.root / "update_bars.parquet")
+    bars = held_back.filter(
+        pc.equal(held_back["session_date"], pa.scalar(session, pa.date32()))
+    )
     fetched_at = _fetch_time(session, 0)
     manifest = write_price_fetch(
         paths.archive,
@@ -135,18 +150,22 @@ def append_update(paths: BenchPaths, spec: BenchSpec) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m orchestration.tools.benchmark.archive ROOT TICKERS YEARS SEED`: generate, as a
-    measured child."""
+    """`python -m orchestration.tools.benchmark.archive ROOT TICKERS YEARS SEED [UPDATES]`:
+    generate, as a measured child (UPDATES: held-back sessions, default 1)."""
     import sys
 
-    if len(argv) != 5:
+    if len(argv) not in (5, 6):
         print(
-            "usage: python -m orchestration.tools.benchmark.archive ROOT TICKERS YEARS SEED",
+            "usage: python -m orchestration.tools.benchmark.archive ROOT TICKERS YEARS SEED "
+            "[UPDATES]",
             file=sys.stderr,
         )
         return 2
     paths = BenchPaths(Path(argv[1]))
-    spec = generate_archive(paths, int(argv[2]), int(argv[3]), int(argv[4]))
+    updates = int(argv[5]) if len(argv) == 6 else 1
+    spec = generate_archive(
+        paths, int(argv[2]), int(argv[3]), int(argv[4]), update_sessions=updates
+    )
     paths.results.mkdir(parents=True, exist_ok=True)
     (paths.results / "generate.json").write_text(json.dumps({"rows": spec.history_rows}))
     return 0

@@ -86,8 +86,10 @@ def simulate_chunk(
     events: Sequence[BenchEvent],
     seed: int,
     chunk_number: int,
+    held_back: int = 1,
 ) -> pa.Table:
-    """Bars (PRICE_COLUMNS) for the tickers in `columns` on every session, by ticker then date."""
+    """Bars (PRICE_COLUMNS) for the tickers in `columns` on every session, by ticker then date.
+    The last `held_back` sessions are the daily updates: no ex-date falls on them."""
     tickers = universe.tickers[columns]
     n_s, n_t = len(sessions), len(tickers)
     rng = np.random.default_rng([seed, 4, chunk_number])
@@ -132,8 +134,9 @@ def simulate_chunk(
 
     dividends = np.zeros((n_s, n_t))
     payers = universe.pays_dividends[columns]
-    # Ex-dates every quarter, never on the last session (the update must not restate history).
-    ex_rows = np.arange(DIVIDEND_EVERY_SESSIONS, n_s - 1, DIVIDEND_EVERY_SESSIONS)
+    # Ex-dates every quarter, never on a held-back session: an update must not restate history
+    # (an ex-date adjusts every earlier adj_close).
+    ex_rows = np.arange(DIVIDEND_EVERY_SESSIONS, n_s - held_back, DIVIDEND_EVERY_SESSIONS)
     if len(ex_rows) and payers.any():
         dividends[np.ix_(ex_rows, np.flatnonzero(payers))] = np.round(
             previous[np.ix_(ex_rows, np.flatnonzero(payers))] * DIVIDEND_YIELD_PER_PAYMENT, 4
@@ -167,12 +170,16 @@ def simulate_bars(
     events: Sequence[BenchEvent],
     seed: int,
     chunk_tickers: int,
+    held_back: int = 1,
 ) -> Iterator[tuple[list[str], pa.Table]]:
-    """(tickers, bars) per chunk of `chunk_tickers` tickers, over all sessions."""
+    """(tickers, bars) per chunk of `chunk_tickers` tickers, over all sessions (the last
+    `held_back` of them the daily updates)."""
     factors = factor_returns(len(sessions), seed)
     for number, start in enumerate(range(0, len(universe), chunk_tickers)):
         columns = slice(start, start + chunk_tickers)
         yield (
             universe.tickers[columns],
-            simulate_chunk(universe, columns, sessions, factors, events, seed, number),
+            simulate_chunk(
+                universe, columns, sessions, factors, events, seed, number, held_back
+            ),
         )

@@ -7,15 +7,19 @@ SQL (under the build's memory cap, and without it) and the pandas baseline of th
 again); dbt's bare start-up (a build that selects nothing), the update's yardstick; the node
 floor: the same project built, checked and updated over 10 tickers x 1 year, where the data work is
 negligible, so what remains is what dbt's graph of nodes costs by itself. Afterwards the slowest
-model is profiled. With spark (`adrpulse bench --spark`), last: the dbt build on the
+model is profiled. With spark (`adrpulse bench --spark`): the dbt build on the
 `spark` target (`adrpulse build --target spark`) of the same warehouse, its raw tables exported as
-Parquet first, each its own stage.
+Parquet first, each its own stage. With growth rounds (by default at 20 years), last: the update
+growth, the run's daily update against the same update at 1 year (the same tickers, built
+beside it), in alternated rounds on the following sessions, so that the ratio comes from one
+run and the machine's load drifts over both sides alike.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -53,8 +57,27 @@ NODE_FLOOR_TICKERS, NODE_FLOOR_YEARS = 10, 1
 NODE_FLOOR_SIZE = f"{NODE_FLOOR_TICKERS}x{NODE_FLOOR_YEARS}"
 NODE_FLOOR_FULL_STAGE = f"node floor {NODE_FLOOR_SIZE}: dbt build (full)"
 NODE_FLOOR_UPDATE_STAGE = f"node floor {NODE_FLOOR_SIZE}: update total"
+# The update growth: the run's daily update against the same update over 1 year of the same
+# tickers, alternated round by round (the rounds' medians make the ratio). On by default at the
+# size its target is set for (report.UPDATE_GROWTH_LIMIT).
+GROWTH_YEARS = 20
+DEFAULT_GROWTH_ROUNDS = 3
+MAX_GROWTH_ROUNDS = 9
+GROWTH_BASE_YEARS = 1
 SPARK_EXPORT_STAGE = "spark: raw tables as Parquet"
 SPARK_BUILD_STAGE = "spark build (portable models)"
+
+
+def growth_stage_names(years: int) -> tuple[str, str]:
+    """The stage rows of the update growth: the 1-year update's median, the run's."""
+    return (
+        f"update growth: update at {GROWTH_BASE_YEARS} y (median)",
+        f"update growth: update at {years} y (median)",
+    )
+
+
+def default_growth_rounds(years: int) -> int:
+    return DEFAULT_GROWTH_ROUNDS if years == GROWTH_YEARS else 0
 
 
 class BenchError(RuntimeError):
@@ -78,6 +101,21 @@ class StageRow:
         return self.rows / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class GrowthRound:
+    """One round of the update growth: the same daily update (the next session) over 1 year
+    and over the run's years; `base_first` says which ran first (they alternate)."""
+
+    number: int
+    base_seconds: float
+    run_seconds: float
+    base_first: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.run_seconds / self.base_seconds if self.base_seconds else float("nan")
+
+
 @dataclass
 class BenchResult:
     tickers: int
@@ -99,6 +137,9 @@ class BenchResult:
     spark_build_models: list[NodeTiming] = field(default_factory=list)
     spark_failures: list[str] = field(default_factory=list)
     spark_skipped: str = ""
+    # The update growth's rounds, and the nodes of its builds (either side) that did not pass.
+    growth_rounds: list[GrowthRound] = field(default_factory=list)
+    growth_failures: list[str] = field(default_factory=list)
 
     def stage(self, name: str) -> StageRow:
         return next(s for s in self.stages if s.stage == name)
@@ -188,16 +229,22 @@ def _dbt_stage(
 
 
 def _daily_update(
-    result: BenchResult, paths: BenchPaths, spec: BenchSpec, progress: Progress
+    result: BenchResult,
+    paths: BenchPaths,
+    spec: BenchSpec,
+    progress: Progress,
+    number: int = 0,
 ) -> StageRow:
-    """The daily run after the history: the held-back session archived as one fetch, loaded,
-    checked (the scope after the watermark), then `dbt build`; its stages, and their total as
-    `update: total` (wall times summed, the highest peak), join the result."""
-    append_update(paths, spec)
+    """A daily run after the history: held-back session `number` archived as one fetch,
+    loaded, checked (the scope after the watermark), then `dbt build`; its stages, and their
+    total as `update: total` (wall times summed, the highest peak), join the result. The first
+    update keeps its dbt files as `update`, a later one as `update_<number>`."""
+    append_update(paths, spec, number)
     _child_stage(result, paths, "update: load", "load", progress)
     _child_stage(result, paths, "update: price checks", "checks_update", progress)
+    label = "update" if number == 0 else f"update_{number}"
     result.update_build_models = _dbt_stage(
-        result, paths, "update: dbt build", "update", spec.update_rows, progress
+        result, paths, "update: dbt build", label, spec.update_rows, progress
     )
     rows = [
         result.stage(stage)
@@ -234,18 +281,31 @@ def run_bench(
     seed: int = DEFAULT_SEED,
     profile_slowest: bool = True,
     spark: bool = False,
+    growth_rounds: int | None = None,
     progress: Progress = print,
 ) -> BenchResult:
     """Run the whole bench at one size; the work folder is removed unless keep (or out given
-    and keep)."""
+    and keep). growth_rounds: rounds of the update growth (None: default_growth_rounds)."""
+    rounds = default_growth_rounds(years) if growth_rounds is None else growth_rounds
+    if rounds and years == GROWTH_BASE_YEARS:
+        raise BenchError(
+            f"the update growth sets a run's update against the same at {GROWTH_BASE_YEARS} "
+            "year: give more --years, or no growth rounds"
+        )
     root = Path(out) if out else Path(tempfile.mkdtemp(prefix="adrpulse-bench-"))
     if root.exists() and any(root.iterdir()):
         raise BenchError(f"work folder {root} is not empty: give an empty or new --out folder")
     root.mkdir(parents=True, exist_ok=True)
     paths = BenchPaths(root.resolve())
     try:
-        result = _run(paths, tickers, years, dbt_source, seed, profile_slowest, spark, progress)
-        _node_floor_stages(result, paths, dbt_source, seed, progress)
+        steps = _Steps(9 + (1 if rounds else 0))
+        result = _run(
+            paths, tickers, years, dbt_source, seed, profile_slowest, spark, rounds, steps,
+            progress,
+        )
+        _node_floor_stages(result, paths, dbt_source, seed, steps, progress)
+        if rounds:
+            _update_growth_stages(result, paths, dbt_source, seed, rounds, steps, progress)
         return result
     finally:
         if keep:
@@ -254,10 +314,23 @@ def run_bench(
             shutil.rmtree(paths.root, ignore_errors=True)
 
 
+@dataclass
+class _Steps:
+    """The run's `[n/total]` progress labels."""
+
+    total: int
+    done: int = 0
+
+    def next(self) -> str:
+        self.done += 1
+        return f"[{self.done}/{self.total}]"
+
+
 def _generate(
-    paths: BenchPaths, tickers: int, years: int, seed: int
+    paths: BenchPaths, tickers: int, years: int, seed: int, updates: int = 1
 ) -> tuple[Measured, BenchSpec]:
-    """The synthetic archive and reference files, generated by a measured child process."""
+    """The synthetic archive and reference files, generated by a measured child process, with
+    `updates` sessions held back for daily updates."""
     measured = run_measured(
         _python_child(
             "orchestration.tools.benchmark.archive",
@@ -265,6 +338,7 @@ def _generate(
             str(tickers),
             str(years),
             str(seed),
+            str(updates),
         ),
         paths.logs / "generate.log",
     )
@@ -281,39 +355,46 @@ def _run(
     seed: int,
     profile_slowest: bool,
     spark: bool,
+    growth_rounds: int,
+    steps: _Steps,
     progress: Progress,
 ) -> BenchResult:
     progress(f"bench {tickers} tickers x {years} years in {paths.root}")
-    progress("[1/9] generating the synthetic archive")
-    measured, spec = _generate(paths, tickers, years, seed)
+    progress(f"{steps.next()} generating the synthetic archive")
+    # the growth rounds update on the sessions after the run's own update
+    measured, spec = _generate(paths, tickers, years, seed, 1 + growth_rounds)
     result = BenchResult(tickers=spec.tickers, years=years, spec=spec, spark_requested=spark)
     _stage(result, "generate archive", measured, spec.history_rows, progress)
 
-    progress("[2/9] loading the archive into the raw tables (warehouse.load)")
+    progress(f"{steps.next()} loading the archive into the raw tables (warehouse.load)")
     _child_stage(result, paths, "load archive", "load", progress)
-    progress("[3/9] load floor: bare read_parquet of the same files")
+    progress(f"{steps.next()} load floor: bare read_parquet of the same files")
     _child_stage(result, paths, "load floor (read_parquet)", "load_floor", progress)
 
     progress(
-        "[4/9] dbt build of every mart from scratch (the project's models, the bench universe "
-        "and event catalog loaded as reference files)"
+        f"{steps.next()} dbt build of every mart from scratch (the project's models, the bench "
+        "universe and event catalog loaded as reference files)"
     )
     prepare_project(dbt_source, paths)
     result.full_build_models = _dbt_stage(
         result, paths, "dbt build (full)", "full", spec.history_rows, progress
     )
 
-    progress("[5/9] floor: the marts as plain DuckDB SQL, under the same memory cap, then without")
+    progress(
+        f"{steps.next()} floor: the marts as plain DuckDB SQL, under the same memory cap, then "
+        "without"
+    )
     _child_stage(result, paths, "floor SQL (uncapped)", "floor_uncapped", progress)
     _child_stage(result, paths, "floor SQL", "floor", progress)
-    progress("[6/9] baseline: the marts in pandas")
+    progress(f"{steps.next()} baseline: the marts in pandas")
     _child_stage(result, paths, "pandas baseline", "pandas", progress)
 
-    progress("[7/9] price checks (run_price_checks)")
+    progress(f"{steps.next()} price checks (run_price_checks)")
     result.checks = _child_stage(result, paths, "price checks", "checks", progress)
 
     progress(
-        f"[8/9] daily update: session {spec.update_session} appended, loaded, checked, dbt build"
+        f"{steps.next()} daily update: session {spec.update_session} appended, loaded, checked, "
+        "dbt build"
     )
     _daily_update(result, paths, spec, progress)
     result.update_chain = _longest_chain(paths, "update")
@@ -329,14 +410,20 @@ def _run(
 
 
 def _node_floor_stages(
-    result: BenchResult, paths: BenchPaths, dbt_source: Path, seed: int, progress: Progress
+    result: BenchResult,
+    paths: BenchPaths,
+    dbt_source: Path,
+    seed: int,
+    steps: _Steps,
+    progress: Progress,
 ) -> None:
     """The node floor: the run's stages that the pipeline runs (load, dbt build, price checks,
     then the daily update), over NODE_FLOOR_SIZE in a folder of its own. Two rows join the
     run's stages: the full build, and the update's total (load, checks and dbt build)."""
     progress(
-        f"[9/9] node floor: the same dbt build and daily update at {NODE_FLOOR_TICKERS} tickers "
-        f"x {NODE_FLOOR_YEARS} year, what dbt's nodes cost with next to no data"
+        f"{steps.next()} node floor: the same dbt build and daily update at "
+        f"{NODE_FLOOR_TICKERS} tickers x {NODE_FLOOR_YEARS} year, what dbt's nodes cost with "
+        "next to no data"
     )
     floor_paths = BenchPaths(paths.root / "node_floor")
     floor_paths.root.mkdir(parents=True, exist_ok=True)
@@ -365,6 +452,78 @@ def _node_floor_stages(
         progress(f"  {row.stage}: {row.rows:,} rows in {row.wall_seconds:.2f} s")
     if floor.dbt_failures:
         progress(f"  node floor: {len(floor.dbt_failures)} dbt nodes did not pass (see the report)")
+
+
+def _update_growth_stages(
+    result: BenchResult,
+    paths: BenchPaths,
+    dbt_source: Path,
+    seed: int,
+    rounds: int,
+    steps: _Steps,
+    progress: Progress,
+) -> None:
+    """The update growth: the run's tickers over 1 year, generated, loaded, built, checked and
+    updated once in `one_year/` (as the run itself was), then `rounds` rounds of one more daily
+    update on each side, on the same next session, the order alternating. Each side's median
+    joins the run's stages; the rounds are kept for the report."""
+    progress(
+        f"{steps.next()} update growth: the daily update at {result.years} y against the same at "
+        f"{GROWTH_BASE_YEARS} y ({result.tickers} tickers), {rounds} alternated rounds"
+    )
+    base_paths = BenchPaths(paths.root / "one_year")
+    base_paths.root.mkdir(parents=True, exist_ok=True)
+
+    def quiet(_: str) -> None:
+        pass
+
+    try:
+        _, base_spec = _generate(base_paths, result.tickers, GROWTH_BASE_YEARS, seed, 1 + rounds)
+        base = BenchResult(tickers=base_spec.tickers, years=GROWTH_BASE_YEARS, spec=base_spec)
+        _child_stage(base, base_paths, "load archive", "load", quiet)
+        prepare_project(dbt_source, base_paths)
+        _dbt_stage(base, base_paths, "dbt build (full)", "full", base_spec.history_rows, quiet)
+        _child_stage(base, base_paths, "price checks", "checks", quiet)
+        # its first update, as the run had its own: the rounds compare the updates after it
+        _daily_update(base, base_paths, base_spec, quiet)
+        result.growth_failures.extend(base.dbt_failures)
+        sides = {True: (base_paths, base_spec), False: (paths, result.spec)}
+        totals: dict[bool, list[StageRow]] = {True: [], False: []}
+        for number in range(1, rounds + 1):
+            base_first = number % 2 == 1
+            for is_base in (base_first, not base_first):
+                side_paths, side_spec = sides[is_base]
+                side = BenchResult(
+                    tickers=side_spec.tickers, years=side_spec.years, spec=side_spec
+                )
+                totals[is_base].append(_daily_update(side, side_paths, side_spec, quiet, number))
+                result.growth_failures.extend(side.dbt_failures)
+            done = GrowthRound(
+                number, totals[True][-1].wall_seconds, totals[False][-1].wall_seconds, base_first
+            )
+            result.growth_rounds.append(done)
+            progress(
+                f"  round {number}: {GROWTH_BASE_YEARS} y {done.base_seconds:.2f} s, "
+                f"{result.years} y {done.run_seconds:.2f} s ({done.ratio:.2f}x)"
+            )
+    except BenchError as error:
+        raise BenchError(f"update growth: {error}", result) from error
+    for name, side_rows in zip(
+        growth_stage_names(result.years), (totals[True], totals[False]), strict=True
+    ):
+        row = StageRow(
+            name,
+            result.spec.update_rows,
+            statistics.median(r.wall_seconds for r in side_rows),
+            max(r.peak_rss_mb for r in side_rows),
+        )
+        result.stages.append(row)
+        progress(f"  {row.stage}: {row.rows:,} rows in {row.wall_seconds:.2f} s")
+    if result.growth_failures:
+        progress(
+            f"  update growth: {len(result.growth_failures)} dbt nodes did not pass "
+            "(see the report)"
+        )
 
 
 def _spark_stages(result: BenchResult, paths: BenchPaths, progress: Progress) -> None:
