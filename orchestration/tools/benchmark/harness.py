@@ -39,7 +39,7 @@ from orchestration.tools.benchmark.dbt_runner import (
     run_dbt,
     run_spark_dbt,
 )
-from orchestration.tools.benchmark.measure import Measured, run_measured
+from orchestration.tools.benchmark.measure import Measured, evict_from_page_cache, run_measured
 from orchestration.tools.benchmark.spec import BenchSpec
 from orchestration.tools.benchmark.stages import result_path
 from orchestration.tools.benchmark.workdir import BenchPaths
@@ -234,12 +234,16 @@ def _daily_update(
     spec: BenchSpec,
     progress: Progress,
     number: int = 0,
+    cold: bool = False,
 ) -> StageRow:
     """A daily run after the history: held-back session `number` archived as one fetch,
     loaded, checked (the scope after the watermark), then `dbt build`; its stages, and their
     total as `update: total` (wall times summed, the highest peak), join the result. The first
-    update keeps its dbt files as `update`, a later one as `update_<number>`."""
+    update keeps its dbt files as `update`, a later one as `update_<number>`. cold: the
+    warehouse file is dropped from the OS page cache first, as a once-a-day run finds it."""
     append_update(paths, spec, number)
+    if cold:
+        evict_from_page_cache(paths.warehouse, paths.warehouse.with_name("warehouse.duckdb.wal"))
     _child_stage(result, paths, "update: load", "load", progress)
     _child_stage(result, paths, "update: price checks", "checks_update", progress)
     label = "update" if number == 0 else f"update_{number}"
@@ -465,8 +469,10 @@ def _update_growth_stages(
 ) -> None:
     """The update growth: the run's tickers over 1 year, generated, loaded, built, checked and
     updated once in `one_year/` (as the run itself was), then `rounds` rounds of one more daily
-    update on each side, on the same next session, the order alternating. Each side's median
-    joins the run's stages; the rounds are kept for the report."""
+    update on each side, on the same next session, the order alternating, each starting with
+    its warehouse out of the OS page cache (a daily run reads it from disk; two sides that both
+    stayed cached would hide what the larger history costs to read). Each side's median joins
+    the run's stages; the rounds are kept for the report."""
     progress(
         f"{steps.next()} update growth: the daily update at {result.years} y against the same at "
         f"{GROWTH_BASE_YEARS} y ({result.tickers} tickers), {rounds} alternated rounds"
@@ -496,7 +502,9 @@ def _update_growth_stages(
                 side = BenchResult(
                     tickers=side_spec.tickers, years=side_spec.years, spec=side_spec
                 )
-                totals[is_base].append(_daily_update(side, side_paths, side_spec, quiet, number))
+                totals[is_base].append(
+                    _daily_update(side, side_paths, side_spec, quiet, number, cold=True)
+                )
                 result.growth_failures.extend(side.dbt_failures)
             done = GrowthRound(
                 number, totals[True][-1].wall_seconds, totals[False][-1].wall_seconds, base_first

@@ -9,6 +9,7 @@ Through the launcher each stage's peak is its own (and that of the children it r
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -62,3 +63,22 @@ def own_peak_command(report: Path, argv: Sequence[str]) -> list[str]:
     """argv wrapped in the launcher that measures its own peak RSS (see own_peak.py).
     `-I` keeps the launcher a bare interpreter: no site-packages, no user environment."""
     return [sys.executable, "-I", str(OWN_PEAK), str(report), "--", *argv]
+
+
+def evict_from_page_cache(*paths: Path) -> None:
+    """Ask the kernel to drop the files' pages from its page cache (posix_fadvise DONTNEED: no
+    privileges needed, other files untouched), so that the next stage reads them from disk, as a
+    once-a-day run finds its warehouse. Dirty pages are written first; a missing file is skipped.
+    Where the call does not exist (not Linux), nothing is evicted."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)

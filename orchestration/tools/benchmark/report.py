@@ -223,8 +223,8 @@ def growth_table(result: BenchResult) -> str:
 
 GROWTH_TITLE = (
     "The update growth: after each side's first daily update, one more on each side per round, "
-    "on the same next session, the order alternating; update total = load + price checks + "
-    "dbt build"
+    "on the same next session, the order alternating, each with its warehouse out of the OS "
+    "page cache; update total = load + price checks + dbt build"
 )
 
 
