@@ -124,11 +124,6 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     )
     if not 0 <= growth_rounds <= MAX_GROWTH_ROUNDS:
         raise CliError(f"--growth-rounds must be between 0 and {MAX_GROWTH_ROUNDS}")
-    if growth_rounds and args.years == 1:
-        raise CliError(
-            "--growth-rounds sets the run's daily update against the same update at 1 year: "
-            "give --years 2 or more, or drop --growth-rounds"
-        )
     try:
         result = run_bench(
             args.tickers,

@@ -293,8 +293,9 @@ def run_bench(
     rounds = default_growth_rounds(years) if growth_rounds is None else growth_rounds
     if rounds and years == GROWTH_BASE_YEARS:
         raise BenchError(
-            f"the update growth sets a run's update against the same at {GROWTH_BASE_YEARS} "
-            "year: give more --years, or no growth rounds"
+            "--growth-rounds sets the run's daily update against the same update at "
+            f"{GROWTH_BASE_YEARS} year: give --years {GROWTH_BASE_YEARS + 1} or more, or drop "
+            "--growth-rounds"
         )
     root = Path(out) if out else Path(tempfile.mkdtemp(prefix="adrpulse-bench-"))
     if root.exists() and any(root.iterdir()):
