@@ -104,7 +104,6 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.tools.benchmark.harness import (
         MAX_GROWTH_ROUNDS,
         BenchError,
-        default_growth_rounds,
         run_bench,
     )
 
@@ -119,10 +118,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"--tickers must be between 4 and {MAX_TICKERS}")
     if not 1 <= args.years <= MAX_YEARS:
         raise CliError(f"--years must be between 1 and {MAX_YEARS}")
-    growth_rounds = (
-        default_growth_rounds(args.years) if args.growth_rounds is None else args.growth_rounds
-    )
-    if not 0 <= growth_rounds <= MAX_GROWTH_ROUNDS:
+    if args.growth_rounds is not None and not 0 <= args.growth_rounds <= MAX_GROWTH_ROUNDS:
         raise CliError(f"--growth-rounds must be between 0 and {MAX_GROWTH_ROUNDS}")
     try:
         result = run_bench(
@@ -133,7 +129,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             keep=args.keep,
             seed=args.seed,
             spark=args.spark,
-            growth_rounds=growth_rounds,
+            growth_rounds=args.growth_rounds,
             progress=_progress,
         )
     except BenchError as exc:

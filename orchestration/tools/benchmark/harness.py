@@ -76,10 +76,6 @@ def growth_stage_names(years: int) -> tuple[str, str]:
     )
 
 
-def default_growth_rounds(years: int) -> int:
-    return DEFAULT_GROWTH_ROUNDS if years == GROWTH_YEARS else 0
-
-
 class BenchError(RuntimeError):
     """A stage failed; the message names it and ends with its log's tail. `result` holds the
     stages measured before it (None if nothing was)."""
@@ -243,7 +239,8 @@ def _daily_update(
     warehouse file is dropped from the OS page cache first, as a once-a-day run finds it."""
     append_update(paths, spec, number)
     if cold:
-        evict_from_page_cache(paths.warehouse, paths.warehouse.with_name("warehouse.duckdb.wal"))
+        wal = paths.warehouse.with_name(paths.warehouse.name + ".wal")
+        evict_from_page_cache(paths.warehouse, wal)
     _child_stage(result, paths, "update: load", "load", progress)
     _child_stage(result, paths, "update: price checks", "checks_update", progress)
     label = "update" if number == 0 else f"update_{number}"
@@ -289,8 +286,10 @@ def run_bench(
     progress: Progress = print,
 ) -> BenchResult:
     """Run the whole bench at one size; the work folder is removed unless keep (or out given
-    and keep). growth_rounds: rounds of the update growth (None: default_growth_rounds)."""
-    rounds = default_growth_rounds(years) if growth_rounds is None else growth_rounds
+    and keep). growth_rounds: rounds of the update growth (None: DEFAULT_GROWTH_ROUNDS at
+    GROWTH_YEARS, else none)."""
+    default = DEFAULT_GROWTH_ROUNDS if years == GROWTH_YEARS else 0
+    rounds = default if growth_rounds is None else growth_rounds
     if rounds and years == GROWTH_BASE_YEARS:
         raise BenchError(
             "--growth-rounds sets the run's daily update against the same update at "
@@ -414,6 +413,32 @@ def _run(
     return result
 
 
+def _silent(_: str) -> None:
+    """The progress of a second project's stages: only the rows its caller reports are shown."""
+
+
+def _second_project(
+    paths: BenchPaths,
+    tickers: int,
+    years: int,
+    dbt_source: Path,
+    seed: int,
+    updates: int = 1,
+) -> tuple[BenchResult, StageRow]:
+    """A second project beside the run's, in `paths` (a subfolder of its work folder), taken
+    through the stages the pipeline runs, as the run was: generated (with `updates` sessions
+    held back), loaded, built, checked, then updated once. Its stages stay in its own result,
+    returned with that update's total; the caller picks the rows the run reports."""
+    paths.root.mkdir(parents=True, exist_ok=True)
+    _, spec = _generate(paths, tickers, years, seed, updates)
+    second = BenchResult(tickers=spec.tickers, years=years, spec=spec)
+    _child_stage(second, paths, "load archive", "load", _silent)
+    prepare_project(dbt_source, paths)
+    _dbt_stage(second, paths, "dbt build (full)", "full", spec.history_rows, _silent)
+    _child_stage(second, paths, "price checks", "checks", _silent)
+    return second, _daily_update(second, paths, spec, _silent)
+
+
 def _node_floor_stages(
     result: BenchResult,
     paths: BenchPaths,
@@ -430,21 +455,14 @@ def _node_floor_stages(
         f"{NODE_FLOOR_TICKERS} tickers x {NODE_FLOOR_YEARS} year, what dbt's nodes cost with "
         "next to no data"
     )
-    floor_paths = BenchPaths(paths.root / "node_floor")
-    floor_paths.root.mkdir(parents=True, exist_ok=True)
-
-    def quiet(_: str) -> None:
-        pass
-
     try:
-        _, spec = _generate(floor_paths, NODE_FLOOR_TICKERS, NODE_FLOOR_YEARS, seed)
-        # The floor's own stages, kept apart from the run's: only two rows join the run's table.
-        floor = BenchResult(tickers=spec.tickers, years=NODE_FLOOR_YEARS, spec=spec)
-        _child_stage(floor, floor_paths, "load archive", "load", quiet)
-        prepare_project(dbt_source, floor_paths)
-        _dbt_stage(floor, floor_paths, "dbt build (full)", "full", spec.history_rows, quiet)
-        _child_stage(floor, floor_paths, "price checks", "checks", quiet)
-        update = _daily_update(floor, floor_paths, spec, quiet)
+        floor, update = _second_project(
+            BenchPaths(paths.root / "node_floor"),
+            NODE_FLOOR_TICKERS,
+            NODE_FLOOR_YEARS,
+            dbt_source,
+            seed,
+        )
     except BenchError as error:
         raise BenchError(f"node floor ({NODE_FLOOR_SIZE}): {error}", result) from error
     result.node_floor_failures = floor.dbt_failures
@@ -479,22 +497,13 @@ def _update_growth_stages(
         f"{GROWTH_BASE_YEARS} y ({result.tickers} tickers), {rounds} alternated rounds"
     )
     base_paths = BenchPaths(paths.root / "one_year")
-    base_paths.root.mkdir(parents=True, exist_ok=True)
-
-    def quiet(_: str) -> None:
-        pass
-
     try:
-        _, base_spec = _generate(base_paths, result.tickers, GROWTH_BASE_YEARS, seed, 1 + rounds)
-        base = BenchResult(tickers=base_spec.tickers, years=GROWTH_BASE_YEARS, spec=base_spec)
-        _child_stage(base, base_paths, "load archive", "load", quiet)
-        prepare_project(dbt_source, base_paths)
-        _dbt_stage(base, base_paths, "dbt build (full)", "full", base_spec.history_rows, quiet)
-        _child_stage(base, base_paths, "price checks", "checks", quiet)
         # its first update, as the run had its own: the rounds compare the updates after it
-        _daily_update(base, base_paths, base_spec, quiet)
+        base, _ = _second_project(
+            base_paths, result.tickers, GROWTH_BASE_YEARS, dbt_source, seed, 1 + rounds
+        )
         result.growth_failures.extend(base.dbt_failures)
-        sides = {True: (base_paths, base_spec), False: (paths, result.spec)}
+        sides = {True: (base_paths, base.spec), False: (paths, result.spec)}
         totals: dict[bool, list[StageRow]] = {True: [], False: []}
         for number in range(1, rounds + 1):
             base_first = number % 2 == 1
@@ -504,7 +513,7 @@ def _update_growth_stages(
                     tickers=side_spec.tickers, years=side_spec.years, spec=side_spec
                 )
                 totals[is_base].append(
-                    _daily_update(side, side_paths, side_spec, quiet, number, cold=True)
+                    _daily_update(side, side_paths, side_spec, _silent, number, cold=True)
                 )
                 result.growth_failures.extend(side.dbt_failures)
             done = GrowthRound(

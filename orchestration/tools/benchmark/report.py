@@ -87,7 +87,12 @@ def ratios(result: BenchResult) -> list[Ratio]:
         rows.append(growth)
     if not result.dbt_failures:
         return rows
-    return [replace(r, met=False if r.met is not None else None, build_failed=True) for r in rows]
+    return [_timed_on_failed_build(r) for r in rows]
+
+
+def _timed_on_failed_build(ratio: Ratio) -> Ratio:
+    """A figure timed on a dbt build with failed nodes: a target it was judged by is not met."""
+    return replace(ratio, met=False if ratio.met is not None else None, build_failed=True)
 
 
 def _verdict(value: float, limit: float, at_most: bool, size: str, here: str) -> bool | None:
@@ -196,9 +201,7 @@ def growth_ratio(result: BenchResult) -> Ratio | None:
         _div(run, base) <= UPDATE_GROWTH_LIMIT if result.years == GROWTH_YEARS else None,
         f"{GROWTH_YEARS} y",
     )
-    if result.growth_failures and ratio.met is not None:
-        return replace(ratio, met=False, build_failed=True)
-    return ratio
+    return _timed_on_failed_build(ratio) if result.growth_failures else ratio
 
 
 def growth_table(result: BenchResult) -> str:
