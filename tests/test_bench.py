@@ -295,6 +295,13 @@ def test_bench_end_to_end_tiny(tmp_path: Path) -> None:
     assert "### 5 tickers x 2 years" in text and "dbt build (full)" in text
     assert "The update's longest chain" in text
     assert "adrpulse bench --tickers 5 --years 2 --growth-rounds 1" in text
+    # what was measured: the code's commit, named in the JSON and the section alike
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short=7", "HEAD"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert saved["measured_on"]["commit"].startswith(head)
+    assert f"commit {saved['measured_on']['commit']}, started " in text
     # The update growth: one round of a daily update on each side, their totals and the ratio.
     base, run = growth_stage_names(2)
     for stage in (base, run):

@@ -80,10 +80,11 @@ def _wrote(section: str, docs: list[Path]) -> None:
 def cmd_demo_cost(args: argparse.Namespace, settings: Settings, command: str) -> int:
     import tempfile
 
-    from orchestration.tools.benchmark.machine import machine_facts
+    from orchestration.tools.benchmark.machine import machine_facts, run_facts
     from orchestration.tools.benchmark.report import startup_section, startup_table, update_document
     from orchestration.tools.benchmark.startup import measure_startup
 
+    started = run_facts(REPO_ROOT)
     with tempfile.TemporaryDirectory(prefix="adrpulse-bench-startup-") as tmp:
         print("Measuring adrpulse demo against the fixed start-up of Dagster and dbt")
         result = measure_startup(
@@ -93,7 +94,8 @@ def cmd_demo_cost(args: argparse.Namespace, settings: Settings, command: str) ->
     print(startup_table(result))
     docs = result_documents(args, settings)
     if docs:
-        section = startup_section(result, command, date.today().isoformat(), machine_facts())
+        facts = {**started, **machine_facts()}
+        section = startup_section(result, command, date.today().isoformat(), facts)
         for doc in docs:
             update_document(doc, "startup", section)
         _wrote("startup", docs)
@@ -106,6 +108,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         BenchError,
         run_bench,
     )
+    from orchestration.tools.benchmark.machine import run_facts
 
     command = ("adrpulse bench " + shlex.join(sys.argv[2:])).strip()
     if not 1 <= args.rounds <= MAX_ROUNDS:
@@ -120,6 +123,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"--years must be between 1 and {MAX_YEARS}")
     if args.growth_rounds is not None and not 0 <= args.growth_rounds <= MAX_GROWTH_ROUNDS:
         raise CliError(f"--growth-rounds must be between 0 and {MAX_GROWTH_ROUNDS}")
+    started = run_facts(REPO_ROOT)
     try:
         result = run_bench(
             args.tickers,
@@ -136,9 +140,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         if exc.result is None or not exc.result.stages:
             raise CliError(str(exc)) from exc
         print(f"\nINCOMPLETE: {exc}\n\nStages measured before the failure:")
-        _report(args, settings, exc.result, command, failure=str(exc).splitlines()[0])
+        _report(args, settings, exc.result, command, started, failure=str(exc).splitlines()[0])
         return 1
-    _report(args, settings, result, command)
+    _report(args, settings, result, command, started)
     return 0
 
 
@@ -147,8 +151,10 @@ def _report(
     settings: Settings,
     result: BenchResult,
     command: str,
+    started: dict[str, str],
     failure: str = "",
 ) -> None:
+    """started: run_facts taken before the run (its commit, hour and load)."""
     from orchestration.tools.benchmark.machine import machine_facts
     from orchestration.tools.benchmark.report import (
         markdown_section,
@@ -160,14 +166,15 @@ def _report(
 
     # Each complete run's figures are kept per size under ADRPULSE_HOME/bench (JSON).
     results = settings.home / "bench"
+    day = date.today().isoformat()
+    facts = {**started, **machine_facts()}
     print(text_report(result))
+    print("Measured on " + ", ".join(f"{k} {v}" for k, v in facts.items()))
     if not failure:
-        print(f"Saved the figures to {save_result(result, results, date.today().isoformat())}")
+        print(f"Saved the figures to {save_result(result, results, day, facts)}")
     docs = result_documents(args, settings)
     if docs:
-        section = markdown_section(
-            result, command, date.today().isoformat(), machine_facts(), failure
-        )
+        section = markdown_section(result, command, day, facts, failure)
         for doc in docs:
             update_document(doc, size_key(result), section)
         _wrote(size_key(result), docs)

@@ -510,9 +510,11 @@ def result_file(folder: Path, tickers: int, years: int) -> Path:
     return folder / f"bench-{tickers}x{years}.json"
 
 
-def save_result(result: BenchResult, folder: Path, day: str) -> Path:
+def save_result(
+    result: BenchResult, folder: Path, day: str, facts: dict[str, str] | None = None
+) -> Path:
     """The run's stage figures as JSON beside its document, one file per size (the latest run),
-    for scripts that compare runs."""
+    for scripts that compare runs; facts: what it was measured on (commit, load, versions)."""
     path = result_file(folder, result.tickers, result.years)
     path.parent.mkdir(parents=True, exist_ok=True)
     stages = [
@@ -523,6 +525,8 @@ def save_result(result: BenchResult, folder: Path, day: str) -> Path:
     payload: dict[str, object] = {
         "tickers": result.tickers, "years": result.years, "day": day, "stages": stages
     }
+    if facts:
+        payload["measured_on"] = facts
     if result.spark_requested:
         payload["spark"] = spark_figures(result)
     if result.growth_rounds:
