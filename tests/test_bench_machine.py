@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.tools.benchmark.machine import run_facts, source_revision
+from orchestration.tools.benchmark.machine import busy_cores, run_facts, source_revision
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -60,10 +60,37 @@ def test_a_folder_outside_git_says_so(tmp_path: Path, monkeypatch: pytest.Monkey
     assert source_revision(plain) == "not a git checkout"
 
 
-def test_run_facts_name_the_commit_hour_and_load(tmp_path: Path) -> None:
+# Two readings of /proc/stat's cpu line, as Linux writes them (user nice system idle iowait irq
+# softirq steal guest guest_nice), one second apart on a 2-core machine.
+QUIET = (
+    "cpu  5573886 2531 797695 4595946 66091 0 14891 5431 0 0",
+    "cpu  5573888 2531 797696 4596143 66091 0 14891 5431 0 0",
+)
+ONE_CORE_TAKEN = (
+    "cpu  5573886 2531 797695 4595946 66091 0 14891 5431 0 0",
+    "cpu  5573986 2531 797695 4596046 66091 0 14891 5431 0 0",
+)
+
+
+def test_busy_cores_counts_non_idle_time_over_all_time() -> None:
+    assert busy_cores(*QUIET, cores=2) == pytest.approx(2 * 3 / 200)
+    assert busy_cores(*ONE_CORE_TAKEN, cores=2) == pytest.approx(1.0)
+    # iowait is idle: a core waiting on disk is free for the run
+    waiting = ("cpu  0 0 0 100 0 0 0 0 0 0", "cpu  0 0 0 150 50 0 0 0 0 0")
+    assert busy_cores(*waiting, cores=2) == 0.0
+
+
+def test_busy_cores_refuses_another_line() -> None:
+    with pytest.raises(ValueError, match="cpu0"):
+        busy_cores("cpu0 1 2 3 4 5 6 7 8 0 0", QUIET[1], cores=2)
+
+
+def test_run_facts_name_the_commit_hour_and_cpu_in_use(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     facts = run_facts(repo)
-    assert list(facts) == ["commit", "started", "load average"]
+    assert list(facts) == ["commit", "started", "CPU busy before the start"]
     assert facts["commit"] == source_revision(repo)
     assert re.fullmatch(r"\d\d:\d\d UTC", facts["started"])
-    assert re.fullmatch(r"\d+\.\d\d \(1 min\)", facts["load average"])
+    assert re.fullmatch(
+        r"\d+\.\d\d of \d+ cores \(1 s sample\)", facts["CPU busy before the start"]
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -64,12 +65,50 @@ def source_revision(repo_root: Path) -> str:
     return f"{commit} + uncommitted changes" if dirty else commit
 
 
+PROC_STAT = Path("/proc/stat")
+# The first eight counters of /proc/stat's "cpu" line (guest time is already counted in user).
+IDLE_COUNTERS = (3, 4)  # idle, iowait
+
+
+def busy_cores(before: str, after: str, cores: int) -> float:
+    """How many cores' worth of CPU the machine used between two readings of /proc/stat's first
+    ("cpu") line: the share of non-idle time over all time, times the cores."""
+
+    def counters(line: str) -> list[int]:
+        name, *values = line.split()
+        if name != "cpu" or len(values) < 8:
+            raise ValueError(f"not the cpu line of /proc/stat: {line!r}")
+        return [int(v) for v in values[:8]]
+
+    start, end = counters(before), counters(after)
+    spent = [b - a for a, b in zip(start, end, strict=True)]
+    total = sum(spent)
+    if total <= 0:
+        return 0.0
+    idle = sum(spent[i] for i in IDLE_COUNTERS)
+    return (total - idle) / total * cores
+
+
+def busy_before_start(sample_seconds: float = 1.0) -> str:
+    """The CPU the machine's other processes use right now, sampled over sample_seconds while
+    this process waits. Unlike the load average, it does not count the run that just ended
+    before this one (a round runs its sizes back to back)."""
+    cores = os.cpu_count() or 1
+    try:
+        before = PROC_STAT.read_text().splitlines()[0]
+        time.sleep(sample_seconds)  # the sample's window, not a wait for a resource
+        after = PROC_STAT.read_text().splitlines()[0]
+        used = busy_cores(before, after, cores)
+    except (OSError, IndexError, ValueError):
+        return f"not measured ({PROC_STAT} unreadable)"
+    return f"{used:.2f} of {cores} cores ({sample_seconds:g} s sample)"
+
+
 def run_facts(repo_root: Path) -> dict[str, str]:
     """Taken when a run starts, before its own work loads the machine: which code was measured,
-    when, and how busy the machine already was (the 1-minute load average; with 2 cores, about
-    1 or more means another process had one of them)."""
+    when, and how much CPU other processes were already using."""
     return {
         "commit": source_revision(repo_root),
         "started": datetime.now(UTC).strftime("%H:%M UTC"),
-        "load average": f"{os.getloadavg()[0]:.2f} (1 min)",
+        "CPU busy before the start": busy_before_start(),
     }
