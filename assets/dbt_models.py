@@ -101,6 +101,11 @@ class DbtBuildConfig(dg.Config):
     raw tables, and incremental models only pick up fetches newer than the ones they have seen."""
 
 
+# The op (and the run's step) of the dbt build: jobs configure it by this name, and the bench
+# finds its step in a run's log by it.
+DBT_ASSETS_NAME = "adrpulse_dbt_models"
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     """The dbt models, seeds and tests as assets and checks, from the project's manifest.
 
@@ -117,6 +122,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=manifest,
         project=project,
+        name=DBT_ASSETS_NAME,
         dagster_dbt_translator=TRANSLATOR,
         pool="warehouse",
     )

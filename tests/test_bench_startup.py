@@ -1,21 +1,41 @@
 """`adrpulse bench --demo-cost --rounds N`: each part's median over the rounds, its highest peak
-RSS, a failure kept, and the section saying how it was measured."""
+RSS, a failure kept, the demo's phases read from its Dagster run, and the section saying how it
+was measured."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from orchestration.tools.benchmark.report import startup_section, startup_table
+import pytest
+
+from assets.dbt_models import DBT_ASSETS_NAME
+from orchestration.tools.benchmark.report import (
+    DEMO_PHASES_TITLE,
+    demo_phase_table,
+    startup_section,
+    startup_table,
+)
 from orchestration.tools.benchmark.startup import (
+    AFTER_DBT,
+    AFTER_RUN,
+    BEFORE_DBT,
+    BEFORE_RUN,
     DBT_NOTHING,
     DBT_PARSE,
+    DBT_STEP,
     DEMO,
     EMPTY_JOB,
+    DemoPhase,
     StartupResult,
     StartupRow,
+    StepTimes,
+    demo_phases,
+    median_phases,
     median_rows,
+    read_demo_phases,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,3 +94,73 @@ def test_rounds_is_refused_without_demo_cost_and_outside_its_range() -> None:
             cwd=REPO, capture_output=True, text=True, timeout=120,
         )
         assert result.returncode != 0 and said in result.stderr + result.stdout, result
+
+
+# Step times as the demo's Dagster run recorded them (epoch seconds; a run on 2026-12-05).
+RUN_START, RUN_END = 1796486265.77, 1796486293.99
+STEPS = [
+    StepTimes("raw_prices", RUN_START + 2.11, RUN_START + 2.95),
+    StepTimes("daily_bars_checks", RUN_START + 3.68, RUN_START + 4.10),
+    StepTimes(DBT_ASSETS_NAME, RUN_START + 4.26, RUN_START + 24.75),
+    StepTimes("published__report", RUN_START + 26.07, RUN_START + 28.16),
+]
+
+
+def test_the_demo_phases_add_up_to_its_wall_time_around_the_dbt_step() -> None:
+    command_start, command_end = RUN_START - 4.5, RUN_END + 2.8
+    phases = demo_phases(command_start, command_end, RUN_START, RUN_END, STEPS)
+    assert [p.what for p in phases] == [BEFORE_RUN, BEFORE_DBT, DBT_STEP, AFTER_DBT, AFTER_RUN]
+    seconds = [round(p.seconds, 2) for p in phases]
+    assert seconds == [4.5, 4.26, 20.49, 3.47, 2.8]
+    assert round(sum(p.seconds for p in phases), 6) == round(command_end - command_start, 6)
+
+
+def test_a_run_without_the_dbt_step_is_refused_naming_its_steps() -> None:
+    with pytest.raises(ValueError, match=f"no {DBT_ASSETS_NAME} step .*raw_prices"):
+        demo_phases(0.0, 10.0, 1.0, 9.0, STEPS[:2])
+
+
+def test_each_phase_is_its_median_and_a_failed_demo_leaves_none() -> None:
+    def phases(dbt: float) -> list[DemoPhase]:
+        return [DemoPhase(BEFORE_RUN, 4.0), DemoPhase(DBT_STEP, dbt)]
+
+    assert median_phases([phases(20.0), phases(31.0), phases(22.0)]) == phases(22.0)
+    assert median_phases([phases(20.0), []]) == []
+
+
+def test_the_phases_are_read_from_a_real_dagster_run(tmp_path: Path) -> None:
+    import dagster as dg
+
+    @dg.asset(name="raw_prices")
+    def raw() -> int:
+        return 1
+
+    @dg.asset(name=DBT_ASSETS_NAME, deps=[raw])
+    def dbt_step() -> int:
+        return sum(range(100_000))
+
+    @dg.asset(name="published__report", deps=[dbt_step])
+    def report() -> int:
+        return 2
+
+    home = tmp_path / "dagster"
+    home.mkdir()
+    command_start = time.time()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert dg.materialize([raw, dbt_step, report], instance=instance).success
+    command_end = time.time()
+    phases = read_demo_phases(home, command_start, command_end)
+    assert [p.what for p in phases] == [BEFORE_RUN, BEFORE_DBT, DBT_STEP, AFTER_DBT, AFTER_RUN]
+    assert all(p.seconds >= 0 for p in phases), phases
+    assert phases[1].seconds > 0 and phases[3].seconds > 0  # raw_prices before, the report after
+    assert abs(sum(p.seconds for p in phases) - (command_end - command_start)) < 1e-6
+
+
+def test_the_section_shows_the_demo_phases_with_their_share() -> None:
+    rows = median_rows([_round(40, 10, 14, 7)])
+    phases = [DemoPhase(BEFORE_RUN, 10.0), DemoPhase(DBT_STEP, 30.0)]
+    section = startup_section(StartupResult(rows, 1, phases), "cmd", "2026-12-05", {})
+    table = demo_phase_table(StartupResult(rows, 1, phases))
+    assert DEMO_PHASES_TITLE in section and table in section
+    assert " 25%" in table and " 75%" in table
+    assert DEMO_PHASES_TITLE not in startup_section(StartupResult(rows, 1), "cmd", "d", {})

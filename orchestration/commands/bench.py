@@ -81,7 +81,13 @@ def cmd_demo_cost(args: argparse.Namespace, settings: Settings, command: str) ->
     import tempfile
 
     from orchestration.tools.benchmark.machine import machine_facts, run_facts
-    from orchestration.tools.benchmark.report import startup_section, startup_table, update_document
+    from orchestration.tools.benchmark.report import (
+        DEMO_PHASES_TITLE,
+        demo_phase_table,
+        startup_section,
+        startup_table,
+        update_document,
+    )
     from orchestration.tools.benchmark.startup import measure_startup
 
     started = run_facts(REPO_ROOT)
@@ -92,6 +98,8 @@ def cmd_demo_cost(args: argparse.Namespace, settings: Settings, command: str) ->
         )
     print()
     print(startup_table(result))
+    if result.demo_phases:
+        print(f"\n{DEMO_PHASES_TITLE}:\n{demo_phase_table(result)}")
     docs = result_documents(args, settings)
     if docs:
         facts = {**started, **machine_facts()}

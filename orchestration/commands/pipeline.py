@@ -143,9 +143,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     if args.target == "spark":
         return build_spark_target(args, settings)
+    from assets.dbt_models import DBT_ASSETS_NAME
+
     config = {
         "ops": {
-            "adrpulse_dbt_models": {"config": {"full_refresh": args.full_refresh}},
+            DBT_ASSETS_NAME: {"config": {"full_refresh": args.full_refresh}},
             "build_gate": {"config": {"force": args.force}},
         }
     }

@@ -694,6 +694,24 @@ def startup_table(result: StartupResult) -> str:
     return format_table(["what", "wall s", "peak RSS MB"], rows, max_width=110)
 
 
+DEMO_PHASES_TITLE = (
+    "Where the demo's time went (its Dagster run's step times; each phase the median of the "
+    "rounds)"
+)
+
+
+def demo_phase_table(result: StartupResult) -> str:
+    """The demo's phases with their share of its wall time; empty when they were not read."""
+    if not result.demo_phases:
+        return ""
+    total = sum(p.seconds for p in result.demo_phases)
+    rows: list[list[object]] = [
+        [p.what, round(p.seconds, 2), f"{p.seconds / total:.0%}" if total > 0 else None]
+        for p in result.demo_phases
+    ]
+    return format_table(["phase", "s", "share"], rows, max_width=110)
+
+
 def startup_section(result: StartupResult, command: str, day: str, machine: dict[str, str]) -> str:
     facts = ", ".join(f"{k} {v}" for k, v in machine.items())
     met = "met" if result.demo_over_fixed <= DEMO_OVER_STARTUP_LIMIT else "NOT met"
@@ -720,5 +738,10 @@ def startup_section(result: StartupResult, command: str, day: str, machine: dict
             "",
             f"Target: demo within {DEMO_OVER_STARTUP_LIMIT:g}x the fixed start-up: "
             f"{result.demo_over_fixed:.2f}x, {met}.",
+            *(
+                ["", DEMO_PHASES_TITLE + ":", "", "```", demo_phase_table(result), "```"]
+                if result.demo_phases
+                else []
+            ),
         ]
     )
