@@ -162,7 +162,7 @@ def _report(
     started: dict[str, str],
     failure: str = "",
 ) -> None:
-    """started: run_facts taken before the run (its commit, hour and load)."""
+    """started: run_facts taken before the run (its commit, hour and the CPU in use then)."""
     from orchestration.tools.benchmark.machine import machine_facts
     from orchestration.tools.benchmark.report import (
         markdown_section,

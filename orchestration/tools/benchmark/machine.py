@@ -1,5 +1,5 @@
-"""What the numbers were measured on: the commit, the hour and the machine's load when the run
-started, cores, memory, versions."""
+"""What the numbers were measured on: the commit, the hour and the CPU other processes used when
+the run started, cores, memory, versions."""
 
 from __future__ import annotations
 

@@ -514,7 +514,7 @@ def save_result(
     result: BenchResult, folder: Path, day: str, facts: dict[str, str] | None = None
 ) -> Path:
     """The run's stage figures as JSON beside its document, one file per size (the latest run),
-    for scripts that compare runs; facts: what it was measured on (commit, load, versions)."""
+    for scripts that compare runs; facts: what it was measured on (commit, CPU in use, versions)."""
     path = result_file(folder, result.tickers, result.years)
     path.parent.mkdir(parents=True, exist_ok=True)
     stages = [
