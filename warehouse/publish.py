@@ -248,6 +248,10 @@ def _write_catalog(
         str(path), config={"storage_compatibility_version": CATALOG_STORAGE_VERSION}
     )
     try:
+        # One transaction: each statement on its own would be a commit, and a commit of a DuckDB
+        # file syncs its WAL to disk; the catalog's ~500 column comments took 0.7 s that way.
+        # The file is a temporary one, renamed over the catalog only once it is whole.
+        cat.execute("begin transaction").fetchall()
         for schema in sorted({t.schema for t in exported}):
             cat.execute(f"create schema if not exists {_quote(schema)}").fetchall()
         for table in exported:
@@ -279,6 +283,7 @@ def _write_catalog(
                     f"comment on column {_quote(column.schema)}.{_quote(column.table)}."
                     f"{_quote(column.name)} is {_literal(comment)}"
                 ).fetchall()
+        cat.execute("commit").fetchall()
     finally:
         cat.close()
 
