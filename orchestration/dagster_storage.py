@@ -8,20 +8,24 @@ of the time Dagster took to record the run's ~580 events (the dbt results, the p
 materializations and checks): docs/BENCHMARKS.md has the figures.
 
 Here an engine is kept per database file and reused, with the same busy timeout and the same
-one transaction per write. A run's own database keeps Dagster's pool (`NullPool`: every use opens
-and closes its own connection). That close matters: the databases are in WAL mode, and the last
-connection to close folds the WAL back into the run's file, which is the change the UI's watch on
-a live run waits for; and a deleted run database is simply created again.
+one transaction per write, and each engine keeps one connection open (a `QueuePool` of one).
+Opening and closing a connection for each write was the larger part of what remained: the
+databases are in WAL mode, so each close checkpointed, and each open created the WAL again (a
+directory sync). A dbt-sized run of 675 events recorded in 2.67 s with the index opened per
+write and 1.91 s with its connection kept (medians of 3, the harness in
+orchestration/tools/benchmark/event_log.py); keeping each run database's connection too took a
+run of 453 events from 4.1 s to 3.3 s on a slow hour (docs/BENCHMARKS.md).
 
-The index database, where every asset event and check result is mirrored, keeps one connection
-open instead (a `QueuePool` of one). Opening and closing it for each write (checkpointing the WAL
-on every close) was the larger part of what remained: a dbt-sized run of 675 events recorded in
-2.67 s with an index connection per write and 1.91 s with one kept (medians of 3, the harness in
-orchestration/tools/benchmark/event_log.py). Nothing watches the index file; other processes (the
-UI, the daemon, a run) read and write it through their own connections as before: an idle SQLite
-connection holds no lock, and WAL lets readers go on beside a writer. Commits keep SQLite's default
-durability (`synchronous=FULL`). A process forked from one holding the connection does not reuse
-it: the engines are per process id.
+A run's own database is watched: the UI follows a live run by watching that file change, and in
+WAL mode a write changes only the `-wal` file until a checkpoint copies it into the database.
+Dagster's close per write did that checkpoint; here each transaction that changed a run database
+is followed by a passive checkpoint (`PRAGMA wal_checkpoint(PASSIVE)`), so every event still
+reaches the run's file at once. Nothing watches the index file. Other processes (the UI, the
+daemon, a run's step processes) read and write both through their own connections as before: an
+idle SQLite connection holds no lock, and WAL lets readers go on beside a writer. Commits keep
+SQLite's default durability (`synchronous=FULL`). A process forked from one holding the
+connections does not reuse them: the engines are per process id. `wipe()`, which deletes the
+database files, first lets every engine go, so no kept connection writes into a deleted file.
 
 Dagster also asks, on every asset check result and every event with tags, whether a table exists
 in the index database (`has_table`), and answers each time from a new engine and a new connection.
@@ -54,7 +58,7 @@ from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.pool import QueuePool
 
 # The Dagster releases whose SqliteEventLogStorage._connect this class was checked against.
 CHECKED_DAGSTER = ("1.13",)
@@ -97,27 +101,19 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
             if engine is not None:
                 self._engines.move_to_end(shard)
                 return engine
-            if shard == INDEX_SHARD_NAME:
-                # One connection kept open; _connect's lock lets one use it at a time, and the
-                # overflow only covers a use from outside _connect, closed when returned.
-                engine = create_engine(
-                    self.conn_string_for_shard(shard),
-                    poolclass=QueuePool,
-                    pool_size=1,
-                    max_overflow=2,
-                    connect_args={
-                        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
-                        # the pool hands the connection to whichever thread writes next
-                        "check_same_thread": False,
-                    },
-                )
-            else:
-                # as Dagster's _connect makes it
-                engine = create_engine(
-                    self.conn_string_for_shard(shard),
-                    poolclass=NullPool,
-                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-                )
+            # One connection kept open; _connect's lock lets one use it at a time, and the
+            # overflow only covers a use from outside _connect, closed when returned.
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=QueuePool,
+                pool_size=1,
+                max_overflow=2,
+                connect_args={
+                    "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                    # the pool hands the connection to whichever thread writes next
+                    "check_same_thread": False,
+                },
+            )
             self._engines[shard] = engine
             while len(self._engines) > MAX_ENGINES:
                 _, oldest = self._engines.popitem(last=False)
@@ -135,8 +131,14 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with engine.connect() as conn, conn.begin():
-                yield conn
+            with engine.connect() as conn:
+                changes_before = _total_changes(conn)
+                with conn.begin():
+                    yield conn
+                if shard != INDEX_SHARD_NAME and _total_changes(conn) != changes_before:
+                    # into the run's own file now: the change the UI's watch on a live run
+                    # waits for (a close did this when each write had its own connection)
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def has_table(self, table_name: str) -> bool:
         if not self._reuse_engines:
@@ -151,9 +153,22 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
             self._tables_found.add(table_name)
         return found
 
+    def wipe(self) -> None:
+        # Dagster deletes the database files: no kept connection may go on writing to one.
+        self._dispose_engines()
+        super().wipe()
+
     def dispose(self) -> None:
         super().dispose()
+        self._dispose_engines()
+
+    def _dispose_engines(self) -> None:
         with self._engines_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+
+
+def _total_changes(conn: Connection) -> int:
+    """Rows the SQLite connection under `conn` has changed since it opened."""
+    return int(conn.connection.dbapi_connection.total_changes)  # type: ignore[union-attr]

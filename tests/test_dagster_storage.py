@@ -1,18 +1,21 @@
 """The Dagster instance's event log (orchestration/dagster_storage.py): Dagster's SQLite event log
 reusing one engine per database file. What it records is what Dagster's own storage reads back,
 in the same files; a deleted run or a wiped log is created again; the engines kept are bounded;
-the index keeps one connection open, a run database folds its WAL back on each write, and a
-forked process opens its own."""
+each database keeps one connection open, every event still reaches a run's own file while the
+run goes on (what the UI's watch reads), and a forked process opens its own connections."""
 
 from __future__ import annotations
 
 import inspect
 import os
+import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster import DagsterEventType as E
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from orchestration import dagster_storage
@@ -121,9 +124,7 @@ def test_the_harness_prints_both_storages_with_the_same_events(
     assert len(events) == 1 and events.pop() > 2 + 3
 
 
-def test_the_index_keeps_one_connection_and_a_run_database_folds_its_wal_back(
-    tmp_path: Path,
-) -> None:
+def test_the_index_keeps_one_connection_and_other_processes_share_it(tmp_path: Path) -> None:
     home = tmp_path / "dagster"
     with _instance(home) as instance:
         storage = instance.event_log_storage
@@ -131,10 +132,6 @@ def test_the_index_keeps_one_connection_and_a_run_database_folds_its_wal_back(
         index_pool = storage._engines["index"].pool
         # the index's one connection is back in its pool, open, for the next write
         assert index_pool.checkedin() == 1 and index_pool.checkedout() == 0
-        # a run's database is closed after each write: the last close folds the WAL into the
-        # run's file, the change the UI's watch on a live run waits for
-        run_db = Path(storage.path_for_shard(first))
-        assert run_db.exists() and not Path(f"{run_db}-wal").exists()
         # another process's storage (Dagster's own) reads and writes the index meanwhile
         with _instance(home, ours=False) as plain:
             assert plain.get_latest_materialization_event(dg.AssetKey("model_0")).run_id == first
@@ -146,6 +143,42 @@ def test_the_index_keeps_one_connection_and_a_run_database_folds_its_wal_back(
         check = dg.AssetCheckKey(dg.AssetKey("model_1"), "test_4")
         history = storage.get_asset_check_execution_history(check, limit=5)
         assert [r.run_id for r in history] == [third, second, first]
+
+
+def _event_types_in_file_alone(db: Path, copy: Path) -> list[str]:
+    """The events a run's database file holds by itself, without its WAL: what the UI's watch on
+    a live run reads when that file changes."""
+    shutil.copyfile(db, copy)
+    with closing(sqlite3.connect(copy)) as con:
+        return [r[0] for r in con.execute("select dagster_event_type from event_logs")]
+
+
+def test_every_event_reaches_the_run_file_while_the_run_goes_on(tmp_path: Path) -> None:
+    seen: dict[str, list[str]] = {}
+
+    @dg.asset
+    def looks_at_its_own_run_file(context) -> None:  # type: ignore[no-untyped-def]
+        storage = context.instance.event_log_storage
+        db = Path(storage.path_for_shard(context.run_id))
+        seen["mid-run"] = _event_types_in_file_alone(db, tmp_path / "mid_run.db")
+
+    with _instance(tmp_path / "dagster") as instance:
+        storage = instance.event_log_storage
+        result = dg.materialize([looks_at_its_own_run_file], instance=instance, run_config=QUIET)
+        assert result.success
+        run_db = Path(storage.path_for_shard(result.run_id))
+        # the run's connection is kept open, in its pool, between writes
+        pool = storage._engines[result.run_id].pool
+        assert pool.checkedin() == 1 and pool.checkedout() == 0
+        after = _event_types_in_file_alone(run_db, tmp_path / "after.db")
+        assert len(after) == len(instance.all_logs(result.run_id))
+    # while the step ran, the events before it were in the file already, not only in the WAL
+    run_start, step_start, step_success, run_success = (
+        t.value for t in (E.RUN_START, E.STEP_START, E.STEP_SUCCESS, E.RUN_SUCCESS)
+    )
+    assert {run_start, step_start} <= set(seen["mid-run"]), seen["mid-run"]
+    assert step_success not in seen["mid-run"]
+    assert run_success in after
 
 
 def test_a_forked_process_opens_its_own_index_connection(tmp_path: Path) -> None:
