@@ -42,8 +42,10 @@ PostgreSQL keeps dagster-postgres's storage, which already pools its connections
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,6 +85,10 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
         self._reuse_engines = override_applies()
         self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
+        # A process that ends without disposing its instance (or reads a run after disposing it,
+        # as the CLI does to print the run's outcome) still closes its kept connections: the
+        # last close of a database removes its -wal and -shm files.
+        atexit.register(_dispose_at_exit, weakref.ref(self))
 
     @classmethod
     def from_config_value(  # type: ignore[override]
@@ -164,9 +170,17 @@ class AdrPulseSqliteEventLogStorage(SqliteEventLogStorage):
 
     def _dispose_engines(self) -> None:
         with self._engines_lock:
-            for engine in self._engines.values():
-                engine.dispose()
+            if self._engines_pid == os.getpid():
+                for engine in self._engines.values():
+                    engine.dispose()
+            # else a forked child: the parent's connections are the parent's to close
             self._engines.clear()
+
+
+def _dispose_at_exit(storage: weakref.ref[AdrPulseSqliteEventLogStorage]) -> None:
+    alive = storage()
+    if alive is not None:
+        alive._dispose_engines()
 
 
 def _total_changes(conn: Connection) -> int:

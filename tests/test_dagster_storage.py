@@ -10,6 +10,8 @@ import inspect
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 from dagster import DagsterEventType as E
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
+from assets.settings import REPO_ROOT
 from orchestration import dagster_storage
 from orchestration.dagster_storage import AdrPulseSqliteEventLogStorage, override_applies
 from orchestration.prepare import sqlite_dagster_yaml
@@ -240,3 +243,25 @@ def test_which_tables_the_index_has_is_answered_by_the_kept_engine(
         history = storage.get_asset_check_execution_history(check, limit=5)
         assert [r.run_id for r in history] == [second, first]
         assert engines_built == []
+
+
+def test_a_process_that_ends_leaves_no_wal_beside_the_run_files(tmp_path: Path) -> None:
+    """As the CLI does: the instance is disposed after the run, then the run's outcome is read
+    (which opens the run's database again), then the process ends without disposing again."""
+    home = tmp_path / "dagster"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(sqlite_dagster_yaml(home))
+    script = f"""
+import dagster as dg
+from orchestration.tools.benchmark.event_log import QUIET, dbt_shaped_asset
+with dg.DagsterInstance.from_config({str(home)!r}) as instance:
+    result = dg.materialize([dbt_shaped_asset(2, 3)], instance=instance, run_config=QUIET)
+print(len(instance.all_logs(result.run_id)))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip().splitlines()[-1]) > 2 + 3
+    runs = home / "history" / "runs"
+    assert sorted(p.suffix for p in runs.iterdir()) == [".db", ".db"]  # the run's and the index
