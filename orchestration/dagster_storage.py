@@ -14,7 +14,8 @@ databases are in WAL mode, so each close checkpointed, and each open created the
 directory sync). A dbt-sized run of 675 events recorded in 2.67 s with the index opened per
 write and 1.91 s with its connection kept (medians of 3, the harness in
 orchestration/tools/benchmark/event_log.py); keeping each run database's connection too took a
-run of 453 events from 4.1 s to 3.3 s on a slow hour (docs/BENCHMARKS.md).
+run of 453 events from 5.0 s to 3.7 s on a slow hour (docs/BENCHMARKS.md, the evening round of
+2026-12-05).
 
 A run's own database is watched: the UI follows a live run by watching that file change, and in
 WAL mode a write changes only the `-wal` file until a checkpoint copies it into the database.
