@@ -30,10 +30,14 @@ from orchestration.tools.benchmark.event_log import QUIET, dbt_shaped_asset
 ASSET = dbt_shaped_asset(assets=3, checks=5)
 
 
-def _instance(dagster_home: Path, ours: bool = True) -> dg.DagsterInstance:
+def _write_dagster_yaml(dagster_home: Path, ours: bool = True) -> None:
     dagster_home.mkdir(parents=True, exist_ok=True)
     text = sqlite_dagster_yaml(dagster_home) if ours else "telemetry:\n  enabled: false\n"
     (dagster_home / "dagster.yaml").write_text(text)
+
+
+def _instance(dagster_home: Path, ours: bool = True) -> dg.DagsterInstance:
+    _write_dagster_yaml(dagster_home, ours)
     return dg.DagsterInstance.from_config(str(dagster_home))
 
 
@@ -160,7 +164,9 @@ def test_every_event_reaches_the_run_file_while_the_run_goes_on(tmp_path: Path) 
     seen: dict[str, list[str]] = {}
 
     @dg.asset
-    def looks_at_its_own_run_file(context) -> None:  # type: ignore[no-untyped-def]
+    # no annotation: Dagster wants the context's class itself, and this module's annotations
+    # are strings (`from __future__ import annotations`)
+    def looks_at_its_own_run_file(context) -> None:
         storage = context.instance.event_log_storage
         db = Path(storage.path_for_shard(context.run_id))
         seen["mid-run"] = _event_types_in_file_alone(db, tmp_path / "mid_run.db")
@@ -249,8 +255,7 @@ def test_a_process_that_ends_leaves_no_wal_beside_the_run_files(tmp_path: Path) 
     """As the CLI does: the instance is disposed after the run, then the run's outcome is read
     (which opens the run's database again), then the process ends without disposing again."""
     home = tmp_path / "dagster"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(sqlite_dagster_yaml(home))
+    _write_dagster_yaml(home)
     script = f"""
 import dagster as dg
 from orchestration.tools.benchmark.event_log import QUIET, dbt_shaped_asset

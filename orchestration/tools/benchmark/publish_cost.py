@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assets.settings import Settings
-from warehouse.connection import warehouse_connection
+from warehouse.connection import WarehouseBusyError, warehouse_connection
 from warehouse.publish import publish
 
 
@@ -67,7 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.rounds < 1:
         parser.error(f"--rounds {args.rounds}: give 1 or more")
     warehouse = args.warehouse or Settings.from_env().warehouse_path
-    cost = measure_publish(warehouse, args.rounds)
+    try:
+        cost = measure_publish(warehouse, args.rounds)
+    except (FileNotFoundError, WarehouseBusyError) as error:
+        # each names the file and the next step; a traceback would bury that
+        print(f"publish_cost: {error}", file=sys.stderr)
+        return 2
     print(
         f"\nPublishing {warehouse}: {cost.tables} tables, {cost.columns} columns "
         f"(median of {args.rounds} rounds, a fresh folder each)\n"
